@@ -1,0 +1,210 @@
+import { DataFlowError, PluginError, SchemaError, ValidationError } from "./errors.js";
+import type { FieldsShape } from "./field.js";
+import type { Logger } from "./logger.js";
+import { silentLogger } from "./logger.js";
+import { maskUrl } from "./mask.js";
+import type { ModelOptions } from "./model.js";
+import { MODEL_OPERATIONS, Model } from "./model.js";
+import type { NodeContext, NodeDefinition } from "./node.js";
+import type { ModelOperation } from "./operations.js";
+import type {
+  AdapterOptions, BaseAdapter, DataFlowHandle, HealthStatus, Middleware, Plugin, PluginContext, PoolOptions,
+} from "./plugin.js";
+import type { NodeOwner } from "./registry.js";
+import { NodeRegistry, liveNodeOwners, trackOwner, untrackOwner } from "./registry.js";
+import { loadFirstPartyPlugin, schemeOf } from "./scheme.js";
+
+export interface DataFlowOptions {
+  /** Database URL. Default: `DATABASE_URL`, else an embedded in-memory SQLite database. */
+  url?: string;
+  plugins?: readonly Plugin[];
+  /** Create tables and add new columns automatically (default true). Nothing is ever dropped or retyped. */
+  autoMigrate?: boolean;
+  /** Use existing tables as they are: no DDL at all (default false). */
+  existingSchemaMode?: boolean;
+  pool?: PoolOptions;
+  logger?: Logger;
+  /** Prefix for node types (`analytics.User_Create`), so two instances can declare the same model name. */
+  namespace?: string;
+  /** Extra options passed to the adapter. */
+  adapter?: Record<string, unknown>;
+}
+
+export const EMBEDDED_DEFAULT_URL = "sqlite::memory:";
+
+type ModelRunner = (op: ModelOperation, ctx: NodeContext, execute: (op: ModelOperation) => Promise<unknown>) => Promise<unknown>;
+
+function compose(middleware: readonly Middleware[]): ModelRunner | undefined {
+  if (middleware.length === 0) return undefined;
+  return (op, ctx, execute) => {
+    const step = (i: number, current: ModelOperation): Promise<unknown> =>
+      i === middleware.length ? execute(current) : middleware[i]!(current, ctx, (next) => step(i + 1, next));
+    return step(0, op);
+  };
+}
+
+/**
+ * One database, its models and their generated nodes.
+ * Construction does no I/O; the connection and schema work happen on first use or `initialize()`.
+ */
+export class DataFlow implements DataFlowHandle, NodeOwner {
+  readonly url: string;
+  readonly scheme: string;
+  readonly namespace: string | undefined;
+  readonly adapter: BaseAdapter;
+  readonly plugins: readonly Plugin[];
+  readonly registry = new NodeRegistry();
+  readonly logger: Logger;
+  private readonly modelsByName = new Map<string, Model>();
+  private readonly ready = new Set<Model>();
+  private readonly pending = new Map<Model, Promise<void>>();
+  private readonly runner: ModelRunner | undefined;
+  private readonly autoMigrate: boolean;
+  private readonly existingSchemaMode: boolean;
+  private connecting: Promise<void> | undefined;
+  private closed = false;
+  private readonly pluginContext: PluginContext;
+
+  constructor(urlOrOptions: string | DataFlowOptions = {}) {
+    const options: DataFlowOptions = typeof urlOrOptions === "string" ? { url: urlOrOptions } : urlOrOptions;
+    const rawUrl = options.url ?? process.env.DATABASE_URL ?? EMBEDDED_DEFAULT_URL;
+    if (typeof rawUrl !== "string" || rawUrl.length === 0) throw new ValidationError("The database URL must be a non-empty string");
+    this.url = maskUrl(rawUrl);
+    this.scheme = schemeOf(rawUrl);
+    if (options.namespace !== undefined && !/^[A-Za-z][A-Za-z0-9_]{0,30}$/.test(options.namespace)) {
+      throw new ValidationError("namespace must be letters, digits and underscores, starting with a letter", { field: "namespace" });
+    }
+    this.namespace = options.namespace;
+    this.logger = options.logger ?? silentLogger;
+    this.autoMigrate = options.autoMigrate ?? true;
+    this.existingSchemaMode = options.existingSchemaMode ?? false;
+
+    const plugins = [...(options.plugins ?? [])];
+    let factory = plugins.flatMap((p) => p.adapters ?? []).find((a) => a.schemes.includes(this.scheme));
+    if (!factory) {
+      const firstParty = loadFirstPartyPlugin(this.scheme);
+      plugins.unshift(firstParty);
+      factory = firstParty.adapters?.find((a) => a.schemes.includes(this.scheme));
+      if (!factory) throw new PluginError(`${firstParty.name} does not provide an adapter for '${this.scheme}:'`);
+    }
+    this.plugins = Object.freeze(plugins);
+    const adapterOptions: AdapterOptions = { ...(options.adapter ?? {}), logger: this.logger, ...(options.pool ? { pool: options.pool } : {}) };
+    this.adapter = factory.create(rawUrl, adapterOptions);
+    this.runner = compose(plugins.flatMap((p) => p.middleware ?? []));
+    this.pluginContext = { adapter: this.adapter, dataflow: this };
+
+    for (const plugin of plugins) for (const def of plugin.nodes?.(this.pluginContext) ?? []) this.registry.register(def);
+    trackOwner(this);
+  }
+
+  get models(): ReadonlyMap<string, Model> {
+    return this.modelsByName;
+  }
+
+  /** Declares a model and generates its nodes. Synchronous; touches no database. */
+  model<F extends FieldsShape, const O extends ModelOptions = {}>(name: string, fields: F, options?: O): Model<F, O> {
+    this.assertOpen();
+    if (this.modelsByName.has(name)) {
+      throw new ValidationError(`Model '${name}' is already declared on this DataFlow instance`);
+    }
+    for (const other of liveNodeOwners()) {
+      if (other !== this && other instanceof DataFlow && other.namespace === this.namespace && other.modelsByName.has(name)) {
+        throw new ValidationError(`Model '${name}' is already declared by another live DataFlow instance`, {
+          fix: "Give one of the instances a namespace (new DataFlow({ namespace: 'analytics' })), or close() the other one",
+        });
+      }
+    }
+    const model = new Model(name, fields, options ?? ({} as O), this.namespace);
+    for (const plugin of this.plugins) plugin.onModel?.(model, this.pluginContext);
+    const generated: NodeDefinition[] = [];
+    for (const plugin of this.plugins) generated.push(...(plugin.modelNodes?.(model, this.pluginContext) ?? []));
+    for (const def of generated) this.registry.register(def);
+    this.modelsByName.set(name, model);
+    return model;
+  }
+
+  /** Registers a custom node on this instance. */
+  registerNode(def: NodeDefinition): void {
+    this.registry.register(def);
+  }
+
+  /** The node types generated for a model, e.g. `["User_Create", ...]`. */
+  nodeTypes(model: Model): string[] {
+    return MODEL_OPERATIONS.map((op) => model.nodeType(op));
+  }
+
+  /** Connects and creates/migrates the schema of every declared model now instead of on first use. */
+  async initialize(): Promise<void> {
+    this.assertOpen();
+    await this.connect();
+    for (const model of this.modelsByName.values()) {
+      if (!this.ready.has(model)) this.pending.delete(model);
+    }
+    await Promise.all([...this.modelsByName.values()].map((m) => this.ensureModel(m)));
+  }
+
+  private connect(): Promise<void> {
+    this.connecting ??= this.adapter.connect().catch((error: unknown) => {
+      this.connecting = undefined;
+      throw error;
+    });
+    return this.connecting;
+  }
+
+  /** True once the model's table is known to exist. */
+  isReady(model: Model): boolean {
+    return this.ready.has(model);
+  }
+
+  /**
+   * Deferred schema work for one model. A failure is remembered and re-raised (no retry storm on
+   * every access); `initialize()` tries again.
+   */
+  ensureModel(model: Model): Promise<void> {
+    if (this.ready.has(model)) return Promise.resolve();
+    this.assertOpen();
+    let p = this.pending.get(model);
+    if (!p) {
+      model.seal();
+      p = this.connect()
+        .then(() => this.adapter.ensureSchema([model], { autoMigrate: this.autoMigrate, existingSchemaMode: this.existingSchemaMode }))
+        .then(() => {
+          this.ready.add(model);
+        })
+        .catch((error: unknown) => {
+          throw error instanceof DataFlowError ? error : new SchemaError(`Preparing the table of ${model.name} failed`, { cause: error });
+        });
+      this.pending.set(model, p);
+    }
+    return p;
+  }
+
+  runOperation<R>(op: ModelOperation, ctx: NodeContext, execute: (op: ModelOperation) => Promise<R>): Promise<R> {
+    if (!this.runner) return execute(op);
+    return this.runner(op, ctx, execute as (op: ModelOperation) => Promise<unknown>) as Promise<R>;
+  }
+
+  async healthCheck(): Promise<HealthStatus> {
+    return this.adapter.healthCheck();
+  }
+
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  assertOpen(): void {
+    if (this.closed) throw new DataFlowError("This DataFlow instance is closed");
+  }
+
+  /** Closes the connection(s) and removes this instance's nodes from runtime resolution. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    untrackOwner(this);
+    await this.adapter.close();
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
+}

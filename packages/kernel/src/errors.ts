@@ -1,0 +1,130 @@
+import { maskCredentials } from "./mask.js";
+
+export interface DataFlowErrorOptions {
+  cause?: unknown;
+  /** Model field or parameter the error is about, e.g. `"data.email"`. */
+  field?: string;
+  /** A sentence telling the user how to fix it. */
+  fix?: string;
+  retryable?: boolean;
+}
+
+/** Root of every error DataFlow throws. Messages never carry credentials. */
+export class DataFlowError extends Error {
+  readonly code: string = "DATAFLOW_ERROR";
+  readonly field: string | undefined;
+  readonly fix: string | undefined;
+  readonly retryable: boolean;
+
+  constructor(message: string, options: DataFlowErrorOptions = {}) {
+    const text = options.fix ? `${message}. ${options.fix}` : message;
+    super(maskCredentials(text), options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = new.target.name;
+    this.field = options.field;
+    this.fix = options.fix;
+    this.retryable = options.retryable ?? false;
+  }
+}
+
+/** Bad input: unknown field/param/operator, wrong type, missing value. Raised before any I/O. */
+export class ValidationError extends DataFlowError {
+  override readonly code: string = "VALIDATION_ERROR";
+}
+
+/** A model, field, table or other name that is not a safe identifier. */
+export class InvalidIdentifierError extends ValidationError {
+  override readonly code = "INVALID_IDENTIFIER";
+}
+
+/** The workflow graph is invalid: unknown node type, duplicate id, cycle, bad connection. */
+export class WorkflowValidationError extends ValidationError {
+  override readonly code = "WORKFLOW_INVALID";
+}
+
+export class NotFoundError extends DataFlowError {
+  override readonly code = "NOT_FOUND";
+}
+
+export class UniqueViolationError extends DataFlowError {
+  override readonly code = "UNIQUE_VIOLATION";
+  /** The constraint's fields. Values are never included. */
+  readonly fields: readonly string[];
+  constructor(message: string, fields: readonly string[], options: DataFlowErrorOptions = {}) {
+    super(message, { ...options, field: fields.join(",") });
+    this.fields = fields;
+  }
+}
+
+export class ConstraintViolationError extends DataFlowError {
+  override readonly code: string = "CONSTRAINT_VIOLATION";
+}
+
+export class NotNullViolationError extends ConstraintViolationError {
+  override readonly code = "NOT_NULL_VIOLATION";
+}
+
+export class ForeignKeyViolationError extends ConstraintViolationError {
+  override readonly code = "FOREIGN_KEY_VIOLATION";
+}
+
+export class ConnectionError extends DataFlowError {
+  override readonly code: string = "CONNECTION_ERROR";
+}
+
+export class TooManyConnectionsError extends ConnectionError {
+  override readonly code = "TOO_MANY_CONNECTIONS";
+}
+
+export class TimeoutError extends DataFlowError {
+  override readonly code = "TIMEOUT";
+}
+
+export class TransactionError extends DataFlowError {
+  override readonly code = "TRANSACTION_ERROR";
+}
+
+export class TenantError extends DataFlowError {
+  override readonly code = "TENANT_ERROR";
+}
+
+export class SchemaError extends DataFlowError {
+  override readonly code = "SCHEMA_ERROR";
+}
+
+export class AbortError extends DataFlowError {
+  override readonly code = "ABORTED";
+}
+
+export class PluginError extends DataFlowError {
+  override readonly code = "PLUGIN_ERROR";
+}
+
+/** The database failed in a way no more specific class describes. */
+export class DatabaseError extends DataFlowError {
+  override readonly code = "DATABASE_ERROR";
+}
+
+/** Thrown by `LocalRuntime.execute` when a node fails. */
+export class WorkflowExecutionError extends DataFlowError {
+  override readonly code = "WORKFLOW_EXECUTION_FAILED";
+  readonly nodeId: string;
+  readonly runId: string;
+  /** Outputs of the nodes that finished before the failure. */
+  readonly results: Record<string, unknown>;
+
+  constructor(nodeId: string, runId: string, cause: unknown, results: Record<string, unknown>) {
+    const reason = cause instanceof Error ? cause.message : String(cause);
+    super(`Node '${nodeId}' failed: ${reason}`, {
+      cause,
+      retryable: cause instanceof DataFlowError ? cause.retryable : false,
+    });
+    this.nodeId = nodeId;
+    this.runId = runId;
+    this.results = results;
+  }
+}
+
+/** A single-record node's filter matched more than one row; nothing was changed. */
+export class AmbiguousMatchError extends ValidationError {
+  override readonly code = "AMBIGUOUS_MATCH";
+}

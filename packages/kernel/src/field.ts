@@ -1,0 +1,105 @@
+import { randomUUID } from "node:crypto";
+import { ValidationError } from "./errors.js";
+
+export type FieldKind =
+  | "string" | "text" | "int" | "bigint" | "float" | "decimal" | "boolean"
+  | "datetime" | "date" | "json" | "uuid" | "enum" | "vector";
+
+export type FieldDefault = { readonly value: unknown } | { readonly generate: () => unknown };
+
+export interface FieldConfig {
+  readonly kind: FieldKind;
+  readonly optional: boolean;
+  readonly unique: boolean;
+  readonly index: boolean;
+  readonly default?: FieldDefault;
+  /** `string` only: the column length (characters). */
+  readonly maxLength?: number;
+  readonly enumValues?: readonly string[];
+  readonly dimensions?: number;
+}
+
+/**
+ * A field declaration. Immutable: every modifier returns a new field.
+ * The type parameters carry the value type, optionality and whether a default exists.
+ */
+export class Field<T, Opt extends boolean = false, Def extends boolean = false> {
+  declare readonly __value: T;
+  declare readonly __optional: Opt;
+  declare readonly __hasDefault: Def;
+
+  constructor(readonly config: FieldConfig) {}
+
+  /** The column is nullable and may be omitted on create. */
+  optional(): Field<T, true, Def> {
+    return new Field({ ...this.config, optional: true });
+  }
+
+  /** A value, or a function called for every created row. */
+  default(value: T | (() => T)): Field<T, Opt, true> {
+    const def: FieldDefault = typeof value === "function" ? { generate: value as () => unknown } : { value };
+    return new Field({ ...this.config, default: def });
+  }
+
+  unique(): Field<T, Opt, Def> {
+    return new Field({ ...this.config, unique: true });
+  }
+
+  index(): Field<T, Opt, Def> {
+    return new Field({ ...this.config, index: true });
+  }
+
+  /** `uuid` fields: a random v4 UUID when none is given. */
+  defaultRandom(): Field<T, Opt, true> {
+    if (this.config.kind !== "uuid") {
+      throw new ValidationError("defaultRandom() is only available on field.uuid()");
+    }
+    return new Field({ ...this.config, default: { generate: randomUUID } });
+  }
+}
+
+export type AnyField = Field<any, boolean, boolean>;
+export type FieldsShape = Record<string, AnyField>;
+
+function make<T>(kind: FieldKind, extra: Partial<FieldConfig> = {}): Field<T> {
+  return new Field<T>({ kind, optional: false, unique: false, index: false, ...extra });
+}
+
+export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
+
+export const field = {
+  /** Short text, `VARCHAR(maxLength)` (default 255). */
+  string: (options: { maxLength?: number } = {}) => make<string>("string", { maxLength: options.maxLength ?? 255 }),
+  /** Unbounded text. */
+  text: () => make<string>("text"),
+  /** A safe integer (`number`). */
+  int: () => make<number>("int"),
+  /** A 64-bit integer, returned as `bigint`. */
+  bigint: () => make<bigint>("bigint"),
+  float: () => make<number>("float"),
+  /** Exact decimal, passed and returned as a string (e.g. `"12.50"`). */
+  decimal: () => make<string>("decimal"),
+  boolean: () => make<boolean>("boolean"),
+  /** An instant, returned as `Date`. */
+  datetime: () => make<Date>("datetime"),
+  /** A calendar date, passed and returned as `"YYYY-MM-DD"`. */
+  date: () => make<string>("date"),
+  json: <T = JsonValue>() => make<T>("json"),
+  /** A UUID string; returned in lowercase on every database. */
+  uuid: () => make<string>("uuid"),
+  enum: <const V extends readonly [string, ...string[]]>(values: V) => make<V[number]>("enum", { enumValues: values }),
+  /** A fixed-dimension vector (needs a vector-capable adapter such as pgvector). */
+  vector: (dimensions: number) => make<number[]>("vector", { dimensions }),
+} as const;
+
+type ValueOf<F> = F extends Field<infer T, infer O, any> ? (O extends true ? T | null : T) : never;
+type RequiredKeys<F extends FieldsShape> = {
+  [K in keyof F]: F[K] extends Field<any, infer O, infer D> ? (O extends true ? never : D extends true ? never : K) : never;
+}[keyof F];
+type OptionalKeys<F extends FieldsShape> = Exclude<keyof F, RequiredKeys<F>>;
+type Simplify<T> = { [K in keyof T]: T[K] } & {};
+
+export type FieldValues<F extends FieldsShape> = { [K in keyof F]: ValueOf<F[K]> };
+export type FieldInput<F extends FieldsShape> = Simplify<
+  { [K in RequiredKeys<F>]: ValueOf<F[K]> } & { [K in OptionalKeys<F>]?: ValueOf<F[K]> }
+>;

@@ -1,0 +1,323 @@
+import { ValidationError } from "./errors.js";
+import type { Model, ModelField } from "./model.js";
+import { didYouMean } from "./suggest.js";
+import { validateValue } from "./values.js";
+
+export type ComparisonOp = "=" | "<>" | ">" | ">=" | "<" | "<=";
+
+/** The parsed, validated filter. Values are canonical JS values for their field. */
+export type FilterNode =
+  | { readonly t: "and"; readonly items: readonly FilterNode[] }
+  | { readonly t: "or"; readonly items: readonly FilterNode[] }
+  | { readonly t: "not"; readonly item: FilterNode }
+  | { readonly t: "cmp"; readonly field: ModelField; readonly op: ComparisonOp; readonly value: unknown }
+  | { readonly t: "in"; readonly field: ModelField; readonly values: readonly unknown[]; readonly negate: boolean }
+  | { readonly t: "null"; readonly field: ModelField; readonly isNull: boolean }
+  | { readonly t: "like"; readonly field: ModelField; readonly pattern: string; readonly caseInsensitive: boolean }
+  | { readonly t: "regex"; readonly field: ModelField; readonly pattern: string }
+  | { readonly t: "contains"; readonly field: ModelField; readonly value: unknown }
+  | { readonly t: "const"; readonly value: boolean };
+
+export const FILTER_OPERATORS = [
+  "$eq", "$ne", "$gt", "$gte", "$lt", "$lte", "$in", "$nin", "$like", "$ilike",
+  "$regex", "$contains", "$null", "$exists", "$not",
+] as const;
+const LOGICAL = ["$and", "$or", "$not"] as const;
+const OPERATOR_SET = new Set<string>(FILTER_OPERATORS);
+const TEXT_KINDS = new Set(["string", "text", "uuid", "enum"]);
+const ORDERED_KINDS = new Set(["string", "text", "int", "bigint", "float", "decimal", "datetime", "date", "uuid", "enum"]);
+const CMP: Record<string, ComparisonOp> = { $eq: "=", $ne: "<>", $gt: ">", $gte: ">=", $lt: "<", $lte: "<=" };
+
+export const MAX_FILTER_DEPTH = 32;
+export const MAX_FILTER_NODES = 10_000;
+export const MAX_IN_VALUES = 100_000;
+
+export interface ParsedFilter {
+  readonly ast: FilterNode;
+  /** Structure without values: equal shapes compile to the same SQL. */
+  readonly shape: string;
+}
+
+export function isPlainObject(value: unknown): value is Record<string, unknown> {
+  if (value === null || typeof value !== "object" || Array.isArray(value)) return false;
+  const proto = Object.getPrototypeOf(value);
+  return proto === Object.prototype || proto === null;
+}
+
+class FilterParser {
+  private nodes = 0;
+
+  constructor(private readonly model: Model) {}
+
+  parse(filter: unknown, path: string): ParsedFilter {
+    const ast = this.group(filter, path, 0);
+    return { ast, shape: filterShape(ast) };
+  }
+
+  private count(path: string, depth: number): void {
+    if (++this.nodes > MAX_FILTER_NODES) {
+      throw new ValidationError(`'${path}': the filter has more than ${MAX_FILTER_NODES} conditions`, { field: path });
+    }
+    if (depth > MAX_FILTER_DEPTH) {
+      throw new ValidationError(`'${path}': the filter is nested more than ${MAX_FILTER_DEPTH} levels deep`, { field: path });
+    }
+  }
+
+  private group(filter: unknown, path: string, depth: number): FilterNode {
+    this.count(path, depth);
+    if (!isPlainObject(filter)) {
+      throw new ValidationError(`'${path}' must be a plain object such as { name: "Ann" }`, { field: path });
+    }
+    const keys = Object.keys(filter);
+    const items: FilterNode[] = [];
+    for (const key of keys) {
+      const value = filter[key];
+      const at = `${path}.${key}`;
+      if (key.startsWith("$")) items.push(this.logical(key, value, at, depth));
+      else items.push(this.fieldCondition(key, value, at, depth));
+    }
+    return items.length === 1 ? items[0]! : { t: "and", items };
+  }
+
+  private logical(key: string, value: unknown, path: string, depth: number): FilterNode {
+    if (key === "$not") return { t: "not", item: this.group(value, path, depth + 1) };
+    if (key !== "$and" && key !== "$or") {
+      const hint = OPERATOR_SET.has(key) ? ` ${key} applies to a field: { field: { ${key}: ... } }.` : "";
+      throw new ValidationError(`Unknown logical operator '${key}' at '${path}'.${hint} ${didYouMean(key, LOGICAL)}`.trim(), {
+        field: path,
+      });
+    }
+    if (!Array.isArray(value)) {
+      throw new ValidationError(`'${path}' must be an array of filters`, { field: path });
+    }
+    if (value.length === 0) return { t: "const", value: key === "$and" };
+    return { t: key === "$and" ? "and" : "or", items: value.map((v, i) => this.group(v, `${path}[${i}]`, depth + 1)) };
+  }
+
+  private fieldOf(name: string, path: string): ModelField {
+    const f = this.model.field(name);
+    if (!f) {
+      throw new ValidationError(
+        `Unknown field '${name}' in '${path}' for model ${this.model.name}. ${didYouMean(name, this.model.fieldNames)}`.trim(),
+        { field: path },
+      );
+    }
+    return f;
+  }
+
+  private fieldCondition(name: string, value: unknown, path: string, depth: number): FilterNode {
+    const field = this.fieldOf(name, path);
+    if (value === undefined) {
+      throw new ValidationError(`'${path}' is undefined; undefined never means "no condition"`, {
+        field: path,
+        fix: "Remove the key, or use null to match NULL",
+      });
+    }
+    if (isPlainObject(value)) return this.operators(field, value, path, depth);
+    if (value === null) return { t: "null", field, isNull: true };
+    if (Array.isArray(value) && field.kind !== "vector") {
+      throw new ValidationError(`'${path}' is an array; use { $in: [...] } to match one of several values`, { field: path });
+    }
+    return this.compare(field, "$eq", value, path);
+  }
+
+  private operators(field: ModelField, ops: Record<string, unknown>, path: string, depth: number): FilterNode {
+    const keys = Object.keys(ops);
+    if (keys.length === 0) throw new ValidationError(`'${path}' is an empty operator object`, { field: path });
+    const items: FilterNode[] = [];
+    for (const op of keys) {
+      const at = `${path}.${op}`;
+      this.count(at, depth + 1);
+      if (!OPERATOR_SET.has(op)) {
+        const hint = op.startsWith("$")
+          ? didYouMean(op, FILTER_OPERATORS)
+          : `Operators start with '$'; to match a JSON value use { $contains: ... }.`;
+        throw new ValidationError(`Unknown operator '${op}' at '${path}'. ${hint}`.trim(), { field: at });
+      }
+      items.push(this.operator(field, op, ops[op], at, depth));
+    }
+    return items.length === 1 ? items[0]! : { t: "and", items };
+  }
+
+  private operator(field: ModelField, op: string, operand: unknown, path: string, depth: number): FilterNode {
+    if (operand === undefined) {
+      throw new ValidationError(`'${path}' is undefined`, { field: path, fix: "Remove the operator or give it a value" });
+    }
+    switch (op) {
+      case "$eq":
+      case "$ne":
+        if (operand === null) return { t: "null", field, isNull: op === "$eq" };
+        return this.compare(field, op, operand, path);
+      case "$gt":
+      case "$gte":
+      case "$lt":
+      case "$lte":
+        if (!ORDERED_KINDS.has(field.kind)) {
+          throw new ValidationError(`'${path}': ${op} does not apply to ${field.kind} field '${field.name}'`, { field: path });
+        }
+        return this.compare(field, op, operand, path);
+      case "$in":
+      case "$nin": {
+        if (!Array.isArray(operand)) throw new ValidationError(`'${path}' must be an array`, { field: path });
+        if (operand.length > MAX_IN_VALUES) {
+          throw new ValidationError(`'${path}' has ${operand.length} values; at most ${MAX_IN_VALUES}`, { field: path });
+        }
+        if (operand.length === 0) return { t: "const", value: op === "$nin" };
+        const values = operand.map((v, i) => {
+          if (v === null) {
+            throw new ValidationError(`'${path}[${i}]' is null; NULL never equals anything`, {
+              field: path,
+              fix: "Match NULL with { $or: [{ field: { $in: [...] } }, { field: null }] }",
+            });
+          }
+          return this.value(field, v, `${path}[${i}]`);
+        });
+        return { t: "in", field, values, negate: op === "$nin" };
+      }
+      case "$like":
+      case "$ilike":
+      case "$regex":
+        if (!TEXT_KINDS.has(field.kind)) {
+          throw new ValidationError(`'${path}': ${op} applies to text fields, and '${field.name}' is ${field.kind}`, { field: path });
+        }
+        if (typeof operand !== "string") throw new ValidationError(`'${path}' must be a string pattern`, { field: path });
+        if (operand.includes("\u0000")) throw new ValidationError(`'${path}' contains a NUL character`, { field: path });
+        if (op === "$regex") {
+          try {
+            new RegExp(operand);
+          } catch {
+            throw new ValidationError(`'${path}' is not a valid regular expression`, { field: path });
+          }
+          return { t: "regex", field, pattern: operand };
+        }
+        return { t: "like", field, pattern: operand, caseInsensitive: op === "$ilike" };
+      case "$contains":
+        if (field.kind === "json") {
+          if (!["string", "number", "boolean"].includes(typeof operand) || (typeof operand === "number" && !Number.isFinite(operand))) {
+            throw new ValidationError(`'${path}': $contains on a JSON field takes a string, number or boolean element`, {
+              field: path,
+            });
+          }
+          return { t: "contains", field, value: operand };
+        }
+        if (field.kind === "string" || field.kind === "text") {
+          if (typeof operand !== "string") throw new ValidationError(`'${path}' must be a string`, { field: path });
+          return { t: "contains", field, value: this.value(field, operand, path) };
+        }
+        throw new ValidationError(`'${path}': $contains applies to text and JSON fields`, { field: path });
+      case "$null":
+      case "$exists":
+        if (typeof operand !== "boolean") throw new ValidationError(`'${path}' must be true or false`, { field: path });
+        return { t: "null", field, isNull: op === "$null" ? operand : !operand };
+      case "$not": {
+        if (!isPlainObject(operand)) {
+          throw new ValidationError(`'${path}' must be an operator object such as { $gt: 5 }`, { field: path });
+        }
+        return { t: "not", item: this.operators(field, operand, path, depth + 1) };
+      }
+    }
+    throw new ValidationError(`Unknown operator '${op}' at '${path}'`, { field: path });
+  }
+
+  private value(field: ModelField, value: unknown, path: string): unknown {
+    if (field.kind === "json") {
+      throw new ValidationError(`'${path}': JSON field '${field.name}' can be matched with $contains or $null only`, {
+        field: path,
+      });
+    }
+    const checked = validateValue({ ...field, nullable: false, maxLength: undefined }, value, path);
+    return checked;
+  }
+
+  private compare(field: ModelField, op: string, value: unknown, path: string): FilterNode {
+    if (isPlainObject(value) || Array.isArray(value)) {
+      throw new ValidationError(`'${path}' must be a single value, not an object or array`, { field: path });
+    }
+    return { t: "cmp", field, op: CMP[op]!, value: this.value(field, value, path) };
+  }
+}
+
+/** Parses and validates a filter against a model. Raises `ValidationError` before any I/O. */
+export function parseFilter(model: Model, filter: unknown, path = "filter"): ParsedFilter {
+  return new FilterParser(model).parse(filter, path);
+}
+
+/** A string that is equal for two filters exactly when they compile to the same SQL text. */
+export function filterShape(node: FilterNode): string {
+  switch (node.t) {
+    case "and":
+    case "or":
+      return `${node.t}(${node.items.map(filterShape).join(",")})`;
+    case "not":
+      return `not(${filterShape(node.item)})`;
+    case "cmp":
+      return `${node.field.name}${node.op}`;
+    case "in":
+      return `${node.field.name}${node.negate ? "!" : ""}in${node.values.length}`;
+    case "null":
+      return `${node.field.name}${node.isNull ? "=" : "!"}null`;
+    case "like":
+      return `${node.field.name}${node.caseInsensitive ? "ilike" : "like"}`;
+    case "regex":
+      return `${node.field.name}~`;
+    case "contains":
+      return `${node.field.name}@>`;
+    case "const":
+      return node.value ? "T" : "F";
+  }
+}
+
+export const TRUE_FILTER: ParsedFilter = { ast: { t: "const", value: true }, shape: "{}" };
+
+/** `{ t: "and" }` of the non-trivial parts. */
+export function andFilters(...parts: Array<FilterNode | undefined>): FilterNode {
+  const items = parts.filter((p): p is FilterNode => p !== undefined && !(p.t === "const" && p.value));
+  if (items.length === 0) return { t: "const", value: true };
+  return items.length === 1 ? items[0]! : { t: "and", items };
+}
+
+export function isEmptyFilter(ast: FilterNode): boolean {
+  return ast.t === "const" && ast.value;
+}
+
+export interface OrderTerm {
+  readonly field: ModelField;
+  readonly direction: "asc" | "desc";
+}
+
+/** `"name"`, `"-created_at"`, `["-age", "name"]` or `{ age: "desc" }`. */
+export function parseOrderBy(model: Model, orderBy: unknown, path = "orderBy"): OrderTerm[] {
+  const terms: OrderTerm[] = [];
+  const add = (name: string, direction: "asc" | "desc", at: string) => {
+    const field = model.field(name);
+    if (!field) {
+      throw new ValidationError(`Unknown field '${name}' in '${at}' for model ${model.name}. ${didYouMean(name, model.fieldNames)}`.trim(), {
+        field: at,
+      });
+    }
+    if (field.kind === "json" || field.kind === "vector") {
+      throw new ValidationError(`'${at}': cannot order by ${field.kind} field '${name}'`, { field: at });
+    }
+    if (terms.some((t) => t.field.name === name)) throw new ValidationError(`'${at}': '${name}' appears twice`, { field: at });
+    terms.push({ field, direction });
+  };
+  const fromString = (s: unknown, at: string) => {
+    if (typeof s !== "string" || s.length === 0) throw new ValidationError(`'${at}' must be a field name such as "-created_at"`, { field: at });
+    if (s.startsWith("-")) add(s.slice(1), "desc", at);
+    else add(s.startsWith("+") ? s.slice(1) : s, "asc", at);
+  };
+  if (typeof orderBy === "string") fromString(orderBy, path);
+  else if (Array.isArray(orderBy)) orderBy.forEach((s, i) => fromString(s, `${path}[${i}]`));
+  else if (isPlainObject(orderBy)) {
+    for (const key of Object.keys(orderBy)) {
+      const dir = orderBy[key];
+      const at = `${path}.${key}`;
+      if (dir === "asc" || dir === 1) add(key, "asc", at);
+      else if (dir === "desc" || dir === -1) add(key, "desc", at);
+      else throw new ValidationError(`'${at}' must be "asc" or "desc"`, { field: at });
+    }
+  } else {
+    throw new ValidationError(`'${path}' must be a string, an array of strings or { field: "asc" | "desc" }`, { field: path });
+  }
+  return terms;
+}

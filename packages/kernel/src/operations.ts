@@ -1,0 +1,396 @@
+import { AmbiguousMatchError, ValidationError } from "./errors.js";
+import type { FilterNode, OrderTerm } from "./filter.js";
+import { andFilters, isPlainObject, parseFilter, parseOrderBy } from "./filter.js";
+import type { Model, ModelField, ModelOperationName } from "./model.js";
+import { DELETED_AT } from "./model.js";
+import type { ParamsSchema } from "./params.js";
+import { didYouMean } from "./suggest.js";
+import { validateValue } from "./values.js";
+
+export type RowData = Record<string, unknown>;
+
+export interface CreateOperation { readonly kind: "Create"; readonly model: Model; data: RowData }
+export interface ReadOperation {
+  readonly kind: "Read"; readonly model: Model; where: FilterNode; readonly raiseOnNotFound: boolean;
+}
+export interface UpdateOperation { readonly kind: "Update"; readonly model: Model; where: FilterNode; fields: RowData }
+export interface DeleteOperation {
+  readonly kind: "Delete"; readonly model: Model; where: FilterNode; readonly soft: boolean; readonly raiseOnNotFound: boolean;
+  /** `deleted_at` for soft deletes. */
+  readonly now: Date;
+}
+export interface ListOperation {
+  readonly kind: "List"; readonly model: Model; where: FilterNode; readonly orderBy: readonly OrderTerm[];
+  readonly limit: number | undefined; readonly offset: number | undefined;
+  /** Decoded keyset cursor: the values of `orderBy` (which ends with `id`) of the last row seen. */
+  readonly after: readonly unknown[] | undefined;
+  readonly select: readonly ModelField[] | undefined;
+}
+export interface CountOperation { readonly kind: "Count"; readonly model: Model; where: FilterNode }
+export interface UpsertOperation {
+  readonly kind: "Upsert"; readonly model: Model; create: RowData; update: RowData; conflictOn: string[];
+}
+export type ConflictMode = "error" | "skip" | "update";
+export interface BulkCreateOperation {
+  readonly kind: "BulkCreate"; readonly model: Model; rows: RowData[]; readonly batchSize: number | undefined;
+  readonly onConflict: ConflictMode; conflictOn: string[] | undefined; readonly updateFields: string[];
+}
+export interface BulkUpdateOperation { readonly kind: "BulkUpdate"; readonly model: Model; where: FilterNode; fields: RowData }
+export interface BulkDeleteOperation {
+  readonly kind: "BulkDelete"; readonly model: Model; where: FilterNode; readonly soft: boolean; readonly now: Date;
+}
+export interface BulkUpsertOperation {
+  readonly kind: "BulkUpsert"; readonly model: Model; rows: RowData[]; conflictOn: string[]; readonly updateFields: string[];
+  readonly batchSize: number | undefined;
+}
+
+export type ModelOperation =
+  | CreateOperation | ReadOperation | UpdateOperation | DeleteOperation | ListOperation | CountOperation
+  | UpsertOperation | BulkCreateOperation | BulkUpdateOperation | BulkDeleteOperation | BulkUpsertOperation;
+
+export interface OperationResults {
+  Create: { result: RowData };
+  Read: { result: RowData | null; found: boolean };
+  Update: { result: RowData };
+  Delete: { result: { id: unknown; deleted: boolean } };
+  List: { result: RowData[]; count: number; nextCursor?: string };
+  Count: { result: number };
+  Upsert: { result: RowData; created: boolean };
+  BulkCreate: { result: { inserted: number; skipped: number; updated: number } };
+  BulkUpdate: { result: { updated: number } };
+  BulkDelete: { result: { deleted: number } };
+  BulkUpsert: { result: { inserted: number; updated: number } };
+}
+
+const idOrFilter = {
+  id: { type: "any", description: "Primary key of the row" },
+  filter: { type: "object", description: "A filter that matches at most one row" },
+} as const;
+
+/** Parameter schemas of the 11 generated nodes (used by `build()` validation). */
+export const OPERATION_PARAMS: Record<ModelOperationName, ParamsSchema> = {
+  Create: { data: { type: "object", required: true } },
+  Read: { ...idOrFilter, includeDeleted: { type: "boolean" }, raiseOnNotFound: { type: "boolean" } },
+  Update: { ...idOrFilter, fields: { type: "object", required: true } },
+  Delete: { ...idOrFilter, raiseOnNotFound: { type: "boolean" } },
+  List: {
+    filter: { type: "object" }, orderBy: { type: "any" }, limit: { type: "integer" }, offset: { type: "integer" },
+    after: { type: "string" }, select: { type: "array" }, includeDeleted: { type: "boolean" },
+  },
+  Count: { filter: { type: "object" }, includeDeleted: { type: "boolean" } },
+  Upsert: {
+    where: { type: "object", required: true }, create: { type: "object" }, update: { type: "object" },
+    conflictOn: { type: "array" },
+  },
+  BulkCreate: {
+    data: { type: "array", required: true }, batchSize: { type: "integer" }, onConflict: { type: "string" },
+    conflictOn: { type: "array" }, update: { type: "array" },
+  },
+  BulkUpdate: { filter: { type: "object", required: true }, fields: { type: "object", required: true }, all: { type: "boolean" }, includeDeleted: { type: "boolean" } },
+  BulkDelete: { filter: { type: "object", required: true }, all: { type: "boolean" } },
+  BulkUpsert: {
+    data: { type: "array", required: true }, conflictOn: { type: "array", required: true }, update: { type: "array" },
+    batchSize: { type: "integer" },
+  },
+};
+
+export const MAX_BULK_ROWS = 1_000_000;
+
+function plainObject(value: unknown, path: string): Record<string, unknown> {
+  if (!isPlainObject(value)) throw new ValidationError(`'${path}' must be a plain object`, { field: path });
+  return value;
+}
+
+function fieldFor(model: Model, key: string, path: string): ModelField {
+  const f = model.field(key);
+  if (!f) {
+    throw new ValidationError(`Unknown field '${key}' in '${path}' for model ${model.name}. ${didYouMean(key, model.fieldNames)}`.trim(), {
+      field: `${path}.${key}`,
+    });
+  }
+  if (f.system && !f.primaryKey && !model.inputSystemFields.has(key)) {
+    throw new ValidationError(`'${path}.${key}' is managed by DataFlow and cannot be set`, { field: `${path}.${key}` });
+  }
+  return f;
+}
+
+function applyDefault(f: ModelField, path: string): unknown {
+  const def = f.default;
+  if (def === undefined) return f.nullable ? null : undefined;
+  const raw = "generate" in def ? def.generate() : def.value;
+  return validateValue(f, raw, `${path} (default)`);
+}
+
+/** Validates create data and returns the full row to insert: defaults applied, timestamps set. */
+export function normalizeCreateData(model: Model, data: unknown, path: string, now: Date): RowData {
+  const input = plainObject(data, path);
+  const row: RowData = {};
+  for (const key of Object.keys(input)) {
+    const f = fieldFor(model, key, path);
+    row[key] = validateValue(f, input[key], `${path}.${key}`);
+  }
+  const missing: string[] = [];
+  for (const f of model.fields) {
+    if (f.name in row) continue;
+    if (f.system) {
+      if (f.name === "created_at" || f.name === "updated_at") row[f.name] = now;
+      else if (f.name === DELETED_AT) row[f.name] = null;
+      continue;
+    }
+    const value = applyDefault(f, `${path}.${f.name}`);
+    if (value === undefined) missing.push(f.name);
+    else row[f.name] = value;
+  }
+  if (missing.length) {
+    const idHint = missing.includes("id") ? ` Model ${model.name} has a ${model.primaryKey.kind} id, which you must supply.` : "";
+    throw new ValidationError(`Missing required field${missing.length > 1 ? "s" : ""} ${missing.map((m) => `'${path}.${m}'`).join(", ")}.${idHint}`, {
+      field: `${path}.${missing[0]}`,
+      fix: "Pass a value, or declare the field .optional() or with a .default()",
+    });
+  }
+  return row;
+}
+
+/** Validates update fields; sets `updated_at`. */
+export function normalizeUpdateFields(model: Model, fields: unknown, path: string, now: Date, allowEmpty = false): RowData {
+  const input = plainObject(fields, path);
+  const out: RowData = {};
+  for (const key of Object.keys(input)) {
+    const f = fieldFor(model, key, path);
+    if (f.primaryKey) throw new ValidationError(`'${path}.id': the primary key cannot be changed`, { field: `${path}.id` });
+    out[key] = validateValue(f, input[key], `${path}.${key}`);
+  }
+  if (!allowEmpty && Object.keys(out).length === 0) {
+    throw new ValidationError(`'${path}' is empty; name at least one field to change`, { field: path });
+  }
+  if (model.timestamps) out.updated_at = now;
+  return out;
+}
+
+function notDeleted(model: Model): FilterNode | undefined {
+  const f = model.field(DELETED_AT);
+  return model.softDelete && f ? { t: "null", field: f, isNull: true } : undefined;
+}
+
+function idFilter(model: Model, id: unknown, path: string): FilterNode {
+  const value = validateValue(model.primaryKey, id, path);
+  return { t: "cmp", field: model.primaryKey, op: "=", value };
+}
+
+/** `id` or `filter`, exactly one. */
+function singleTarget(model: Model, params: Record<string, unknown>, node: string): FilterNode {
+  const hasId = params.id !== undefined;
+  const hasFilter = params.filter !== undefined;
+  if (hasId === hasFilter) {
+    throw new ValidationError(`${node} needs exactly one of 'id' or 'filter'`, { field: hasId ? "filter" : "id" });
+  }
+  if (hasId) return idFilter(model, params.id, "id");
+  const parsed = parseFilter(model, params.filter, "filter").ast;
+  if (parsed.t === "const" && parsed.value) {
+    throw new ValidationError(`${node}: 'filter' is empty and would match every row`, {
+      field: "filter",
+      fix: "Give an id or a filter that matches one row",
+    });
+  }
+  return parsed;
+}
+
+function positiveInt(value: unknown, path: string, min: number, max = Number.MAX_SAFE_INTEGER): number | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== "number" || !Number.isInteger(value) || value < min || value > max) {
+    throw new ValidationError(`'${path}' must be an integer from ${min} to ${max}`, { field: path });
+  }
+  return value;
+}
+
+function fieldList(model: Model, value: unknown, path: string): string[] {
+  if (!Array.isArray(value) || value.length === 0) {
+    throw new ValidationError(`'${path}' must be a non-empty array of field names`, { field: path });
+  }
+  return value.map((name, i) => {
+    if (typeof name !== "string" || !model.hasField(name)) {
+      throw new ValidationError(`Unknown field ${JSON.stringify(String(name))} in '${path}[${i}]'. ${didYouMean(String(name), model.fieldNames)}`.trim(), {
+        field: `${path}[${i}]`,
+      });
+    }
+    return name;
+  });
+}
+
+/** True when the fields are the primary key or exactly the fields of a unique index. */
+export function isUniqueTarget(model: Model, fields: readonly string[]): boolean {
+  const set = new Set(fields);
+  if (set.size === 1 && set.has("id")) return true;
+  return model.indexes.some((ix) => ix.unique && ix.fields.length === set.size && ix.fields.every((f) => set.has(f)));
+}
+
+function conflictTarget(model: Model, value: unknown, path: string): string[] {
+  const fields = fieldList(model, value, path);
+  if (!isUniqueTarget(model, fields)) {
+    throw new ValidationError(`'${path}' [${fields.join(", ")}] is not the primary key or a unique constraint of ${model.name}`, {
+      field: path,
+      fix: "Declare the field(s) .unique() or add { fields: [...], unique: true } to the model's indexes",
+    });
+  }
+  return fields;
+}
+
+function rows(value: unknown, path: string): unknown[] {
+  if (!Array.isArray(value)) throw new ValidationError(`'${path}' must be an array of rows`, { field: path });
+  if (value.length > MAX_BULK_ROWS) {
+    throw new ValidationError(`'${path}' has ${value.length} rows; at most ${MAX_BULK_ROWS} per node`, { field: path });
+  }
+  return value;
+}
+
+function mutableColumns(model: Model, conflictOn: readonly string[], explicit: unknown, path: string): string[] {
+  if (explicit !== undefined) {
+    const names = fieldList(model, explicit, path);
+    for (const n of names) {
+      const f = model.field(n)!;
+      if (f.primaryKey || (f.system && !model.inputSystemFields.has(n))) {
+        throw new ValidationError(`'${path}': '${n}' cannot be overwritten`, { field: path });
+      }
+    }
+    return model.timestamps ? [...names, "updated_at"] : names;
+  }
+  return model.fields
+    .filter((f) => !conflictOn.includes(f.name) && !f.primaryKey && (!f.system || f.name === "updated_at"))
+    .map((f) => f.name);
+}
+
+/** Turns a generated node's params into a validated operation. All checks happen here, before any I/O. */
+export function normalizeOperation(model: Model, kind: ModelOperationName, params: Record<string, unknown>): ModelOperation {
+  const now = new Date();
+  const hidden = params.includeDeleted === true ? undefined : notDeleted(model);
+  switch (kind) {
+    case "Create":
+      return { kind, model, data: normalizeCreateData(model, params.data, "data", now) };
+    case "Read":
+      return {
+        kind, model,
+        where: andFilters(singleTarget(model, params, "Read"), hidden),
+        raiseOnNotFound: params.raiseOnNotFound !== false,
+      };
+    case "Update":
+      return { kind, model, where: andFilters(singleTarget(model, params, "Update"), notDeleted(model)), fields: normalizeUpdateFields(model, params.fields, "fields", now) };
+    case "Delete":
+      return {
+        kind, model, where: andFilters(singleTarget(model, params, "Delete"), notDeleted(model)),
+        soft: model.softDelete, raiseOnNotFound: params.raiseOnNotFound !== false, now,
+      };
+    case "List":
+      return normalizeList(model, params, hidden);
+    case "Count":
+      return { kind, model, where: andFilters(params.filter === undefined ? undefined : parseFilter(model, params.filter).ast, hidden) };
+    case "Upsert": {
+      const where = plainObject(params.where, "where");
+      const conflictOn = params.conflictOn === undefined ? Object.keys(where) : params.conflictOn;
+      if (Array.isArray(conflictOn) && conflictOn.length === 0) {
+        throw new ValidationError("'where' is empty; Upsert needs the unique key of the row", { field: "where" });
+      }
+      const target = conflictTarget(model, conflictOn, params.conflictOn === undefined ? "where" : "conflictOn");
+      const create = normalizeCreateData(model, { ...where, ...plainObject(params.create ?? {}, "create") }, "create", now);
+      for (const key of target) {
+        if (!(key in where)) throw new ValidationError(`'where.${key}' is missing; conflictOn names it`, { field: `where.${key}` });
+      }
+      const update = normalizeUpdateFields(model, params.update ?? {}, "update", now, true);
+      return { kind, model, create, update, conflictOn: target };
+    }
+    case "BulkCreate": {
+      const mode = params.onConflict ?? "error";
+      if (mode !== "error" && mode !== "skip" && mode !== "update") {
+        throw new ValidationError(`'onConflict' must be "error", "skip" or "update"`, { field: "onConflict" });
+      }
+      const conflictOn = params.conflictOn === undefined ? undefined : conflictTarget(model, params.conflictOn, "conflictOn");
+      if (mode === "update" && !conflictOn) {
+        throw new ValidationError(`onConflict "update" needs 'conflictOn'`, { field: "conflictOn" });
+      }
+      const data = rows(params.data, "data").map((r, i) => normalizeCreateData(model, r, `data[${i}]`, now));
+      return {
+        kind, model, rows: data, batchSize: positiveInt(params.batchSize, "batchSize", 1, 100_000), onConflict: mode, conflictOn,
+        updateFields: mode === "update" ? mutableColumns(model, conflictOn!, params.update, "update") : [],
+      };
+    }
+    case "BulkUpdate": {
+      const where = bulkFilter(model, params, "BulkUpdate");
+      return { kind, model, where: andFilters(where, params.includeDeleted === true ? undefined : notDeleted(model)), fields: normalizeUpdateFields(model, params.fields, "fields", now) };
+    }
+    case "BulkDelete":
+      return { kind, model, where: andFilters(bulkFilter(model, params, "BulkDelete"), notDeleted(model)), soft: model.softDelete, now };
+    case "BulkUpsert": {
+      const conflictOn = conflictTarget(model, params.conflictOn, "conflictOn");
+      const data = rows(params.data, "data").map((r, i) => normalizeCreateData(model, r, `data[${i}]`, now));
+      return {
+        kind, model, rows: data, conflictOn, updateFields: mutableColumns(model, conflictOn, params.update, "update"),
+        batchSize: positiveInt(params.batchSize, "batchSize", 1, 100_000),
+      };
+    }
+  }
+}
+
+function bulkFilter(model: Model, params: Record<string, unknown>, node: string): FilterNode {
+  const ast = parseFilter(model, params.filter, "filter").ast;
+  if (ast.t === "const" && ast.value && params.all !== true) {
+    throw new ValidationError(`${node} with an empty filter would touch every row`, {
+      field: "filter",
+      fix: "Pass all: true to confirm",
+    });
+  }
+  return ast;
+}
+
+function normalizeList(model: Model, params: Record<string, unknown>, hidden: FilterNode | undefined): ListOperation {
+  const where = params.filter === undefined ? undefined : parseFilter(model, params.filter).ast;
+  const orderBy = params.orderBy === undefined ? [] : parseOrderBy(model, params.orderBy);
+  if (!orderBy.some((t) => t.field.primaryKey)) orderBy.push({ field: model.primaryKey, direction: orderBy.at(-1)?.direction ?? "asc" });
+  const select = params.select === undefined ? undefined : fieldList(model, params.select, "select").map((n) => model.field(n)!);
+  const after = params.after === undefined ? undefined : decodeCursor(model, params.after, orderBy);
+  const limit = positiveInt(params.limit, "limit", 0);
+  const offset = positiveInt(params.offset, "offset", 0);
+  if (after !== undefined && offset !== undefined) {
+    throw new ValidationError("'after' and 'offset' cannot be combined", { field: "offset", fix: "Keyset pagination replaces offset" });
+  }
+  return { kind: "List", model, where: andFilters(where, hidden), orderBy, limit, offset, after, select };
+}
+
+type CursorValue = string | number | boolean | null | { d: string } | { b: string };
+
+function encodeValue(v: unknown): CursorValue {
+  if (v instanceof Date) return { d: v.toISOString() };
+  if (typeof v === "bigint") return { b: v.toString() };
+  return v as CursorValue;
+}
+
+/** An opaque keyset cursor for the row, given the order the list used. */
+export function encodeCursor(row: RowData, orderBy: readonly OrderTerm[]): string {
+  const payload = { k: orderBy.map((t) => `${t.direction === "desc" ? "-" : ""}${t.field.name}`).join(","), v: orderBy.map((t) => encodeValue(row[t.field.name])) };
+  return Buffer.from(JSON.stringify(payload)).toString("base64url");
+}
+
+function decodeCursor(model: Model, cursor: unknown, orderBy: readonly OrderTerm[]): unknown[] {
+  const bad = (why: string) => new ValidationError(`'after' is not a valid cursor: ${why}`, { field: "after", fix: "Pass the nextCursor of a previous List with the same orderBy" });
+  if (typeof cursor !== "string" || cursor.length > 8192) throw bad("expected a cursor string");
+  let payload: unknown;
+  try {
+    payload = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8"));
+  } catch {
+    throw bad("it does not decode");
+  }
+  if (!isPlainObject(payload) || typeof payload.k !== "string" || !Array.isArray(payload.v)) throw bad("unexpected content");
+  const key = orderBy.map((t) => `${t.direction === "desc" ? "-" : ""}${t.field.name}`).join(",");
+  if (payload.k !== key || payload.v.length !== orderBy.length) throw bad("it was made for a different orderBy");
+  return payload.v.map((raw: unknown, i: number) => {
+    const f = orderBy[i]!.field;
+    const value = isPlainObject(raw) ? (raw.d ?? (typeof raw.b === "string" ? BigInt(raw.b) : raw)) : raw;
+    return value === null ? null : validateValue({ ...f, nullable: true, maxLength: undefined }, value, `after[${i}]`);
+  });
+}
+
+/** Raised by adapters when a single-record filter matched several rows. */
+export function ambiguousMatch(model: Model, node: string): AmbiguousMatchError {
+  return new AmbiguousMatchError(`${node}: the filter matches more than one ${model.name}; nothing was changed`, {
+    field: "filter",
+    fix: "Use the id, or a filter on a unique field; use the Bulk node to change several rows",
+  });
+}

@@ -1,0 +1,67 @@
+import { ValidationError, WorkflowValidationError } from "./errors.js";
+import { isPlainObject } from "./filter.js";
+import { didYouMean } from "./suggest.js";
+
+export type ParamType = "string" | "number" | "integer" | "boolean" | "object" | "array" | "any";
+
+export interface ParamSpec {
+  readonly type?: ParamType;
+  readonly required?: boolean;
+  readonly description?: string;
+}
+
+export type ParamsSchema = Readonly<Record<string, ParamSpec>>;
+
+function typeMatches(type: ParamType | undefined, value: unknown): boolean {
+  switch (type) {
+    case undefined:
+    case "any":
+      return true;
+    case "string":
+      return typeof value === "string";
+    case "number":
+      return typeof value === "number" && !Number.isNaN(value);
+    case "integer":
+      return typeof value === "number" && Number.isInteger(value);
+    case "boolean":
+      return typeof value === "boolean";
+    case "object":
+      return isPlainObject(value);
+    case "array":
+      return Array.isArray(value);
+  }
+}
+
+/** Rejects parameter names the node does not declare, with a "did you mean" hint. */
+export function checkParamNames(schema: ParamsSchema, names: Iterable<string>, where: string): void {
+  for (const name of names) {
+    if (!Object.hasOwn(schema, name)) {
+      const known = Object.keys(schema);
+      throw new WorkflowValidationError(
+        `${where}: unknown parameter '${name}'. ${didYouMean(name, known) || `Known parameters: ${known.join(", ") || "(none)"}.`}`,
+        { field: name },
+      );
+    }
+  }
+}
+
+/** Checks names, types and required parameters of the params a node is about to run with. */
+export function checkParams(schema: ParamsSchema, params: Record<string, unknown>, where: string): void {
+  checkParamNames(schema, Object.keys(params), where);
+  for (const name of Object.keys(schema)) {
+    const spec = schema[name]!;
+    const value = params[name];
+    if (value === undefined) {
+      if (Object.hasOwn(params, name)) {
+        throw new ValidationError(`${where}: parameter '${name}' is undefined`, { field: name, fix: "Omit it or give a value" });
+      }
+      if (spec.required) throw new ValidationError(`${where}: missing required parameter '${name}'`, { field: name });
+      continue;
+    }
+    if (!typeMatches(spec.type, value)) {
+      throw new ValidationError(`${where}: parameter '${name}' must be ${spec.type === "object" ? "a plain object" : `of type ${spec.type}`}`, {
+        field: name,
+      });
+    }
+  }
+}

@@ -1,0 +1,133 @@
+import { PluginError } from "./errors.js";
+import type { Model } from "./model.js";
+import type { NodeContext, NodeDefinition, RunContext } from "./node.js";
+import type { ModelOperation } from "./operations.js";
+
+/** The adapter contract version this kernel implements. Plugins declare a range (e.g. `"^1"`). */
+export const KERNEL_CONTRACT_VERSION = "1.0.0";
+
+export interface AdapterCapabilities {
+  readonly transactions: boolean;
+  readonly savepoints: boolean;
+  readonly returning: boolean;
+  readonly upsert: boolean;
+  readonly json: boolean;
+  readonly vector: boolean;
+  readonly streaming: boolean;
+  readonly [name: string]: boolean;
+}
+
+export interface HealthStatus {
+  readonly ok: boolean;
+  readonly latencyMs: number;
+  readonly error?: string;
+}
+
+/** What every adapter is: a connection to one database, with its capabilities. */
+export interface BaseAdapter {
+  readonly adapterType: "sql" | "document" | "vector" | (string & {});
+  readonly databaseType: string;
+  readonly capabilities: AdapterCapabilities;
+  connect(): Promise<void>;
+  close(): Promise<void>;
+  healthCheck(): Promise<HealthStatus>;
+  /** Creates or additively migrates the storage for the models (tables, columns, indexes). */
+  ensureSchema(models: readonly Model[], options: { autoMigrate: boolean; existingSchemaMode: boolean }): Promise<void>;
+}
+
+export interface AdapterOptions {
+  readonly pool?: PoolOptions;
+  readonly logger?: import("./logger.js").Logger;
+  readonly [key: string]: unknown;
+}
+
+export interface PoolOptions {
+  readonly max?: number;
+  readonly min?: number;
+  readonly idleTimeoutMs?: number;
+  readonly acquireTimeoutMs?: number;
+  readonly statementTimeoutMs?: number;
+}
+
+export interface AdapterFactory {
+  readonly schemes: readonly string[];
+  create(url: string, options: AdapterOptions): BaseAdapter;
+}
+
+/** What a plugin hook receives: the owning DataFlow, through a narrow interface. */
+export interface PluginContext {
+  readonly adapter: BaseAdapter;
+  readonly dataflow: DataFlowHandle;
+}
+
+/** The part of `DataFlow` that plugins may use. */
+export interface DataFlowHandle {
+  readonly namespace: string | undefined;
+  readonly adapter: BaseAdapter;
+  readonly models: ReadonlyMap<string, Model>;
+  /** Resolves once the model's schema exists (deferred schema work). */
+  ensureModel(model: Model): Promise<void>;
+  /** Runs an operation through the middleware chain, then `execute`. */
+  runOperation<R>(op: ModelOperation, ctx: NodeContext, execute: (op: ModelOperation) => Promise<R>): Promise<R>;
+  readonly plugins: readonly Plugin[];
+}
+
+export type Middleware = (
+  op: ModelOperation,
+  ctx: NodeContext,
+  next: (op: ModelOperation) => Promise<unknown>,
+) => Promise<unknown>;
+
+export interface RunHooks {
+  /** Before the first node of a run. */
+  begin?(run: RunContext): void | Promise<void>;
+  /** After the last node; `error` is set when the run failed. Must not throw for cleanup it could not do. */
+  end?(run: RunContext, error: unknown): void | Promise<void>;
+}
+
+export interface Plugin {
+  readonly name: string;
+  /** Kernel contract range, e.g. `"^1"`. */
+  readonly kernel: string;
+  readonly adapters?: readonly AdapterFactory[];
+  /** Called for each declared model before its nodes are generated (may add system fields). */
+  readonly onModel?: (model: Model, ctx: PluginContext) => void;
+  readonly modelNodes?: (model: Model, ctx: PluginContext) => readonly NodeDefinition[];
+  readonly nodes?: (ctx: PluginContext) => readonly NodeDefinition[];
+  readonly middleware?: readonly Middleware[];
+  readonly runHooks?: RunHooks;
+}
+
+function satisfies(version: string, range: string): boolean {
+  const [maj, min, pat] = version.split(".").map(Number) as [number, number, number];
+  const r = range.trim();
+  if (r === "*" || r === "") return true;
+  const m = /^(\^|~|>=)?(\d+)(?:\.(\d+|x))?(?:\.(\d+|x))?$/.exec(r);
+  if (!m) return false;
+  const [, op, a, b, c] = m;
+  const rMaj = Number(a);
+  const rMin = b === undefined || b === "x" ? undefined : Number(b);
+  const rPat = c === undefined || c === "x" ? undefined : Number(c);
+  const cmp = maj !== rMaj ? maj - rMaj : min !== (rMin ?? 0) ? min - (rMin ?? 0) : pat - (rPat ?? 0);
+  if (op === ">=") return cmp >= 0;
+  if (op === "~") return maj === rMaj && (rMin === undefined || min === rMin) && cmp >= 0;
+  if (op === "^" || op === undefined) {
+    if (op === undefined && rMin !== undefined && rPat !== undefined) return cmp === 0;
+    return maj === rMaj && cmp >= 0;
+  }
+  return false;
+}
+
+/** Declares a plugin and checks its kernel contract range against this kernel. */
+export function definePlugin<P extends Plugin>(plugin: P): P {
+  if (!plugin || typeof plugin.name !== "string" || plugin.name.length === 0) {
+    throw new PluginError("definePlugin: a plugin needs a name");
+  }
+  if (typeof plugin.kernel !== "string" || !satisfies(KERNEL_CONTRACT_VERSION, plugin.kernel)) {
+    throw new PluginError(
+      `Plugin ${plugin.name} needs kernel contract ${String(plugin.kernel)}, but this @dataflow/kernel implements ${KERNEL_CONTRACT_VERSION}`,
+      { fix: "Install versions of the plugin and @dataflow/kernel that match" },
+    );
+  }
+  return Object.freeze(plugin);
+}

@@ -1,0 +1,230 @@
+import { randomUUID } from "node:crypto";
+import { AbortError, DataFlowError, ValidationError, WorkflowExecutionError, WorkflowValidationError } from "./errors.js";
+import type { Logger } from "./logger.js";
+import { silentLogger } from "./logger.js";
+import type { ExecuteOptions, NodeContext, RunContext } from "./node.js";
+import { checkParams } from "./params.js";
+import { getPath, setPath } from "./paths.js";
+import type { Plugin, RunHooks } from "./plugin.js";
+import type { NodeOwner, ResolvedNode } from "./registry.js";
+import { resolveNode } from "./registry.js";
+import { channels } from "./tracing.js";
+import type { Workflow } from "./workflow.js";
+
+export interface LocalRuntimeOptions {
+  /** Resolve node types against this DataFlow only (default: every live instance). */
+  dataflow?: NodeOwner;
+  /** How many independent nodes may run at once (default 8). */
+  maxConcurrency?: number;
+  logger?: Logger;
+}
+
+export interface ExecuteResult<R = Record<string, any>> {
+  results: R;
+  runId: string;
+}
+
+interface Plan {
+  readonly resolved: readonly ResolvedNode[];
+  readonly dependents: readonly (readonly number[])[];
+  readonly hooks: ReadonlyArray<{ plugin: string; hooks: RunHooks }>;
+}
+
+const RUN_FAILED = "(run)";
+
+class Run implements RunContext {
+  readonly state = new Map<symbol, unknown>();
+  exclusive = 0;
+  constructor(
+    readonly runId: string,
+    readonly signal: AbortSignal,
+    readonly tenantId: string | undefined,
+    readonly options: ExecuteOptions,
+    readonly logger: Logger,
+  ) {}
+  enterExclusive(): void {
+    this.exclusive++;
+  }
+  leaveExclusive(): void {
+    if (this.exclusive > 0) this.exclusive--;
+  }
+}
+
+export class LocalRuntime {
+  private readonly plans = new WeakMap<Workflow, Plan>();
+  private readonly scope: NodeOwner | undefined;
+  private readonly maxConcurrency: number;
+  private readonly logger: Logger;
+
+  constructor(options: LocalRuntimeOptions = {}) {
+    this.scope = options.dataflow;
+    const max = options.maxConcurrency ?? 8;
+    if (!Number.isInteger(max) || max < 1) throw new ValidationError("maxConcurrency must be a positive integer", { field: "maxConcurrency" });
+    this.maxConcurrency = max;
+    this.logger = options.logger ?? silentLogger;
+  }
+
+  private plan(wf: Workflow): Plan {
+    let plan = this.plans.get(wf);
+    if (plan) return plan;
+    const resolved =
+      wf.resolvedWith === this.scope
+        ? wf.resolved
+        : wf.nodes.map((n) => (n.definition ? { def: n.definition, owner: undefined } : resolveNode(n.type, this.scope)));
+    const dependents: number[][] = wf.nodes.map(() => []);
+    wf.waitsFor.forEach((deps, i) => deps.forEach((d) => dependents[d]!.push(i)));
+    const plugins = new Set<Plugin>();
+    for (const r of resolved) for (const p of r.owner?.plugins ?? []) plugins.add(p);
+    const hooks = [...plugins].filter((p) => p.runHooks).map((p) => ({ plugin: p.name, hooks: p.runHooks! }));
+    plan = { resolved, dependents, hooks };
+    this.plans.set(wf, plan);
+    return plan;
+  }
+
+  /** Runs a built workflow. Rejects with `WorkflowExecutionError` when a node fails. */
+  async execute<R = Record<string, any>>(workflow: Workflow, options: ExecuteOptions = {}): Promise<ExecuteResult<R>> {
+    if (!workflow || !Array.isArray(workflow.nodes) || !workflow.index) {
+      throw new WorkflowValidationError("execute() takes a workflow from WorkflowBuilder.build()");
+    }
+    const plan = this.plan(workflow);
+    if (options.parameters !== undefined) this.checkRuntimeParameters(workflow, plan, options.parameters);
+    if (options.tenantId !== undefined && typeof options.tenantId !== "string") {
+      throw new ValidationError("tenantId must be a string", { field: "tenantId" });
+    }
+    const runId = randomUUID();
+    const controller = new AbortController();
+    const userSignal = options.signal;
+    const onAbort = () => controller.abort(userSignal?.reason);
+    if (userSignal) {
+      if (userSignal.aborted) throw new WorkflowExecutionError(RUN_FAILED, runId, new AbortError("The run was aborted before it started"), {});
+      userSignal.addEventListener("abort", onAbort, { once: true });
+    }
+    const run = new Run(runId, controller.signal, options.tenantId, options, this.logger);
+    const results: Record<string, unknown> = {};
+    try {
+      for (const { hooks } of plan.hooks) await hooks.begin?.(run);
+    } catch (error) {
+      userSignal?.removeEventListener("abort", onAbort);
+      await this.endHooks(plan, run, error);
+      throw new WorkflowExecutionError(RUN_FAILED, runId, error, results);
+    }
+    let failure: WorkflowExecutionError | undefined;
+    try {
+      await this.schedule(workflow, plan, run, results, controller);
+    } catch (error) {
+      failure = error as WorkflowExecutionError;
+    } finally {
+      userSignal?.removeEventListener("abort", onAbort);
+    }
+    const endError = await this.endHooks(plan, run, failure?.cause ?? failure);
+    if (failure) throw failure;
+    if (endError) throw new WorkflowExecutionError(endError.plugin, runId, endError.error, results);
+    return { results: results as R, runId };
+  }
+
+  private async endHooks(plan: Plan, run: Run, error: unknown): Promise<{ plugin: string; error: unknown } | undefined> {
+    let first: { plugin: string; error: unknown } | undefined;
+    for (let i = plan.hooks.length - 1; i >= 0; i--) {
+      const { plugin, hooks } = plan.hooks[i]!;
+      try {
+        await hooks.end?.(run, error);
+      } catch (e) {
+        first ??= { plugin, error: e };
+        run.logger.error({ runId: run.runId, plugin, err: e }, "run hook failed");
+      }
+    }
+    return first;
+  }
+
+  private checkRuntimeParameters(wf: Workflow, plan: Plan, parameters: Record<string, Record<string, unknown>>): void {
+    for (const id of Object.keys(parameters)) {
+      const i = wf.index.get(id);
+      if (i === undefined) throw new WorkflowValidationError(`parameters: '${id}' is not a node of this workflow`, { field: id });
+      const given = parameters[id];
+      if (given === null || typeof given !== "object") throw new ValidationError(`parameters.${id} must be an object`, { field: id });
+    }
+    void plan;
+  }
+
+  private paramsFor(wf: Workflow, i: number, results: Record<string, unknown>, run: Run): Record<string, unknown> {
+    const node = wf.nodes[i]!;
+    let params = node.params as Record<string, unknown>;
+    for (const c of wf.inputs[i]!) {
+      const value = getPath(results[c.source], c.sourcePath);
+      if (value === undefined) {
+        throw new ValidationError(`Connection ${c.source}.${c.sourcePath.join(".")} -> ${c.target}.${c.targetPath.join(".")}: the source output has no value there`, {
+          field: c.targetPath.join("."),
+          fix: `Check the output shape of node '${c.source}'`,
+        });
+      }
+      params = setPath(params, c.targetPath, value);
+    }
+    const override = run.options.parameters?.[node.id];
+    if (override) params = { ...params, ...override };
+    return params;
+  }
+
+  private runNode(wf: Workflow, plan: Plan, i: number, run: Run, results: Record<string, unknown>): Promise<unknown> {
+    const node = wf.nodes[i]!;
+    const def = plan.resolved[i]!.def;
+    try {
+      if (run.signal.aborted) throw new AbortError(`The run was aborted before node '${node.id}' started`, { cause: run.signal.reason });
+      const params = this.paramsFor(wf, i, results, run);
+      checkParams(def.params, params, `Node '${node.id}' (${node.type})`);
+      const ctx: NodeContext = { nodeId: node.id, runId: run.runId, signal: run.signal, logger: run.logger, tenantId: run.tenantId, run };
+      if (channels.node.hasSubscribers) {
+        return channels.node.tracePromise(async () => def.run(params, ctx), { runId: run.runId, nodeId: node.id, nodeType: node.type });
+      }
+      return Promise.resolve(def.run(params, ctx));
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  private schedule(wf: Workflow, plan: Plan, run: Run, results: Record<string, unknown>, controller: AbortController): Promise<void> {
+    const count = wf.nodes.length;
+    if (count === 0) return Promise.resolve();
+    const remaining = wf.waitsFor.map((w) => w.length);
+    const ready: number[] = [];
+    for (let i = 0; i < count; i++) if (remaining[i] === 0) ready.push(i);
+    let running = 0;
+    let finished = 0;
+    let failed: WorkflowExecutionError | undefined;
+
+    return new Promise<void>((resolve, reject) => {
+      const settle = () => {
+        if (running > 0) return;
+        if (failed) reject(failed);
+        else if (finished === count) resolve();
+      };
+      const pump = () => {
+        while (!failed && ready.length > 0 && running < (run.exclusive > 0 ? 1 : this.maxConcurrency)) {
+          const i = ready.shift()!;
+          running++;
+          this.runNode(wf, plan, i, run, results).then(
+            (output) => {
+              running--;
+              finished++;
+              results[wf.nodes[i]!.id] = output;
+              for (const d of plan.dependents[i]!) if (--remaining[d]! === 0) ready.push(d);
+              pump();
+              settle();
+            },
+            (error: unknown) => {
+              running--;
+              if (!failed) {
+                const cause = run.signal.aborted && !(error instanceof DataFlowError)
+                  ? new AbortError(`Node '${wf.nodes[i]!.id}' was aborted`, { cause: error })
+                  : error;
+                failed = new WorkflowExecutionError(wf.nodes[i]!.id, run.runId, cause, { ...results });
+                controller.abort(failed);
+              }
+              settle();
+            },
+          );
+        }
+      };
+      pump();
+    });
+  }
+}

@@ -1,0 +1,173 @@
+import { ValidationError } from "./errors.js";
+import type { ModelField } from "./model.js";
+
+const INT64_MIN = -(2n ** 63n);
+const INT64_MAX = 2n ** 63n - 1n;
+const DECIMAL = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$/;
+const INTEGER_TEXT = /^-?\d{1,20}$/;
+const UUID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
+const ISO_DATETIME = /^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?)?(?:Z|[+-]\d{2}:?\d{2})?$/i;
+const HAS_OFFSET = /(?:Z|[+-]\d{2}:?\d{2})$/i;
+const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
+
+function describe(value: unknown): string {
+  if (value === null) return "null";
+  if (Array.isArray(value)) return "an array";
+  if (value instanceof Date) return "a Date";
+  if (typeof value === "number" && !Number.isFinite(value)) return String(value);
+  return `a ${typeof value}`;
+}
+
+function fail(path: string, field: ModelField, value: unknown, expected: string): never {
+  throw new ValidationError(`'${path}' must be ${expected}, got ${describe(value)}`, {
+    field: path,
+    fix: `Field '${field.name}' is declared as ${field.kind}`,
+  });
+}
+
+function checkText(path: string, field: ModelField, value: string): string {
+  if (value.includes("\u0000")) {
+    throw new ValidationError(`'${path}' contains a NUL character (\\u0000)`, {
+      field: path,
+      fix: "Text cannot hold NUL on every database; remove it or store the data in a binary-safe encoding",
+    });
+  }
+  if (!value.isWellFormed()) {
+    throw new ValidationError(`'${path}' contains a lone UTF-16 surrogate`, { field: path, fix: "Pass well-formed Unicode text" });
+  }
+  const max = field.maxLength;
+  if (max !== undefined && value.length > max) {
+    let codePoints = 0;
+    for (const _ of value) codePoints++;
+    if (codePoints > max) {
+      throw new ValidationError(`'${path}' has ${codePoints} characters; the column holds at most ${max}`, {
+        field: path,
+        fix: `Shorten the value or declare field.string({ maxLength: ${codePoints} }) / field.text()`,
+      });
+    }
+  }
+  return value;
+}
+
+/** Parses an ISO-8601 string or Date into a valid Date; strings without an offset are UTC. */
+export function toDate(path: string, field: ModelField, value: unknown): Date {
+  if (value instanceof Date) {
+    if (Number.isNaN(value.getTime())) fail(path, field, value, "a valid Date (got Invalid Date)");
+    return value;
+  }
+  if (typeof value === "string" && ISO_DATETIME.test(value)) {
+    const text = value.length > 10 && !HAS_OFFSET.test(value) ? `${value.replace(" ", "T")}Z` : value;
+    const parsed = new Date(text.length === 10 ? `${text}T00:00:00Z` : text);
+    if (!Number.isNaN(parsed.getTime())) return parsed;
+  }
+  return fail(path, field, value, "a Date or an ISO-8601 string");
+}
+
+function checkJson(path: string, value: unknown, depth: number): void {
+  if (depth > 100) throw new ValidationError(`'${path}' is nested more than 100 levels deep`, { field: path });
+  switch (typeof value) {
+    case "string":
+      if (value.includes("\u0000")) throw new ValidationError(`'${path}' contains a NUL character (\\u0000)`, { field: path });
+      return;
+    case "number":
+      if (!Number.isFinite(value)) throw new ValidationError(`'${path}' is ${value}, which JSON cannot hold`, { field: path });
+      return;
+    case "boolean":
+      return;
+    case "object": {
+      if (value === null) return;
+      if (Array.isArray(value)) {
+        for (let i = 0; i < value.length; i++) checkJson(`${path}[${i}]`, value[i], depth + 1);
+        return;
+      }
+      const proto = Object.getPrototypeOf(value);
+      if (proto !== Object.prototype && proto !== null) {
+        throw new ValidationError(`'${path}' is not plain JSON (a ${value.constructor?.name ?? "class instance"})`, { field: path });
+      }
+      for (const key of Object.keys(value)) {
+        checkJson(`${path}.${key}`, (value as Record<string, unknown>)[key], depth + 1);
+      }
+      return;
+    }
+    default:
+      throw new ValidationError(`'${path}' holds ${describe(value)}, which JSON cannot hold`, { field: path });
+  }
+}
+
+/**
+ * Validates one value for a field and returns its canonical JS form.
+ * `null` is accepted only for nullable fields; `undefined` is always an error.
+ */
+export function validateValue(field: ModelField, value: unknown, path: string): unknown {
+  if (value === undefined) {
+    throw new ValidationError(`'${path}' is undefined`, {
+      field: path,
+      fix: "Omit the key to leave the field unset, or pass null to store NULL",
+    });
+  }
+  if (value === null) {
+    if (field.nullable) return null;
+    throw new ValidationError(`'${path}' is null but field '${field.name}' is not optional`, {
+      field: path,
+      fix: "Pass a value, or declare the field with .optional()",
+    });
+  }
+  switch (field.kind) {
+    case "string":
+    case "text":
+      return typeof value === "string" ? checkText(path, field, value) : fail(path, field, value, "a string");
+    case "int":
+      return typeof value === "number" && Number.isSafeInteger(value)
+        ? value
+        : fail(path, field, value, "a safe integer (|n| <= 2^53-1; use field.bigint() for larger values)");
+    case "bigint": {
+      let big: bigint | undefined;
+      if (typeof value === "bigint") big = value;
+      else if (typeof value === "number" && Number.isSafeInteger(value)) big = BigInt(value);
+      else if (typeof value === "string" && INTEGER_TEXT.test(value)) big = BigInt(value);
+      if (big === undefined) return fail(path, field, value, "a bigint, a safe integer or an integer string");
+      if (big < INT64_MIN || big > INT64_MAX) {
+        throw new ValidationError(`'${path}' is outside the signed 64-bit range`, { field: path });
+      }
+      return big;
+    }
+    case "float":
+      return typeof value === "number" && Number.isFinite(value) ? value : fail(path, field, value, "a finite number");
+    case "decimal":
+      if (typeof value === "string" && DECIMAL.test(value)) return value;
+      if (typeof value === "number" && Number.isFinite(value)) return String(value);
+      if (typeof value === "bigint") return value.toString();
+      return fail(path, field, value, "a decimal string such as \"12.50\" (or a finite number)");
+    case "boolean":
+      return typeof value === "boolean" ? value : fail(path, field, value, "a boolean");
+    case "datetime":
+      return toDate(path, field, value);
+    case "date": {
+      if (value instanceof Date && !Number.isNaN(value.getTime())) return value.toISOString().slice(0, 10);
+      const m = typeof value === "string" ? ISO_DATE.exec(value) : null;
+      if (m) {
+        const d = new Date(`${value as string}T00:00:00Z`);
+        if (!Number.isNaN(d.getTime()) && d.toISOString().startsWith(value as string)) return value;
+      }
+      return fail(path, field, value, "a date string 'YYYY-MM-DD'");
+    }
+    case "json":
+      checkJson(path, value, 0);
+      return value;
+    case "uuid":
+      return typeof value === "string" && UUID.test(value) ? value.toLowerCase() : fail(path, field, value, "a UUID string");
+    case "enum":
+      if (typeof value === "string" && field.enumValues?.includes(value)) return value;
+      return fail(path, field, value, `one of ${JSON.stringify(field.enumValues)}`);
+    case "vector": {
+      const dims = field.dimensions ?? 0;
+      if (!Array.isArray(value) || value.length !== dims) {
+        return fail(path, field, value, `an array of ${dims} numbers`);
+      }
+      for (let i = 0; i < value.length; i++) {
+        if (typeof value[i] !== "number" || !Number.isFinite(value[i])) fail(`${path}[${i}]`, field, value[i], "a finite number");
+      }
+      return value;
+    }
+  }
+}

@@ -1,0 +1,162 @@
+import { WorkflowValidationError } from "./errors.js";
+import { isPlainObject } from "./filter.js";
+import type { NodeDefinition } from "./node.js";
+import { checkParamNames } from "./params.js";
+import { parsePath } from "./paths.js";
+import type { NodeOwner, ResolvedNode } from "./registry.js";
+import { resolveNode } from "./registry.js";
+
+const NODE_ID = /^[A-Za-z_][A-Za-z0-9_.-]{0,127}$/;
+
+export interface WorkflowNode {
+  readonly id: string;
+  readonly type: string;
+  readonly params: Readonly<Record<string, unknown>>;
+  /** Set when `addNode` was given a definition instead of a type name. */
+  readonly definition: NodeDefinition | undefined;
+}
+
+export interface WorkflowConnection {
+  readonly source: string;
+  readonly sourcePath: readonly string[];
+  readonly target: string;
+  readonly targetPath: readonly string[];
+}
+
+/** A validated, immutable workflow: nodes in a topological order, with their inputs. */
+export interface Workflow {
+  readonly nodes: readonly WorkflowNode[];
+  readonly connections: readonly WorkflowConnection[];
+  /** For each node (by index in `nodes`): indexes of the nodes it waits for. */
+  readonly waitsFor: readonly (readonly number[])[];
+  /** For each node: the connections that feed it. */
+  readonly inputs: readonly (readonly WorkflowConnection[])[];
+  readonly index: ReadonlyMap<string, number>;
+  /** Resolution done at build time, reused by runtimes with the same scope. */
+  readonly resolvedWith: NodeOwner | undefined;
+  readonly resolved: readonly ResolvedNode[];
+}
+
+export interface WorkflowBuilderOptions {
+  /** Resolve node types against this DataFlow only (default: every live instance). */
+  dataflow?: NodeOwner;
+}
+
+export class WorkflowBuilder {
+  private readonly nodes = new Map<string, WorkflowNode>();
+  private readonly connections: WorkflowConnection[] = [];
+  private readonly dependencies: Array<[string, string]> = [];
+
+  constructor(private readonly options: WorkflowBuilderOptions = {}) {}
+
+  /** Adds a node by type name (`"User_Create"`) or by a `defineNode` definition. */
+  addNode(type: string | NodeDefinition, id: string, params: Record<string, unknown> = {}): this {
+    if (typeof id !== "string" || !NODE_ID.test(id) || id.startsWith("__")) {
+      throw new WorkflowValidationError(`Node id ${JSON.stringify(id)} is not valid`, {
+        fix: "Use letters, digits, '_', '.' and '-', starting with a letter or '_' (at most 128 characters)",
+      });
+    }
+    if (this.nodes.has(id)) throw new WorkflowValidationError(`Duplicate node id '${id}'`, { field: id });
+    if (!isPlainObject(params)) throw new WorkflowValidationError(`Node '${id}': params must be a plain object`, { field: id });
+    const definition = typeof type === "string" ? undefined : type;
+    const typeName = typeof type === "string" ? type : type.type;
+    if (typeof typeName !== "string" || typeName.length === 0) throw new WorkflowValidationError(`Node '${id}': the node type must be a non-empty string`);
+    this.nodes.set(id, { id, type: typeName, params, definition });
+    return this;
+  }
+
+  /** Passes `source`'s output at `sourceOutput` (dotted, e.g. `"result.id"`) to `target`'s input `targetInput` (e.g. `"data.user_id"`). */
+  addConnection(source: string, sourceOutput: string, target: string, targetInput: string): this {
+    this.connections.push({
+      source,
+      sourcePath: parsePath(sourceOutput, `Connection ${source} -> ${target}: source output`),
+      target,
+      targetPath: parsePath(targetInput, `Connection ${source} -> ${target}: target input`),
+    });
+    return this;
+  }
+
+  /** Runs `after` once `before` has finished, without passing data. */
+  addDependency(before: string, after: string): this {
+    this.dependencies.push([before, after]);
+    return this;
+  }
+
+  build(): Workflow {
+    const nodes = [...this.nodes.values()];
+    const index = new Map(nodes.map((n, i) => [n.id, i] as const));
+    const scope = this.options.dataflow;
+    const resolved = nodes.map((n) => (n.definition ? { def: n.definition, owner: undefined } : resolveNode(n.type, scope)));
+
+    const edges: Array<Set<number>> = nodes.map(() => new Set());
+    const inputs: WorkflowConnection[][] = nodes.map(() => []);
+    const known = (id: string, role: string) => {
+      const i = index.get(id);
+      if (i === undefined) {
+        throw new WorkflowValidationError(`${role} '${id}' is not a node of this workflow. Nodes: ${[...index.keys()].join(", ")}`);
+      }
+      return i;
+    };
+    for (const c of this.connections) {
+      const s = known(c.source, "Connection source");
+      const t = known(c.target, "Connection target");
+      if (s === t) throw new WorkflowValidationError(`Node '${c.source}' is connected to itself`);
+      const param = c.targetPath[0]!;
+      checkParamNames(resolved[t]!.def.params, [param], `Connection to node '${c.target}'`);
+      edges[t]!.add(s);
+      inputs[t]!.push(c);
+    }
+    for (const [before, after] of this.dependencies) {
+      const b = known(before, "Dependency");
+      const a = known(after, "Dependency");
+      if (a === b) throw new WorkflowValidationError(`Node '${before}' depends on itself`);
+      edges[a]!.add(b);
+    }
+
+    nodes.forEach((n, i) => {
+      const schema = resolved[i]!.def.params;
+      checkParamNames(schema, Object.keys(n.params), `Node '${n.id}' (${n.type})`);
+      for (const name of Object.keys(schema)) {
+        if (!schema[name]!.required || n.params[name] !== undefined) continue;
+        if (inputs[i]!.some((c) => c.targetPath[0] === name)) continue;
+        throw new WorkflowValidationError(`Node '${n.id}' (${n.type}): missing required parameter '${name}'`, {
+          field: name,
+          fix: "Give it in the node's params, or connect another node's output to it",
+        });
+      }
+    });
+
+    const order = topologicalOrder(nodes, edges);
+    const reindex = new Map(order.map((old, i) => [old, i] as const));
+    const sortedNodes = order.map((i) => nodes[i]!);
+    return Object.freeze({
+      nodes: sortedNodes,
+      connections: [...this.connections],
+      waitsFor: order.map((i) => [...edges[i]!].map((d) => reindex.get(d)!)),
+      inputs: order.map((i) => inputs[i]!),
+      index: new Map(sortedNodes.map((n, i) => [n.id, i] as const)),
+      resolvedWith: scope,
+      resolved: order.map((i) => resolved[i]!),
+    });
+  }
+}
+
+function topologicalOrder(nodes: readonly WorkflowNode[], edges: ReadonlyArray<Set<number>>): number[] {
+  const state = new Uint8Array(nodes.length);
+  const order: number[] = [];
+  const visit = (i: number, trail: number[]) => {
+    if (state[i] === 2) return;
+    if (state[i] === 1) {
+      const cycle = [...trail.slice(trail.indexOf(i)), i].map((k) => nodes[k]!.id);
+      throw new WorkflowValidationError(`The workflow has a cycle: ${cycle.join(" -> ")}`);
+    }
+    state[i] = 1;
+    trail.push(i);
+    for (const dep of edges[i]!) visit(dep, trail);
+    trail.pop();
+    state[i] = 2;
+    order.push(i);
+  };
+  for (let i = 0; i < nodes.length; i++) visit(i, []);
+  return order;
+}
