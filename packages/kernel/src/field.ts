@@ -17,6 +17,9 @@ export interface FieldConfig {
   readonly maxLength?: number;
   readonly enumValues?: readonly string[];
   readonly dimensions?: number;
+  /** `decimal` only: total digits and digits after the point. */
+  readonly precision?: number;
+  readonly scale?: number;
 }
 
 /**
@@ -77,8 +80,12 @@ export const field = {
   /** A 64-bit integer, returned as `bigint`. */
   bigint: () => make<bigint>("bigint"),
   float: () => make<number>("float"),
-  /** Exact decimal, passed and returned as a string (e.g. `"12.50"`). */
-  decimal: () => make<string>("decimal"),
+  /**
+   * Exact decimal, passed and returned as a canonical string (`"12.5"`: no trailing zeros).
+   * Values with more digits than `precision`/`scale` (default 38/10) are rejected, never rounded.
+   */
+  decimal: (options: { precision?: number; scale?: number } = {}) =>
+    make<string>("decimal", { precision: options.precision ?? 38, scale: options.scale ?? 10 }),
   boolean: () => make<boolean>("boolean"),
   /** An instant, returned as `Date`. */
   datetime: () => make<Date>("datetime"),

@@ -36,6 +36,8 @@ export interface ModelField {
   readonly maxLength: number | undefined;
   readonly enumValues: readonly string[] | undefined;
   readonly dimensions: number | undefined;
+  readonly precision: number | undefined;
+  readonly scale: number | undefined;
   readonly primaryKey: boolean;
   readonly autoIncrement: boolean;
   /** Set by DataFlow or a plugin, never by user input (created_at, tenant_id, ...). */
@@ -58,6 +60,13 @@ function toModelField(name: string, config: FieldConfig, extra: Partial<ModelFie
   if (config.kind === "vector" && !(Number.isInteger(config.dimensions) && (config.dimensions ?? 0) > 0)) {
     throw new ValidationError(`Field '${name}': field.vector(n) needs a positive integer dimension`);
   }
+  if (config.kind === "decimal") {
+    const p = config.precision ?? 0;
+    const sc = config.scale ?? -1;
+    if (!Number.isInteger(p) || p < 1 || p > 65 || !Number.isInteger(sc) || sc < 0 || sc > p || sc > 30) {
+      throw new ValidationError(`Field '${name}': decimal needs 1 <= precision <= 65 and 0 <= scale <= min(precision, 30)`);
+    }
+  }
   if (config.kind === "string" && !(Number.isInteger(config.maxLength) && (config.maxLength ?? 0) > 0)) {
     throw new ValidationError(`Field '${name}': maxLength must be a positive integer`);
   }
@@ -71,6 +80,8 @@ function toModelField(name: string, config: FieldConfig, extra: Partial<ModelFie
     maxLength: config.maxLength,
     enumValues: config.enumValues,
     dimensions: config.dimensions,
+    precision: config.precision,
+    scale: config.scale,
     primaryKey: false,
     autoIncrement: false,
     system: false,

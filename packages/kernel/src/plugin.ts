@@ -65,6 +65,8 @@ export interface DataFlowHandle {
   readonly namespace: string | undefined;
   readonly adapter: BaseAdapter;
   readonly models: ReadonlyMap<string, Model>;
+  /** True once the model's schema is known to exist. */
+  isReady(model: Model): boolean;
   /** Resolves once the model's schema exists (deferred schema work). */
   ensureModel(model: Model): Promise<void>;
   /** Runs an operation through the middleware chain, then `execute`. */

@@ -3,7 +3,7 @@ import type { ModelField } from "./model.js";
 
 const INT64_MIN = -(2n ** 63n);
 const INT64_MAX = 2n ** 63n - 1n;
-const DECIMAL = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$/;
+const DECIMAL = /^([+-]?)(\d*)(?:\.(\d*))?$/;
 const INTEGER_TEXT = /^-?\d{1,20}$/;
 const UUID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
 const ISO_DATETIME = /^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?)?(?:Z|[+-]\d{2}:?\d{2})?$/i;
@@ -47,6 +47,18 @@ function checkText(path: string, field: ModelField, value: string): string {
     }
   }
   return value;
+}
+
+/** `"+012.500"` -> `"12.5"`, `"-0.0"` -> `"0"`; undefined for anything that is not a plain decimal. */
+export function canonicalDecimal(text: string): string | undefined {
+  const m = DECIMAL.exec(text.trim() === text ? text : "");
+  if (!m) return undefined;
+  const [, sign, rawWhole = "", rawFraction = ""] = m;
+  if (rawWhole === "" && rawFraction === "") return undefined;
+  const whole = rawWhole.replace(/^0+(?=\d)/, "") || "0";
+  const fraction = rawFraction.replace(/0+$/, "");
+  const body = fraction ? `${whole}.${fraction}` : whole;
+  return sign === "-" && body !== "0" ? `-${body}` : body;
 }
 
 /** Parses an ISO-8601 string or Date into a valid Date; strings without an offset are UTC. */
@@ -133,11 +145,21 @@ export function validateValue(field: ModelField, value: unknown, path: string): 
     }
     case "float":
       return typeof value === "number" && Number.isFinite(value) ? value : fail(path, field, value, "a finite number");
-    case "decimal":
-      if (typeof value === "string" && DECIMAL.test(value)) return value;
-      if (typeof value === "number" && Number.isFinite(value)) return String(value);
-      if (typeof value === "bigint") return value.toString();
-      return fail(path, field, value, "a decimal string such as \"12.50\" (or a finite number)");
+    case "decimal": {
+      const text = typeof value === "string" ? value : typeof value === "number" && Number.isFinite(value) ? String(value) : typeof value === "bigint" ? value.toString() : undefined;
+      const canonical = text === undefined ? undefined : canonicalDecimal(text);
+      if (canonical === undefined) return fail(path, field, value, "a decimal string such as \"12.50\" (or a finite number)");
+      const [whole, fraction = ""] = canonical.replace("-", "").split(".");
+      const scale = field.scale ?? 10;
+      const precision = field.precision ?? 38;
+      if (fraction.length > scale || (whole === "0" ? 0 : whole!.length) > precision - scale) {
+        throw new ValidationError(`'${path}' does not fit decimal(${precision}, ${scale})`, {
+          field: path,
+          fix: `At most ${precision - scale} digits before and ${scale} after the point; declare a larger precision/scale`,
+        });
+      }
+      return canonical;
+    }
     case "boolean":
       return typeof value === "boolean" ? value : fail(path, field, value, "a boolean");
     case "datetime":

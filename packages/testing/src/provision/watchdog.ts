@@ -6,9 +6,11 @@ import type { Socket } from "node:net";
 const SCRIPT = `
 read line
 pid=$(cat "$1" 2>/dev/null)
-if [ -n "$pid" ] && grep -qaF -- "$2" "/proc/$pid/cmdline" 2>/dev/null; then
-  kill -KILL -- "-$pid" 2>/dev/null || kill -KILL "$pid" 2>/dev/null
-  sleep 1
+if [ -n "$pid" ]; then
+  if [ ! -d /proc/self ] || grep -qaF -- "$2" "/proc/$pid/cmdline" 2>/dev/null; then
+    kill -KILL -- "-$pid" 2>/dev/null || kill -KILL "$pid" 2>/dev/null
+    sleep 1
+  fi
 fi
 rm -rf -- "$2"
 `;

@@ -1,0 +1,202 @@
+import { AsyncLocalStorage } from "node:async_hooks";
+import type {
+  BulkCreateOperation, BulkUpsertOperation,
+  AdapterCapabilities, AdapterOptions, BaseAdapter, DataFlowError, HealthStatus, Logger, Model, NodeContext,
+} from "@dataflow/kernel";
+import { channels, silentLogger } from "@dataflow/kernel";
+import type { Dialect, TransactionOptions } from "./dialect.js";
+import { ensureTables } from "./ddl.js";
+import { multiRowBulkWrite } from "./execute.js";
+import type { StatementCache } from "./statements.js";
+import { createStatementCache } from "./statements.js";
+
+export interface QueryResult {
+  readonly rows: Record<string, unknown>[];
+  /** Rows affected (writes) or returned (reads). */
+  readonly rowCount: number;
+  readonly insertId?: number | bigint | undefined;
+}
+
+/** Something that runs SQL: the pool, or one connection inside a transaction. */
+export interface SqlExecutor {
+  query(text: string, params: readonly unknown[]): Promise<QueryResult>;
+}
+
+/** One connection taken out of the pool for a transaction. */
+export interface SqlConnection extends SqlExecutor {
+  /** `broken`: the connection is in an unknown state and must be destroyed, not reused. */
+  release(broken?: boolean): void;
+}
+
+/** An open transaction of one adapter. */
+export interface TransactionHandle {
+  readonly adapter: DatabaseAdapter;
+  readonly executor: SqlExecutor;
+  readonly options: TransactionOptions;
+  /** Next savepoint number. */
+  savepoints: number;
+}
+
+/** Transactions bound to the current async context by `adapter.transaction()` / `db.transaction()`. */
+const ambient = new AsyncLocalStorage<ReadonlyMap<DatabaseAdapter, TransactionHandle>>();
+
+/** Key of the per-run map `DatabaseAdapter -> TransactionHandle` in `RunContext.state` (used by @dataflow/transactions). */
+export const RUN_TRANSACTIONS = Symbol.for("@dataflow/sql-core:run-transactions");
+
+export function runTransactions(ctx: NodeContext | undefined): Map<DatabaseAdapter, TransactionHandle> | undefined {
+  return ctx?.run.state.get(RUN_TRANSACTIONS) as Map<DatabaseAdapter, TransactionHandle> | undefined;
+}
+
+/**
+ * Base of the SQL adapters. Subclasses provide the driver: `runQuery` on the pool, `acquire` for a
+ * dedicated connection, and `mapError`. Transactions, savepoints, schema work and context
+ * propagation live here, written once.
+ */
+export abstract class DatabaseAdapter implements BaseAdapter, SqlExecutor {
+  readonly adapterType = "sql" as const;
+  abstract readonly databaseType: string;
+  abstract readonly dialect: Dialect;
+  abstract readonly capabilities: AdapterCapabilities;
+  readonly statements: StatementCache = createStatementCache();
+  protected readonly logger: Logger;
+  /** A transaction every query of this adapter joins (test isolation). */
+  private pinned: TransactionHandle | undefined;
+
+  constructor(protected readonly adapterOptions: AdapterOptions = {}) {
+    this.logger = adapterOptions.logger ?? silentLogger;
+  }
+
+  abstract connect(): Promise<void>;
+  abstract close(): Promise<void>;
+  /** Runs one statement on the pool (any free connection). */
+  protected abstract runQuery(text: string, params: readonly unknown[]): Promise<QueryResult>;
+  /** Takes one connection out of the pool, exclusively. */
+  abstract acquire(): Promise<SqlConnection>;
+  /** Driver error -> DataFlow error. `model` helps name fields of constraints. */
+  abstract mapError(error: unknown, model?: Model): DataFlowError;
+
+  async healthCheck(): Promise<HealthStatus> {
+    const start = performance.now();
+    try {
+      await this.query("SELECT 1", []);
+      return { ok: true, latencyMs: performance.now() - start };
+    } catch (error) {
+      return { ok: false, latencyMs: performance.now() - start, error: (error as Error).message };
+    }
+  }
+
+  /** BulkCreate/BulkUpsert. Default: batched multi-row INSERT in one transaction; override for a faster path. */
+  bulkWrite(ctx: NodeContext, op: BulkCreateOperation | BulkUpsertOperation): Promise<{ inserted: number; skipped: number; updated: number }> {
+    return multiRowBulkWrite(this, ctx, op);
+  }
+
+  ensureSchema(models: readonly Model[], options: { autoMigrate: boolean; existingSchemaMode: boolean }): Promise<void> {
+    return ensureTables(this, models, options);
+  }
+
+  /** Runs SQL on the pool, or on the pinned/ambient transaction when there is one. */
+  query(text: string, params: readonly unknown[]): Promise<QueryResult> {
+    return this.executorFor(undefined).query(text, params);
+  }
+
+  /** The executor a node must use: its run's transaction, the ambient one, the pinned one, or the pool. */
+  executorFor(ctx: NodeContext | undefined): SqlExecutor {
+    const tx = this.transactionFor(ctx);
+    if (tx) return tx.executor;
+    return this.poolExecutor;
+  }
+
+  transactionFor(ctx: NodeContext | undefined): TransactionHandle | undefined {
+    return runTransactions(ctx)?.get(this) ?? ambient.getStore()?.get(this) ?? this.pinned;
+  }
+
+  private readonly poolExecutor: SqlExecutor = {
+    query: (text, params) => {
+      if (!channels.query.hasSubscribers) return this.runQuery(text, params);
+      return channels.query.tracePromise(() => this.runQuery(text, params), { system: this.dialect.name, operation: text.slice(0, text.indexOf(" ")), text });
+    },
+  };
+
+  /** Opens a transaction on a dedicated connection. The caller must `commit` or `rollback` it. */
+  async begin(options: TransactionOptions = {}): Promise<TransactionHandle & { connection: SqlConnection }> {
+    const connection = await this.acquire();
+    try {
+      for (const statement of this.dialect.begin(options)) await connection.query(statement, []);
+    } catch (error) {
+      connection.release(true);
+      throw this.mapError(error);
+    }
+    return { adapter: this, executor: connection, options, savepoints: 0, connection };
+  }
+
+  async commit(tx: TransactionHandle & { connection: SqlConnection }): Promise<void> {
+    try {
+      await tx.connection.query("COMMIT", []);
+      tx.connection.release();
+    } catch (error) {
+      tx.connection.release(true);
+      throw this.mapError(error);
+    }
+  }
+
+  /** Rolls back; a connection that cannot roll back is destroyed, never reused. */
+  async rollback(tx: TransactionHandle & { connection: SqlConnection }): Promise<void> {
+    try {
+      await tx.connection.query("ROLLBACK", []);
+      tx.connection.release();
+    } catch {
+      tx.connection.release(true);
+    }
+  }
+
+  /**
+   * Runs `fn` atomically: in a new transaction, or in a savepoint when `ctx` (or the async context)
+   * already has one. Queries made through this adapter inside `fn` join it.
+   */
+  async transaction<T>(fn: (tx: SqlExecutor) => Promise<T>, options: TransactionOptions = {}, ctx?: NodeContext): Promise<T> {
+    const current = this.transactionFor(ctx);
+    if (current) return this.withSavepoint(current, fn);
+    const tx = await this.begin(options);
+    const outer = ambient.getStore();
+    const scope = new Map(outer ?? []);
+    scope.set(this, tx);
+    let result: T;
+    try {
+      result = await ambient.run(scope, () => fn(tx.executor));
+    } catch (error) {
+      await this.rollback(tx);
+      throw error;
+    }
+    await this.commit(tx);
+    return result;
+  }
+
+  /** Runs `fn` inside a savepoint of an open transaction; a failure rolls back to it and rethrows. */
+  async withSavepoint<T>(tx: TransactionHandle, fn: (tx: SqlExecutor) => Promise<T>): Promise<T> {
+    const name = `df_sp_${++tx.savepoints}`;
+    const d = this.dialect;
+    await tx.executor.query(d.savepoint(name), []);
+    try {
+      const result = await fn(tx.executor);
+      await tx.executor.query(d.releaseSavepoint(name), []);
+      return result;
+    } catch (error) {
+      try {
+        await tx.executor.query(d.rollbackToSavepoint(name), []);
+        await tx.executor.query(d.releaseSavepoint(name), []);
+      } catch {
+        // The transaction itself is broken; its owner rolls it back.
+      }
+      throw error;
+    }
+  }
+
+  /** Makes every query of this adapter join `tx` until `unpin()` (per-test isolation). */
+  pin(tx: TransactionHandle): void {
+    this.pinned = tx;
+  }
+
+  unpin(): void {
+    this.pinned = undefined;
+  }
+}

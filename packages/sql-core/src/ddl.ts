@@ -1,0 +1,98 @@
+import type { Model, ModelField, ResolvedIndex } from "@dataflow/kernel";
+import { SchemaError } from "@dataflow/kernel";
+import type { DatabaseAdapter } from "./adapter.js";
+import type { Dialect } from "./dialect.js";
+import { fitIdentifier } from "./dialect.js";
+
+function staticDefault(field: ModelField): { value: unknown } | undefined {
+  return field.default && "value" in field.default ? field.default : undefined;
+}
+
+export function columnDefinition(dialect: Dialect, field: ModelField, forExistingTable = false): string {
+  const column = dialect.quote(field.name);
+  if (field.primaryKey && field.autoIncrement) return dialect.autoIncrementPrimaryKey(column);
+  let sql = `${column} ${dialect.columnType(field)}`;
+  const def = staticDefault(field);
+  const literal = def && def.value !== null ? dialect.defaultLiteral(field, def.value) : undefined;
+  const isTimestamp = field.system && (field.name === "created_at" || field.name === "updated_at");
+  // A NOT NULL column added to a table that already has rows needs a default for those rows.
+  const nullable = field.nullable || (forExistingTable && literal === undefined && !isTimestamp);
+  if (field.primaryKey) sql += " NOT NULL PRIMARY KEY";
+  else if (!nullable) sql += " NOT NULL";
+  if (isTimestamp) sql += ` DEFAULT ${dialect.nowExpression}`;
+  else if (literal !== undefined) sql += ` DEFAULT ${literal}`;
+  if (field.kind === "enum" && field.enumValues) {
+    const values = field.enumValues.map((v) => dialect.defaultLiteral({ ...field, kind: "string" }, v)).join(", ");
+    sql += ` CHECK (${column} IN (${values}))`;
+  }
+  return sql;
+}
+
+export function indexName(dialect: Dialect, index: ResolvedIndex): string {
+  return fitIdentifier(index.name, dialect.maxIdentifierLength);
+}
+
+export function createTableStatement(dialect: Dialect, model: Model): string {
+  const columns = model.fields.map((f) => columnDefinition(dialect, f));
+  return `CREATE TABLE IF NOT EXISTS ${dialect.quote(model.table)} (${columns.join(", ")})${dialect.createTableSuffix}`;
+}
+
+export function createIndexStatement(dialect: Dialect, model: Model, index: ResolvedIndex): string {
+  const columns = index.fields.map((f) => dialect.quote(f)).join(", ");
+  return `CREATE ${index.unique ? "UNIQUE " : ""}INDEX ${dialect.quote(indexName(dialect, index))} ON ${dialect.quote(model.table)} (${columns})`;
+}
+
+async function names(adapter: DatabaseAdapter, q: { text: string; params: unknown[] }): Promise<Set<string>> {
+  const { rows } = await adapter.query(q.text, q.params);
+  return new Set(rows.map((r) => String(r.name)));
+}
+
+/**
+ * Creates missing tables and indexes and adds new columns. Never drops, renames or retypes anything.
+ * `autoMigrate: false`: missing tables are created, existing ones are not altered.
+ * `existingSchemaMode`: no DDL at all; missing tables or columns are a `SchemaError`.
+ */
+export async function ensureTables(
+  adapter: DatabaseAdapter,
+  models: readonly Model[],
+  options: { autoMigrate: boolean; existingSchemaMode: boolean },
+): Promise<void> {
+  const d = adapter.dialect;
+  for (const model of models) {
+    if (Buffer.byteLength(model.table) > d.maxIdentifierLength) {
+      throw new SchemaError(`Table name of ${model.name} is longer than ${d.maxIdentifierLength} bytes, the ${d.name} limit`);
+    }
+    for (const f of model.fields) {
+      if (Buffer.byteLength(f.name) > d.maxIdentifierLength) {
+        throw new SchemaError(`Field '${f.name}' of ${model.name} is longer than ${d.maxIdentifierLength} bytes, the ${d.name} limit`, { field: f.name });
+      }
+    }
+    const existing = await names(adapter, d.columnsQuery(model.table));
+    if (existing.size === 0) {
+      if (options.existingSchemaMode) {
+        throw new SchemaError(`Table '${model.table}' of model ${model.name} does not exist`, {
+          fix: "Create it, or turn existingSchemaMode off so DataFlow creates it",
+        });
+      }
+      await adapter.query(createTableStatement(d, model), []);
+      for (const index of model.indexes) await adapter.query(createIndexStatement(d, model, index), []);
+      continue;
+    }
+    const missing = model.fields.filter((f) => !existing.has(f.name));
+    if (missing.length > 0) {
+      if (options.existingSchemaMode || !options.autoMigrate) {
+        throw new SchemaError(`Table '${model.table}' lacks column(s) ${missing.map((f) => f.name).join(", ")} of model ${model.name}`, {
+          fix: "Add them, or enable autoMigrate to let DataFlow add new columns",
+        });
+      }
+      for (const f of missing) {
+        await adapter.query(`ALTER TABLE ${d.quote(model.table)} ADD COLUMN ${columnDefinition(d, f, true)}`, []);
+      }
+    }
+    if (options.existingSchemaMode || !options.autoMigrate) continue;
+    const indexes = await names(adapter, d.indexesQuery(model.table));
+    for (const index of model.indexes) {
+      if (!indexes.has(indexName(d, index))) await adapter.query(createIndexStatement(d, model, index), []);
+    }
+  }
+}

@@ -1,0 +1,13 @@
+export { DatabaseAdapter, RUN_TRANSACTIONS, runTransactions } from "./adapter.js";
+export type { QueryResult, SqlConnection, SqlExecutor, TransactionHandle } from "./adapter.js";
+export { escapeLike, fitIdentifier } from "./dialect.js";
+export type { Dialect, IsolationLevel, TransactionOptions, UpsertStrategy } from "./dialect.js";
+export { Params, columnList, compileFilter, keysetFilter, orderByClause, pinsPrimaryKey, whereClause } from "./compile.js";
+export { rowDecoder } from "./codec.js";
+export type { RowDecoder } from "./codec.js";
+export { columnDefinition, createIndexStatement, createTableStatement, ensureTables, indexName } from "./ddl.js";
+export { encodeRow, executeOperation, insertColumns, multiRowBulkWrite } from "./execute.js";
+export { fieldsOfConstraint, uniqueViolation } from "./constraint-errors.js";
+export { defineSqlPlugin, sqlModelNodes } from "./nodes.js";
+export { createStatementCache } from "./statements.js";
+export type { StatementCache } from "./statements.js";

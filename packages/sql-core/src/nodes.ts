@@ -1,0 +1,43 @@
+import type { AdapterFactory, Model, NodeDefinition, Plugin, PluginContext } from "@dataflow/kernel";
+import { MODEL_OPERATIONS, OPERATION_PARAMS, PluginError, definePlugin, normalizeOperation } from "@dataflow/kernel";
+import { DatabaseAdapter } from "./adapter.js";
+import { executeOperation } from "./execute.js";
+
+const DESCRIPTIONS: Record<string, string> = {
+  Create: "Insert one row; returns the persisted row",
+  Read: "Read one row by id or by a filter that matches at most one row",
+  Update: "Update one row by id or filter; returns the updated row",
+  Delete: "Delete one row by id or filter (a tombstone on soft-delete models)",
+  List: "List rows with filter, order, limit/offset or keyset cursor",
+  Count: "Count rows matching a filter",
+  Upsert: "Insert or update one row by a unique key",
+  BulkCreate: "Insert many rows atomically, in batches",
+  BulkUpdate: "Update every row matching a filter",
+  BulkDelete: "Delete every row matching a filter",
+  BulkUpsert: "Insert or update many rows by a unique key",
+};
+
+/** The 11 generated nodes of a model on a SQL adapter: validate (kernel), then compile and run (sql-core). */
+export function sqlModelNodes(model: Model, ctx: PluginContext): NodeDefinition[] {
+  const adapter = ctx.adapter;
+  if (!(adapter instanceof DatabaseAdapter)) {
+    throw new PluginError(`The SQL node generator needs a DatabaseAdapter, got ${adapter.databaseType}`);
+  }
+  const dataflow = ctx.dataflow;
+  return MODEL_OPERATIONS.map((kind) => ({
+    type: model.nodeType(kind),
+    aliases: [`${model.qualifiedName}${kind}Node`],
+    params: OPERATION_PARAMS[kind],
+    description: `${model.name}: ${DESCRIPTIONS[kind]}`,
+    async run(params: Record<string, unknown>, nodeCtx) {
+      const op = normalizeOperation(model, kind, params);
+      if (!dataflow.isReady(model)) await dataflow.ensureModel(model);
+      return dataflow.runOperation(op, nodeCtx, (o) => executeOperation(adapter, o, nodeCtx));
+    },
+  }));
+}
+
+/** A plugin for one SQL dialect package: its adapter factory plus the generated SQL nodes. */
+export function defineSqlPlugin(options: { name: string; adapters: readonly AdapterFactory[] }): Plugin {
+  return definePlugin({ name: options.name, kernel: "^1", adapters: options.adapters, modelNodes: sqlModelNodes });
+}

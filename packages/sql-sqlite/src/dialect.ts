@@ -1,0 +1,115 @@
+import type { ModelField } from "@dataflow/kernel";
+import type { Dialect, TransactionOptions } from "@dataflow/sql-core";
+
+const ISO_NOW = "(strftime('%Y-%m-%dT%H:%M:%fZ','now'))";
+
+function quoteString(value: string): string {
+  return `'${value.replace(/'/g, "''")}'`;
+}
+
+const toBigInt = (v: unknown) => (typeof v === "bigint" ? v : BigInt(v as number));
+const toNumber = (v: unknown) => (typeof v === "bigint" ? Number(v) : v);
+
+/** SQLite as better-sqlite3 sees it: STRICT tables, ISO-8601 text instants, JSON as text, 0/1 booleans. */
+export const sqliteDialect: Dialect = {
+  name: "sqlite",
+  maxIdentifierLength: 63,
+  maxBindParameters: 32766,
+  returning: true,
+  upsertStrategy: "precheck",
+  forUpdate: "",
+  nowExpression: ISO_NOW,
+  createTableSuffix: " STRICT",
+
+  quote: (identifier) => `"${identifier}"`,
+  placeholder: () => "?",
+
+  columnType(field: ModelField): string {
+    switch (field.kind) {
+      case "int":
+      case "bigint":
+      case "boolean":
+        return "INTEGER";
+      case "float":
+        return "REAL";
+      default:
+        return "TEXT";
+    }
+  },
+
+  autoIncrementPrimaryKey: (column) => `${column} INTEGER PRIMARY KEY AUTOINCREMENT`,
+
+  defaultLiteral(field, value) {
+    switch (typeof value) {
+      case "number":
+        return Number.isFinite(value) ? String(value) : undefined;
+      case "bigint":
+        return value.toString();
+      case "boolean":
+        return value ? "1" : "0";
+      case "string":
+        return quoteString(value);
+      default:
+        if (value instanceof Date) return quoteString(value.toISOString());
+        return field.kind === "json" ? quoteString(JSON.stringify(value)) : undefined;
+    }
+  },
+
+  encode(field, value) {
+    switch (field.kind) {
+      case "boolean":
+        return value ? 1 : 0;
+      case "datetime":
+        return (value as Date).toISOString();
+      case "json":
+      case "vector":
+        return JSON.stringify(value);
+      default:
+        return value;
+    }
+  },
+
+  decoder(field) {
+    switch (field.kind) {
+      case "boolean":
+        return (v) => v === 1 || v === 1n;
+      case "datetime":
+        return (v) => new Date(v as string);
+      case "json":
+      case "vector":
+        return (v) => JSON.parse(v as string);
+      case "bigint":
+        return toBigInt;
+      case "int":
+      case "float":
+        return toNumber;
+      default:
+        return undefined;
+    }
+  },
+
+  like: (column, param, ci) => (ci ? `LOWER(${column}) LIKE LOWER(${param}) ESCAPE '\\'` : `${column} LIKE ${param} ESCAPE '\\'`),
+  regex: (column, param) => `${column} REGEXP ${param}`,
+  jsonContains: (column, param) => `EXISTS (SELECT 1 FROM json_each(${column}) WHERE json_each.value = ${param})`,
+  encodeJsonElement: (value) => (typeof value === "boolean" ? (value ? 1 : 0) : value),
+
+  limitOffset(limit, offset) {
+    if (limit === undefined && offset === undefined) return "";
+    return ` LIMIT ${limit ?? "-1"}${offset === undefined ? "" : ` OFFSET ${offset}`}`;
+  },
+
+  conflictClause(target, update) {
+    const on = target ? `ON CONFLICT (${target.map((c) => `"${c}"`).join(", ")})` : "ON CONFLICT";
+    if (update.length === 0) return `${on} DO NOTHING`;
+    return `${on} DO UPDATE SET ${update.map((c) => `"${c}" = excluded."${c}"`).join(", ")}`;
+  },
+
+  /** SQLite transactions are serializable; write transactions take the write lock up front. */
+  begin: (options: TransactionOptions) => [options.readOnly ? "BEGIN DEFERRED" : "BEGIN IMMEDIATE"],
+  savepoint: (name) => `SAVEPOINT "${name}"`,
+  releaseSavepoint: (name) => `RELEASE SAVEPOINT "${name}"`,
+  rollbackToSavepoint: (name) => `ROLLBACK TO SAVEPOINT "${name}"`,
+
+  columnsQuery: (table) => ({ text: "SELECT name FROM pragma_table_info(?)", params: [table] }),
+  indexesQuery: (table) => ({ text: "SELECT name FROM pragma_index_list(?)", params: [table] }),
+};

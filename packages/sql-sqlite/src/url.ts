@@ -1,0 +1,20 @@
+import { isAbsolute, resolve } from "node:path";
+import { ValidationError } from "@dataflow/kernel";
+
+/**
+ * `sqlite::memory:` -> in memory; `sqlite:relative/path.db` -> relative to the working directory;
+ * `sqlite:///absolute/path.db` -> `/absolute/path.db`. A query string (`?...`) is ignored.
+ */
+export function sqliteFilename(url: string): string {
+  const m = /^sqlite:(.*)$/i.exec(url);
+  if (!m) throw new ValidationError(`Not a sqlite: URL`, { fix: "Use sqlite::memory:, sqlite:path/to/app.db or sqlite:///abs/path.db" });
+  let rest = m[1]!.replace(/\?.*$/, "");
+  if (rest === ":memory:" || rest === "" || rest === "//:memory:") return ":memory:";
+  if (rest.startsWith("///")) rest = rest.slice(2);
+  else if (rest.startsWith("//")) {
+    throw new ValidationError("sqlite:// URLs are ambiguous", { fix: "Use sqlite:relative/path.db or sqlite:///absolute/path.db" });
+  }
+  rest = decodeURIComponent(rest);
+  if (rest.includes("\u0000")) throw new ValidationError("The SQLite path contains a NUL character");
+  return isAbsolute(rest) ? rest : resolve(process.cwd(), rest);
+}

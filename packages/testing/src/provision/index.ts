@@ -1,0 +1,11 @@
+export type {
+  DatabaseKind,
+  ProvisionOptions,
+  ProvisionResult,
+  RequirableDatabase,
+  ServerControl,
+  TestDatabase,
+} from "./types.js";
+export { isDatabaseRequired, requiredDatabases } from "./env.js";
+export { provisionDatabase, useTestDatabase } from "./provision.js";
+export { startSharedTestServers } from "./shared.js";
