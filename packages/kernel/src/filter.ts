@@ -76,6 +76,7 @@ class FilterParser {
       if (key.startsWith("$")) items.push(this.logical(key, value, at, depth));
       else items.push(this.fieldCondition(key, value, at, depth));
     }
+    if (items.length === 0) return { t: "const", value: true };
     return items.length === 1 ? items[0]! : { t: "and", items };
   }
 
@@ -267,7 +268,6 @@ export function filterShape(node: FilterNode): string {
   }
 }
 
-export const TRUE_FILTER: ParsedFilter = { ast: { t: "const", value: true }, shape: "{}" };
 
 /** `{ t: "and" }` of the non-trivial parts. */
 export function andFilters(...parts: Array<FilterNode | undefined>): FilterNode {

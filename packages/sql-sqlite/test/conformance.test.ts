@@ -1,0 +1,29 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import Database from "better-sqlite3";
+import { DataFlow } from "@dataflow/kernel";
+import { runAdapterConformance } from "@dataflow/testing";
+import sqlite from "../src/index.js";
+
+const dir = mkdtempSync(join(tmpdir(), "df-sqlite-conformance-"));
+const url = `sqlite://${join(dir, "conformance.db")}`;
+
+runAdapterConformance({
+  name: "sqlite (file, WAL)",
+  createDataFlow: (options) => new DataFlow({ url, plugins: [sqlite], ...options }),
+  createOracle() {
+    const raw = new Database(join(dir, "conformance.db"));
+    raw.defaultSafeIntegers(true);
+    const exists = (table: string) => raw.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?").get(table) !== undefined;
+    return {
+      rows: async (table) => (exists(table) ? (raw.prepare(`SELECT * FROM "${table}" ORDER BY id`).all() as Record<string, unknown>[]) : []),
+      count: async (table) => (exists(table) ? Number((raw.prepare(`SELECT COUNT(*) AS n FROM "${table}"`).get() as { n: bigint }).n) : 0),
+      columns: async (table) => (raw.prepare("SELECT name FROM pragma_table_info(?)").all(table) as Array<{ name: string }>).map((c) => c.name),
+      close: async () => {
+        raw.close();
+      },
+    };
+  },
+  teardown: async () => rmSync(dir, { recursive: true, force: true }),
+});

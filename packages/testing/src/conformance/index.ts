@@ -1,0 +1,36 @@
+import { describe } from "vitest";
+import { badInputTests } from "./groups/bad-input.js";
+import { bulkTests } from "./groups/bulk.js";
+import { crudTests } from "./groups/crud.js";
+import { filterTests } from "./groups/filters.js";
+import { listTests } from "./groups/list.js";
+import { schemaTests } from "./groups/schema.js";
+import { softDeleteTests } from "./groups/soft-delete.js";
+import { typeTests } from "./groups/types.js";
+import { Harness } from "./harness.js";
+import type { ConformanceOptions } from "./types.js";
+
+export type { ConformanceOptions, ConformanceOracle, ConformanceSkip } from "./types.js";
+export { sameStored } from "./harness.js";
+export type { TestContext } from "./harness.js";
+export { FILTER_CASES, FILTER_ROWS } from "./groups/filters.js";
+
+/**
+ * The adapter conformance suite: every generated node, every filter operator, every field type,
+ * soft delete, ordering and keyset pagination, schema migration and every bad-input path.
+ * Call it at the top level of a vitest file. Writes are checked through `createOracle()`'s raw driver.
+ */
+export function runAdapterConformance(options: ConformanceOptions): void {
+  describe(`DataFlow adapter conformance: ${options.name}`, () => {
+    const h = new Harness(options);
+    h.install();
+    crudTests(h);
+    typeTests(h);
+    filterTests(h);
+    listTests(h);
+    bulkTests(h);
+    softDeleteTests(h);
+    badInputTests(h);
+    schemaTests(h);
+  });
+}

@@ -1,0 +1,81 @@
+import type { DataFlow } from "@dataflow/kernel";
+import { DataFlowError, LocalRuntime } from "@dataflow/kernel";
+import { afterAll, afterEach, beforeAll, beforeEach } from "vitest";
+
+/** The part of a SQL adapter (`DatabaseAdapter` from @dataflow/sql-core) the harness needs. */
+interface PinnableAdapter {
+  begin(): Promise<unknown>;
+  rollback(tx: unknown): Promise<void>;
+  pin(tx: unknown): void;
+  unpin(): void;
+}
+
+function pinnable(adapter: unknown): PinnableAdapter {
+  const a = adapter as Partial<PinnableAdapter>;
+  if (typeof a?.begin !== "function" || typeof a.pin !== "function" || typeof a.unpin !== "function" || typeof a.rollback !== "function") {
+    throw new DataFlowError("useIsolatedDataFlow needs an adapter with transactions (a @dataflow/sql-core DatabaseAdapter)");
+  }
+  return a as PinnableAdapter;
+}
+
+export interface IsolatedDataFlow<T> {
+  /** The DataFlow instance (shared by the file's tests; each test sees only its own writes). */
+  readonly db: DataFlow;
+  /** What `setup` returned (usually the model handles). */
+  readonly models: T;
+  /** A runtime bound to `db`. */
+  readonly runtime: LocalRuntime;
+}
+
+/**
+ * Vitest helper for TDD: one DataFlow per test file, schema created once, and every test inside a
+ * transaction that is rolled back afterwards. Every query the adapter runs during the test, nodes
+ * included, joins that transaction (bulk nodes use savepoints inside it), so no test sees another's
+ * rows and nothing needs cleaning up.
+ */
+export function useIsolatedDataFlow<T>(options: {
+  create: () => DataFlow | Promise<DataFlow>;
+  setup: (db: DataFlow) => T | Promise<T>;
+}): IsolatedDataFlow<T> {
+  let db: DataFlow | undefined;
+  let models: T | undefined;
+  let runtime: LocalRuntime | undefined;
+  let tx: unknown;
+
+  beforeAll(async () => {
+    db = await options.create();
+    models = await options.setup(db);
+    await db.initialize();
+    runtime = new LocalRuntime({ dataflow: db });
+  });
+  beforeEach(async () => {
+    const adapter = pinnable(db!.adapter);
+    tx = await adapter.begin();
+    adapter.pin(tx);
+  });
+  afterEach(async () => {
+    const adapter = pinnable(db!.adapter);
+    adapter.unpin();
+    await adapter.rollback(tx);
+    tx = undefined;
+  });
+  afterAll(async () => {
+    await db?.close();
+  });
+
+  const ready = <V>(value: V | undefined, what: string): V => {
+    if (value === undefined) throw new DataFlowError(`useIsolatedDataFlow: ${what} is only available inside tests and hooks`);
+    return value;
+  };
+  return {
+    get db() {
+      return ready(db, "db");
+    },
+    get models() {
+      return ready(models, "models");
+    },
+    get runtime() {
+      return ready(runtime, "runtime");
+    },
+  };
+}

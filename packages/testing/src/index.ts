@@ -1,0 +1,3 @@
+export * from "./conformance/index.js";
+export * from "./harness/index.js";
+export * from "./provision/index.js";
