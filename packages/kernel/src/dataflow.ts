@@ -108,7 +108,7 @@ export class DataFlow implements DataFlowHandle, NodeOwner {
       throw new ValidationError(`Model '${name}' is already declared on this DataFlow instance`);
     }
     for (const other of liveNodeOwners()) {
-      if (other !== this && other instanceof DataFlow && other.namespace === this.namespace && other.modelsByName.has(name)) {
+      if (other !== this && other.namespace === this.namespace && (other as { models?: ReadonlyMap<string, Model> }).models?.has(name)) {
         throw new ValidationError(`Model '${name}' is already declared by another live DataFlow instance`, {
           fix: "Give one of the instances a namespace (new DataFlow({ namespace: 'analytics' })), or close() the other one",
         });

@@ -9,8 +9,19 @@ export interface DataFlowErrorOptions {
   retryable?: boolean;
 }
 
-/** Root of every error DataFlow throws. Messages never carry credentials. */
+const KINDS = Symbol.for("@dataflow/kernel:error-kinds");
+
+/**
+ * Root of every error DataFlow throws. Messages never carry credentials.
+ * `instanceof` works across duplicate copies of the kernel (monorepos, test runners that
+ * inline packages): each error records the names of its class chain.
+ */
 export class DataFlowError extends Error {
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    const kinds = (value as { [KINDS]?: readonly string[] } | null)?.[KINDS];
+    return Array.isArray(kinds) ? kinds.includes(this.name) : Function.prototype[Symbol.hasInstance].call(this, value);
+  }
+
   readonly code: string = "DATAFLOW_ERROR";
   readonly field: string | undefined;
   readonly fix: string | undefined;
@@ -20,6 +31,9 @@ export class DataFlowError extends Error {
     const text = options.fix ? `${message}. ${options.fix}` : message;
     super(maskCredentials(text), options.cause === undefined ? undefined : { cause: options.cause });
     this.name = new.target.name;
+    const kinds: string[] = [];
+    for (let c: unknown = new.target; typeof c === "function" && c !== Error; c = Object.getPrototypeOf(c)) kinds.push((c as { name: string }).name);
+    Object.defineProperty(this, KINDS, { value: kinds });
     this.field = options.field;
     this.fix = options.fix;
     this.retryable = options.retryable ?? false;

@@ -40,8 +40,10 @@ export class NodeRegistry {
   }
 }
 
-const liveOwners = new Set<NodeOwner>();
-const customNodes = new NodeRegistry();
+// Shared by every copy of the kernel in the process, so duplicates still see each other's instances.
+const shared = globalThis as { [key: symbol]: unknown };
+const liveOwners = (shared[Symbol.for("@dataflow/kernel:live-owners")] ??= new Set<NodeOwner>()) as Set<NodeOwner>;
+const customNodes = (shared[Symbol.for("@dataflow/kernel:custom-nodes")] ??= new NodeRegistry()) as NodeRegistry;
 
 export function trackOwner(owner: NodeOwner): void {
   liveOwners.add(owner);

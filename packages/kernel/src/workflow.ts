@@ -147,7 +147,8 @@ function topologicalOrder(nodes: readonly WorkflowNode[], edges: ReadonlyArray<S
   const visit = (i: number, trail: number[]) => {
     if (state[i] === 2) return;
     if (state[i] === 1) {
-      const cycle = [...trail.slice(trail.indexOf(i)), i].map((k) => nodes[k]!.id);
+      // Edges point from a node to what it waits for; print the cycle in execution order.
+      const cycle = [...trail.slice(trail.indexOf(i)), i].map((k) => nodes[k]!.id).reverse();
       throw new WorkflowValidationError(`The workflow has a cycle: ${cycle.join(" -> ")}`);
     }
     state[i] = 1;

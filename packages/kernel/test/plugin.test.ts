@@ -1,0 +1,39 @@
+import { describe, expect, it } from "vitest";
+import { DataFlow, PluginError, definePlugin, maskCredentials, maskUrl } from "../src/index.js";
+
+describe("plugins and URLs", () => {
+  it("checks the kernel contract range", () => {
+    expect(() => definePlugin({ name: "old", kernel: "^2" })).toThrow(PluginError);
+    expect(() => definePlugin({ name: "ok", kernel: "^1" })).not.toThrow();
+    expect(() => definePlugin({ name: "ok", kernel: ">=1.0.0" })).not.toThrow();
+    expect(() => definePlugin({ name: "", kernel: "^1" })).toThrow(/needs a name/);
+  });
+
+  it("unknown schemes and missing first-party packages fail with the fix", () => {
+    expect(() => new DataFlow("gopher://x")).toThrow(/No adapter is registered for the URL scheme 'gopher:'/);
+    expect(() => new DataFlow("mongodb://user:pw@localhost/db")).toThrow(/npm install @dataflow\/document-mongo/);
+    expect(() => new DataFlow("nothing")).toThrow(/no scheme/);
+  });
+
+  it("masks credentials in URLs and messages", () => {
+    expect(maskCredentials("connect to postgresql://app:s3cr3t@db:5432/x failed")).toBe("connect to postgresql://app:***@db:5432/x failed");
+    expect(maskCredentials("host=db password=hunter2 user=x")).toBe("host=db password=*** user=x");
+    expect(maskUrl("mysql://root:p%40ss@h/db?password=x")).not.toMatch(/p%40ss|password=x/);
+    expect(maskUrl("postgres://u:@:/")).not.toContain(":@:");
+  });
+});
+
+describe("errors", () => {
+  it("instanceof works for errors thrown by another copy of the kernel", async () => {
+    const { TransactionError, ValidationError, DataFlowError, UniqueViolationError } = await import("../src/index.js");
+    const fromOtherCopy = Object.assign(new Error("locked"), { [Symbol.for("@dataflow/kernel:error-kinds")]: ["TransactionError", "DataFlowError"] });
+    expect(fromOtherCopy).toBeInstanceOf(TransactionError);
+    expect(fromOtherCopy).toBeInstanceOf(DataFlowError);
+    expect(fromOtherCopy).not.toBeInstanceOf(ValidationError);
+    const local = new UniqueViolationError("dup", ["email"]);
+    expect(local).toBeInstanceOf(DataFlowError);
+    expect(local).toBeInstanceOf(Error);
+    expect(local).not.toBeInstanceOf(TransactionError);
+    expect(new Error("plain")).not.toBeInstanceOf(DataFlowError);
+  });
+});

@@ -1,0 +1,212 @@
+import { tracingChannel } from "node:diagnostics_channel";
+import { describe, expect, it } from "vitest";
+import type { NodeDefinition, RunContext } from "../src/index.js";
+import {
+  AbortError, DataFlow, LocalRuntime, ValidationError, WorkflowBuilder, WorkflowExecutionError, defineNode, definePlugin,
+} from "../src/index.js";
+import { deferred } from "./fixtures.js";
+
+const echo = defineNode<{ value?: unknown; data?: unknown }>({
+  type: "Echo",
+  params: { value: {}, data: { type: "object" } },
+  run: (params) => ({ result: params }),
+});
+
+async function captured(promise: Promise<unknown>): Promise<WorkflowExecutionError> {
+  const error = await promise.then(() => undefined, (e: unknown) => e);
+  expect(error).toBeInstanceOf(WorkflowExecutionError);
+  return error as WorkflowExecutionError;
+}
+
+describe("LocalRuntime", () => {
+  it("passes outputs along dotted connections without mutating static params", async () => {
+    const staticData = { data: { name: "x", nested: { keep: true } } };
+    const wf = new WorkflowBuilder()
+      .addNode(echo, "src", { value: { id: 42 } })
+      .addNode(echo, "dst", staticData)
+      .addConnection("src", "result.value.id", "dst", "data.nested.user_id")
+      .build();
+    const { results } = await new LocalRuntime().execute(wf);
+    expect(results.dst.result.data).toEqual({ name: "x", nested: { keep: true, user_id: 42 } });
+    expect(staticData.data.nested).toEqual({ keep: true });
+  });
+
+  it("runtime parameters override static and connected values", async () => {
+    const wf = new WorkflowBuilder()
+      .addNode(echo, "a", { value: 1 })
+      .addNode(echo, "b", { value: "static" })
+      .addConnection("a", "result.value", "b", "value")
+      .build();
+    const runtime = new LocalRuntime();
+    expect((await runtime.execute(wf)).results.b.result.value).toBe(1);
+    expect((await runtime.execute(wf, { parameters: { b: { value: "runtime" } } })).results.b.result.value).toBe("runtime");
+    await expect(runtime.execute(wf, { parameters: { nope: {} } })).rejects.toThrow(/'nope' is not a node/);
+    const bad = await captured(runtime.execute(wf, { parameters: { b: { valu: 1 } } }));
+    expect(bad.cause).toBeInstanceOf(Error);
+    expect((bad.cause as Error).message).toMatch(/unknown parameter 'valu'/);
+  });
+
+  it("a connection whose source has no value there fails the run", async () => {
+    const wf = new WorkflowBuilder().addNode(echo, "a", { value: 1 }).addNode(echo, "b").addConnection("a", "result.missing", "b", "value").build();
+    const error = await captured(new LocalRuntime().execute(wf));
+    expect(error.nodeId).toBe("b");
+    expect(error.cause).toBeInstanceOf(ValidationError);
+  });
+
+  it("runs independent nodes concurrently, bounded by maxConcurrency", async () => {
+    let inFlight = 0;
+    let peak = 0;
+    const gates = Array.from({ length: 6 }, () => deferred());
+    const started: number[] = [];
+    const gated = defineNode<{ i: number }>({
+      type: "Gated",
+      params: { i: { type: "integer", required: true } },
+      async run({ i }) {
+        inFlight++;
+        peak = Math.max(peak, inFlight);
+        started.push(i);
+        await gates[i]!.promise;
+        inFlight--;
+        return { result: i };
+      },
+    });
+    const builder = new WorkflowBuilder();
+    for (let i = 0; i < 6; i++) builder.addNode(gated, `n${i}`, { i });
+    const run = new LocalRuntime({ maxConcurrency: 3 }).execute(builder.build());
+    await new Promise((r) => setImmediate(r));
+    expect(started).toHaveLength(3);
+    for (const g of gates) g.resolve();
+    const { results } = await run;
+    expect(Object.keys(results).sort()).toEqual(["n0", "n1", "n2", "n3", "n4", "n5"]);
+    expect(peak).toBe(3);
+  });
+
+  it("a failing node fails the run with nodeId, cause and the finished results; running siblings see the abort", async () => {
+    const siblingSignal = deferred<AbortSignal>();
+    const hold = deferred();
+    const slow = defineNode({
+      type: "Slow",
+      params: {},
+      async run(_p, ctx) {
+        siblingSignal.resolve(ctx.signal);
+        await hold.promise;
+        return { result: "late" };
+      },
+    });
+    const boom = defineNode({
+      type: "Boom",
+      params: {},
+      async run() {
+        await siblingSignal.promise;
+        throw new ValidationError("bad thing", { field: "x" });
+      },
+    });
+    const wf = new WorkflowBuilder()
+      .addNode(echo, "first", { value: 1 })
+      .addNode(slow, "slow")
+      .addNode(boom, "boom")
+      .addDependency("first", "slow")
+      .addDependency("first", "boom")
+      .addNode(echo, "never", { value: 2 })
+      .addDependency("boom", "never")
+      .build();
+    const running = new LocalRuntime().execute(wf);
+    const signal = await siblingSignal.promise;
+    await new Promise((r) => setImmediate(r));
+    expect(signal.aborted).toBe(true);
+    hold.resolve();
+    const error = await captured(running);
+    expect(error.nodeId).toBe("boom");
+    expect(error.cause).toBeInstanceOf(ValidationError);
+    expect(Object.keys(error.results)).toEqual(["first"]);
+    expect(error.message).toMatch(/Node 'boom' failed: bad thing/);
+  });
+
+  it("the caller's AbortSignal stops the run with an AbortError", async () => {
+    const entered = deferred();
+    const waiter = defineNode({
+      type: "Waiter",
+      params: {},
+      run: (_p, ctx) =>
+        new Promise((_resolve, reject) => {
+          entered.resolve();
+          ctx.signal.addEventListener("abort", () => reject(ctx.signal.reason), { once: true });
+        }),
+    });
+    const controller = new AbortController();
+    const wf = new WorkflowBuilder().addNode(waiter, "w").addNode(echo, "after", { value: 1 }).addDependency("w", "after").build();
+    const run = new LocalRuntime().execute(wf, { signal: controller.signal });
+    await entered.promise;
+    controller.abort(new Error("user cancelled"));
+    const error = await captured(run);
+    expect(error.nodeId).toBe("w");
+    expect(error.cause).toBeInstanceOf(AbortError);
+    const already = await captured(new LocalRuntime().execute(wf, { signal: AbortSignal.abort() }));
+    expect(already.cause).toBeInstanceOf(AbortError);
+  });
+
+  it("every run has its own runId", async () => {
+    const wf = new WorkflowBuilder().addNode(echo, "a", { value: 1 }).build();
+    const runtime = new LocalRuntime();
+    const ids = new Set<string>();
+    for (let i = 0; i < 20; i++) ids.add((await runtime.execute(wf)).runId);
+    expect(ids.size).toBe(20);
+  });
+
+  it("plugin run hooks see the start and the outcome; exclusive mode runs one node at a time", async () => {
+    const events: string[] = [];
+    let inFlight = 0;
+    let peak = 0;
+    const track = defineNode({
+      type: "Track",
+      params: {},
+      async run() {
+        inFlight++;
+        peak = Math.max(peak, inFlight);
+        await new Promise((r) => setImmediate(r));
+        inFlight--;
+        return { result: true };
+      },
+    });
+    const exclusive = defineNode({ type: "Exclusive", params: {}, run: (_p, ctx) => (ctx.run.enterExclusive(), { result: true }) });
+    const plugin = definePlugin({
+      name: "hooks",
+      kernel: "^1",
+      adapters: [{ schemes: ["hooks"], create: () => ({ adapterType: "t", databaseType: "none", capabilities: {} as never, connect: async () => {}, close: async () => {}, healthCheck: async () => ({ ok: true, latencyMs: 0 }), ensureSchema: async () => {} }) }],
+      nodes: () => [track as NodeDefinition, exclusive as NodeDefinition],
+      runHooks: {
+        begin: (run: RunContext) => void events.push(`begin:${run.tenantId}`),
+        end: (_run: RunContext, error: unknown) => void events.push(error ? "end:failed" : "end:ok"),
+      },
+    });
+    const db = new DataFlow({ url: "hooks://", plugins: [plugin] });
+    try {
+      const b = new WorkflowBuilder().addNode("Exclusive", "x");
+      for (let i = 0; i < 4; i++) b.addNode("Track", `t${i}`).addDependency("x", `t${i}`);
+      await new LocalRuntime({ dataflow: db }).execute(b.build(), { tenantId: "acme" });
+      expect(peak).toBe(1);
+      expect(events).toEqual(["begin:acme", "end:ok"]);
+    } finally {
+      await db.close();
+    }
+  });
+
+  it("publishes node runs on the dataflow:node tracing channel", async () => {
+    const seen: string[] = [];
+    const handlers = {
+      start: (ctx: { nodeId: string }) => void seen.push(`start:${ctx.nodeId}`),
+      end: () => {},
+      asyncStart: () => {},
+      asyncEnd: (ctx: { nodeId: string }) => void seen.push(`end:${ctx.nodeId}`),
+      error: () => {},
+    };
+    const channel = tracingChannel("dataflow:node");
+    channel.subscribe(handlers as never);
+    try {
+      await new LocalRuntime().execute(new WorkflowBuilder().addNode(echo, "traced", { value: 1 }).build());
+    } finally {
+      channel.unsubscribe(handlers as never);
+    }
+    expect(seen).toEqual(["start:traced", "end:traced"]);
+  });
+});
