@@ -1,12 +1,12 @@
 import { AsyncLocalStorage } from "node:async_hooks";
 import type {
-  BulkCreateOperation, BulkUpsertOperation,
+  BulkCreateOperation, BulkUpsertOperation, OperationResults, UpsertOperation,
   AdapterCapabilities, AdapterOptions, BaseAdapter, DataFlowError, HealthStatus, Logger, Model, NodeContext,
 } from "@dataflow/kernel";
 import { channels, silentLogger } from "@dataflow/kernel";
 import type { Dialect, TransactionOptions } from "./dialect.js";
 import { ensureTables } from "./ddl.js";
-import { multiRowBulkWrite } from "./execute.js";
+import { multiRowBulkWrite, upsertRow } from "./execute.js";
 import type { StatementCache } from "./statements.js";
 import { createStatementCache } from "./statements.js";
 
@@ -88,6 +88,11 @@ export abstract class DatabaseAdapter implements BaseAdapter, SqlExecutor {
   /** BulkCreate/BulkUpsert. Default: batched multi-row INSERT in one transaction; override for a faster path. */
   bulkWrite(ctx: NodeContext, op: BulkCreateOperation | BulkUpsertOperation): Promise<{ inserted: number; skipped: number; updated: number }> {
     return multiRowBulkWrite(this, ctx, op);
+  }
+
+  /** Upsert of one row. Default: the dialect's `upsertStrategy`; override for a database-specific path. */
+  upsert(ctx: NodeContext, op: UpsertOperation): Promise<OperationResults["Upsert"]> {
+    return upsertRow(this, ctx, op);
   }
 
   ensureSchema(models: readonly Model[], options: { autoMigrate: boolean; existingSchemaMode: boolean }): Promise<void> {

@@ -13,7 +13,9 @@ export class Params {
   }
 
   field(field: ModelField, value: unknown): string {
-    return this.add(value === null ? null : this.dialect.encode(field, value));
+    if (value === null) return this.add(null);
+    const placeholder = this.add(this.dialect.encode(field, value));
+    return this.dialect.parameter ? this.dialect.parameter(field, placeholder) : placeholder;
   }
 }
 

@@ -47,6 +47,11 @@ export interface Dialect {
   /** A JSON array column contains the element. */
   jsonContains(column: string, param: string): string;
   encodeJsonElement(value: unknown): unknown;
+  /**
+   * SQL for a bound value of `field` in comparisons and assignments, e.g. a CAST that keeps
+   * comparisons exact (MySQL compares a DECIMAL column with a string as doubles). Default: the placeholder.
+   */
+  parameter?(field: ModelField, placeholder: string): string;
   /** `LIMIT`/`OFFSET` clause; params are placeholders or undefined. */
   limitOffset(limit: string | undefined, offset: string | undefined): string;
   /** `ON CONFLICT` / `ON DUPLICATE KEY` clause; `update` empty means do nothing on conflict. */

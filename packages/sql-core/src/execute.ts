@@ -159,7 +159,8 @@ async function list(adapter: DatabaseAdapter, exec: SqlExecutor, op: Extract<Mod
   return nextCursor === undefined ? { result: rows, count: rows.length } : { result: rows, count: rows.length, nextCursor };
 }
 
-async function upsert(adapter: DatabaseAdapter, ctx: NodeContext, op: UpsertOperation): Promise<OperationResults["Upsert"]> {
+/** The default single-row upsert (see `DatabaseAdapter.upsert`). */
+export async function upsertRow(adapter: DatabaseAdapter, ctx: NodeContext, op: UpsertOperation): Promise<OperationResults["Upsert"]> {
   const d = adapter.dialect;
   const model = op.model;
   const conflictWhere: FilterNode = {
@@ -304,7 +305,7 @@ export async function executeOperation(adapter: DatabaseAdapter, op: ModelOperat
         return { result: Number(rows[0]!.n) };
       }
       case "Upsert":
-        return await upsert(adapter, ctx, op);
+        return await adapter.upsert(ctx, op);
       case "BulkCreate":
         return { result: await adapter.bulkWrite(ctx, op) };
       case "BulkUpsert": {

@@ -6,7 +6,7 @@ export { Params, columnList, compileFilter, keysetFilter, orderByClause, pinsPri
 export { rowDecoder } from "./codec.js";
 export type { RowDecoder } from "./codec.js";
 export { columnDefinition, createIndexStatement, createTableStatement, ensureTables, indexName } from "./ddl.js";
-export { encodeRow, executeOperation, insertColumns, multiRowBulkWrite } from "./execute.js";
+export { encodeRow, executeOperation, insertColumns, multiRowBulkWrite, upsertRow } from "./execute.js";
 export { fieldsOfConstraint, uniqueViolation } from "./constraint-errors.js";
 export { defineSqlPlugin, sqlModelNodes } from "./nodes.js";
 export { createStatementCache } from "./statements.js";

@@ -1,0 +1,94 @@
+import { describe, expect, it } from "vitest";
+import { Model, field, parseFilter, parseOrderBy } from "@dataflow/kernel";
+import type { Dialect } from "../src/index.js";
+import { Params, compileFilter, createIndexStatement, createTableStatement, fitIdentifier, keysetFilter, orderByClause, pinsPrimaryKey } from "../src/index.js";
+
+/** A minimal PostgreSQL-flavoured dialect, enough to pin the compiler's output. */
+const dialect: Dialect = {
+  name: "test", maxIdentifierLength: 63, maxBindParameters: 65535, returning: true, upsertStrategy: "precheck", forUpdate: "",
+  nowExpression: "now()", createTableSuffix: "",
+  quote: (id) => `"${id}"`, placeholder: (i) => `$${i}`,
+  columnType: (f) => ({ string: `VARCHAR(${f.maxLength})`, int: "BIGINT", json: "JSONB", boolean: "BOOLEAN", datetime: "TIMESTAMPTZ" })[f.kind as string] ?? "TEXT",
+  autoIncrementPrimaryKey: (c) => `${c} BIGSERIAL PRIMARY KEY`,
+  defaultLiteral: (_f, v) => (typeof v === "string" ? `'${v.replace(/'/g, "''")}'` : typeof v === "boolean" ? String(v).toUpperCase() : String(v)),
+  encode: (f, v) => (f.kind === "json" ? JSON.stringify(v) : v), decoder: () => undefined,
+  like: (c, p, ci) => `${c} ${ci ? "ILIKE" : "LIKE"} ${p}`, regex: (c, p) => `${c} ~ ${p}`,
+  jsonContains: (c, p) => `${c} @> ${p}`, encodeJsonElement: (v) => JSON.stringify([v]),
+  limitOffset: (l, o) => `${l ? ` LIMIT ${l}` : ""}${o ? ` OFFSET ${o}` : ""}`,
+  conflictClause: () => "", begin: () => ["BEGIN"], savepoint: (n) => `SAVEPOINT ${n}`, releaseSavepoint: (n) => `RELEASE ${n}`,
+  rollbackToSavepoint: (n) => `ROLLBACK TO ${n}`, columnsQuery: () => ({ text: "", params: [] }), indexesQuery: () => ({ text: "", params: [] }),
+};
+
+const User = new Model("User", {
+  id: field.string(),
+  name: field.string(),
+  age: field.int().optional(),
+  tags: field.json<string[]>().optional(),
+  role: field.enum(["admin", "user"]).default("user"),
+  active: field.boolean().default(true),
+}, { indexes: [{ fields: ["name", "age"], unique: true }] });
+
+function compile(filter: unknown): [string, unknown[]] {
+  const params = new Params(dialect);
+  return [compileFilter(parseFilter(User, filter).ast, dialect, params), params.values];
+}
+
+describe("filter compilation", () => {
+  it("binds every value and quotes every identifier", () => {
+    expect(compile({ name: "x'; DROP TABLE users; --", age: { $gte: 18 } })).toEqual([
+      `("name" = $1 AND "age" >= $2)`,
+      ["x'; DROP TABLE users; --", 18],
+    ]);
+  });
+
+  it("compiles logical nesting, NULL tests, $in and constants", () => {
+    expect(compile({ $or: [{ age: null }, { $not: { name: { $in: ["a", "b"] } } }] })).toEqual([
+      `("age" IS NULL OR NOT ("name" IN ($1, $2)))`,
+      ["a", "b"],
+    ]);
+    expect(compile({ age: { $in: [] } })).toEqual(["1 = 0", []]);
+    expect(compile({ $and: [] })).toEqual(["1 = 1", []]);
+  });
+
+  it("escapes LIKE wildcards for $contains on text and encodes JSON elements", () => {
+    expect(compile({ name: { $contains: "50%_off\\" } })).toEqual([`"name" LIKE $1`, ["%50\\%\\_off\\\\%"]]);
+    expect(compile({ tags: { $contains: "x" } })).toEqual([`"tags" @> $1`, ['["x"]']]);
+  });
+
+  it("orders NULLs after every value and builds keyset predicates", () => {
+    const order = parseOrderBy(User, ["-age", "name"]);
+    expect(orderByClause(order, dialect)).toBe(` ORDER BY (CASE WHEN "age" IS NULL THEN 1 ELSE 0 END) DESC, "age" DESC, "name" ASC`);
+    const params = new Params(dialect);
+    expect(keysetFilter(order, [30, "bo"], dialect, params)).toBe(`(("age" < $1) OR ("age" = $2 AND ("name" > $3)))`);
+    expect(params.values).toEqual([30, 30, "bo"]);
+    const nullCursor = new Params(dialect);
+    expect(keysetFilter(order, [null, "bo"], dialect, nullCursor)).toBe(`(("age" IS NOT NULL) OR ("age" IS NULL AND ("name" > $1)))`);
+  });
+
+  it("knows when a filter pins the primary key", () => {
+    expect(pinsPrimaryKey(parseFilter(User, { id: "a", name: "b" }).ast, User)).toBe(true);
+    expect(pinsPrimaryKey(parseFilter(User, { $or: [{ id: "a" }, { id: "b" }] }).ast, User)).toBe(false);
+    expect(pinsPrimaryKey(parseFilter(User, { id: { $ne: "a" } }).ast, User)).toBe(false);
+  });
+});
+
+describe("DDL", () => {
+  it("creates columns with types, NOT NULL, defaults, CHECK for enums and indexes", () => {
+    expect(createTableStatement(dialect, User)).toBe(
+      `CREATE TABLE IF NOT EXISTS "users" ("id" VARCHAR(255) NOT NULL PRIMARY KEY, "name" VARCHAR(255) NOT NULL, "age" BIGINT, ` +
+        `"tags" JSONB, "role" TEXT NOT NULL DEFAULT 'user' CHECK ("role" IN ('admin', 'user')), "active" BOOLEAN NOT NULL DEFAULT TRUE, ` +
+        `"created_at" TIMESTAMPTZ NOT NULL DEFAULT now(), "updated_at" TIMESTAMPTZ NOT NULL DEFAULT now())`,
+    );
+    expect(User.indexes.map((ix) => createIndexStatement(dialect, User, ix))).toEqual([
+      `CREATE UNIQUE INDEX "ux_users_name_age" ON "users" ("name", "age")`,
+    ]);
+  });
+
+  it("fits long generated names with a digest, keeping distinct names distinct", () => {
+    const a = fitIdentifier(`ix_${"a".repeat(70)}_one`, 63);
+    const b = fitIdentifier(`ix_${"a".repeat(70)}_two`, 63);
+    expect(a).toHaveLength(63);
+    expect(a).not.toBe(b);
+    expect(fitIdentifier("short", 63)).toBe("short");
+  });
+});
