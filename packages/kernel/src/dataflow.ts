@@ -63,7 +63,7 @@ export class DataFlow implements DataFlowHandle, NodeOwner {
   private readonly existingSchemaMode: boolean;
   private connecting: Promise<void> | undefined;
   private closed = false;
-  private readonly pluginContext: PluginContext;
+  readonly context: PluginContext;
 
   constructor(urlOrOptions: string | DataFlowOptions = {}) {
     const options: DataFlowOptions = typeof urlOrOptions === "string" ? { url: urlOrOptions } : urlOrOptions;
@@ -91,9 +91,9 @@ export class DataFlow implements DataFlowHandle, NodeOwner {
     const adapterOptions: AdapterOptions = { ...(options.adapter ?? {}), logger: this.logger, ...(options.pool ? { pool: options.pool } : {}) };
     this.adapter = factory.create(rawUrl, adapterOptions);
     this.runner = compose(plugins.flatMap((p) => p.middleware ?? []));
-    this.pluginContext = { adapter: this.adapter, dataflow: this };
+    this.context = { adapter: this.adapter, dataflow: this };
 
-    for (const plugin of plugins) for (const def of plugin.nodes?.(this.pluginContext) ?? []) this.registry.register(def);
+    for (const plugin of plugins) for (const def of plugin.nodes?.(this.context) ?? []) this.registry.register(def);
     trackOwner(this);
   }
 
@@ -115,9 +115,9 @@ export class DataFlow implements DataFlowHandle, NodeOwner {
       }
     }
     const model = new Model(name, fields, options ?? ({} as O), this.namespace);
-    for (const plugin of this.plugins) plugin.onModel?.(model, this.pluginContext);
+    for (const plugin of this.plugins) plugin.onModel?.(model, this.context);
     const generated: NodeDefinition[] = [];
-    for (const plugin of this.plugins) generated.push(...(plugin.modelNodes?.(model, this.pluginContext) ?? []));
+    for (const plugin of this.plugins) generated.push(...(plugin.modelNodes?.(model, this.context) ?? []));
     for (const def of generated) this.registry.register(def);
     this.modelsByName.set(name, model);
     return model;

@@ -80,11 +80,15 @@ export type Middleware = (
   next: (op: ModelOperation) => Promise<unknown>,
 ) => Promise<unknown>;
 
+/**
+ * Called once per run for each DataFlow instance whose nodes the run uses, with that instance's
+ * context (so a hook knows which adapter it serves).
+ */
 export interface RunHooks {
-  /** Before the first node of a run. */
-  begin?(run: RunContext): void | Promise<void>;
-  /** After the last node; `error` is set when the run failed. Must not throw for cleanup it could not do. */
-  end?(run: RunContext, error: unknown): void | Promise<void>;
+  /** Before the first node of a run. A throw fails the run before any node starts. */
+  begin?(run: RunContext, ctx: PluginContext): void | Promise<void>;
+  /** After the last node; `error` is set when the run failed. A throw fails a run that had succeeded. */
+  end?(run: RunContext, error: unknown, ctx: PluginContext): void | Promise<void>;
 }
 
 export interface Plugin {

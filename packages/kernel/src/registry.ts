@@ -1,11 +1,13 @@
 import { WorkflowValidationError } from "./errors.js";
 import type { NodeDefinition } from "./node.js";
-import type { Plugin } from "./plugin.js";
+import type { Plugin, PluginContext } from "./plugin.js";
 import { closest } from "./suggest.js";
 
 /** Who provides a node: its plugins contribute run hooks to runs that use it. */
 export interface NodeOwner {
   readonly plugins: readonly Plugin[];
+  /** What the owner's plugins' hooks receive. */
+  readonly context: PluginContext;
   readonly registry: NodeRegistry;
   readonly namespace: string | undefined;
 }

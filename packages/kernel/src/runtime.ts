@@ -5,7 +5,7 @@ import { silentLogger } from "./logger.js";
 import type { ExecuteOptions, NodeContext, RunContext } from "./node.js";
 import { checkParams } from "./params.js";
 import { getPath, setPath } from "./paths.js";
-import type { Plugin, RunHooks } from "./plugin.js";
+import type { PluginContext, RunHooks } from "./plugin.js";
 import type { NodeOwner, ResolvedNode } from "./registry.js";
 import { resolveNode } from "./registry.js";
 import { channels } from "./tracing.js";
@@ -27,7 +27,7 @@ export interface ExecuteResult<R = Record<string, any>> {
 interface Plan {
   readonly resolved: readonly ResolvedNode[];
   readonly dependents: readonly (readonly number[])[];
-  readonly hooks: ReadonlyArray<{ plugin: string; hooks: RunHooks }>;
+  readonly hooks: ReadonlyArray<{ plugin: string; hooks: RunHooks; ctx: PluginContext }>;
 }
 
 const RUN_FAILED = "(run)";
@@ -73,9 +73,11 @@ export class LocalRuntime {
         : wf.nodes.map((n) => (n.definition ? { def: n.definition, owner: undefined } : resolveNode(n.type, this.scope)));
     const dependents: number[][] = wf.nodes.map(() => []);
     wf.waitsFor.forEach((deps, i) => deps.forEach((d) => dependents[d]!.push(i)));
-    const plugins = new Set<Plugin>();
-    for (const r of resolved) for (const p of r.owner?.plugins ?? []) plugins.add(p);
-    const hooks = [...plugins].filter((p) => p.runHooks).map((p) => ({ plugin: p.name, hooks: p.runHooks! }));
+    const owners = new Set<NodeOwner>();
+    for (const r of resolved) if (r.owner) owners.add(r.owner);
+    const hooks = [...owners].flatMap((owner) =>
+      owner.plugins.filter((p) => p.runHooks).map((p) => ({ plugin: p.name, hooks: p.runHooks!, ctx: owner.context })),
+    );
     plan = { resolved, dependents, hooks };
     this.plans.set(wf, plan);
     return plan;
@@ -102,7 +104,7 @@ export class LocalRuntime {
     const run = new Run(runId, controller.signal, options.tenantId, options, this.logger);
     const results: Record<string, unknown> = {};
     try {
-      for (const { hooks } of plan.hooks) await hooks.begin?.(run);
+      for (const { hooks, ctx } of plan.hooks) await hooks.begin?.(run, ctx);
     } catch (error) {
       userSignal?.removeEventListener("abort", onAbort);
       await this.endHooks(plan, run, error);
@@ -125,9 +127,9 @@ export class LocalRuntime {
   private async endHooks(plan: Plan, run: Run, error: unknown): Promise<{ plugin: string; error: unknown } | undefined> {
     let first: { plugin: string; error: unknown } | undefined;
     for (let i = plan.hooks.length - 1; i >= 0; i--) {
-      const { plugin, hooks } = plan.hooks[i]!;
+      const { plugin, hooks, ctx } = plan.hooks[i]!;
       try {
-        await hooks.end?.(run, error);
+        await hooks.end?.(run, error, ctx);
       } catch (e) {
         first ??= { plugin, error: e };
         run.logger.error({ runId: run.runId, plugin, err: e }, "run hook failed");
