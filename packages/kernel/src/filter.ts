@@ -271,6 +271,7 @@ export function filterShape(node: FilterNode): string {
 
 /** `{ t: "and" }` of the non-trivial parts. */
 export function andFilters(...parts: Array<FilterNode | undefined>): FilterNode {
+  if (parts.length === 2 && parts[1] === undefined && parts[0] !== undefined) return parts[0];
   const items = parts.filter((p): p is FilterNode => p !== undefined && !(p.t === "const" && p.value));
   if (items.length === 0) return { t: "const", value: true };
   return items.length === 1 ? items[0]! : { t: "and", items };

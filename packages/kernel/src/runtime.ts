@@ -31,6 +31,9 @@ interface Plan {
 }
 
 const RUN_FAILED = "(run)";
+const checkedStatic = new WeakSet<object>();
+/** The signal of runs that nobody can abort (one node, no caller signal): no controller per run. */
+const NEVER_ABORTED = new AbortController().signal;
 
 class Run implements RunContext {
   readonly state = new Map<symbol, unknown>();
@@ -94,6 +97,7 @@ export class LocalRuntime {
       throw new ValidationError("tenantId must be a string", { field: "tenantId" });
     }
     const runId = randomUUID();
+    if (workflow.nodes.length === 1 && plan.hooks.length === 0) return this.executeSingle<R>(workflow, plan, options, runId);
     const controller = new AbortController();
     const userSignal = options.signal;
     const onAbort = () => controller.abort(userSignal?.reason);
@@ -121,6 +125,21 @@ export class LocalRuntime {
     const endError = await this.endHooks(plan, run, failure?.cause ?? failure);
     if (failure) throw failure;
     if (endError) throw new WorkflowExecutionError(endError.plugin, runId, endError.error, results);
+    return { results: results as R, runId };
+  }
+
+  /** One node and no run hooks: no scheduler and no per-run AbortController (the hot path of single-row nodes). */
+  private async executeSingle<R>(wf: Workflow, plan: Plan, options: ExecuteOptions, runId: string): Promise<ExecuteResult<R>> {
+    const signal = options.signal ?? NEVER_ABORTED;
+    const run = new Run(runId, signal, options.tenantId, options, this.logger);
+    if (signal.aborted) throw new WorkflowExecutionError(RUN_FAILED, runId, new AbortError("The run was aborted before it started"), {});
+    const results: Record<string, unknown> = {};
+    try {
+      results[wf.nodes[0]!.id] = await this.runNode(wf, plan, 0, run, results);
+    } catch (error) {
+      const cause = signal.aborted && !(error instanceof DataFlowError) ? new AbortError(`Node '${wf.nodes[0]!.id}' was aborted`, { cause: error }) : error;
+      throw new WorkflowExecutionError(wf.nodes[0]!.id, runId, cause, {});
+    }
     return { results: results as R, runId };
   }
 
@@ -172,7 +191,11 @@ export class LocalRuntime {
     try {
       if (run.signal.aborted) throw new AbortError(`The run was aborted before node '${node.id}' started`, { cause: run.signal.reason });
       const params = this.paramsFor(wf, i, results, run);
-      checkParams(def.params, params, `Node '${node.id}' (${node.type})`);
+      // Static params are immutable: once they pass, the same object needs no second check.
+      if (params !== node.params || !checkedStatic.has(params)) {
+        checkParams(def.params, params, `Node '${node.id}' (${node.type})`);
+        if (params === node.params) checkedStatic.add(params);
+      }
       const ctx: NodeContext = { nodeId: node.id, runId: run.runId, signal: run.signal, logger: run.logger, tenantId: run.tenantId, run };
       if (channels.node.hasSubscribers) {
         return channels.node.tracePromise(async () => def.run(params, ctx), { runId: run.runId, nodeId: node.id, nodeType: node.type });

@@ -2,20 +2,45 @@ import type {
   BulkCreateOperation, BulkUpsertOperation, FilterNode, Model, ModelField, ModelOperation, NodeContext, OperationResults, RowData,
   UpsertOperation,
 } from "@dataflow/kernel";
-import { DataFlowError, NotFoundError, ambiguousMatch, encodeCursor } from "@dataflow/kernel";
+import { DELETED_AT, DataFlowError, NotFoundError, ambiguousMatch, encodeCursor } from "@dataflow/kernel";
 import type { DatabaseAdapter, SqlExecutor } from "./adapter.js";
 import { rowDecoder } from "./codec.js";
+import type { Dialect } from "./dialect.js";
 import { Params, columnList, compileFilter, keysetFilter, orderByClause, pinsPrimaryKey, whereClause } from "./compile.js";
 
 type Result = OperationResults[keyof OperationResults];
 
+/** SQL text that depends only on (dialect, model, kind): built once, then the same string object every call. */
+const fixedText = new WeakMap<Dialect, WeakMap<Model, Map<string, string>>>();
+
+function cachedText(dialect: Dialect, model: Model, kind: string, build: () => string): string {
+  let perDialect = fixedText.get(dialect);
+  if (!perDialect) fixedText.set(dialect, (perDialect = new WeakMap()));
+  let perModel = perDialect.get(model);
+  if (!perModel) perDialect.set(model, (perModel = new Map()));
+  let text = perModel.get(kind);
+  if (text === undefined) perModel.set(kind, (text = build()));
+  return text;
+}
+
 function allColumns(adapter: DatabaseAdapter, model: Model): string {
-  const key = `cols|${model.qualifiedName}`;
-  return adapter.statements.get(key) ?? adapter.statements.set(key, columnList(adapter.dialect, model.fields));
+  return cachedText(adapter.dialect, model, "columns", () => columnList(adapter.dialect, model.fields));
 }
 
 function decodeAll(adapter: DatabaseAdapter, model: Model): (row: Record<string, unknown>) => RowData {
   return rowDecoder(adapter.dialect, model, model.fields, "*");
+}
+
+/** The primary-key value when `where` is exactly `pk = value` (optionally AND `deleted_at IS NULL`). */
+function keyLookup(where: FilterNode): { value: unknown; live: boolean } | undefined {
+  if (where.t === "cmp" && where.field.primaryKey && where.op === "=") return { value: where.value, live: false };
+  if (where.t === "and" && where.items.length === 2) {
+    const [a, b] = where.items;
+    if (a!.t === "cmp" && a!.field.primaryKey && a!.op === "=" && b!.t === "null" && b!.isNull && b!.field.name === DELETED_AT) {
+      return { value: a!.value, live: true };
+    }
+  }
+  return undefined;
 }
 
 /** Encoded values of `fields` taken from `row`. */
@@ -47,6 +72,15 @@ function notFound(model: Model, what: string): NotFoundError {
 
 async function selectOne(adapter: DatabaseAdapter, exec: SqlExecutor, model: Model, where: FilterNode): Promise<RowData[]> {
   const d = adapter.dialect;
+  const key = keyLookup(where);
+  if (key) {
+    const text = cachedText(d, model, key.live ? "read-live" : "read", () => {
+      const live = key.live ? ` AND ${d.quote(DELETED_AT)} IS NULL` : "";
+      return `SELECT ${allColumns(adapter, model)} FROM ${d.quote(model.table)} WHERE ${d.quote(model.primaryKey.name)} = ${d.placeholder(1)}${live}${d.limitOffset("2", undefined)}`;
+    });
+    const { rows } = await exec.query(text, [d.encode(model.primaryKey, key.value)]);
+    return rows.map(decodeAll(adapter, model));
+  }
   const params = new Params(d);
   const text = `SELECT ${allColumns(adapter, model)} FROM ${d.quote(model.table)}${whereClause(where, d, params)}${d.limitOffset("2", undefined)}`;
   const { rows } = await exec.query(text, params.values);
@@ -70,16 +104,21 @@ function byKey(model: Model, key: unknown): FilterNode {
 
 async function insertRow(adapter: DatabaseAdapter, exec: SqlExecutor, model: Model, data: RowData): Promise<RowData> {
   const d = adapter.dialect;
-  const fields = insertColumns(model, data);
-  const params = new Params(d);
-  const values = encodeRow(adapter, fields, data).map((v) => params.add(v));
-  let text = `INSERT INTO ${d.quote(model.table)} (${columnList(d, fields)}) VALUES (${values.join(", ")})`;
+  const withId = Object.hasOwn(data, "id");
+  const complete = Object.keys(data).length === model.fields.length - (withId ? 0 : 1);
+  const fields = complete && (withId || model.primaryKey.autoIncrement) ? (withId ? model.fields : model.fields.slice(1)) : insertColumns(model, data);
+  const build = () => {
+    const placeholders = fields.map((_, i) => d.placeholder(i + 1)).join(", ");
+    const head = `INSERT INTO ${d.quote(model.table)} (${columnList(d, fields)}) VALUES (${placeholders})`;
+    return d.returning ? `${head} RETURNING ${allColumns(adapter, model)}` : head;
+  };
+  const text = complete ? cachedText(d, model, withId ? "insert" : "insert-auto", build) : build();
+  const values = encodeRow(adapter, fields, data);
   if (d.returning) {
-    text += ` RETURNING ${allColumns(adapter, model)}`;
-    const { rows } = await exec.query(text, params.values);
+    const { rows } = await exec.query(text, values);
     return decodeAll(adapter, model)(rows[0]!);
   }
-  const res = await exec.query(text, params.values);
+  const res = await exec.query(text, values);
   const id = Object.hasOwn(data, "id") ? data.id : res.insertId;
   const [row] = await selectOne(adapter, exec, model, byKey(model, typeof id === "bigint" && model.primaryKey.kind === "int" ? Number(id) : id));
   if (!row) throw new DataFlowError(`The inserted ${model.name} could not be read back`);
