@@ -62,7 +62,13 @@ async function withAdmin<T>(
 export async function createDatabase(driver: Driver, adminUrl: string, name: string): Promise<void> {
   await withAdmin(driver, adminUrl, async (query) => {
     if (driver.kind === "postgres") await query(`CREATE DATABASE "${name}"`);
-    else await query(`CREATE DATABASE \`${name}\` CHARACTER SET utf8mb4`);
+    else {
+      // The server's collation when it is a utf8mb4 one, rather than the charset's default.
+      const [row] = await query("SELECT @@collation_server AS c");
+      const collation = String(row?.c ?? "");
+      const collate = /^utf8mb4_\w+$/.test(collation) ? ` COLLATE ${collation}` : "";
+      await query(`CREATE DATABASE \`${name}\` CHARACTER SET utf8mb4${collate}`);
+    }
   });
 }
 

@@ -4,8 +4,7 @@ import { waitUntilQueryable, type Driver } from "./admin.js";
 import { importOptional } from "./drivers.js";
 import { STRICT_SQL_MODE } from "./mysql-server.js";
 import { findFreePort, sleep, waitForPortClosed } from "./ports.js";
-import type { LocalServerOptions } from "./postgres-server.js";
-import type { DatabaseKind, OwnedServer } from "./types.js";
+import type { DatabaseKind, LocalServerOptions, OwnedServer } from "./types.js";
 
 type Endpoint = { socketPath: string } | { host: string; port: number };
 export type RuntimeProbe = { ok: true; endpoint: Endpoint } | { ok: false; reason: string };
@@ -14,12 +13,19 @@ const PING_TIMEOUT_MS = 500;
 const DEFAULT_SOCKET = "/var/run/docker.sock";
 
 /** Minimal HTTP/1.0 over a socket, enough for the Docker Engine API. */
-function dockerRequest(endpoint: Endpoint, method: string, path: string, timeoutMs: number): Promise<{ status: number; body: string }> {
+function dockerRequest(
+  endpoint: Endpoint,
+  method: string,
+  path: string,
+  timeoutMs: number,
+): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
     const socket = "socketPath" in endpoint ? connect(endpoint.socketPath) : connect(endpoint.port, endpoint.host);
     let response = "";
     socket.setTimeout(timeoutMs, () => socket.destroy(new Error(`no answer within ${timeoutMs} ms`)));
-    socket.once("connect", () => socket.write(`${method} ${path} HTTP/1.0\r\nHost: docker\r\nContent-Length: 0\r\n\r\n`));
+    socket.once("connect", () =>
+      socket.write(`${method} ${path} HTTP/1.0\r\nHost: docker\r\nContent-Length: 0\r\n\r\n`),
+    );
     socket.on("data", (chunk) => (response += chunk.toString()));
     socket.once("error", reject);
     socket.once("close", () => {
@@ -31,7 +37,9 @@ function dockerRequest(endpoint: Endpoint, method: string, path: string, timeout
 
 function endpointFromEnv(): Endpoint | string {
   const host = process.env.DOCKER_HOST?.trim();
-  if (!host) return existsSync(DEFAULT_SOCKET) ? { socketPath: DEFAULT_SOCKET } : `no DOCKER_HOST, ${DEFAULT_SOCKET} missing`;
+  if (!host) {
+    return existsSync(DEFAULT_SOCKET) ? { socketPath: DEFAULT_SOCKET } : `no DOCKER_HOST, ${DEFAULT_SOCKET} missing`;
+  }
   if (host.startsWith("unix://")) return { socketPath: host.slice("unix://".length) };
   if (process.env.DOCKER_TLS_VERIFY) return `DOCKER_HOST=${host} needs TLS, which is not supported here`;
   const match = /^tcp:\/\/([^:/]+):(\d+)/.exec(host);
@@ -61,7 +69,22 @@ interface StartedContainer {
   getHost(): string;
 }
 
-const IMAGES: Record<DatabaseKind, { image: string; port: number; env: Record<string, string>; ready: RegExp; command(o: LocalServerOptions): string[] }> = {
+/** The slice of `testcontainers` used here; its builder is left untyped to avoid depending on it. */
+interface Testcontainers {
+  GenericContainer?: new (image: string) => any;
+  Wait?: { forLogMessage(message: RegExp, times: number): unknown };
+}
+
+interface ImageSpec {
+  image: string;
+  port: number;
+  env: Record<string, string>;
+  /** Logged twice: once by the image's init-time server, then by the real one. */
+  ready: RegExp;
+  command(options: LocalServerOptions): string[];
+}
+
+const IMAGES: Record<DatabaseKind, ImageSpec> = {
   postgres: {
     image: "postgres:16-alpine",
     port: 5432,
@@ -69,7 +92,9 @@ const IMAGES: Record<DatabaseKind, { image: string; port: number; env: Record<st
     ready: /database system is ready to accept connections/,
     command: (o) => [
       "postgres",
-      ...[`max_connections=${o.maxConnections}`, ...(o.durable ? [] : ["fsync=off", "full_page_writes=off"])].flatMap((s) => ["-c", s]),
+      ...[`max_connections=${o.maxConnections}`, ...(o.durable ? [] : ["fsync=off", "full_page_writes=off"])].flatMap(
+        (setting) => ["-c", setting],
+      ),
     ],
   },
   mysql: {
@@ -92,10 +117,10 @@ export type ContainerStart = { ok: true; server: OwnedServer; adminUrl: string }
 export async function startContainerServer(driver: Driver, options: LocalServerOptions): Promise<ContainerStart> {
   const runtime = await probeContainerRuntime();
   if (!runtime.ok) return runtime;
-  const tc = (await importOptional("testcontainers")) as
-    | { GenericContainer?: new (image: string) => any; Wait?: { forLogMessage(re: RegExp, times: number): unknown } }
-    | undefined;
-  if (!tc?.GenericContainer || !tc.Wait) return { ok: false, reason: "container runtime found but the 'testcontainers' package is not installed" };
+  const tc = (await importOptional("testcontainers")) as Testcontainers | undefined;
+  if (!tc?.GenericContainer || !tc.Wait) {
+    return { ok: false, reason: "container runtime found but the 'testcontainers' package is not installed" };
+  }
   const spec = IMAGES[driver.kind];
   const hostPort = await findFreePort();
   try {
@@ -111,7 +136,8 @@ export async function startContainerServer(driver: Driver, options: LocalServerO
         ? `postgresql://postgres@${started.getHost()}:${hostPort}/postgres`
         : `mysql://root@${started.getHost()}:${hostPort}/mysql`;
     await waitUntilQueryable(driver, adminUrl);
-    return { ok: true, adminUrl, server: new ContainerServer(runtime.endpoint, started.getId(), hostPort, driver, adminUrl) };
+    const server = new ContainerServer(runtime.endpoint, started.getId(), hostPort, driver, adminUrl);
+    return { ok: true, adminUrl, server };
   } catch (error) {
     return { ok: false, reason: `container ${spec.image} failed to start: ${(error as Error).message}` };
   }

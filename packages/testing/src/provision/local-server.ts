@@ -90,10 +90,6 @@ export class LocalServer implements OwnedServer {
     return this.#running?.pid;
   }
 
-  get dir(): string {
-    return this.#spec.dir;
-  }
-
   start(): Promise<void> {
     return this.#serial(async () => {
       this.#assertUsable();
@@ -150,8 +146,7 @@ export class LocalServer implements OwnedServer {
     if (!running) return;
     running.child.ref();
     signal(running.pid, this.#spec.stopSignal);
-    const stopped = await Promise.race([running.exited.then(() => true), sleep(STOP_TIMEOUT_MS).then(() => false)]);
-    if (!stopped) {
+    if (!(await settlesWithin(running.exited, STOP_TIMEOUT_MS))) {
       killGroup(running.pid);
       await running.exited;
     }
@@ -235,6 +230,16 @@ export class LocalServer implements OwnedServer {
     }
     rmSync(this.#spec.dir, { recursive: true, force: true, maxRetries: 3 });
     this.#watchdog.stop();
+  }
+}
+
+async function settlesWithin(promise: Promise<void>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), ms)));
+  try {
+    return await Promise.race([promise.then(() => true), timeout]);
+  } finally {
+    clearTimeout(timer);
   }
 }
 

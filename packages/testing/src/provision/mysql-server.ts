@@ -1,10 +1,10 @@
-import { rmSync } from "node:fs";
+import { mkdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import type { MariaDbBinaries } from "./binaries.js";
 import { execTool } from "./exec.js";
 import { LocalServer } from "./local-server.js";
-import type { LocalServerOptions } from "./postgres-server.js";
 import { isRoot, makeServerDir } from "./run-as.js";
+import type { LocalServerOptions } from "./types.js";
 
 /** MySQL 8's default sql_mode, so MariaDB rejects what MySQL would. */
 export const STRICT_SQL_MODE =
@@ -38,8 +38,11 @@ function serverOptions(options: LocalServerOptions): string[] {
 export async function launchMariaDb(bins: MariaDbBinaries, options: LocalServerOptions): Promise<LocalServer> {
   const dir = makeServerDir("dataflow-mysql-");
   const dataDir = join(dir, "data");
-  const common = ["--no-defaults", `--datadir=${dataDir}`, ...serverOptions(options)];
+  const tmpDir = join(dir, "tmp");
+  // A private tmpdir: concurrent bootstraps sharing /tmp can collide on temp table file names.
+  const common = ["--no-defaults", `--datadir=${dataDir}`, `--tmpdir=${tmpDir}`, ...serverOptions(options)];
   try {
+    mkdirSync(tmpDir);
     await execTool(
       bins.installDb,
       [...common, "--auth-root-authentication-method=normal", "--skip-test-db"],

@@ -4,11 +4,7 @@ import type { PostgresBinaries } from "./binaries.js";
 import { execTool } from "./exec.js";
 import { LocalServer } from "./local-server.js";
 import { isRoot, makeServerDir, systemUser } from "./run-as.js";
-
-export interface LocalServerOptions {
-  durable: boolean;
-  maxConnections: number;
-}
+import type { LocalServerOptions } from "./types.js";
 
 // Survives a server crash (kill()), not an OS crash. synchronous_commit stays on: with fsync off it
 // costs nothing measurable, and off it would lose acknowledged commits when kill() hits.

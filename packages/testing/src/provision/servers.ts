@@ -2,9 +2,9 @@ import type { Driver } from "./admin.js";
 import { findMariaDbBinaries, findPostgresBinaries, MISSING_MARIADB, MISSING_POSTGRES } from "./binaries.js";
 import { startContainerServer } from "./containers.js";
 import { launchMariaDb, mysqlAdminUrl } from "./mysql-server.js";
-import { launchPostgres, postgresAdminUrl, type LocalServerOptions } from "./postgres-server.js";
+import { launchPostgres, postgresAdminUrl } from "./postgres-server.js";
 import { errorText } from "./redact.js";
-import type { DatabaseKind, OwnedServer, ProvisionOptions } from "./types.js";
+import type { DatabaseKind, LocalServerOptions, OwnedServer, ProvisionOptions } from "./types.js";
 
 export interface StartedServer {
   adminUrl: string;

@@ -36,6 +36,12 @@ export interface ProvisionOptions {
 
 export type RequirableDatabase = DatabaseKind | "pgvector" | "sqlite";
 
+/** Internal: settings for servers this process starts. */
+export interface LocalServerOptions {
+  durable: boolean;
+  maxConnections: number;
+}
+
 /** Internal: a server this process started and must tear down. */
 export interface OwnedServer extends ServerControl {
   destroy(): Promise<void>;
