@@ -170,6 +170,7 @@ export class DataFlow implements DataFlowHandle, NodeOwner {
         .then(() => this.adapter.ensureSchema([model], { autoMigrate: this.autoMigrate, existingSchemaMode: this.existingSchemaMode }))
         .then(() => {
           this.ready.add(model);
+          this.logger.debug({ model: model.name, table: model.table }, "schema ready");
         })
         .catch((error: unknown) => {
           throw error instanceof DataFlowError ? error : new SchemaError(`Preparing the table of ${model.name} failed`, { cause: error });

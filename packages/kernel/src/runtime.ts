@@ -87,7 +87,17 @@ export class LocalRuntime {
   }
 
   /** Runs a built workflow. Rejects with `WorkflowExecutionError` when a node fails. */
-  async execute<R = Record<string, any>>(workflow: Workflow, options: ExecuteOptions = {}): Promise<ExecuteResult<R>> {
+  execute<R = Record<string, any>>(workflow: Workflow, options: ExecuteOptions = {}): Promise<ExecuteResult<R>> {
+    if (!channels.run.hasSubscribers) return this.executeRun<R>(workflow, options);
+    const trace = { runId: "" };
+    return channels.run.tracePromise(async () => {
+      const out = await this.executeRun<R>(workflow, options);
+      trace.runId = out.runId;
+      return out;
+    }, trace);
+  }
+
+  private async executeRun<R>(workflow: Workflow, options: ExecuteOptions): Promise<ExecuteResult<R>> {
     if (!workflow || !Array.isArray(workflow.nodes) || !workflow.index) {
       throw new WorkflowValidationError("execute() takes a workflow from WorkflowBuilder.build()");
     }

@@ -208,5 +208,15 @@ describe("LocalRuntime", () => {
       channel.unsubscribe(handlers as never);
     }
     expect(seen).toEqual(["start:traced", "end:traced"]);
+    const runs: string[] = [];
+    const runHandlers = { start: () => {}, end: () => {}, asyncStart: () => {}, asyncEnd: (c: { runId: string }) => void runs.push(c.runId), error: () => {} };
+    const runChannel = tracingChannel("dataflow:run");
+    runChannel.subscribe(runHandlers as never);
+    try {
+      const { runId } = await new LocalRuntime().execute(new WorkflowBuilder().addNode(echo, "traced", { value: 1 }).build());
+      expect(runs).toEqual([runId]);
+    } finally {
+      runChannel.unsubscribe(runHandlers as never);
+    }
   });
 });
