@@ -1,0 +1,265 @@
+import type { AdapterOptions, BulkCreateOperation, BulkUpsertOperation, Model, NodeContext } from "@dataflow/kernel";
+import { AbortError, DataFlowError, channels } from "@dataflow/kernel";
+import type { QueryResult, SqlConnection, SqlExecutor } from "@dataflow/sql-core";
+import { DatabaseAdapter } from "@dataflow/sql-core";
+import { Readable } from "node:stream";
+import { pipeline } from "node:stream/promises";
+import pg from "pg";
+import copyStreams from "pg-copy-streams";
+import { postgresBulkWrite } from "./bulk.js";
+import type { CancelBackend } from "./cancellation.js";
+import { abortedError, cancellable, onAbortOf } from "./cancellation.js";
+import type { PostgresSettings } from "./config.js";
+import { resolveSettings } from "./config.js";
+import { postgresDialect } from "./dialect.js";
+import { isConnectionFailure, mapPostgresError } from "./errors.js";
+import { StatementNames } from "./statement-names.js";
+import { createTypeParsers } from "./type-parsers.js";
+
+export interface PostgresAdapterOptions extends AdapterOptions {
+  /** Extra `pg.Pool` settings (e.g. `ssl`), applied over what the URL and `pool` give. */
+  readonly pg?: pg.PoolConfig;
+}
+
+export interface PoolStats {
+  /** Open connections. */
+  readonly total: number;
+  readonly idle: number;
+  /** Callers waiting for a connection. */
+  readonly waiting: number;
+}
+
+const BROKEN = new Error("connection discarded after a connection-level failure");
+
+/** The backend process id pg learned at connect (BackendKeyData); typed in pg but not in @types/pg. */
+function backendPid(client: pg.PoolClient): number | null {
+  return (client as pg.PoolClient & { processID?: number | null }).processID ?? null;
+}
+
+/** pg's result already has the shape of a QueryResult, except for a null rowCount (statements that report none). */
+function toResult(res: pg.QueryResult): QueryResult {
+  return res.rowCount === null ? { rows: res.rows, rowCount: res.rows.length } : (res as unknown as QueryResult);
+}
+
+/** One pooled connection held exclusively (a transaction). */
+export class PgConnection implements SqlConnection {
+  private released = false;
+
+  constructor(
+    private readonly adapter: PostgresAdapter,
+    readonly client: pg.PoolClient,
+  ) {}
+
+  query(text: string, params: readonly unknown[]): Promise<QueryResult> {
+    return this.adapter.runOn(this.client, text, params, undefined);
+  }
+
+  /** The same connection, with statements cancelled when `signal` aborts. */
+  withSignal(signal: AbortSignal): SqlExecutor {
+    return { query: (text, params) => this.adapter.runOn(this.client, text, params, signal) };
+  }
+
+  release(broken = false): void {
+    if (this.released) return;
+    this.released = true;
+    this.client.release(broken ? BROKEN : undefined);
+  }
+}
+
+/**
+ * node-postgres adapter: one `pg.Pool` per adapter with its own type parsers, named prepared
+ * statements for repeated SQL, COPY / UNNEST bulk paths, and statement cancellation when a
+ * run's AbortSignal fires.
+ */
+export class PostgresAdapter extends DatabaseAdapter {
+  readonly databaseType = "postgresql";
+  readonly dialect = postgresDialect;
+  readonly capabilities = {
+    transactions: true, savepoints: true, returning: true, upsert: true, json: true, vector: false, streaming: false,
+  };
+  readonly settings: PostgresSettings;
+  readonly pool: pg.Pool;
+  private readonly names = new StatementNames();
+  private readonly connectionConfig: pg.PoolConfig;
+  private control: pg.Pool | undefined;
+  private closed = false;
+  private readonly plainExecutor: SqlExecutor = { query: (text, params) => this.runQuery(text, params) };
+
+  constructor(url: string, options: PostgresAdapterOptions = {}) {
+    super(options);
+    this.settings = resolveSettings(url, options.pool);
+    const s = this.settings;
+    this.connectionConfig = { connectionString: s.connectionString, ...options.pg };
+    this.pool = new pg.Pool({
+      connectionString: s.connectionString,
+      max: s.max,
+      min: s.min,
+      idleTimeoutMillis: s.idleTimeoutMs,
+      connectionTimeoutMillis: s.acquireTimeoutMs,
+      application_name: s.applicationName,
+      ...(s.statementTimeoutMs > 0 ? { statement_timeout: s.statementTimeoutMs } : {}),
+      types: createTypeParsers(),
+      options: "-c client_encoding=UTF8",
+      ...options.pg,
+    });
+    // An idle connection can fail at any time (server restart); the pool drops it, and this keeps
+    // the 'error' event from crashing the process. A checked-out client gets the same guard.
+    this.pool.on("error", (error) => this.logger.warn({ err: error.message }, "idle PostgreSQL connection lost"));
+    this.pool.on("connect", (client) => client.on("error", () => {}));
+  }
+
+  /** Connections of the pool right now. */
+  poolStats(): PoolStats {
+    return { total: this.pool.totalCount, idle: this.pool.idleCount, waiting: this.pool.waitingCount };
+  }
+
+  async connect(): Promise<void> {
+    const client = await this.checkout(undefined);
+    client.release();
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await Promise.all([this.pool.end(), this.control?.end()]);
+  }
+
+  /** Takes a client from the pool; an abort of `signal` while waiting rejects at once and returns the client later. */
+  private async checkout(signal: AbortSignal | undefined): Promise<pg.PoolClient> {
+    if (!signal) {
+      try {
+        return await this.pool.connect();
+      } catch (error) {
+        throw this.mapError(error);
+      }
+    }
+    if (signal.aborted) throw abortedError(signal);
+    const pending = this.pool.connect().catch((error: unknown) => {
+      throw this.mapError(error);
+    });
+    return new Promise((resolve, reject) => {
+      let abandoned = false;
+      const unwatch = onAbortOf(signal, () => {
+        abandoned = true;
+        reject(abortedError(signal));
+      });
+      pending.then(
+        (client) => {
+          unwatch();
+          if (abandoned) client.release();
+          else resolve(client);
+        },
+        (error: unknown) => {
+          unwatch();
+          if (!abandoned) reject(error);
+        },
+      );
+    });
+  }
+
+  private queryConfig(text: string, params: readonly unknown[]): pg.QueryConfig {
+    if (params.length === 0) return { text };
+    const name = this.names.nameFor(text);
+    return name === undefined ? { text, values: params as unknown[] } : { name, text, values: params as unknown[] };
+  }
+
+  /** Runs one statement on a client the caller holds. */
+  runOn(client: pg.PoolClient, text: string, params: readonly unknown[], signal: AbortSignal | undefined): Promise<QueryResult> {
+    if (!channels.query.hasSubscribers) return this.execute(client, text, params, signal);
+    return channels.query.tracePromise(() => this.execute(client, text, params, signal), {
+      system: this.dialect.name, operation: text.slice(0, text.indexOf(" ")), text,
+    });
+  }
+
+  private async execute(client: pg.PoolClient, text: string, params: readonly unknown[], signal: AbortSignal | undefined): Promise<QueryResult> {
+    const config = this.queryConfig(text, params);
+    const res = signal ? await cancellable(backendPid(client), signal, this.cancelBackend, () => client.query(config)) : await client.query(config);
+    return toResult(res);
+  }
+
+  /** Runs `work` with a client of the pool, returning it healthy or destroying it after a connection failure. */
+  async withClient<T>(signal: AbortSignal | undefined, work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+    const client = await this.checkout(signal);
+    let broken = false;
+    try {
+      return await work(client);
+    } catch (error) {
+      broken = isConnectionFailure(error instanceof AbortError ? error.cause : error);
+      throw error;
+    } finally {
+      client.release(broken ? BROKEN : undefined);
+    }
+  }
+
+  protected runQuery(text: string, params: readonly unknown[]): Promise<QueryResult> {
+    return this.withClient(undefined, (client) => this.runOn(client, text, params, undefined));
+  }
+
+  /**
+   * The run's transaction (its statements cancellable by the run's signal), else the pool with
+   * cancellation when the node has a signal, else the plain pool.
+   */
+  override executorFor(ctx: NodeContext | undefined): SqlExecutor {
+    const tx = this.transactionFor(ctx);
+    const signal = ctx?.signal;
+    if (tx) return signal && tx.executor instanceof PgConnection ? tx.executor.withSignal(signal) : tx.executor;
+    if (!signal) return this.plainExecutor;
+    return { query: (text, params) => this.withClient(signal, (client) => this.runOn(client, text, params, signal)) };
+  }
+
+  async acquire(): Promise<SqlConnection> {
+    return new PgConnection(this, await this.checkout(undefined));
+  }
+
+  /** A small separate pool that only sends `pg_cancel_backend`, so a full main pool cannot block a cancel. */
+  private controlPool(): pg.Pool {
+    if (!this.control) {
+      this.control = new pg.Pool({
+        ...this.connectionConfig,
+        max: 1,
+        idleTimeoutMillis: 1000,
+        connectionTimeoutMillis: 5000,
+        application_name: "dataflow-cancel",
+        allowExitOnIdle: true,
+      });
+      this.control.on("error", () => {});
+      this.control.on("connect", (client) => client.on("error", () => {}));
+    }
+    return this.control;
+  }
+
+  private readonly cancelBackend: CancelBackend = async (pid) => {
+    if (this.closed) return;
+    try {
+      await this.controlPool().query("SELECT pg_cancel_backend($1)", [pid]);
+    } catch (error) {
+      this.logger.warn({ err: (error as Error).message, pid }, "cancelling a PostgreSQL statement failed");
+    }
+  };
+
+  /** The connection of the transaction `ctx` runs in (run, ambient or pinned), if there is one. */
+  transactionConnection(ctx: NodeContext | undefined): PgConnection | undefined {
+    const executor = this.transactionFor(ctx)?.executor;
+    return executor instanceof PgConnection ? executor : undefined;
+  }
+
+  /** `COPY ... FROM STDIN` of the text chunks on a held client; returns the rows copied. */
+  copyIn(client: pg.PoolClient, text: string, chunks: Iterable<string>, signal: AbortSignal | undefined): Promise<number> {
+    const run = async () => {
+      const stream = client.query(copyStreams.from(text));
+      await pipeline(Readable.from(chunks), stream);
+      return stream.rowCount;
+    };
+    const traced = () => (channels.query.hasSubscribers ? channels.query.tracePromise(run, { system: this.dialect.name, operation: "COPY", text }) : run());
+    return signal ? cancellable(backendPid(client), signal, this.cancelBackend, traced) : traced();
+  }
+
+  override bulkWrite(ctx: NodeContext, op: BulkCreateOperation | BulkUpsertOperation) {
+    return postgresBulkWrite(this, ctx, op);
+  }
+
+  mapError(error: unknown, model?: Model): DataFlowError {
+    if (error instanceof DataFlowError) return error;
+    return mapPostgresError(error, { dialect: this.dialect, model, statementTimeoutMs: this.settings.statementTimeoutMs });
+  }
+}

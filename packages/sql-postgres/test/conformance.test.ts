@@ -1,0 +1,35 @@
+import { DataFlow } from "@dataflow/kernel";
+import { describe, it } from "vitest";
+import { runAdapterConformance, useTestDatabase } from "@dataflow/testing";
+import postgres from "../src/index.js";
+import { rawClient } from "./support.js";
+
+const res = await useTestDatabase("postgres");
+
+if (res.ok) {
+  const url = res.db.url;
+  runAdapterConformance({
+    name: "postgresql",
+    createDataFlow: (options) => new DataFlow({ url, plugins: [postgres], ...options }),
+    async createOracle() {
+      const raw = await rawClient(url);
+      const exists = async (table: string) =>
+        (await raw.query("SELECT 1 FROM information_schema.tables WHERE table_schema = current_schema() AND table_name = $1", [table])).rowCount! > 0;
+      const q = (table: string) => `"${table.replace(/"/g, '""')}"`;
+      return {
+        rows: async (table) => ((await exists(table)) ? (await raw.query(`SELECT * FROM ${q(table)} ORDER BY id`)).rows : []),
+        count: async (table) => ((await exists(table)) ? Number((await raw.query(`SELECT COUNT(*) AS n FROM ${q(table)}`)).rows[0].n) : 0),
+        columns: async (table) =>
+          (await raw.query("SELECT column_name FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = $1 ORDER BY ordinal_position", [table])).rows.map(
+            (r: { column_name: string }) => r.column_name,
+          ),
+        close: () => raw.end(),
+      };
+    },
+    teardown: () => res.db.dispose(),
+  });
+} else {
+  describe.skip(`postgresql conformance [${res.reason}]`, () => {
+    it("needs a PostgreSQL server", () => {});
+  });
+}

@@ -1,0 +1,84 @@
+import type { DataFlow, ExecuteOptions, NodeDefinition } from "@dataflow/kernel";
+import { LocalRuntime, WorkflowBuilder, WorkflowExecutionError, defineNode } from "@dataflow/kernel";
+import pg from "pg";
+import type { PostgresAdapter } from "../src/index.js";
+
+const DATE_OID = 1082;
+
+/**
+ * A plain pg.Client for checking what is really stored, bypassing the adapter. Only DATE is read
+ * as its text (pg's default would turn it into a local-time Date); everything else is pg's default.
+ */
+export async function rawClient(url: string): Promise<pg.Client> {
+  const client = new pg.Client({
+    connectionString: url,
+    types: {
+      getTypeParser: ((oid: number, format?: string) =>
+        oid === DATE_OID ? (text: string) => text : pg.types.getTypeParser(oid, format as "text")) as pg.CustomTypesConfig["getTypeParser"],
+    },
+  });
+  client.on("error", () => {});
+  await client.connect();
+  return client;
+}
+
+/** Runs one statement on a fresh raw connection. */
+export async function rawQuery(url: string, text: string, params: unknown[] = []): Promise<pg.QueryResult> {
+  const client = await rawClient(url);
+  try {
+    return await client.query(text, params);
+  } finally {
+    await client.end();
+  }
+}
+
+/** Runs a one-node workflow and returns the node's output. */
+export async function runNode<R = any>(db: DataFlow, type: string | NodeDefinition, params: Record<string, unknown>, options: ExecuteOptions = {}): Promise<R> {
+  const wf = new WorkflowBuilder({ dataflow: db }).addNode(type, "n", params).build();
+  const { results } = await new LocalRuntime({ dataflow: db }).execute(wf, options);
+  return results.n as R;
+}
+
+/** The typed error a workflow run failed with (the node's error, unwrapped). */
+export async function failure(work: Promise<unknown>): Promise<Error> {
+  try {
+    await work;
+  } catch (error) {
+    return error instanceof WorkflowExecutionError ? (error.cause as Error) : (error as Error);
+  }
+  throw new Error("expected the run to fail, and it succeeded");
+}
+
+/** A custom node that runs one SQL statement through the adapter, as generated nodes do (cancellable, mapped errors). */
+export function sqlNode(db: DataFlow): NodeDefinition<{ sql: string }> {
+  const adapter = db.adapter as PostgresAdapter;
+  return defineNode<{ sql: string }>({
+    type: "Test_Sql",
+    params: { sql: { type: "string", required: true } },
+    async run(params, ctx) {
+      try {
+        return await adapter.executorFor(ctx).query(params.sql, []);
+      } catch (error) {
+        throw adapter.mapError(error);
+      }
+    },
+  });
+}
+
+/** Polls until `check` returns true (bounded), for server-side state that settles asynchronously. */
+export async function eventually(check: () => Promise<boolean>, what: string, attempts = 200, delayMs = 25): Promise<void> {
+  for (let i = 0; i < attempts; i++) {
+    if (await check()) return;
+    await new Promise((resolve) => setTimeout(resolve, delayMs));
+  }
+  throw new Error(`gave up waiting until ${what}`);
+}
+
+/** Backends of the test database running a statement that contains `marker`. */
+export async function activeBackends(raw: pg.Client, marker: string): Promise<Array<{ pid: number; state: string }>> {
+  const { rows } = await raw.query(
+    "SELECT pid, state FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid() AND state = 'active' AND position($1 in query) > 0",
+    [marker],
+  );
+  return rows as Array<{ pid: number; state: string }>;
+}
