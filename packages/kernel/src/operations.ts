@@ -121,27 +121,42 @@ function applyDefault(f: ModelField, path: string): unknown {
   return validateValue(f, raw, `${path} (default)`);
 }
 
+/** `validateValue` that builds the error path only when the value is rejected. */
+function checked(f: ModelField, value: unknown, path: string, key: string): unknown {
+  try {
+    return validateValue(f, value, key);
+  } catch {
+    return validateValue(f, value, `${path}.${key}`);
+  }
+}
+
 /** Validates create data and returns the full row to insert: defaults applied, timestamps set. */
 export function normalizeCreateData(model: Model, data: unknown, path: string, now: Date): RowData {
   const input = plainObject(data, path);
   const row: RowData = {};
-  for (const key of Object.keys(input)) {
-    const f = fieldFor(model, key, path);
-    row[key] = validateValue(f, input[key], `${path}.${key}`);
-  }
-  const missing: string[] = [];
+  let matched = 0;
+  let missing: string[] | undefined;
   for (const f of model.fields) {
-    if (f.name in row) continue;
-    if (f.system) {
-      if (f.name === "created_at" || f.name === "updated_at") row[f.name] = now;
-      else if (f.name === DELETED_AT) row[f.name] = null;
-      continue;
+    const name = f.name;
+    if (Object.hasOwn(input, name)) {
+      matched++;
+      if (f.system && !f.primaryKey && !model.inputSystemFields.has(name)) {
+        throw new ValidationError(`'${path}.${name}' is managed by DataFlow and cannot be set`, { field: `${path}.${name}` });
+      }
+      row[name] = checked(f, input[name], path, name);
+    } else if (f.system) {
+      if (name === "created_at" || name === "updated_at") row[name] = now;
+      else if (name === DELETED_AT) row[name] = null;
+    } else {
+      const value = applyDefault(f, `${path}.${name}`);
+      if (value === undefined) (missing ??= []).push(name);
+      else row[name] = value;
     }
-    const value = applyDefault(f, `${path}.${f.name}`);
-    if (value === undefined) missing.push(f.name);
-    else row[f.name] = value;
   }
-  if (missing.length) {
+  if (matched !== Object.keys(input).length) {
+    for (const key of Object.keys(input)) fieldFor(model, key, path);
+  }
+  if (missing) {
     const idHint = missing.includes("id") ? ` Model ${model.name} has a ${model.primaryKey.kind} id, which you must supply.` : "";
     throw new ValidationError(`Missing required field${missing.length > 1 ? "s" : ""} ${missing.map((m) => `'${path}.${m}'`).join(", ")}.${idHint}`, {
       field: `${path}.${missing[0]}`,
@@ -149,6 +164,20 @@ export function normalizeCreateData(model: Model, data: unknown, path: string, n
     });
   }
   return row;
+}
+
+/** Every row validated before any I/O; the row index is named only in an error. */
+function normalizeRows(model: Model, value: unknown, now: Date): RowData[] {
+  const input = rows(value, "data");
+  const out = new Array<RowData>(input.length);
+  for (let i = 0; i < input.length; i++) {
+    try {
+      out[i] = normalizeCreateData(model, input[i], "data[]", now);
+    } catch {
+      normalizeCreateData(model, input[i], `data[${i}]`, now);
+    }
+  }
+  return out;
 }
 
 /** Validates update fields; sets `updated_at`. */
@@ -217,10 +246,15 @@ function fieldList(model: Model, value: unknown, path: string): string[] {
   });
 }
 
-/** True when the fields are the primary key or exactly the fields of a unique index. */
+/**
+ * True when the fields are the primary key or exactly the fields of a unique index, also once the
+ * model's scope field (e.g. `tenant_id`, which a plugin adds to every index) is added to them.
+ */
 export function isUniqueTarget(model: Model, fields: readonly string[]): boolean {
   const set = new Set(fields);
   if (set.size === 1 && set.has("id")) return true;
+  const scope = model.scopeField;
+  if (scope !== undefined) set.add(scope);
   return model.indexes.some((ix) => ix.unique && ix.fields.length === set.size && ix.fields.every((f) => set.has(f)));
 }
 
@@ -306,7 +340,7 @@ export function normalizeOperation(model: Model, kind: ModelOperationName, param
       if (mode === "update" && !conflictOn) {
         throw new ValidationError(`onConflict "update" needs 'conflictOn'`, { field: "conflictOn" });
       }
-      const data = rows(params.data, "data").map((r, i) => normalizeCreateData(model, r, `data[${i}]`, now));
+      const data = normalizeRows(model, params.data, now);
       return {
         kind, model, rows: data, batchSize: positiveInt(params.batchSize, "batchSize", 1, 100_000), onConflict: mode, conflictOn,
         updateFields: mode === "update" ? mutableColumns(model, conflictOn!, params.update, "update") : [],
@@ -320,7 +354,7 @@ export function normalizeOperation(model: Model, kind: ModelOperationName, param
       return { kind, model, where: andFilters(bulkFilter(model, params, "BulkDelete"), notDeleted(model)), soft: model.softDelete, now };
     case "BulkUpsert": {
       const conflictOn = conflictTarget(model, params.conflictOn, "conflictOn");
-      const data = rows(params.data, "data").map((r, i) => normalizeCreateData(model, r, `data[${i}]`, now));
+      const data = normalizeRows(model, params.data, now);
       return {
         kind, model, rows: data, conflictOn, updateFields: mutableColumns(model, conflictOn, params.update, "update"),
         batchSize: positiveInt(params.batchSize, "batchSize", 1, 100_000),

@@ -1,5 +1,7 @@
 import Database from "better-sqlite3";
-import type { AdapterOptions, BulkCreateOperation, BulkUpsertOperation, DataFlowError, Model, NodeContext } from "@dataflow/kernel";
+import type {
+  AdapterOptions, BulkCreateOperation, BulkUpsertOperation, DataFlowError, Model, ModelField, NodeContext, RowData,
+} from "@dataflow/kernel";
 import {
   ConnectionError, ConstraintViolationError, DatabaseError, ForeignKeyViolationError, NotNullViolationError, TransactionError,
   ValidationError,
@@ -21,6 +23,18 @@ export interface SqliteAdapterOptions extends AdapterOptions {
  * better-sqlite3 adapter. One connection per adapter (SQLite has one writer anyway); a transaction
  * holds it exclusively and other work queues behind it. Prepared statements are cached by SQL text.
  */
+/** Encodes a row into a reused bind array (better-sqlite3 binds an array's elements as positional parameters). */
+function encodeInto(buffer: unknown[], adapter: SqliteAdapter, fields: readonly ModelField[], row: RowData): unknown[] {
+  const d = adapter.dialect;
+  buffer.length = fields.length;
+  for (let i = 0; i < fields.length; i++) {
+    const f = fields[i]!;
+    const v = row[f.name];
+    buffer[i] = v === null || v === undefined ? null : d.encode(f, v);
+  }
+  return buffer;
+}
+
 export class SqliteAdapter extends DatabaseAdapter {
   readonly databaseType = "sqlite";
   readonly dialect = sqliteDialect;
@@ -150,12 +164,13 @@ export class SqliteAdapter extends DatabaseAdapter {
       let fields = insertColumns(model, op.rows[0]!);
       let insert = this.statement(`INSERT INTO ${table} (${columnList(d, fields)}) VALUES (${fields.map(() => "?").join(", ")})${conflict}`);
       const updateStmt = update ? this.statement(update) : undefined;
+      const buffer: unknown[] = [];
       for (const row of op.rows) {
         if (fields.length !== Object.keys(row).length) {
           fields = insertColumns(model, row);
           insert = this.statement(`INSERT INTO ${table} (${columnList(d, fields)}) VALUES (${fields.map(() => "?").join(", ")})${conflict}`);
         }
-        const changed = insert.run(...encodeRow(this, fields, row)).changes;
+        const changed = insert.run(encodeInto(buffer, this, fields, row)).changes;
         if (changed > 0) totals.inserted++;
         else if (updateStmt) {
           updateStmt.run(...encodeRow(this, updateFields, row), ...encodeRow(this, targetFields, row));

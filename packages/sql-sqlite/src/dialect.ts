@@ -7,6 +7,18 @@ function quoteString(value: string): string {
   return `'${value.replace(/'/g, "''")}'`;
 }
 
+// Bulk rows share one timestamp Date object; format it once, not twice per row.
+let lastInstant = Number.NaN;
+let lastInstantText = "";
+function instantText(value: Date): string {
+  const time = value.getTime();
+  if (time !== lastInstant) {
+    lastInstant = time;
+    lastInstantText = value.toISOString();
+  }
+  return lastInstantText;
+}
+
 const toBigInt = (v: unknown) => (typeof v === "bigint" ? v : BigInt(v as number));
 const toNumber = (v: unknown) => (typeof v === "bigint" ? Number(v) : v);
 
@@ -60,7 +72,7 @@ export const sqliteDialect: Dialect = {
       case "boolean":
         return value ? 1 : 0;
       case "datetime":
-        return (value as Date).toISOString();
+        return instantText(value as Date);
       case "json":
       case "vector":
         return JSON.stringify(value);
