@@ -1,17 +1,22 @@
-import { DataFlowError, PluginError, SchemaError, ValidationError } from "./errors.js";
+import { AsyncLocalStorage } from "node:async_hooks";
+import { DataFlowError, PluginError, SchemaError, TransactionError, ValidationError } from "./errors.js";
 import type { FieldsShape } from "./field.js";
 import type { Logger } from "./logger.js";
 import { silentLogger } from "./logger.js";
 import { maskUrl } from "./mask.js";
 import type { ModelOptions } from "./model.js";
 import { MODEL_OPERATIONS, Model } from "./model.js";
-import type { NodeContext, NodeDefinition } from "./node.js";
+import type { ExecuteOptions, NodeContext, NodeDefinition } from "./node.js";
 import type { ModelOperation } from "./operations.js";
 import type {
-  AdapterOptions, BaseAdapter, DataFlowHandle, HealthStatus, Middleware, Plugin, PluginContext, PoolOptions,
+  AdapterOptions, BaseAdapter, DataFlowHandle, HealthStatus, Middleware, Plugin, PluginContext, PoolOptions, TransactionOptions,
 } from "./plugin.js";
+import { checkTransactionOptions } from "./plugin.js";
 import type { NodeOwner } from "./registry.js";
 import { NodeRegistry, liveNodeOwners, trackOwner, untrackOwner } from "./registry.js";
+import type { ExecuteResult } from "./runtime.js";
+import { LocalRuntime } from "./runtime.js";
+import type { Workflow } from "./workflow.js";
 import { loadFirstPartyPlugin, schemeOf } from "./scheme.js";
 
 export interface DataFlowOptions {
@@ -43,6 +48,79 @@ function compose(middleware: readonly Middleware[]): ModelRunner | undefined {
   };
 }
 
+/** What `db.transaction(fn)` hands to `fn`. */
+export interface DataFlowTransaction {
+  readonly dataflow: DataFlow;
+  readonly options: TransactionOptions;
+  /**
+   * Runs a workflow inside the transaction, as a savepoint: a failing run leaves none of its writes
+   * and rejects, and the transaction stays usable. Its nodes run one at a time (they share the
+   * connection); node types resolve against this DataFlow (and process-wide custom nodes).
+   */
+  execute<R = Record<string, any>>(workflow: Workflow, options?: ExecuteOptions): Promise<ExecuteResult<R>>;
+  /** Runs `fn` in a savepoint: if it rejects, its writes are undone and the transaction goes on. */
+  savepoint<T>(fn: () => Promise<T>): Promise<T>;
+}
+
+/** The `db.transaction()` calls the current async context is inside; `true` once inside one of its sections. */
+const openTransactions = new AsyncLocalStorage<ReadonlyMap<Transaction, boolean>>();
+
+/**
+ * A `db.transaction()` in progress. Its sections (`execute`, `savepoint`) share one connection, so
+ * they run one after another, whatever the caller awaits; a section started inside another runs
+ * at once (nested savepoint).
+ */
+class Transaction implements DataFlowTransaction {
+  private tail: Promise<unknown> = Promise.resolve();
+  private closing = false;
+
+  constructor(
+    readonly dataflow: DataFlow,
+    readonly options: TransactionOptions,
+    private readonly runtime: () => LocalRuntime,
+  ) {}
+
+  execute<R = Record<string, any>>(workflow: Workflow, options?: ExecuteOptions): Promise<ExecuteResult<R>> {
+    return this.savepoint(() => this.runtime().execute<R>(workflow, options));
+  }
+
+  savepoint<T>(fn: () => Promise<T>): Promise<T> {
+    const store = openTransactions.getStore();
+    try {
+      this.assertUsable(store);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    const inSavepoint = () => this.dataflow.adapter.transaction!(fn);
+    if (store!.get(this) === true) return inSavepoint();
+    const section = this.tail.then(() => {
+      this.assertUsable(store);
+      return openTransactions.run(new Map(store).set(this, true), inSavepoint);
+    });
+    this.tail = section.catch(() => undefined);
+    return section;
+  }
+
+  /** Runs the callback with this transaction bound to the async context, then waits for its sections. */
+  async enter<T>(fn: (tx: DataFlowTransaction) => Promise<T>): Promise<T> {
+    try {
+      return await openTransactions.run(new Map(openTransactions.getStore()).set(this, false), () => fn(this));
+    } finally {
+      this.closing = true;
+      await this.tail;
+    }
+  }
+
+  private assertUsable(store: ReadonlyMap<Transaction, boolean> | undefined): void {
+    if (this.closing) {
+      throw new TransactionError("This transaction has ended", { fix: "Await tx.execute()/tx.savepoint() inside the db.transaction() callback" });
+    }
+    if (!store?.has(this)) {
+      throw new TransactionError("tx.execute()/tx.savepoint() was called outside the db.transaction() callback");
+    }
+  }
+}
+
 /**
  * One database, its models and their generated nodes.
  * Construction does no I/O; the connection and schema work happen on first use or `initialize()`.
@@ -63,6 +141,7 @@ export class DataFlow implements DataFlowHandle, NodeOwner {
   private readonly existingSchemaMode: boolean;
   private connecting: Promise<void> | undefined;
   private closed = false;
+  private transactionRuntime: LocalRuntime | undefined;
   readonly context: PluginContext;
 
   constructor(urlOrOptions: string | DataFlowOptions = {}) {
@@ -116,6 +195,11 @@ export class DataFlow implements DataFlowHandle, NodeOwner {
     }
     const model = new Model(name, fields, options ?? ({} as O), this.namespace);
     for (const plugin of this.plugins) plugin.onModel?.(model, this.context);
+    if (model.tenant && model.scopeField === undefined) {
+      throw new PluginError(`Model '${name}' is declared { tenant: true } but no tenancy plugin enforces it`, {
+        fix: "Add a tenancy plugin, e.g. plugins: [tenancy({ strategy: \"row\" })] from @dataflow/tenancy",
+      });
+    }
     const generated: NodeDefinition[] = [];
     for (const plugin of this.plugins) generated.push(...(plugin.modelNodes?.(model, this.context) ?? []));
     for (const def of generated) this.registry.register(def);
@@ -183,6 +267,35 @@ export class DataFlow implements DataFlowHandle, NodeOwner {
   runOperation<R>(op: ModelOperation, ctx: NodeContext, execute: (op: ModelOperation) => Promise<R>): Promise<R> {
     if (!this.runner) return execute(op);
     return this.runner(op, ctx, execute as (op: ModelOperation) => Promise<unknown>) as Promise<R>;
+  }
+
+  /**
+   * Runs `fn` in one database transaction: committed when `fn` resolves, rolled back when it rejects.
+   * Everything this DataFlow runs in `fn`'s async context joins it (workflows included); called inside
+   * another `db.transaction()`, it is a savepoint of that one. Every declared model's table is
+   * prepared before the transaction opens (DDL never runs inside it).
+   */
+  async transaction<T>(fn: (tx: DataFlowTransaction) => Promise<T>, options: TransactionOptions = {}): Promise<T> {
+    this.assertOpen();
+    if (typeof fn !== "function") throw new ValidationError("db.transaction() takes a function", { field: "fn" });
+    checkTransactionOptions(options);
+    const adapter = this.adapter;
+    if (typeof adapter.transaction !== "function" || !adapter.capabilities.transactions) {
+      throw new TransactionError(`The ${adapter.databaseType} adapter does not support transactions`);
+    }
+    const outer = [...(openTransactions.getStore()?.keys() ?? [])].reverse().find((tx) => tx.dataflow === this);
+    if (outer) {
+      const nested = (key: string) => new ValidationError(`A nested db.transaction() is a savepoint and cannot change ${key}`, { field: key });
+      if (options.isolationLevel !== undefined && options.isolationLevel !== outer.options.isolationLevel) throw nested("isolationLevel");
+      if (options.readOnly !== undefined && options.readOnly !== (outer.options.readOnly ?? false)) throw nested("readOnly");
+    } else {
+      await this.connect();
+      await Promise.all([...this.modelsByName.values()].map((m) => this.ensureModel(m)));
+    }
+    const tx = new Transaction(this, outer?.options ?? options, () =>
+      (this.transactionRuntime ??= new LocalRuntime({ dataflow: this, maxConcurrency: 1, logger: this.logger })),
+    );
+    return adapter.transaction(() => tx.enter(fn), options);
   }
 
   async healthCheck(): Promise<HealthStatus> {

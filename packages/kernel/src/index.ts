@@ -1,5 +1,5 @@
 export { DataFlow, EMBEDDED_DEFAULT_URL } from "./dataflow.js";
-export type { DataFlowOptions } from "./dataflow.js";
+export type { DataFlowOptions, DataFlowTransaction } from "./dataflow.js";
 export { field, Field } from "./field.js";
 export type { AnyField, FieldConfig, FieldDefault, FieldInput, FieldKind, FieldValues, FieldsShape, JsonValue } from "./field.js";
 export { Model, MODEL_OPERATIONS, DELETED_AT } from "./model.js";
@@ -12,10 +12,10 @@ export { defineNode } from "./node.js";
 export type { ExecuteOptions, NodeContext, NodeDefinition, RunContext } from "./node.js";
 export { registerNode, resolveNode, NodeRegistry } from "./registry.js";
 export type { NodeOwner, ResolvedNode } from "./registry.js";
-export { definePlugin, KERNEL_CONTRACT_VERSION } from "./plugin.js";
+export { checkTransactionOptions, definePlugin, ISOLATION_LEVELS, KERNEL_CONTRACT_VERSION } from "./plugin.js";
 export type {
   AdapterCapabilities, AdapterFactory, AdapterOptions, BaseAdapter, DataFlowHandle, HealthStatus, Middleware, Plugin,
-  PluginContext, PoolOptions, RunHooks,
+  IsolationLevel, PluginContext, PoolOptions, RunHooks, TransactionOptions,
 } from "./plugin.js";
 export { FIRST_PARTY_SCHEMES, schemeOf } from "./scheme.js";
 export {

@@ -23,6 +23,11 @@ export interface ModelOptions {
   /** Framework-managed `created_at` / `updated_at` (default true). */
   readonly timestamps?: boolean;
   readonly indexes?: readonly IndexSpec[];
+  /**
+   * Rows belong to a tenant. Needs a tenancy plugin (e.g. @dataflow/tenancy), which adds and
+   * enforces the `tenant_id` column; declaring it without one is an error.
+   */
+  readonly tenant?: boolean;
 }
 
 /** A column as adapters see it: user fields and system fields alike. */
@@ -105,6 +110,10 @@ export class Model<F extends FieldsShape = FieldsShape, O extends ModelOptions =
   readonly table: string;
   readonly softDelete: boolean;
   readonly timestamps: boolean;
+  /** Declared with `{ tenant: true }`. */
+  readonly tenant: boolean;
+  /** Schema (PostgreSQL) or database (MySQL) holding the table; undefined = the connection's default. See `inSchema`. */
+  readonly schema: string | undefined = undefined;
   readonly primaryKey: ModelField;
   private readonly byName = new Map<string, ModelField>();
   private ordered: ModelField[] = [];
@@ -118,6 +127,7 @@ export class Model<F extends FieldsShape = FieldsShape, O extends ModelOptions =
     this.table = assertIdentifier(options.table ?? tableNameFor(name), "Table name");
     this.softDelete = options.softDelete ?? false;
     this.timestamps = options.timestamps ?? true;
+    this.tenant = options.tenant === true;
     if (shape === null || typeof shape !== "object") {
       throw new ValidationError(`Model '${name}': fields must be an object of field.*() declarations`);
     }
@@ -240,6 +250,17 @@ export class Model<F extends FieldsShape = FieldsShape, O extends ModelOptions =
     this.sealed = true;
   }
 
+  /**
+   * The same model stored in another schema/database (e.g. one per tenant): shares fields, indexes
+   * and node types; only `schema` differs. Adapters qualify the table with it.
+   */
+  inSchema(schema: string): Model<F, O> {
+    assertIdentifier(schema, `Model '${this.name}': schema name`);
+    const view = Object.create(this) as Model<F, O>;
+    Object.defineProperty(view, "schema", { value: schema, enumerable: true, writable: false });
+    return view;
+  }
+
   /** The node type for an operation, e.g. `User_Create` (namespaced: `analytics.User_Create`). */
   nodeType(operation: ModelOperationName): string {
     return `${this.qualifiedName}_${operation}`;
@@ -256,10 +277,11 @@ export class Model<F extends FieldsShape = FieldsShape, O extends ModelOptions =
 type Timestamps<O> = O extends { timestamps: false } ? {} : { created_at: Date; updated_at: Date };
 type SoftDelete<O> = O extends { softDelete: true } ? { deleted_at: Date | null } : {};
 type IdOf<F> = "id" extends keyof F ? {} : { id: number };
+type TenantOf<O> = O extends { tenant: true } ? { tenant_id: string } : {};
 
 /** The row type of a model, as results return it: `Row<typeof User>`. */
 export type Row<M> = M extends Model<infer F, infer O>
-  ? { [K in keyof (FieldValues<F> & IdOf<F> & Timestamps<O> & SoftDelete<O>)]: (FieldValues<F> & IdOf<F> & Timestamps<O> & SoftDelete<O>)[K] }
+  ? { [K in keyof (FieldValues<F> & IdOf<F> & Timestamps<O> & SoftDelete<O> & TenantOf<O>)]: (FieldValues<F> & IdOf<F> & Timestamps<O> & SoftDelete<O> & TenantOf<O>)[K] }
   : never;
 
 /** The create input of a model: `Input<typeof User>`. */

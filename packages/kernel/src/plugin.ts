@@ -1,4 +1,4 @@
-import { PluginError } from "./errors.js";
+import { PluginError, ValidationError } from "./errors.js";
 import type { Model } from "./model.js";
 import type { NodeContext, NodeDefinition, RunContext } from "./node.js";
 import type { ModelOperation } from "./operations.js";
@@ -23,6 +23,39 @@ export interface HealthStatus {
   readonly error?: string;
 }
 
+/** Isolation levels a transaction may ask for, by their SQL names. */
+export type IsolationLevel = "read committed" | "repeatable read" | "serializable";
+
+export const ISOLATION_LEVELS: readonly IsolationLevel[] = Object.freeze(["read committed", "repeatable read", "serializable"]);
+
+export interface TransactionOptions {
+  readonly isolationLevel?: IsolationLevel;
+  readonly readOnly?: boolean;
+}
+
+/** Rejects anything but a known isolation level and a boolean `readOnly`, naming the field. */
+export function checkTransactionOptions(options: unknown): TransactionOptions {
+  if (options === null || typeof options !== "object" || Array.isArray(options)) {
+    throw new ValidationError("Transaction options must be an object", { field: "options" });
+  }
+  for (const key of Object.keys(options)) {
+    if (key !== "isolationLevel" && key !== "readOnly") {
+      throw new ValidationError(`Unknown transaction option '${key}'`, { field: key, fix: "Known options: isolationLevel, readOnly" });
+    }
+  }
+  const { isolationLevel, readOnly } = options as Record<string, unknown>;
+  if (isolationLevel !== undefined && !ISOLATION_LEVELS.includes(isolationLevel as IsolationLevel)) {
+    throw new ValidationError("isolationLevel is not a known isolation level", {
+      field: "isolationLevel",
+      fix: `Use one of ${ISOLATION_LEVELS.map((l) => `"${l}"`).join(", ")}`,
+    });
+  }
+  if (readOnly !== undefined && typeof readOnly !== "boolean") {
+    throw new ValidationError("readOnly must be a boolean", { field: "readOnly" });
+  }
+  return options as TransactionOptions;
+}
+
 /** What every adapter is: a connection to one database, with its capabilities. */
 export interface BaseAdapter {
   readonly adapterType: "sql" | "document" | "vector" | (string & {});
@@ -33,6 +66,12 @@ export interface BaseAdapter {
   healthCheck(): Promise<HealthStatus>;
   /** Creates or additively migrates the storage for the models (tables, columns, indexes). */
   ensureSchema(models: readonly Model[], options: { autoMigrate: boolean; existingSchemaMode: boolean }): Promise<void>;
+  /**
+   * Optional (adapters with transactions): runs `fn` in one transaction on one connection. Everything
+   * the adapter runs in `fn`'s async context joins it; a call made inside another one is a savepoint.
+   * Commits when `fn` resolves, rolls back when it rejects. `DataFlow.transaction()` delegates here.
+   */
+  transaction?<T>(fn: () => Promise<T>, options?: TransactionOptions): Promise<T>;
 }
 
 export interface AdapterOptions {

@@ -102,55 +102,56 @@ export class LocalRuntime {
       throw new WorkflowValidationError("execute() takes a workflow from WorkflowBuilder.build()");
     }
     const plan = this.plan(workflow);
-    if (options.parameters !== undefined) this.checkRuntimeParameters(workflow, plan, options.parameters);
+    if (options.parameters !== undefined) this.checkRuntimeParameters(workflow, options.parameters);
     if (options.tenantId !== undefined && typeof options.tenantId !== "string") {
       throw new ValidationError("tenantId must be a string", { field: "tenantId" });
     }
     const runId = randomUUID();
-    if (workflow.nodes.length === 1 && plan.hooks.length === 0) return this.executeSingle<R>(workflow, plan, options, runId);
-    const controller = new AbortController();
     const userSignal = options.signal;
-    const onAbort = () => controller.abort(userSignal?.reason);
-    if (userSignal) {
-      if (userSignal.aborted) throw new WorkflowExecutionError(RUN_FAILED, runId, new AbortError("The run was aborted before it started"), {});
-      userSignal.addEventListener("abort", onAbort, { once: true });
-    }
-    const run = new Run(runId, controller.signal, options.tenantId, options, this.logger);
+    if (userSignal?.aborted) throw new WorkflowExecutionError(RUN_FAILED, runId, new AbortError("The run was aborted before it started"), {});
+    // One node has no siblings to abort: it gets the caller's signal and no controller of its own.
+    const single = workflow.nodes.length === 1;
+    const controller = single ? undefined : new AbortController();
+    const onAbort = () => controller!.abort(userSignal?.reason);
+    if (controller && userSignal) userSignal.addEventListener("abort", onAbort, { once: true });
+    const run = new Run(runId, controller?.signal ?? userSignal ?? NEVER_ABORTED, options.tenantId, options, this.logger);
     const results: Record<string, unknown> = {};
-    try {
-      for (const { hooks, ctx } of plan.hooks) await hooks.begin?.(run, ctx);
-    } catch (error) {
-      userSignal?.removeEventListener("abort", onAbort);
-      await this.endHooks(plan, run, error);
-      throw new WorkflowExecutionError(RUN_FAILED, runId, error, results);
-    }
     let failure: WorkflowExecutionError | undefined;
     try {
-      await this.schedule(workflow, plan, run, results, controller);
-    } catch (error) {
-      failure = error as WorkflowExecutionError;
+      if (plan.hooks.length > 0) {
+        try {
+          for (const { hooks, ctx } of plan.hooks) {
+            const pending = hooks.begin?.(run, ctx);
+            if (pending) await pending;
+          }
+        } catch (error) {
+          failure = new WorkflowExecutionError(RUN_FAILED, runId, error, results);
+        }
+      }
+      if (!failure) {
+        if (single) failure = await this.runSingle(workflow, plan, run, results);
+        else await this.schedule(workflow, plan, run, results, controller!).catch((error: WorkflowExecutionError) => (failure = error));
+      }
     } finally {
-      userSignal?.removeEventListener("abort", onAbort);
+      if (controller && userSignal) userSignal.removeEventListener("abort", onAbort);
     }
-    const endError = await this.endHooks(plan, run, failure?.cause ?? failure);
+    if (plan.hooks.length > 0) {
+      const endError = await this.endHooks(plan, run, failure?.cause ?? failure);
+      if (!failure && endError) throw new WorkflowExecutionError(endError.plugin, runId, endError.error, results);
+    }
     if (failure) throw failure;
-    if (endError) throw new WorkflowExecutionError(endError.plugin, runId, endError.error, results);
     return { results: results as R, runId };
   }
 
-  /** One node and no run hooks: no scheduler and no per-run AbortController (the hot path of single-row nodes). */
-  private async executeSingle<R>(wf: Workflow, plan: Plan, options: ExecuteOptions, runId: string): Promise<ExecuteResult<R>> {
-    const signal = options.signal ?? NEVER_ABORTED;
-    const run = new Run(runId, signal, options.tenantId, options, this.logger);
-    if (signal.aborted) throw new WorkflowExecutionError(RUN_FAILED, runId, new AbortError("The run was aborted before it started"), {});
-    const results: Record<string, unknown> = {};
+  private async runSingle(wf: Workflow, plan: Plan, run: Run, results: Record<string, unknown>): Promise<WorkflowExecutionError | undefined> {
+    const id = wf.nodes[0]!.id;
     try {
-      results[wf.nodes[0]!.id] = await this.runNode(wf, plan, 0, run, results);
+      results[id] = await this.runNode(wf, plan, 0, run, results);
+      return undefined;
     } catch (error) {
-      const cause = signal.aborted && !(error instanceof DataFlowError) ? new AbortError(`Node '${wf.nodes[0]!.id}' was aborted`, { cause: error }) : error;
-      throw new WorkflowExecutionError(wf.nodes[0]!.id, runId, cause, {});
+      const cause = run.signal.aborted && !(error instanceof DataFlowError) ? new AbortError(`Node '${id}' was aborted`, { cause: error }) : error;
+      return new WorkflowExecutionError(id, run.runId, cause, {});
     }
-    return { results: results as R, runId };
   }
 
   private async endHooks(plan: Plan, run: Run, error: unknown): Promise<{ plugin: string; error: unknown } | undefined> {
@@ -158,7 +159,8 @@ export class LocalRuntime {
     for (let i = plan.hooks.length - 1; i >= 0; i--) {
       const { plugin, hooks, ctx } = plan.hooks[i]!;
       try {
-        await hooks.end?.(run, error, ctx);
+        const pending = hooks.end?.(run, error, ctx);
+        if (pending) await pending;
       } catch (e) {
         first ??= { plugin, error: e };
         run.logger.error({ runId: run.runId, plugin, err: e }, "run hook failed");
@@ -167,14 +169,13 @@ export class LocalRuntime {
     return first;
   }
 
-  private checkRuntimeParameters(wf: Workflow, plan: Plan, parameters: Record<string, Record<string, unknown>>): void {
+  private checkRuntimeParameters(wf: Workflow, parameters: Record<string, Record<string, unknown>>): void {
     for (const id of Object.keys(parameters)) {
       const i = wf.index.get(id);
       if (i === undefined) throw new WorkflowValidationError(`parameters: '${id}' is not a node of this workflow`, { field: id });
       const given = parameters[id];
       if (given === null || typeof given !== "object") throw new ValidationError(`parameters.${id} must be an object`, { field: id });
     }
-    void plan;
   }
 
   private paramsFor(wf: Workflow, i: number, results: Record<string, unknown>, run: Run): Record<string, unknown> {

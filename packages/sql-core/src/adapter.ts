@@ -3,7 +3,7 @@ import type {
   BulkCreateOperation, BulkUpsertOperation, OperationResults, UpsertOperation,
   AdapterCapabilities, AdapterOptions, BaseAdapter, DataFlowError, HealthStatus, Logger, Model, NodeContext,
 } from "@dataflow/kernel";
-import { channels, silentLogger } from "@dataflow/kernel";
+import { TransactionError, ValidationError, channels, checkTransactionOptions, silentLogger } from "@dataflow/kernel";
 import type { Dialect, TransactionOptions } from "./dialect.js";
 import { ensureTables } from "./ddl.js";
 import { multiRowBulkWrite, upsertRow } from "./execute.js";
@@ -45,6 +45,16 @@ export const RUN_TRANSACTIONS = Symbol.for("@dataflow/sql-core:run-transactions"
 
 export function runTransactions(ctx: NodeContext | undefined): Map<DatabaseAdapter, TransactionHandle> | undefined {
   return ctx?.run.state.get(RUN_TRANSACTIONS) as Map<DatabaseAdapter, TransactionHandle> | undefined;
+}
+
+/** A savepoint runs with its transaction's settings; asking for others is an error, not a silent no-op. */
+function assertSameSettings(requested: TransactionOptions, current: TransactionOptions): void {
+  if (requested.isolationLevel !== undefined && requested.isolationLevel !== current.isolationLevel) {
+    throw new ValidationError("A nested transaction is a savepoint and cannot change isolationLevel", { field: "isolationLevel" });
+  }
+  if (requested.readOnly !== undefined && requested.readOnly !== (current.readOnly ?? false)) {
+    throw new ValidationError("A nested transaction is a savepoint and cannot change readOnly", { field: "readOnly" });
+  }
 }
 
 /**
@@ -95,6 +105,15 @@ export abstract class DatabaseAdapter implements BaseAdapter, SqlExecutor {
     return upsertRow(this, ctx, op);
   }
 
+  /**
+   * True when this adapter's own `bulkWrite` / `upsert` overrides name tables with `tableReference`,
+   * so they serve models placed in another schema (`Model.inSchema`, e.g. a tenant's). While false,
+   * operations on such models use sql-core's generic implementations, which always qualify.
+   */
+  qualifiesTables(): boolean {
+    return false;
+  }
+
   ensureSchema(models: readonly Model[], options: { autoMigrate: boolean; existingSchemaMode: boolean }): Promise<void> {
     return ensureTables(this, models, options);
   }
@@ -112,7 +131,14 @@ export abstract class DatabaseAdapter implements BaseAdapter, SqlExecutor {
   }
 
   transactionFor(ctx: NodeContext | undefined): TransactionHandle | undefined {
-    return runTransactions(ctx)?.get(this) ?? ambient.getStore()?.get(this) ?? this.pinned;
+    const tx = runTransactions(ctx)?.get(this) ?? ambient.getStore()?.get(this) ?? this.pinned;
+    if (tx === undefined && ctx?.run.options.transaction === true) {
+      // Fail closed: without a run transaction this node's writes would escape the atomic run.
+      throw new TransactionError(`This run asked for transaction: true, but no transaction is open on this ${this.databaseType} database`, {
+        fix: "Add the @dataflow/transactions plugin to the DataFlow whose nodes the run uses (plugins: [transactions()])",
+      });
+    }
+    return tx;
   }
 
   private readonly poolExecutor: SqlExecutor = {
@@ -124,6 +150,7 @@ export abstract class DatabaseAdapter implements BaseAdapter, SqlExecutor {
 
   /** Opens a transaction on a dedicated connection. The caller must `commit` or `rollback` it. */
   async begin(options: TransactionOptions = {}): Promise<TransactionHandle & { connection: SqlConnection }> {
+    checkTransactionOptions(options);
     const connection = await this.acquire();
     try {
       for (const statement of this.dialect.begin(options)) await connection.query(statement, []);
@@ -160,7 +187,10 @@ export abstract class DatabaseAdapter implements BaseAdapter, SqlExecutor {
    */
   async transaction<T>(fn: (tx: SqlExecutor) => Promise<T>, options: TransactionOptions = {}, ctx?: NodeContext): Promise<T> {
     const current = this.transactionFor(ctx);
-    if (current) return this.withSavepoint(current, fn);
+    if (current) {
+      assertSameSettings(options, current.options);
+      return this.withSavepoint(current, fn);
+    }
     const tx = await this.begin(options);
     const outer = ambient.getStore();
     const scope = new Map(outer ?? []);

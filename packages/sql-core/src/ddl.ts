@@ -2,7 +2,7 @@ import type { Model, ModelField, ResolvedIndex } from "@dataflow/kernel";
 import { SchemaError } from "@dataflow/kernel";
 import type { DatabaseAdapter } from "./adapter.js";
 import type { Dialect } from "./dialect.js";
-import { fitIdentifier } from "./dialect.js";
+import { fitIdentifier, tableReference } from "./dialect.js";
 
 function staticDefault(field: ModelField): { value: unknown } | undefined {
   return field.default && "value" in field.default ? field.default : undefined;
@@ -34,12 +34,12 @@ export function indexName(dialect: Dialect, index: ResolvedIndex): string {
 
 export function createTableStatement(dialect: Dialect, model: Model): string {
   const columns = model.fields.map((f) => columnDefinition(dialect, f));
-  return `CREATE TABLE IF NOT EXISTS ${dialect.quote(model.table)} (${columns.join(", ")})${dialect.createTableSuffix}`;
+  return `CREATE TABLE IF NOT EXISTS ${tableReference(dialect, model)} (${columns.join(", ")})${dialect.createTableSuffix}`;
 }
 
 export function createIndexStatement(dialect: Dialect, model: Model, index: ResolvedIndex): string {
   const columns = index.fields.map((f) => dialect.quote(f)).join(", ");
-  return `CREATE ${index.unique ? "UNIQUE " : ""}INDEX ${dialect.quote(indexName(dialect, index))} ON ${dialect.quote(model.table)} (${columns})`;
+  return `CREATE ${index.unique ? "UNIQUE " : ""}INDEX ${dialect.quote(indexName(dialect, index))} ON ${tableReference(dialect, model)} (${columns})`;
 }
 
 async function names(adapter: DatabaseAdapter, q: { text: string; params: unknown[] }): Promise<Set<string>> {
@@ -86,7 +86,7 @@ export async function ensureTables(
         });
       }
       for (const f of missing) {
-        await adapter.query(`ALTER TABLE ${d.quote(model.table)} ADD COLUMN ${columnDefinition(d, f, true)}`, []);
+        await adapter.query(`ALTER TABLE ${tableReference(d, model)} ADD COLUMN ${columnDefinition(d, f, true)}`, []);
       }
     }
     if (options.existingSchemaMode || !options.autoMigrate) continue;

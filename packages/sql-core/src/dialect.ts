@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import type { ModelField } from "@dataflow/kernel";
+import type { Model, ModelField } from "@dataflow/kernel";
 
 export type IsolationLevel = "read committed" | "repeatable read" | "serializable";
 
@@ -66,6 +66,12 @@ export interface Dialect {
   columnsQuery(table: string): { text: string; params: unknown[] };
   /** Query listing the table's index names (one column `name`). */
   indexesQuery(table: string): { text: string; params: unknown[] };
+}
+
+/** The model's table as statements name it: `"table"`, or `"schema"."table"` for a model placed with `Model.inSchema`. */
+export function tableReference(dialect: Dialect, model: Model): string {
+  const table = dialect.quote(model.table);
+  return model.schema === undefined ? table : `${dialect.quote(model.schema)}.${table}`;
 }
 
 /** Fits a generated name within the dialect's limit: truncated, with a digest so distinct names stay distinct. */

@@ -6,6 +6,7 @@ import { DELETED_AT, DataFlowError, NotFoundError, ambiguousMatch, encodeCursor 
 import type { DatabaseAdapter, SqlExecutor } from "./adapter.js";
 import { rowDecoder } from "./codec.js";
 import type { Dialect } from "./dialect.js";
+import { tableReference } from "./dialect.js";
 import { Params, columnList, compileFilter, keysetFilter, orderByClause, pinsPrimaryKey, whereClause } from "./compile.js";
 
 type Result = OperationResults[keyof OperationResults];
@@ -76,13 +77,13 @@ async function selectOne(adapter: DatabaseAdapter, exec: SqlExecutor, model: Mod
   if (key) {
     const text = cachedText(d, model, key.live ? "read-live" : "read", () => {
       const live = key.live ? ` AND ${d.quote(DELETED_AT)} IS NULL` : "";
-      return `SELECT ${allColumns(adapter, model)} FROM ${d.quote(model.table)} WHERE ${d.quote(model.primaryKey.name)} = ${d.placeholder(1)}${live}${d.limitOffset("2", undefined)}`;
+      return `SELECT ${allColumns(adapter, model)} FROM ${tableReference(d, model)} WHERE ${d.quote(model.primaryKey.name)} = ${d.placeholder(1)}${live}${d.limitOffset("2", undefined)}`;
     });
     const { rows } = await exec.query(text, [d.encode(model.primaryKey, key.value)]);
     return rows.map(decodeAll(adapter, model));
   }
   const params = new Params(d);
-  const text = `SELECT ${allColumns(adapter, model)} FROM ${d.quote(model.table)}${whereClause(where, d, params)}${d.limitOffset("2", undefined)}`;
+  const text = `SELECT ${allColumns(adapter, model)} FROM ${tableReference(d, model)}${whereClause(where, d, params)}${d.limitOffset("2", undefined)}`;
   const { rows } = await exec.query(text, params.values);
   return rows.map(decodeAll(adapter, model));
 }
@@ -92,7 +93,7 @@ async function matchingKeys(adapter: DatabaseAdapter, exec: SqlExecutor, model: 
   const d = adapter.dialect;
   const params = new Params(d);
   const pk = d.quote(model.primaryKey.name);
-  const text = `SELECT ${pk} FROM ${d.quote(model.table)}${whereClause(where, d, params)}${d.limitOffset("2", undefined)}${d.forUpdate}`;
+  const text = `SELECT ${pk} FROM ${tableReference(d, model)}${whereClause(where, d, params)}${d.limitOffset("2", undefined)}${d.forUpdate}`;
   const { rows } = await exec.query(text, params.values);
   const decode = rowDecoder(d, model, [model.primaryKey], "pk");
   return rows.map((r) => decode(r)[model.primaryKey.name]);
@@ -109,7 +110,7 @@ async function insertRow(adapter: DatabaseAdapter, exec: SqlExecutor, model: Mod
   const fields = complete && (withId || model.primaryKey.autoIncrement) ? (withId ? model.fields : model.fields.slice(1)) : insertColumns(model, data);
   const build = () => {
     const placeholders = fields.map((_, i) => d.placeholder(i + 1)).join(", ");
-    const head = `INSERT INTO ${d.quote(model.table)} (${columnList(d, fields)}) VALUES (${placeholders})`;
+    const head = `INSERT INTO ${tableReference(d, model)} (${columnList(d, fields)}) VALUES (${placeholders})`;
     return d.returning ? `${head} RETURNING ${allColumns(adapter, model)}` : head;
   };
   const text = complete ? cachedText(d, model, withId ? "insert" : "insert-auto", build) : build();
@@ -129,7 +130,7 @@ async function updateByWhere(adapter: DatabaseAdapter, exec: SqlExecutor, model:
   const d = adapter.dialect;
   const params = new Params(d);
   const set = Object.keys(fields).map((name) => `${d.quote(name)} = ${params.field(model.field(name)!, fields[name])}`);
-  let text = `UPDATE ${d.quote(model.table)} SET ${set.join(", ")}${whereClause(where, d, params)}`;
+  let text = `UPDATE ${tableReference(d, model)} SET ${set.join(", ")}${whereClause(where, d, params)}`;
   if (d.returning) {
     text += ` RETURNING ${allColumns(adapter, model)}`;
     const { rows } = await exec.query(text, params.values);
@@ -151,9 +152,9 @@ async function deleteByWhere(adapter: DatabaseAdapter, exec: SqlExecutor, model:
   if (soft) {
     const fields = softDeleteFields(model, now);
     const set = Object.keys(fields).map((n) => `${d.quote(n)} = ${params.field(model.field(n)!, fields[n])}`);
-    return (await exec.query(`UPDATE ${d.quote(model.table)} SET ${set.join(", ")}${whereClause(where, d, params)}`, params.values)).rowCount;
+    return (await exec.query(`UPDATE ${tableReference(d, model)} SET ${set.join(", ")}${whereClause(where, d, params)}`, params.values)).rowCount;
   }
-  return (await exec.query(`DELETE FROM ${d.quote(model.table)}${whereClause(where, d, params)}`, params.values)).rowCount;
+  return (await exec.query(`DELETE FROM ${tableReference(d, model)}${whereClause(where, d, params)}`, params.values)).rowCount;
 }
 
 /** Update/Delete by a filter that is not the primary key: find the one row under lock, then change it by key. */
@@ -187,7 +188,7 @@ async function list(adapter: DatabaseAdapter, exec: SqlExecutor, op: Extract<Mod
   const limit = op.limit === undefined ? undefined : params.add(op.limit);
   const offset = op.offset === undefined ? undefined : params.add(op.offset);
   const text =
-    `SELECT ${op.select ? columnList(d, fields) : allColumns(adapter, model)} FROM ${d.quote(model.table)}` +
+    `SELECT ${op.select ? columnList(d, fields) : allColumns(adapter, model)} FROM ${tableReference(d, model)}` +
     `${conditions.length ? ` WHERE ${conditions.join(" AND ")}` : ""}${orderByClause(op.orderBy, d)}${d.limitOffset(limit, offset)}`;
   const { rows } = await exec.query(text, params.values);
   const decode = op.select ? rowDecoder(d, model, fields, fields.map((f) => f.name).join(",")) : decodeAll(adapter, model);
@@ -225,7 +226,7 @@ export async function upsertRow(adapter: DatabaseAdapter, ctx: NodeContext, op: 
   const set = updateNames.length
     ? updateNames.map((n) => `${d.quote(n)} = ${params.field(model.field(n)!, op.update[n])}`)
     : [`${d.quote(op.conflictOn[0]!)} = ${d.quote(model.table)}.${d.quote(op.conflictOn[0]!)}`];
-  const head = `INSERT INTO ${d.quote(model.table)} (${columnList(d, fields)}) VALUES (${values.join(", ")})`;
+  const head = `INSERT INTO ${tableReference(d, model)} (${columnList(d, fields)}) VALUES (${values.join(", ")})`;
   if (d.upsertStrategy === "returning-inserted-flag") {
     const text = `${head} ON CONFLICT (${op.conflictOn.map((c) => d.quote(c)).join(", ")}) DO UPDATE SET ${set.join(", ")} RETURNING ${allColumns(adapter, model)}, ${d.insertedFlag} AS df_inserted`;
     const { rows } = await exec.query(text, params.values);
@@ -274,7 +275,7 @@ export async function multiRowBulkWrite(
         const chunk = rows.slice(start, start + size);
         const params = new Params(d);
         const tuples = chunk.map((row) => `(${encodeRow(adapter, fields, row).map((v) => params.add(v)).join(", ")})`);
-        const text = `INSERT INTO ${d.quote(model.table)} (${columns}) VALUES ${tuples.join(", ")}${conflict}${flag}`;
+        const text = `INSERT INTO ${tableReference(d, model)} (${columns}) VALUES ${tuples.join(", ")}${conflict}${flag}`;
         const res = await exec.query(text, params.values);
         if (mode === "error") totals.inserted += res.rowCount;
         else if (mode === "skip") {
@@ -294,6 +295,11 @@ export async function multiRowBulkWrite(
     }
   }, {}, ctx);
   return totals;
+}
+
+/** A model in another schema whose adapter-specific write paths may not qualify its table: use the generic ones. */
+function placedElsewhere(adapter: DatabaseAdapter, model: Model): boolean {
+  return model.schema !== undefined && !adapter.qualifiesTables();
 }
 
 /** Executes a validated operation with SQL. Driver errors become DataFlow errors. */
@@ -340,22 +346,22 @@ export async function executeOperation(adapter: DatabaseAdapter, op: ModelOperat
       case "Count": {
         const d = adapter.dialect;
         const params = new Params(d);
-        const { rows } = await adapter.executorFor(ctx).query(`SELECT COUNT(*) AS n FROM ${d.quote(model.table)}${whereClause(op.where, d, params)}`, params.values);
+        const { rows } = await adapter.executorFor(ctx).query(`SELECT COUNT(*) AS n FROM ${tableReference(d, model)}${whereClause(op.where, d, params)}`, params.values);
         return { result: Number(rows[0]!.n) };
       }
       case "Upsert":
-        return await adapter.upsert(ctx, op);
+        return await (placedElsewhere(adapter, model) ? upsertRow(adapter, ctx, op) : adapter.upsert(ctx, op));
       case "BulkCreate":
-        return { result: await adapter.bulkWrite(ctx, op) };
+        return { result: await (placedElsewhere(adapter, model) ? multiRowBulkWrite(adapter, ctx, op) : adapter.bulkWrite(ctx, op)) };
       case "BulkUpsert": {
-        const { inserted, updated } = await adapter.bulkWrite(ctx, op);
+        const { inserted, updated } = await (placedElsewhere(adapter, model) ? multiRowBulkWrite(adapter, ctx, op) : adapter.bulkWrite(ctx, op));
         return { result: { inserted, updated } };
       }
       case "BulkUpdate": {
         const d = adapter.dialect;
         const params = new Params(d);
         const set = Object.keys(op.fields).map((n) => `${d.quote(n)} = ${params.field(model.field(n)!, op.fields[n])}`);
-        const res = await adapter.executorFor(ctx).query(`UPDATE ${d.quote(model.table)} SET ${set.join(", ")}${whereClause(op.where, d, params)}`, params.values);
+        const res = await adapter.executorFor(ctx).query(`UPDATE ${tableReference(d, model)} SET ${set.join(", ")}${whereClause(op.where, d, params)}`, params.values);
         return { result: { updated: res.rowCount } };
       }
       case "BulkDelete":

@@ -1,6 +1,6 @@
 export { DatabaseAdapter, RUN_TRANSACTIONS, runTransactions } from "./adapter.js";
 export type { QueryResult, SqlConnection, SqlExecutor, TransactionHandle } from "./adapter.js";
-export { escapeLike, fitIdentifier } from "./dialect.js";
+export { escapeLike, fitIdentifier, tableReference } from "./dialect.js";
 export type { Dialect, IsolationLevel, TransactionOptions, UpsertStrategy } from "./dialect.js";
 export { Params, columnList, compileFilter, keysetFilter, orderByClause, pinsPrimaryKey, whereClause } from "./compile.js";
 export { rowDecoder } from "./codec.js";

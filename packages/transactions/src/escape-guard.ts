@@ -1,0 +1,34 @@
+import type { Middleware, Model, ModelOperation, NodeContext } from "@dataflow/kernel";
+import { TransactionError } from "@dataflow/kernel";
+import type { DatabaseAdapter } from "@dataflow/sql-core";
+import { RunState } from "./run-state.js";
+
+const WRITES: ReadonlySet<ModelOperation["kind"]> = new Set([
+  "Create", "Update", "Delete", "Upsert", "BulkCreate", "BulkUpdate", "BulkDelete", "BulkUpsert",
+]);
+
+/**
+ * Middleware on every model operation of the DataFlows that use this plugin: counts the operations
+ * in flight (a scope opens only once those started before it are done), and fails closed when a
+ * write would run outside every transaction while a scope of another DataFlow is open, since that
+ * write would survive the scope's rollback.
+ */
+export function escapeGuard(adapterOf: (model: Model) => DatabaseAdapter | undefined): Middleware {
+  return (op, ctx, next) => {
+    const state = RunState.peek(ctx.run);
+    if (!state) return next(op);
+    if (state.transactions.size > 0 && WRITES.has(op.kind)) refuseEscapingWrite(state, adapterOf(op.model), op, ctx);
+    return state.track(next(op));
+  };
+}
+
+function refuseEscapingWrite(state: RunState, adapter: DatabaseAdapter | undefined, op: ModelOperation, ctx: NodeContext): void {
+  if (!adapter) return;
+  const other = state.openElsewhere(adapter);
+  if (!other || adapter.transactionFor(ctx)) return;
+  throw new TransactionError(
+    `Node '${ctx.nodeId}' writes ${op.model.name} on a database with no open transaction while TransactionScope ` +
+      `'${other.openScopes.at(-1) ?? "(run)"}' of another DataFlow is open; its writes would not be rolled back with the scope`,
+    { fix: "Open a TransactionScope of that DataFlow as well (its namespaced TransactionScope node), or move the node out of the scope" },
+  );
+}

@@ -1,0 +1,37 @@
+import type { Model, Plugin } from "@dataflow/kernel";
+import { definePlugin } from "@dataflow/kernel";
+import type { DatabaseAdapter } from "@dataflow/sql-core";
+import { escapeGuard } from "./escape-guard.js";
+import { transactionNodes } from "./nodes.js";
+import { transactionRunHooks } from "./run-hooks.js";
+import { asSqlAdapter } from "./sql-adapter.js";
+
+export { TRANSACTION_NODE_KINDS, transactionNodeTypes } from "./node-types.js";
+export type { TransactionNodeKind, TransactionNodeTypes } from "./node-types.js";
+export type { CloseScopeParams, SavepointParams, ScopeParams } from "./nodes.js";
+export type { DataFlowTransaction, IsolationLevel, TransactionOptions } from "@dataflow/kernel";
+
+/**
+ * The transactions plugin: TransactionScope / Commit / Rollback / Savepoint / RollbackToSavepoint
+ * nodes, atomic runs (`execute(wf, { transaction: true })`), and runs that join `db.transaction()`.
+ *
+ * ```ts
+ * const db = new DataFlow({ url, plugins: [transactions()] });
+ * ```
+ */
+export function transactions(): Plugin {
+  const adapters = new WeakMap<Model, DatabaseAdapter>();
+  return definePlugin({
+    name: "@dataflow/transactions",
+    kernel: "^1",
+    onModel: (model, ctx) => {
+      const adapter = asSqlAdapter(ctx.adapter);
+      if (adapter) adapters.set(model, adapter);
+    },
+    nodes: transactionNodes,
+    middleware: [escapeGuard((model) => adapters.get(model))],
+    runHooks: transactionRunHooks,
+  });
+}
+
+export default transactions();

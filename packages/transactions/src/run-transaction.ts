@@ -1,0 +1,275 @@
+import type { DataFlowError, RunContext, TransactionOptions } from "@dataflow/kernel";
+import { ConnectionError, TransactionError, ValidationError } from "@dataflow/kernel";
+import type { DatabaseAdapter, SqlConnection, TransactionHandle } from "@dataflow/sql-core";
+import { RUN_TRANSACTIONS } from "@dataflow/sql-core";
+
+type OwnedTransaction = TransactionHandle & { connection: SqlConnection };
+
+/** Label of the level opened by `execute(wf, { transaction: true })`. */
+export const RUN_LEVEL = "(run)";
+
+/** One level of nesting: the run's own transaction (`transaction: true`) or a TransactionScope node. */
+interface Level {
+  readonly kind: "run" | "scope";
+  /** The scope node's id, or RUN_LEVEL. */
+  readonly label: string;
+  /** The savepoint that opened this level when it is nested in another transaction; undefined for a BEGIN. */
+  readonly savepoint: string | undefined;
+  /** Savepoints made by TransactionSavepoint nodes at this level, oldest first. */
+  readonly named: string[];
+}
+
+export interface OpenedLevel {
+  readonly depth: number;
+  /** True when the level is a savepoint of an enclosing transaction rather than a new one. */
+  readonly savepoint: boolean;
+  readonly options: TransactionOptions;
+}
+
+const sameName = (a: string, b: string) => a.toLowerCase() === b.toLowerCase();
+
+/**
+ * What one run holds on one SQL database: a transaction it began (or a savepoint of the transaction
+ * the run joined: `db.transaction()` or the TDD harness), and the levels nested in it. While a level
+ * is open the adapter's entry in the run's transaction map points at its connection, so every
+ * generated node of that adapter runs there; and the run is exclusive (one node at a time).
+ */
+export class RunTransaction {
+  private owned: OwnedTransaction | undefined;
+  private handle: TransactionHandle | undefined;
+  private readonly levels: Level[] = [];
+  private holds = 0;
+
+  constructor(
+    readonly adapter: DatabaseAdapter,
+    private readonly run: RunContext,
+  ) {}
+
+  get isOpen(): boolean {
+    return this.levels.length > 0;
+  }
+
+  /** Ids of the TransactionScope nodes still open, outermost first. */
+  get openScopes(): string[] {
+    return this.levels.filter((l) => l.kind === "scope").map((l) => l.label);
+  }
+
+  get hasRunLevel(): boolean {
+    return this.levels[0]?.kind === "run";
+  }
+
+  /** Makes the run exclusive. Call synchronously when a node starts, so no other node starts next to it. */
+  hold(): void {
+    this.holds++;
+    this.run.enterExclusive();
+  }
+
+  letGo(): void {
+    if (this.holds === 0) return;
+    this.holds--;
+    this.run.leaveExclusive();
+  }
+
+  /** Opens a level: BEGIN when nothing is open (or a savepoint of the joined transaction), else a savepoint. Takes over one `hold()`. */
+  async open(kind: Level["kind"], label: string, options: TransactionOptions): Promise<OpenedLevel> {
+    let savepoint: string | undefined;
+    let effective: TransactionOptions;
+    if (this.handle) {
+      effective = nestedOptions(options, this.handle.options);
+      savepoint = await this.makeSavepoint(this.handle);
+    } else {
+      const joined = this.adapter.transactionFor(undefined);
+      if (joined) {
+        effective = nestedOptions(options, joined.options);
+        savepoint = await this.makeSavepoint(joined);
+        this.handle = joined;
+      } else {
+        this.owned = await this.adapter.begin(options);
+        this.handle = this.owned;
+        effective = options;
+      }
+      this.runMap().set(this.adapter, this.handle);
+    }
+    this.levels.push({ kind, label, savepoint, named: [] });
+    return { depth: this.levels.length, savepoint: savepoint !== undefined, options: effective };
+  }
+
+  /** TransactionCommit: releases the innermost scope's savepoint, or commits the transaction it began. */
+  async commitScope(expected: string | undefined): Promise<string> {
+    const level = this.innermostScope(expected, "commit");
+    if (level.savepoint) {
+      await this.handle!.executor.query(this.adapter.dialect.releaseSavepoint(level.savepoint), []);
+      this.pop();
+      return level.label;
+    }
+    const owned = this.detach();
+    await commitOrExplain(this.adapter, owned!);
+    return level.label;
+  }
+
+  /** TransactionRollback: rolls back the innermost scope (to its savepoint, or the whole transaction it began). */
+  async rollbackScope(expected: string | undefined): Promise<string> {
+    const level = this.innermostScope(expected, "roll back");
+    if (level.savepoint) {
+      await this.undoSavepoint(this.handle!, level.savepoint);
+      this.pop();
+      return level.label;
+    }
+    await this.adapter.rollback(this.detach()!);
+    return level.label;
+  }
+
+  /** TransactionSavepoint: a named savepoint at the innermost level. `name` is a validated identifier. */
+  async savepoint(name: string): Promise<void> {
+    const level = this.levels.at(-1);
+    if (!level) {
+      throw new TransactionError("TransactionSavepoint needs an open transaction", {
+        fix: "Put a TransactionScope node before it (or run the workflow with transaction: true)",
+      });
+    }
+    if (this.levels.some((l) => l.named.some((n) => sameName(n, name)))) {
+      throw new ValidationError(`A savepoint named '${name}' is already open in this run`, { field: "name", fix: "Give each savepoint its own name" });
+    }
+    await this.handle!.executor.query(this.adapter.dialect.savepoint(name), []);
+    level.named.push(name);
+  }
+
+  /** TransactionRollbackToSavepoint: undoes what the innermost level did after the named savepoint; the savepoint stays. */
+  async rollbackToSavepoint(name: string): Promise<void> {
+    const level = this.levels.at(-1);
+    const index = level ? level.named.findIndex((n) => sameName(n, name)) : -1;
+    if (!level || index === -1) {
+      const outer = this.levels.slice(0, -1).some((l) => l.named.some((n) => sameName(n, name)));
+      throw new TransactionError(
+        outer ? `Savepoint '${name}' belongs to an enclosing scope` : `No savepoint named '${name}' is open`,
+        { fix: outer ? "Roll back the inner scope first (TransactionRollback)" : "Create it with a TransactionSavepoint node earlier in the scope" },
+      );
+    }
+    await this.handle!.executor.query(this.adapter.dialect.rollbackToSavepoint(level.named[index]!), []);
+    level.named.splice(index + 1);
+  }
+
+  /** End of a successful run with only the run level open: commit it (or release its savepoint). */
+  async commitRun(): Promise<void> {
+    const level = this.levels[0];
+    if (!level) return;
+    if (level.savepoint) {
+      await this.handle!.executor.query(this.adapter.dialect.releaseSavepoint(level.savepoint), []);
+      this.detach();
+      return;
+    }
+    await commitOrExplain(this.adapter, this.detach()!);
+  }
+
+  /**
+   * Undoes everything the run still has open: ROLLBACK of a transaction it began (a connection that
+   * cannot roll back is destroyed), or back to the savepoint where it joined an outer transaction.
+   */
+  async rollbackAll(): Promise<void> {
+    const outermost = this.levels[0];
+    if (!outermost) return;
+    const handle = this.handle!;
+    const owned = this.detach();
+    if (owned) {
+      await this.adapter.rollback(owned);
+      return;
+    }
+    try {
+      await this.undoSavepoint(handle, outermost.savepoint!);
+    } catch (error) {
+      throw new TransactionError("Rolling the run's writes back to its savepoint failed; the enclosing transaction is unusable", {
+        cause: error,
+        fix: "Roll the enclosing transaction back",
+      });
+    }
+  }
+
+  /** Releases every exclusive hold (end of the run). */
+  letGoAll(): void {
+    while (this.holds > 0) this.letGo();
+  }
+
+  private innermostScope(expected: string | undefined, verb: string): Level {
+    const level = this.levels.at(-1);
+    if (!level || level.kind === "run") {
+      throw new TransactionError(`There is no open TransactionScope to ${verb}`, {
+        fix: level
+          ? "The run's own transaction (transaction: true) ends with the run"
+          : "Put a TransactionScope node before it, and order the nodes with connections or addDependency",
+      });
+    }
+    if (expected !== undefined && expected !== level.label) {
+      throw new TransactionError(`The innermost open scope is '${level.label}', not '${expected}'`, { field: "scope" });
+    }
+    return level;
+  }
+
+  private async makeSavepoint(handle: TransactionHandle): Promise<string> {
+    const name = `df_scope_${++handle.savepoints}`;
+    await handle.executor.query(this.adapter.dialect.savepoint(name), []);
+    return name;
+  }
+
+  private async undoSavepoint(handle: TransactionHandle, name: string): Promise<void> {
+    const d = this.adapter.dialect;
+    await handle.executor.query(d.rollbackToSavepoint(name), []);
+    await handle.executor.query(d.releaseSavepoint(name), []);
+  }
+
+  private pop(): void {
+    this.levels.pop();
+    this.letGo();
+  }
+
+  /** Forgets every level (their holds too) and the connection; returns the transaction the run began, if any. */
+  private detach(): OwnedTransaction | undefined {
+    const owned = this.owned;
+    while (this.levels.length > 0) this.pop();
+    this.owned = undefined;
+    this.handle = undefined;
+    this.runMap().delete(this.adapter);
+    return owned;
+  }
+
+  private runMap(): Map<DatabaseAdapter, TransactionHandle> {
+    let map = this.run.state.get(RUN_TRANSACTIONS) as Map<DatabaseAdapter, TransactionHandle> | undefined;
+    if (!map) this.run.state.set(RUN_TRANSACTIONS, (map = new Map()));
+    return map;
+  }
+}
+
+/** A nested level is a savepoint: it runs with the enclosing transaction's settings and cannot ask for others. */
+function nestedOptions(requested: TransactionOptions, outer: TransactionOptions): TransactionOptions {
+  if (requested.isolationLevel !== undefined && requested.isolationLevel !== outer.isolationLevel) {
+    throw new ValidationError("A nested TransactionScope is a savepoint of the enclosing transaction and cannot change isolationLevel", {
+      field: "isolationLevel",
+      fix: "Set the isolation level on the outermost scope (or db.transaction()) only",
+    });
+  }
+  if (requested.readOnly !== undefined && requested.readOnly !== (outer.readOnly ?? false)) {
+    throw new ValidationError("A nested TransactionScope is a savepoint of the enclosing transaction and cannot change readOnly", {
+      field: "readOnly",
+    });
+  }
+  return outer;
+}
+
+/** COMMIT; a failure becomes a TransactionError that says the commit failed (and when its outcome is unknown). */
+async function commitOrExplain(adapter: DatabaseAdapter, owned: OwnedTransaction): Promise<void> {
+  try {
+    await adapter.commit(owned);
+  } catch (error) {
+    throw commitFailure(error as DataFlowError);
+  }
+}
+
+export function commitFailure(error: DataFlowError): DataFlowError {
+  if (error instanceof TransactionError) return error;
+  if (error instanceof ConnectionError) {
+    return new TransactionError("The connection failed during COMMIT; whether the transaction was committed is unknown", {
+      cause: error,
+      fix: "Check the data before retrying non-idempotent writes",
+    });
+  }
+  return new TransactionError(`COMMIT failed: ${error.message}`, { cause: error, retryable: error.retryable });
+}

@@ -1,0 +1,40 @@
+import type { BaseAdapter, DataFlowHandle, PluginContext } from "@dataflow/kernel";
+import { PluginError } from "@dataflow/kernel";
+import type { DatabaseAdapter } from "@dataflow/sql-core";
+
+/**
+ * The adapter as a sql-core DatabaseAdapter, or undefined. Checked by shape, not `instanceof`: the
+ * kernel loads adapter packages with `require`, so their copy of sql-core may not be this one.
+ */
+export function asSqlAdapter(adapter: BaseAdapter): DatabaseAdapter | undefined {
+  let known = checked.get(adapter);
+  if (known === undefined) {
+    const a = adapter as Partial<DatabaseAdapter>;
+    const sql =
+      a.adapterType === "sql" && typeof a.begin === "function" && typeof a.commit === "function" &&
+      typeof a.rollback === "function" && typeof a.transactionFor === "function" && typeof a.dialect?.savepoint === "function";
+    checked.set(adapter, (known = sql ? (adapter as DatabaseAdapter) : null));
+  }
+  return known ?? undefined;
+}
+
+const checked = new WeakMap<BaseAdapter, DatabaseAdapter | null>();
+
+/** The DataFlow's adapter, which must be a SQL one (transactions here are SQL transactions). */
+export function sqlAdapterOf(ctx: PluginContext): DatabaseAdapter {
+  const adapter = asSqlAdapter(ctx.adapter);
+  if (adapter) return adapter;
+  throw new PluginError(`@dataflow/transactions works with SQL adapters; this DataFlow uses ${ctx.adapter.databaseType}`, {
+    fix: "Remove transactions() from this DataFlow's plugins",
+  });
+}
+
+/**
+ * Creates the tables of every declared model before a transaction opens. DDL must never run inside
+ * one: MySQL commits the open transaction implicitly, and on SQLite it would wait for the very
+ * connection the transaction holds.
+ */
+export async function prepareModels(dataflow: DataFlowHandle): Promise<void> {
+  const pending = [...dataflow.models.values()].filter((m) => !dataflow.isReady(m));
+  await Promise.all(pending.map((m) => dataflow.ensureModel(m)));
+}
