@@ -1,6 +1,6 @@
 import type { AdapterFactory, Model, NodeDefinition, Plugin, PluginContext } from "@dataflow/kernel";
 import { MODEL_OPERATIONS, OPERATION_PARAMS, PluginError, definePlugin, normalizeOperation } from "@dataflow/kernel";
-import { DatabaseAdapter } from "./adapter.js";
+import type { DatabaseAdapter } from "./adapter.js";
 import { executeOperation } from "./execute.js";
 
 const DESCRIPTIONS: Record<string, string> = {
@@ -19,9 +19,10 @@ const DESCRIPTIONS: Record<string, string> = {
 
 /** The 11 generated nodes of a model on a SQL adapter: validate (kernel), then compile and run (sql-core). */
 export function sqlModelNodes(model: Model, ctx: PluginContext): NodeDefinition[] {
-  const adapter = ctx.adapter;
-  if (!(adapter instanceof DatabaseAdapter)) {
-    throw new PluginError(`The SQL node generator needs a DatabaseAdapter, got ${adapter.databaseType}`);
+  const adapter = ctx.adapter as DatabaseAdapter;
+  // A shape check, not instanceof: a plugin may come with its own copy of sql-core.
+  if (adapter.adapterType !== "sql" || typeof adapter.executorFor !== "function" || typeof adapter.dialect?.quote !== "function") {
+    throw new PluginError(`The SQL node generator needs a DatabaseAdapter from @dataflow/sql-core, got ${ctx.adapter.databaseType}`);
   }
   const dataflow = ctx.dataflow;
   return MODEL_OPERATIONS.map((kind) => ({
