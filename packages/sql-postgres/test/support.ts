@@ -1,5 +1,5 @@
-import type { DataFlow, ExecuteOptions, NodeDefinition } from "@dataflow/kernel";
-import { LocalRuntime, WorkflowBuilder, WorkflowExecutionError, defineNode } from "@dataflow/kernel";
+import type { DataFlow, NodeDefinition } from "@dataflow/kernel";
+import { defineNode } from "@dataflow/kernel";
 import pg from "pg";
 import type { PostgresAdapter } from "../src/index.js";
 
@@ -32,22 +32,7 @@ export async function rawQuery(url: string, text: string, params: unknown[] = []
   }
 }
 
-/** Runs a one-node workflow and returns the node's output. */
-export async function runNode<R = any>(db: DataFlow, type: string | NodeDefinition, params: Record<string, unknown>, options: ExecuteOptions = {}): Promise<R> {
-  const wf = new WorkflowBuilder({ dataflow: db }).addNode(type, "n", params).build();
-  const { results } = await new LocalRuntime({ dataflow: db }).execute(wf, options);
-  return results.n as R;
-}
-
-/** The typed error a workflow run failed with (the node's error, unwrapped). */
-export async function failure(work: Promise<unknown>): Promise<Error> {
-  try {
-    await work;
-  } catch (error) {
-    return error instanceof WorkflowExecutionError ? (error.cause as Error) : (error as Error);
-  }
-  throw new Error("expected the run to fail, and it succeeded");
-}
+export { failureOf as failure, runNode } from "@dataflow/testing";
 
 /** A custom node that runs one SQL statement through the adapter, as generated nodes do (cancellable, mapped errors). */
 export function sqlNode(db: DataFlow): NodeDefinition<{ sql: string }> {

@@ -1,3 +1,4 @@
 export * from "./conformance/index.js";
 export * from "./harness/index.js";
+export * from "./nodes.js";
 export * from "./provision/index.js";
