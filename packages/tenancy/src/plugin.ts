@@ -1,0 +1,112 @@
+import type { Middleware, Model, Plugin, PluginContext } from "@dataflow/kernel";
+import { PluginError, TenantError, ValidationError, definePlugin } from "@dataflow/kernel";
+import type { DatabaseAdapter } from "@dataflow/sql-core";
+import { TenantBinding } from "./binding.js";
+import { RlsStrategy } from "./rls-strategy.js";
+import { RowStrategy } from "./row-strategy.js";
+import { TENANT_COLUMN } from "./row-scope.js";
+import { SchemaStrategy } from "./schema-strategy.js";
+import type { StrategyName, TenantStrategy } from "./strategy.js";
+
+export interface TenancyOptions {
+  /**
+   * - `row`: a `tenant_id` column in shared tables (every database).
+   * - `schema`: a schema per tenant (PostgreSQL) or a database per tenant (MySQL).
+   * - `rls`: `row` plus PostgreSQL row-level security policies.
+   */
+  readonly strategy: StrategyName;
+  /** `schema` only: prefix of the per-tenant schema/database names (default `"tenant_"`). */
+  readonly schemaPrefix?: string;
+}
+
+/** The tenancy plugin; also binds tenants for code that is not a workflow run option. */
+export interface TenancyPlugin extends Plugin {
+  readonly strategy: StrategyName;
+  /** Runs `fn` with `tenantId` bound (AsyncLocalStorage): every operation `fn` starts runs for that tenant. */
+  run<T>(tenantId: string, fn: () => T): T;
+  /** The tenant bound by `run()` in the current async context. */
+  current(): string | undefined;
+}
+
+const STRATEGIES: readonly StrategyName[] = ["row", "schema", "rls"];
+const OPTION_KEYS = new Set(["strategy", "schemaPrefix"]);
+const PREFIX = /^[a-z][a-z0-9_]{0,31}$/;
+/** Tenant ids are at most 64 characters (the `row` pattern). */
+const TENANT_FIELD = { kind: "string", maxLength: 64, optional: false, unique: false, index: true } as const;
+
+function readOptions(options: TenancyOptions): { strategy: StrategyName; prefix: string } {
+  if (options === null || typeof options !== "object") {
+    throw new ValidationError('tenancy() needs options such as { strategy: "row" }', { field: "options" });
+  }
+  for (const key of Object.keys(options)) {
+    if (!OPTION_KEYS.has(key)) throw new ValidationError(`Unknown tenancy option '${key}'`, { field: key, fix: "Known options: strategy, schemaPrefix" });
+  }
+  const strategy = Object.hasOwn(options, "strategy") ? options.strategy : undefined;
+  if (!STRATEGIES.includes(strategy as StrategyName)) {
+    throw new ValidationError('tenancy: strategy must be "row", "schema" or "rls"', { field: "strategy" });
+  }
+  const prefix = Object.hasOwn(options, "schemaPrefix") ? options.schemaPrefix : "tenant_";
+  if (typeof prefix !== "string" || !PREFIX.test(prefix)) {
+    throw new ValidationError("tenancy: schemaPrefix must be lowercase letters, digits and underscores, starting with a letter (at most 32)", {
+      field: "schemaPrefix",
+    });
+  }
+  return { strategy: strategy as StrategyName, prefix };
+}
+
+function strategyFor(name: StrategyName, prefix: string): TenantStrategy {
+  if (name === "schema") return new SchemaStrategy(prefix);
+  if (name === "rls") return new RlsStrategy();
+  return new RowStrategy();
+}
+
+const SQL_ADAPTER_MEMBERS = ["executorFor", "transactionFor", "transaction", "begin", "commit", "rollback", "acquire", "mapError", "query"] as const;
+
+/** A sql-core `DatabaseAdapter`, recognized by shape: the adapter package may load its own copy of sql-core. */
+function sqlAdapter(ctx: PluginContext): DatabaseAdapter {
+  const adapter = ctx.adapter as Partial<DatabaseAdapter>;
+  const ok = adapter.adapterType === "sql" && typeof adapter.dialect?.quote === "function" &&
+    SQL_ADAPTER_MEMBERS.every((m) => typeof adapter[m] === "function");
+  if (!ok) throw new PluginError(`@dataflow/tenancy supports the SQL adapters; ${ctx.adapter.databaseType} is not one`);
+  return adapter as DatabaseAdapter;
+}
+
+/**
+ * Multi-tenancy for models declared with `{ tenant: true }`. Fails closed: a tenant model with no
+ * tenant bound, a spoofed `tenant_id`, or a write that would reach another tenant's row is a
+ * `TenantError`, raised before any SQL where the input alone shows it.
+ */
+export function tenancy(options: TenancyOptions): TenancyPlugin {
+  const { strategy: name, prefix } = readOptions(options);
+  const strategy = strategyFor(name, prefix);
+  const binding = new TenantBinding(strategy.tenantPattern);
+  const adapters = new WeakMap<Model, DatabaseAdapter>();
+
+  const middleware: Middleware = async (op, ctx, next) => {
+    if (!op.model.tenant) return next(op);
+    const adapter = adapters.get(op.model);
+    if (!adapter) throw new TenantError(`${op.model.name} is a tenant model this tenancy plugin does not enforce`);
+    return strategy.run(op, ctx, next, binding.resolve(ctx), adapter);
+  };
+
+  return definePlugin({
+    name: "@dataflow/tenancy",
+    kernel: "^1",
+    strategy: name,
+    // Runs at DataFlow construction: an unsupported database is refused at startup, before any model.
+    nodes: (ctx: PluginContext) => {
+      strategy.checkDatabase(sqlAdapter(ctx));
+      return [];
+    },
+    onModel: (model: Model, ctx: PluginContext) => {
+      if (!model.tenant) return;
+      const adapter = sqlAdapter(ctx);
+      strategy.checkDatabase(adapter);
+      model.addSystemField(TENANT_COLUMN, TENANT_FIELD, { scopeIndexes: true, acceptInput: true });
+      adapters.set(model, adapter);
+    },
+    middleware: [middleware],
+    run: <T>(tenantId: string, fn: () => T): T => binding.run(tenantId, fn),
+    current: () => binding.current(),
+  });
+}

@@ -1,0 +1,124 @@
+import type { Model } from "@dataflow/kernel";
+import { DataFlowError, SchemaError, TenantError } from "@dataflow/kernel";
+import type { DatabaseAdapter, SqlExecutor } from "@dataflow/sql-core";
+import { tableReference } from "@dataflow/sql-core";
+import { withDdlConnection } from "./ddl-connection.js";
+import { MemoPerOwner } from "./memo.js";
+import { TENANT_COLUMN } from "./row-scope.js";
+
+/** The transaction-local setting that carries the tenant into the policies. */
+export const TENANT_SETTING = "app.tenant_id";
+export const POLICY_NAME = "df_tenant_isolation";
+
+/** Sets the tenant for the rest of the current transaction only (never the session: pooled connections are shared). */
+export const SET_TENANT = `SELECT set_config('${TENANT_SETTING}', $1, true)`;
+
+/** `tenant_id = current_setting('app.tenant_id')`: no missing_ok, so a query without a tenant set is an error, not "all rows". */
+function policyExpression(quote: (s: string) => string): string {
+  return `${quote(TENANT_COLUMN)} = current_setting('${TENANT_SETTING}')`;
+}
+
+/** The expression as PostgreSQL prints it back, without casts, parentheses, quotes and spaces. */
+function normalized(expression: string): string {
+  return expression.replace(/::[a-z ]+/g, "").replace(/[()"\s]/g, "");
+}
+
+const EXPECTED = normalized(policyExpression((s) => s));
+
+interface PolicyRow {
+  name: string;
+  permissive: boolean;
+  cmd: string;
+  using_expr: string | null;
+  check_expr: string | null;
+}
+
+/**
+ * The PostgreSQL side of the `rls` strategy: the application role must be subject to row-level
+ * security (not superuser, not BYPASSRLS), and every tenant table has RLS enabled and forced (so the
+ * owner is subject to it too) with exactly one permissive policy, ours. Checked before the first
+ * operation of each model; any doubt is a refusal.
+ */
+export class RlsPolicies {
+  private readonly roles = new MemoPerOwner<DatabaseAdapter, "role", { refusal?: TenantError; schema: string }>();
+  private readonly tables = new MemoPerOwner<DatabaseAdapter, Model, Model>();
+
+  /**
+   * The model as the rls strategy runs it: in its schema, named explicitly (`"public"."orders"`),
+   * once the role and the table's policy have been checked.
+   */
+  async ready(adapter: DatabaseAdapter, model: Model): Promise<Model> {
+    const role = await this.roles.get(adapter, "role", () => this.checkRole(adapter));
+    if (role.refusal) throw role.refusal;
+    return this.tables.get(adapter, model, () => this.ensurePolicy(adapter, model.inSchema(role.schema)));
+  }
+
+  private async checkRole(adapter: DatabaseAdapter): Promise<{ refusal?: TenantError; schema: string }> {
+    const { rows } = await adapter.query("SELECT rolsuper, rolbypassrls, current_schema() AS schema FROM pg_roles WHERE rolname = current_user", []);
+    const role = rows[0];
+    if (!role || typeof role.schema !== "string") {
+      return { schema: "", refusal: new TenantError("The rls strategy could not find the connection's role and schema; refusing to run") };
+    }
+    if (role.rolsuper === true || role.rolbypassrls === true) {
+      return {
+        schema: role.schema,
+        refusal: new TenantError("The database role bypasses row-level security (it is a superuser or has BYPASSRLS); the rls strategy refuses to run", {
+          fix: "Connect as a role created with NOSUPERUSER NOBYPASSRLS",
+        }),
+      };
+    }
+    return { schema: role.schema };
+  }
+
+  private async ensurePolicy(adapter: DatabaseAdapter, model: Model): Promise<Model> {
+    try {
+      await withDdlConnection(adapter, `rls:${model.schema}.${model.table}`, async (exec) => {
+        const q = adapter.dialect.quote;
+        const table = tableReference(adapter.dialect, model);
+        const before = await this.policies(exec, table);
+        if (!before.some((p) => p.name === POLICY_NAME)) {
+          const expression = policyExpression(q);
+          await exec.query(`CREATE POLICY ${q(POLICY_NAME)} ON ${table} AS PERMISSIVE FOR ALL TO PUBLIC USING (${expression}) WITH CHECK (${expression})`, []);
+        }
+        const flags = await this.flags(exec, table);
+        if (!flags.enabled) await exec.query(`ALTER TABLE ${table} ENABLE ROW LEVEL SECURITY`, []);
+        if (!flags.forced) await exec.query(`ALTER TABLE ${table} FORCE ROW LEVEL SECURITY`, []);
+        this.verify(model, await this.flags(exec, table), await this.policies(exec, table));
+      });
+      return model;
+    } catch (error) {
+      if (error instanceof DataFlowError) throw error;
+      throw new SchemaError(`Creating the row-level security policy of ${model.name} failed`, {
+        cause: adapter.mapError(error, model),
+        fix: "The policy is created by the table's owner; connect as the owner (without BYPASSRLS)",
+      });
+    }
+  }
+
+  private async policies(exec: SqlExecutor, table: string): Promise<PolicyRow[]> {
+    const { rows } = await exec.query(
+      "SELECT polname AS name, polpermissive AS permissive, polcmd::text AS cmd, pg_get_expr(polqual, polrelid) AS using_expr, " +
+        "pg_get_expr(polwithcheck, polrelid) AS check_expr FROM pg_policy WHERE polrelid = to_regclass($1)",
+      [table],
+    );
+    return rows as unknown as PolicyRow[];
+  }
+
+  private async flags(exec: SqlExecutor, table: string): Promise<{ enabled: boolean; forced: boolean }> {
+    const { rows } = await exec.query("SELECT relrowsecurity AS enabled, relforcerowsecurity AS forced FROM pg_class WHERE oid = to_regclass($1)", [table]);
+    return { enabled: rows[0]?.enabled === true, forced: rows[0]?.forced === true };
+  }
+
+  /** One permissive policy, ours, on every command, with the tenant expression in USING and WITH CHECK. */
+  private verify(model: Model, flags: { enabled: boolean; forced: boolean }, policies: PolicyRow[]): void {
+    const refuse = (why: string) => new TenantError(`Row-level security on ${model.name}'s table is not what the rls strategy needs: ${why}`);
+    if (!flags.enabled || !flags.forced) throw refuse("RLS is not enabled and forced");
+    const ours = policies.find((p) => p.name === POLICY_NAME);
+    if (!ours || ours.cmd !== "*" || ours.permissive !== true) throw refuse(`policy ${POLICY_NAME} is missing or not a permissive policy for all commands`);
+    if (normalized(ours.using_expr ?? "") !== EXPECTED || normalized(ours.check_expr ?? "") !== EXPECTED) {
+      throw refuse(`policy ${POLICY_NAME} does not compare ${TENANT_COLUMN} with the ${TENANT_SETTING} setting`);
+    }
+    const wider = policies.filter((p) => p.name !== POLICY_NAME && p.permissive === true);
+    if (wider.length > 0) throw refuse("other permissive policies would widen what a tenant sees");
+  }
+}

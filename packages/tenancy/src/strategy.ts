@@ -1,0 +1,42 @@
+import type { Model, ModelOperation, NodeContext } from "@dataflow/kernel";
+import { TenantError } from "@dataflow/kernel";
+import type { DatabaseAdapter } from "@dataflow/sql-core";
+import type { Catalog } from "./catalog.js";
+import { MemoPerOwner } from "./memo.js";
+import { TENANT_COLUMN } from "./row-scope.js";
+
+export type StrategyName = "row" | "schema" | "rls";
+export type Next = (op: ModelOperation) => Promise<unknown>;
+
+/** How tenant rows are kept apart. Every strategy also scopes the AST (`scopeOperation`). */
+export interface TenantStrategy {
+  readonly name: StrategyName;
+  /** Tenant ids this strategy accepts. */
+  readonly tenantPattern: RegExp;
+  /** At DataFlow construction (no I/O): refuses a database the strategy cannot serve. */
+  checkDatabase(adapter: DatabaseAdapter): void;
+  /** Runs one operation of a tenant model for the bound, validated `tenant`. */
+  run(op: ModelOperation, ctx: NodeContext, next: Next, tenant: string, adapter: DatabaseAdapter): Promise<unknown>;
+}
+
+const columnChecks = new MemoPerOwner<DatabaseAdapter, Model, TenantError | undefined>();
+
+/**
+ * Refuses a tenant column that compares case-insensitively (a MySQL `_ci` collation would make
+ * tenant `Acme` match `acme`'s rows). Once per model; a no-op where comparisons are exact.
+ */
+export async function assertExactTenantColumn(adapter: DatabaseAdapter, catalog: Catalog | undefined, model: Model): Promise<void> {
+  const q = catalog?.columnCollation(model.table, TENANT_COLUMN);
+  if (!q) return;
+  const refusal = await columnChecks.get(adapter, model, async () => {
+    const { rows } = await adapter.query(q.text, q.params);
+    const collation = rows[0]?.collation;
+    if (typeof collation === "string" && !/_bin$/i.test(collation)) {
+      return new TenantError(`${model.name}.${TENANT_COLUMN} uses a case-insensitive collation; tenants could match each other's rows`, {
+        fix: `Give the column a binary collation (utf8mb4_bin)`,
+      });
+    }
+    return undefined;
+  });
+  if (refusal) throw refusal;
+}
