@@ -32,6 +32,14 @@ interface Plan {
 
 const RUN_FAILED = "(run)";
 const checkedStatic = new WeakSet<object>();
+
+/** Execute options read as own properties only: nothing inherited (e.g. a polluted Object.prototype.tenantId) counts. */
+function ownOptions(options: ExecuteOptions): ExecuteOptions {
+  if (options === null || typeof options !== "object") throw new ValidationError("execute() options must be an object");
+  const out: Record<string, unknown> = Object.create(null);
+  for (const key of Object.keys(options)) out[key] = (options as Record<string, unknown>)[key];
+  return out as ExecuteOptions;
+}
 /** The signal of runs that nobody can abort (one node, no caller signal): no controller per run. */
 const NEVER_ABORTED = new AbortController().signal;
 
@@ -97,7 +105,8 @@ export class LocalRuntime {
     }, trace);
   }
 
-  private async executeRun<R>(workflow: Workflow, options: ExecuteOptions): Promise<ExecuteResult<R>> {
+  private async executeRun<R>(workflow: Workflow, given: ExecuteOptions): Promise<ExecuteResult<R>> {
+    const options = ownOptions(given);
     if (!workflow || !Array.isArray(workflow.nodes) || !workflow.index) {
       throw new WorkflowValidationError("execute() takes a workflow from WorkflowBuilder.build()");
     }
@@ -191,7 +200,8 @@ export class LocalRuntime {
       }
       params = setPath(params, c.targetPath, value);
     }
-    const override = run.options.parameters?.[node.id];
+    const given = run.options.parameters;
+    const override = given !== undefined && Object.hasOwn(given, node.id) ? given[node.id] : undefined;
     if (override) params = { ...params, ...override };
     return params;
   }

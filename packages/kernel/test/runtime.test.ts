@@ -145,6 +145,20 @@ describe("LocalRuntime", () => {
     expect(already.cause).toBeInstanceOf(AbortError);
   });
 
+  it("ignores execute options inherited from a polluted Object.prototype", async () => {
+    const seen: Array<string | undefined> = [];
+    const probe = defineNode({ type: "Probe", params: {}, run: (_p, ctx) => (seen.push(ctx.tenantId), { result: true }) });
+    const proto = Object.prototype as Record<string, unknown>;
+    proto.tenantId = "evil";
+    try {
+      await new LocalRuntime().execute(new WorkflowBuilder().addNode(probe, "p").build());
+      await new LocalRuntime().execute(new WorkflowBuilder().addNode(probe, "p").build(), { tenantId: "acme" });
+    } finally {
+      delete proto.tenantId;
+    }
+    expect(seen).toEqual([undefined, "acme"]);
+  });
+
   it("every run has its own runId", async () => {
     const wf = new WorkflowBuilder().addNode(echo, "a", { value: 1 }).build();
     const runtime = new LocalRuntime();
