@@ -6,7 +6,7 @@ export { Model, MODEL_OPERATIONS, DELETED_AT } from "./model.js";
 export type { IndexSpec, Input, ModelField, ModelOperationName, ModelOptions, ResolvedIndex, Row } from "./model.js";
 export { WorkflowBuilder } from "./workflow.js";
 export type { Workflow, WorkflowBuilderOptions, WorkflowConnection, WorkflowNode } from "./workflow.js";
-export { LocalRuntime } from "./runtime.js";
+export { LocalRuntime, neverAborts } from "./runtime.js";
 export type { ExecuteResult, LocalRuntimeOptions } from "./runtime.js";
 export { defineNode } from "./node.js";
 export type { ExecuteOptions, NodeContext, NodeDefinition, RunContext } from "./node.js";

@@ -43,6 +43,11 @@ function ownOptions(options: ExecuteOptions): ExecuteOptions {
 /** The signal of runs that nobody can abort (one node, no caller signal): no controller per run. */
 const NEVER_ABORTED = new AbortController().signal;
 
+/** True for the signal of a run nobody can abort: adapters may skip their cancellation work. */
+export function neverAborts(signal: AbortSignal): boolean {
+  return signal === NEVER_ABORTED;
+}
+
 class Run implements RunContext {
   readonly state = new Map<symbol, unknown>();
   exclusive = 0;

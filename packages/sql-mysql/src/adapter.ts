@@ -4,7 +4,7 @@ import type {
   AdapterOptions, BulkCreateOperation, BulkUpsertOperation, DataFlowError, Model, NodeContext, OperationResults,
   UpsertOperation,
 } from "@dataflow/kernel";
-import { AbortError, channels } from "@dataflow/kernel";
+import { AbortError, channels, neverAborts } from "@dataflow/kernel";
 import type { QueryResult, SqlConnection, SqlExecutor } from "@dataflow/sql-core";
 import { DatabaseAdapter } from "@dataflow/sql-core";
 import { mysqlBulkWrite } from "./bulk.js";
@@ -251,7 +251,7 @@ export class MysqlAdapter extends DatabaseAdapter {
     const tx = this.transactionFor(ctx);
     const signal = ctx?.signal;
     if (tx) return signal && tx.executor instanceof MysqlSession ? tx.executor.withSignal(signal) : tx.executor;
-    if (!signal) return super.executorFor(undefined);
+    if (!signal || neverAborts(signal)) return super.executorFor(undefined);
     let executor = this.signalled.get(signal);
     if (!executor) {
       const run = (text: string, params: readonly unknown[]) => this.execute(text, params, signal);

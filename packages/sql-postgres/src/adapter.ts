@@ -1,5 +1,5 @@
 import type { AdapterOptions, BulkCreateOperation, BulkUpsertOperation, Model, NodeContext } from "@dataflow/kernel";
-import { AbortError, DataFlowError, channels } from "@dataflow/kernel";
+import { AbortError, DataFlowError, channels, neverAborts } from "@dataflow/kernel";
 import type { QueryResult, SqlConnection, SqlExecutor } from "@dataflow/sql-core";
 import { DatabaseAdapter } from "@dataflow/sql-core";
 import { Readable } from "node:stream";
@@ -203,7 +203,7 @@ export class PostgresAdapter extends DatabaseAdapter {
     const tx = this.transactionFor(ctx);
     const signal = ctx?.signal;
     if (tx) return signal && tx.executor instanceof PgConnection ? tx.executor.withSignal(signal) : tx.executor;
-    if (!signal) return this.plainExecutor;
+    if (!signal || neverAborts(signal)) return this.plainExecutor;
     return { query: (text, params) => this.withClient(signal, (client) => this.runOn(client, text, params, signal)) };
   }
 
