@@ -40,6 +40,13 @@ export interface TransactionHandle {
 /** Transactions bound to the current async context by `adapter.transaction()` / `db.transaction()`. */
 const ambient = new AsyncLocalStorage<ReadonlyMap<DatabaseAdapter, TransactionHandle>>();
 
+/**
+ * Transactions a node opened for its own work (bulk writes, upserts, single-row changes by filter),
+ * keyed by the node's context. Binding them here rather than with AsyncLocalStorage keeps Node's
+ * promise hooks off: once an AsyncLocalStorage runs, every await in the process gets slower.
+ */
+const nodeScoped = new WeakMap<NodeContext, Map<DatabaseAdapter, TransactionHandle>>();
+
 /** Key of the per-run map `DatabaseAdapter -> TransactionHandle` in `RunContext.state` (used by @dataflow/transactions). */
 export const RUN_TRANSACTIONS = Symbol.for("@dataflow/sql-core:run-transactions");
 
@@ -131,7 +138,7 @@ export abstract class DatabaseAdapter implements BaseAdapter, SqlExecutor {
   }
 
   transactionFor(ctx: NodeContext | undefined): TransactionHandle | undefined {
-    const tx = runTransactions(ctx)?.get(this) ?? ambient.getStore()?.get(this) ?? this.pinned;
+    const tx = (ctx && nodeScoped.get(ctx)?.get(this)) ?? runTransactions(ctx)?.get(this) ?? ambient.getStore()?.get(this) ?? this.pinned;
     if (tx === undefined && ctx?.run.options.transaction === true) {
       // Fail closed: without a run transaction this node's writes would escape the atomic run.
       throw new TransactionError(`This run asked for transaction: true, but no transaction is open on this ${this.databaseType} database`, {
@@ -192,18 +199,32 @@ export abstract class DatabaseAdapter implements BaseAdapter, SqlExecutor {
       return this.withSavepoint(current, fn);
     }
     const tx = await this.begin(options);
-    const outer = ambient.getStore();
-    const scope = new Map(outer ?? []);
-    scope.set(this, tx);
     let result: T;
     try {
-      result = await ambient.run(scope, () => fn(tx.executor));
+      result = ctx ? await this.inNodeScope(ctx, tx, fn) : await this.inAmbientScope(tx, fn);
     } catch (error) {
       await this.rollback(tx);
       throw error;
     }
     await this.commit(tx);
     return result;
+  }
+
+  private async inNodeScope<T>(ctx: NodeContext, tx: TransactionHandle, fn: (tx: SqlExecutor) => Promise<T>): Promise<T> {
+    let scope = nodeScoped.get(ctx);
+    if (!scope) nodeScoped.set(ctx, (scope = new Map()));
+    scope.set(this, tx);
+    try {
+      return await fn(tx.executor);
+    } finally {
+      scope.delete(this);
+    }
+  }
+
+  private inAmbientScope<T>(tx: TransactionHandle, fn: (tx: SqlExecutor) => Promise<T>): Promise<T> {
+    const scope = new Map(ambient.getStore() ?? []);
+    scope.set(this, tx);
+    return ambient.run(scope, () => fn(tx.executor));
   }
 
   /** Runs `fn` inside a savepoint of an open transaction; a failure rolls back to it and rethrows. */
