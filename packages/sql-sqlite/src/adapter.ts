@@ -8,7 +8,7 @@ import {
 } from "@dataflow/kernel";
 import type { QueryResult, SqlConnection } from "@dataflow/sql-core";
 import { DatabaseAdapter, columnList, encodeRow, insertColumns, uniqueViolation } from "@dataflow/sql-core";
-import { sqliteDialect } from "./dialect.js";
+import { sqliteDialect, sqliteEncoder } from "./dialect.js";
 import { Mutex } from "./mutex.js";
 import { sqliteFilename } from "./url.js";
 
@@ -23,14 +23,15 @@ export interface SqliteAdapterOptions extends AdapterOptions {
  * better-sqlite3 adapter. One connection per adapter (SQLite has one writer anyway); a transaction
  * holds it exclusively and other work queues behind it. Prepared statements are cached by SQL text.
  */
+type Encoder = ((value: unknown) => unknown) | undefined;
+
 /** Encodes a row into a reused bind array (better-sqlite3 binds an array's elements as positional parameters). */
-function encodeInto(buffer: unknown[], adapter: SqliteAdapter, fields: readonly ModelField[], row: RowData): unknown[] {
-  const d = adapter.dialect;
+function encodeInto(buffer: unknown[], fields: readonly ModelField[], encoders: readonly Encoder[], row: RowData): unknown[] {
   buffer.length = fields.length;
   for (let i = 0; i < fields.length; i++) {
-    const f = fields[i]!;
-    const v = row[f.name];
-    buffer[i] = v === null || v === undefined ? null : d.encode(f, v);
+    const v = row[fields[i]!.name];
+    const encode = encoders[i];
+    buffer[i] = v === null || v === undefined ? null : encode ? encode(v) : v;
   }
   return buffer;
 }
@@ -70,7 +71,7 @@ export class SqliteAdapter extends DatabaseAdapter {
     } catch (error) {
       throw new ConnectionError(`Opening the SQLite database failed`, { cause: error });
     }
-    db.defaultSafeIntegers(true);
+
     db.pragma(`busy_timeout = ${Math.trunc(this.busyTimeoutMs)}`);
     db.pragma("foreign_keys = ON");
     db.pragma("case_sensitive_like = ON");
@@ -100,6 +101,8 @@ export class SqliteAdapter extends DatabaseAdapter {
     if (!stmt) {
       if (this.prepared.size >= 1000) this.prepared.delete(this.prepared.keys().next().value!);
       stmt = this.open().prepare(text);
+      // 64-bit integers come back exactly (as BigInt) only where a bigint (INT) column is read.
+      if (stmt.reader && stmt.columns().some((c) => c.type === "INT")) stmt.safeIntegers(true);
       this.prepared.set(text, stmt);
     }
     return stmt;
@@ -161,16 +164,25 @@ export class SqliteAdapter extends DatabaseAdapter {
     const updateFields = op.updateFields.map((n) => model.field(n)!);
     const targetFields = (target ?? []).map((n) => model.field(n)!);
     await this.transaction(async () => {
-      let fields = insertColumns(model, op.rows[0]!);
-      let insert = this.statement(`INSERT INTO ${table} (${columnList(d, fields)}) VALUES (${fields.map(() => "?").join(", ")})${conflict}`);
+      // Normalized rows all have the same columns, except that some may carry an explicit id.
+      const prepare = (row: RowData) => {
+        const columns = insertColumns(model, row);
+        return {
+          columns,
+          encoders: columns.map(sqliteEncoder),
+          statement: this.statement(`INSERT INTO ${table} (${columnList(d, columns)}) VALUES (${columns.map(() => "?").join(", ")})${conflict}`),
+        };
+      };
+      let withId = Object.hasOwn(op.rows[0]!, "id");
+      let insert = prepare(op.rows[0]!);
       const updateStmt = update ? this.statement(update) : undefined;
       const buffer: unknown[] = [];
       for (const row of op.rows) {
-        if (fields.length !== Object.keys(row).length) {
-          fields = insertColumns(model, row);
-          insert = this.statement(`INSERT INTO ${table} (${columnList(d, fields)}) VALUES (${fields.map(() => "?").join(", ")})${conflict}`);
+        if (Object.hasOwn(row, "id") !== withId) {
+          withId = !withId;
+          insert = prepare(row);
         }
-        const changed = insert.run(encodeInto(buffer, this, fields, row)).changes;
+        const changed = insert.statement.run(encodeInto(buffer, insert.columns, insert.encoders, row)).changes;
         if (changed > 0) totals.inserted++;
         else if (updateStmt) {
           updateStmt.run(...encodeRow(this, updateFields, row), ...encodeRow(this, targetFields, row));

@@ -19,8 +19,47 @@ function instantText(value: Date): string {
   return lastInstantText;
 }
 
+/** Parses the fixed ISO-8601 form this dialect stores (`2024-01-31T12:00:00.000Z`); anything else goes to `Date`. */
+function parseInstant(text: string): Date {
+  if (text.length === 24 && text.charCodeAt(10) === 84 && text.charCodeAt(23) === 90) {
+    let bad = false;
+    const digits = (from: number, to: number) => {
+      let value = 0;
+      for (let i = from; i < to; i++) {
+        const d = text.charCodeAt(i) - 48;
+        if (d < 0 || d > 9) bad = true;
+        value = value * 10 + d;
+      }
+      return value;
+    };
+    const year = digits(0, 4);
+    const time = Date.UTC(year, digits(5, 7) - 1, digits(8, 10), digits(11, 13), digits(14, 16), digits(17, 19), digits(20, 23));
+    if (!bad && year >= 100) return new Date(time);
+  }
+  return new Date(text);
+}
+
 const toBigInt = (v: unknown) => (typeof v === "bigint" ? v : BigInt(v as number));
 const toNumber = (v: unknown) => (typeof v === "bigint" ? Number(v) : v);
+
+const encodeBoolean = (value: unknown) => (value ? 1 : 0);
+const encodeInstant = (value: unknown) => instantText(value as Date);
+const encodeJson = (value: unknown) => JSON.stringify(value);
+
+/** The bind-value encoder of a field, or undefined when the JS value binds as it is. */
+export function sqliteEncoder(field: ModelField): ((value: unknown) => unknown) | undefined {
+  switch (field.kind) {
+    case "boolean":
+      return encodeBoolean;
+    case "datetime":
+      return encodeInstant;
+    case "json":
+    case "vector":
+      return encodeJson;
+    default:
+      return undefined;
+  }
+}
 
 /** SQLite as better-sqlite3 sees it: STRICT tables, ISO-8601 text instants, JSON as text, 0/1 booleans. */
 export const sqliteDialect: Dialect = {
@@ -38,8 +77,10 @@ export const sqliteDialect: Dialect = {
 
   columnType(field: ModelField): string {
     switch (field.kind) {
-      case "int":
       case "bigint":
+        // INT, not INTEGER: the adapter reads 64-bit integers exactly only from statements that return an INT column.
+        return "INT";
+      case "int":
       case "boolean":
         return "INTEGER";
       case "float":
@@ -68,17 +109,8 @@ export const sqliteDialect: Dialect = {
   },
 
   encode(field, value) {
-    switch (field.kind) {
-      case "boolean":
-        return value ? 1 : 0;
-      case "datetime":
-        return instantText(value as Date);
-      case "json":
-      case "vector":
-        return JSON.stringify(value);
-      default:
-        return value;
-    }
+    const encode = sqliteEncoder(field);
+    return encode ? encode(value) : value;
   },
 
   decoder(field) {
@@ -86,7 +118,7 @@ export const sqliteDialect: Dialect = {
       case "boolean":
         return (v) => v === 1 || v === 1n;
       case "datetime":
-        return (v) => new Date(v as string);
+        return (v) => parseInstant(v as string);
       case "json":
       case "vector":
         return (v) => JSON.parse(v as string);
