@@ -54,7 +54,20 @@ const pad2 = (n: number) => String(n).padStart(2, "0");
  * An instant as a timestamptz literal. `toISOString()` covers years 1-9999; outside them it
  * prints `+010000-...`/`-000001-...`, which PostgreSQL does not read, so those use ISO + BC.
  */
+// Bulk rows share one timestamp Date object: format it once, not once per row.
+let lastInstant = Number.NaN;
+let lastInstantText = "";
+
 export function formatInstant(date: Date): string {
+  const time = date.getTime();
+  if (time !== lastInstant) {
+    lastInstant = time;
+    lastInstantText = formatInstantText(date);
+  }
+  return lastInstantText;
+}
+
+function formatInstantText(date: Date): string {
   const y = date.getUTCFullYear();
   if (y > 0 && y < 10_000) return date.toISOString();
   const year = y <= 0 ? 1 - y : y;
