@@ -7,8 +7,6 @@ import { TransactionError, ValidationError, channels, checkTransactionOptions, s
 import type { Dialect, TransactionOptions } from "./dialect.js";
 import { ensureTables } from "./ddl.js";
 import { multiRowBulkWrite, upsertRow } from "./execute.js";
-import type { StatementCache } from "./statements.js";
-import { createStatementCache } from "./statements.js";
 
 export interface QueryResult {
   readonly rows: Record<string, unknown>[];
@@ -74,7 +72,6 @@ export abstract class DatabaseAdapter implements BaseAdapter, SqlExecutor {
   abstract readonly databaseType: string;
   abstract readonly dialect: Dialect;
   abstract readonly capabilities: AdapterCapabilities;
-  readonly statements: StatementCache = createStatementCache();
   protected readonly logger: Logger;
   /** A transaction every query of this adapter joins (test isolation). */
   private pinned: TransactionHandle | undefined;

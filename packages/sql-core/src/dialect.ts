@@ -85,3 +85,20 @@ export function fitIdentifier(name: string, max: number): string {
 export function escapeLike(text: string): string {
   return text.replace(/[\\%_]/g, (c) => `\\${c}`);
 }
+
+/**
+ * Wraps an instant formatter so that a Date with the same time as the previous call is not
+ * formatted again: bulk rows share one `created_at`/`updated_at` Date.
+ */
+export function lastInstantFormatter(format: (date: Date) => string): (date: Date) => string {
+  let lastTime = Number.NaN;
+  let lastText = "";
+  return (date) => {
+    const time = date.getTime();
+    if (time !== lastTime) {
+      lastTime = time;
+      lastText = format(date);
+    }
+    return lastText;
+  };
+}

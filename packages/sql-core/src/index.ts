@@ -1,6 +1,6 @@
 export { DatabaseAdapter, RUN_TRANSACTIONS, runTransactions } from "./adapter.js";
 export type { QueryResult, SqlConnection, SqlExecutor, TransactionHandle } from "./adapter.js";
-export { escapeLike, fitIdentifier, tableReference } from "./dialect.js";
+export { escapeLike, fitIdentifier, lastInstantFormatter, tableReference } from "./dialect.js";
 export type { Dialect, IsolationLevel, TransactionOptions, UpsertStrategy } from "./dialect.js";
 export { Params, columnList, compileFilter, keysetFilter, orderByClause, pinsPrimaryKey, whereClause } from "./compile.js";
 export { rowDecoder } from "./codec.js";
@@ -9,5 +9,3 @@ export { columnDefinition, createIndexStatement, createTableStatement, ensureTab
 export { encodeRow, executeOperation, insertColumns, multiRowBulkWrite, upsertRow } from "./execute.js";
 export { fieldsOfConstraint, uniqueViolation } from "./constraint-errors.js";
 export { defineSqlPlugin, sqlModelNodes } from "./nodes.js";
-export { createStatementCache } from "./statements.js";
-export type { StatementCache } from "./statements.js";

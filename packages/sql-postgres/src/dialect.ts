@@ -1,6 +1,7 @@
 import type { Model, ModelField } from "@dataflow/kernel";
 import { canonicalDecimal } from "@dataflow/kernel";
 import type { Dialect, TransactionOptions } from "@dataflow/sql-core";
+import { lastInstantFormatter } from "@dataflow/sql-core";
 
 /** A string literal that means the same with standard_conforming_strings on or off. */
 export function quoteLiteral(value: string): string {
@@ -54,18 +55,7 @@ const pad2 = (n: number) => String(n).padStart(2, "0");
  * An instant as a timestamptz literal. `toISOString()` covers years 1-9999; outside them it
  * prints `+010000-...`/`-000001-...`, which PostgreSQL does not read, so those use ISO + BC.
  */
-// Bulk rows share one timestamp Date object: format it once, not once per row.
-let lastInstant = Number.NaN;
-let lastInstantText = "";
-
-export function formatInstant(date: Date): string {
-  const time = date.getTime();
-  if (time !== lastInstant) {
-    lastInstant = time;
-    lastInstantText = formatInstantText(date);
-  }
-  return lastInstantText;
-}
+export const formatInstant = lastInstantFormatter(formatInstantText);
 
 function formatInstantText(date: Date): string {
   const y = date.getUTCFullYear();

@@ -1,5 +1,6 @@
 import type { ModelField } from "@dataflow/kernel";
 import type { Dialect, TransactionOptions } from "@dataflow/sql-core";
+import { lastInstantFormatter } from "@dataflow/sql-core";
 
 const ISO_NOW = "(strftime('%Y-%m-%dT%H:%M:%fZ','now'))";
 
@@ -7,17 +8,7 @@ function quoteString(value: string): string {
   return `'${value.replace(/'/g, "''")}'`;
 }
 
-// Bulk rows share one timestamp Date object; format it once, not twice per row.
-let lastInstant = Number.NaN;
-let lastInstantText = "";
-function instantText(value: Date): string {
-  const time = value.getTime();
-  if (time !== lastInstant) {
-    lastInstant = time;
-    lastInstantText = value.toISOString();
-  }
-  return lastInstantText;
-}
+const instantText = lastInstantFormatter((date) => date.toISOString());
 
 /** Parses the fixed ISO-8601 form this dialect stores (`2024-01-31T12:00:00.000Z`); anything else goes to `Date`. */
 function parseInstant(text: string): Date {
