@@ -4,6 +4,7 @@ import type { FieldsShape } from "./field.js";
 import type { Logger } from "./logger.js";
 import { silentLogger } from "./logger.js";
 import { maskUrl } from "./mask.js";
+import { readDataFlowOptions } from "./options.js";
 import type { ModelOptions } from "./model.js";
 import { MODEL_OPERATIONS, Model } from "./model.js";
 import type { ExecuteOptions, NodeContext, NodeDefinition } from "./node.js";
@@ -145,20 +146,17 @@ export class DataFlow implements DataFlowHandle, NodeOwner {
   readonly context: PluginContext;
 
   constructor(urlOrOptions: string | DataFlowOptions = {}) {
-    const options: DataFlowOptions = typeof urlOrOptions === "string" ? { url: urlOrOptions } : urlOrOptions;
-    const rawUrl = options.url ?? process.env.DATABASE_URL ?? EMBEDDED_DEFAULT_URL;
-    if (typeof rawUrl !== "string" || rawUrl.length === 0) throw new ValidationError("The database URL must be a non-empty string");
+    const options = readDataFlowOptions(urlOrOptions);
+    const envUrl = Object.hasOwn(process.env, "DATABASE_URL") ? process.env.DATABASE_URL : undefined;
+    const rawUrl = options.url ?? (envUrl || undefined) ?? EMBEDDED_DEFAULT_URL;
     this.url = maskUrl(rawUrl);
     this.scheme = schemeOf(rawUrl);
-    if (options.namespace !== undefined && !/^[A-Za-z][A-Za-z0-9_]{0,30}$/.test(options.namespace)) {
-      throw new ValidationError("namespace must be letters, digits and underscores, starting with a letter", { field: "namespace" });
-    }
     this.namespace = options.namespace;
     this.logger = options.logger ?? silentLogger;
     this.autoMigrate = options.autoMigrate ?? true;
     this.existingSchemaMode = options.existingSchemaMode ?? false;
 
-    const plugins = [...(options.plugins ?? [])];
+    const plugins = [...options.plugins];
     let factory = plugins.flatMap((p) => p.adapters ?? []).find((a) => a.schemes.includes(this.scheme));
     if (!factory) {
       const firstParty = loadFirstPartyPlugin(this.scheme);
@@ -167,8 +165,10 @@ export class DataFlow implements DataFlowHandle, NodeOwner {
       if (!factory) throw new PluginError(`${firstParty.name} does not provide an adapter for '${this.scheme}:'`);
     }
     this.plugins = Object.freeze(plugins);
-    const adapterOptions: AdapterOptions = { ...(options.adapter ?? {}), logger: this.logger, ...(options.pool ? { pool: options.pool } : {}) };
-    this.adapter = factory.create(rawUrl, adapterOptions);
+    // A null-prototype object: adapters reading an option they were not given get undefined, never an inherited value.
+    const adapterOptions = Object.assign(Object.create(null) as Record<string, unknown>, options.adapter, { logger: this.logger });
+    if (options.pool) adapterOptions.pool = options.pool;
+    this.adapter = factory.create(rawUrl, adapterOptions as AdapterOptions);
     this.runner = compose(plugins.flatMap((p) => p.middleware ?? []));
     this.context = { adapter: this.adapter, dataflow: this };
 
@@ -278,7 +278,7 @@ export class DataFlow implements DataFlowHandle, NodeOwner {
   async transaction<T>(fn: (tx: DataFlowTransaction) => Promise<T>, options: TransactionOptions = {}): Promise<T> {
     this.assertOpen();
     if (typeof fn !== "function") throw new ValidationError("db.transaction() takes a function", { field: "fn" });
-    checkTransactionOptions(options);
+    options = checkTransactionOptions(options);
     const adapter = this.adapter;
     if (typeof adapter.transaction !== "function" || !adapter.capabilities.transactions) {
       throw new TransactionError(`The ${adapter.databaseType} adapter does not support transactions`);

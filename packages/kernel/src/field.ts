@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { ValidationError } from "./errors.js";
+import { own } from "./own.js";
 
 export type FieldKind =
   | "string" | "text" | "int" | "bigint" | "float" | "decimal" | "boolean"
@@ -72,7 +73,7 @@ export type JsonValue = string | number | boolean | null | JsonValue[] | { [key:
 
 export const field = {
   /** Short text, `VARCHAR(maxLength)` (default 255). */
-  string: (options: { maxLength?: number } = {}) => make<string>("string", { maxLength: options.maxLength ?? 255 }),
+  string: (options: { maxLength?: number } = {}) => make<string>("string", { maxLength: (own(options, "maxLength") as number | undefined) ?? 255 }),
   /** Unbounded text. */
   text: () => make<string>("text"),
   /** A safe integer (`number`). */
@@ -85,7 +86,10 @@ export const field = {
    * Values with more digits than `precision`/`scale` (default 38/10) are rejected, never rounded.
    */
   decimal: (options: { precision?: number; scale?: number } = {}) =>
-    make<string>("decimal", { precision: options.precision ?? 38, scale: options.scale ?? 10 }),
+    make<string>("decimal", {
+      precision: (own(options, "precision") as number | undefined) ?? 38,
+      scale: (own(options, "scale") as number | undefined) ?? 10,
+    }),
   boolean: () => make<boolean>("boolean"),
   /** An instant, returned as `Date`. */
   datetime: () => make<Date>("datetime"),

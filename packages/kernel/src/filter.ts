@@ -1,4 +1,5 @@
 import { ValidationError } from "./errors.js";
+import { quoteName, shortName } from "./names.js";
 import type { Model, ModelField } from "./model.js";
 import { didYouMean } from "./suggest.js";
 import { validateValue } from "./values.js";
@@ -72,7 +73,7 @@ class FilterParser {
     const items: FilterNode[] = [];
     for (const key of keys) {
       const value = filter[key];
-      const at = `${path}.${key}`;
+      const at = `${path}.${shortName(key)}`;
       if (key.startsWith("$")) items.push(this.logical(key, value, at, depth));
       else items.push(this.fieldCondition(key, value, at, depth));
     }
@@ -84,7 +85,7 @@ class FilterParser {
     if (key === "$not") return { t: "not", item: this.group(value, path, depth + 1) };
     if (key !== "$and" && key !== "$or") {
       const hint = OPERATOR_SET.has(key) ? ` ${key} applies to a field: { field: { ${key}: ... } }.` : "";
-      throw new ValidationError(`Unknown logical operator '${key}' at '${path}'.${hint} ${didYouMean(key, LOGICAL)}`.trim(), {
+      throw new ValidationError(`Unknown logical operator ${quoteName(key)} at '${path}'.${hint} ${didYouMean(key, LOGICAL)}`.trim(), {
         field: path,
       });
     }
@@ -99,7 +100,7 @@ class FilterParser {
     const f = this.model.field(name);
     if (!f) {
       throw new ValidationError(
-        `Unknown field '${name}' in '${path}' for model ${this.model.name}. ${didYouMean(name, this.model.fieldNames)}`.trim(),
+        `Unknown field ${quoteName(name)} in '${path}' for model ${this.model.name}. ${didYouMean(name, this.model.fieldNames)}`.trim(),
         { field: path },
       );
     }
@@ -127,13 +128,13 @@ class FilterParser {
     if (keys.length === 0) throw new ValidationError(`'${path}' is an empty operator object`, { field: path });
     const items: FilterNode[] = [];
     for (const op of keys) {
-      const at = `${path}.${op}`;
+      const at = `${path}.${shortName(op)}`;
       this.count(at, depth + 1);
       if (!OPERATOR_SET.has(op)) {
         const hint = op.startsWith("$")
           ? didYouMean(op, FILTER_OPERATORS)
           : `Operators start with '$'; to match a JSON value use { $contains: ... }.`;
-        throw new ValidationError(`Unknown operator '${op}' at '${path}'. ${hint}`.trim(), { field: at });
+        throw new ValidationError(`Unknown operator ${quoteName(op)} at '${path}'. ${hint}`.trim(), { field: at });
       }
       items.push(this.operator(field, op, ops[op], at, depth));
     }
@@ -277,8 +278,44 @@ export function andFilters(...parts: Array<FilterNode | undefined>): FilterNode 
   return items.length === 1 ? items[0]! : { t: "and", items };
 }
 
+/**
+ * The filter with constant parts folded: `$and` drops `true` children and is `false` with a `false`
+ * one (`$and: []` and `{}` are `true`), `$or` the reverse (`$or: []` is `false`), `$not` of a
+ * constant flips it and `$not` of `$not` cancels. What remains has no constant below the root.
+ */
+export function simplifyFilter(node: FilterNode): FilterNode {
+  switch (node.t) {
+    case "and":
+    case "or": {
+      const absorbing = node.t === "or";
+      const items: FilterNode[] = [];
+      for (const child of node.items) {
+        const s = simplifyFilter(child);
+        if (s.t === "const") {
+          if (s.value === absorbing) return s;
+          continue;
+        }
+        items.push(s);
+      }
+      if (items.length === 0) return { t: "const", value: !absorbing };
+      if (items.length === 1) return items[0]!;
+      return items.length === node.items.length && items.every((it, i) => it === node.items[i]) ? node : { t: node.t, items };
+    }
+    case "not": {
+      const s = simplifyFilter(node.item);
+      if (s.t === "const") return { t: "const", value: !s.value };
+      if (s.t === "not") return s.item;
+      return s === node.item ? node : { t: "not", item: s };
+    }
+    default:
+      return node;
+  }
+}
+
+/** True when the filter matches every row once normalized (`{}`, `{ $or: [{}] }`, `{ $not: { $or: [] } }`, ...). */
 export function isEmptyFilter(ast: FilterNode): boolean {
-  return ast.t === "const" && ast.value;
+  const s = simplifyFilter(ast);
+  return s.t === "const" && s.value;
 }
 
 export interface OrderTerm {
@@ -292,7 +329,7 @@ export function parseOrderBy(model: Model, orderBy: unknown, path = "orderBy"): 
   const add = (name: string, direction: "asc" | "desc", at: string) => {
     const field = model.field(name);
     if (!field) {
-      throw new ValidationError(`Unknown field '${name}' in '${at}' for model ${model.name}. ${didYouMean(name, model.fieldNames)}`.trim(), {
+      throw new ValidationError(`Unknown field ${quoteName(name)} in '${at}' for model ${model.name}. ${didYouMean(name, model.fieldNames)}`.trim(), {
         field: at,
       });
     }
@@ -312,7 +349,7 @@ export function parseOrderBy(model: Model, orderBy: unknown, path = "orderBy"): 
   else if (isPlainObject(orderBy)) {
     for (const key of Object.keys(orderBy)) {
       const dir = orderBy[key];
-      const at = `${path}.${key}`;
+      const at = `${path}.${shortName(key)}`;
       if (dir === "asc" || dir === 1) add(key, "asc", at);
       else if (dir === "desc" || dir === -1) add(key, "desc", at);
       else throw new ValidationError(`'${at}' must be "asc" or "desc"`, { field: at });

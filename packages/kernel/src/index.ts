@@ -19,7 +19,7 @@ export type {
 } from "./plugin.js";
 export { FIRST_PARTY_SCHEMES, schemeOf } from "./scheme.js";
 export {
-  andFilters, filterShape, FILTER_OPERATORS, isEmptyFilter, isPlainObject, parseFilter, parseOrderBy,
+  andFilters, filterShape, FILTER_OPERATORS, isEmptyFilter, isPlainObject, parseFilter, parseOrderBy, simplifyFilter,
   MAX_FILTER_DEPTH, MAX_FILTER_NODES, MAX_IN_VALUES,
 } from "./filter.js";
 export type { ComparisonOp, FilterNode, OrderTerm, ParsedFilter } from "./filter.js";
@@ -37,6 +37,7 @@ export type { ParamSpec, ParamType, ParamsSchema } from "./params.js";
 export { canonicalDecimal, validateValue } from "./values.js";
 export { assertIdentifier, MAX_IDENTIFIER_LENGTH, pluralize, tableNameFor, toSnakeCase } from "./identifiers.js";
 export { closest, didYouMean } from "./suggest.js";
+export { quoteName, shortName } from "./names.js";
 export { maskCredentials, maskUrl } from "./mask.js";
 export { channels } from "./tracing.js";
 export type { NodeTraceContext, QueryTraceContext } from "./tracing.js";

@@ -1,4 +1,6 @@
 import { ValidationError, InvalidIdentifierError } from "./errors.js";
+import { ownProperties } from "./own.js";
+import { quoteName, shortName } from "./names.js";
 import type { FieldConfig, FieldsShape, FieldDefault, FieldKind, FieldInput, FieldValues } from "./field.js";
 import { Field } from "./field.js";
 import { assertIdentifier, tableNameFor } from "./identifiers.js";
@@ -58,7 +60,9 @@ export interface ResolvedIndex {
 const TIMESTAMP_FIELDS = ["created_at", "updated_at"] as const;
 export const DELETED_AT = "deleted_at";
 
-function toModelField(name: string, config: FieldConfig, extra: Partial<ModelField> = {}): ModelField {
+function toModelField(name: string, declared: FieldConfig, extra: Partial<ModelField> = {}): ModelField {
+  // Own properties only: an inherited `default` or `maxLength` (polluted Object.prototype) must not count.
+  const config = ownProperties(declared) as unknown as FieldConfig;
   if (config.kind === "enum" && (!config.enumValues || config.enumValues.length === 0)) {
     throw new ValidationError(`Field '${name}': field.enum() needs at least one value`);
   }
@@ -120,7 +124,8 @@ export class Model<F extends FieldsShape = FieldsShape, O extends ModelOptions =
   private extraIndexes: ResolvedIndex[] = [];
   private sealed = false;
 
-  constructor(name: string, shape: F, options: O = {} as O, namespace?: string) {
+  constructor(name: string, shape: F, declaredOptions: O = {} as O, namespace?: string) {
+    const options = ownProperties(declaredOptions ?? {}) as ModelOptions;
     this.name = assertIdentifier(name, "Model name", 50);
     if (!/^[A-Za-z]/.test(name)) throw new InvalidIdentifierError(`Model name '${name}' must start with a letter`);
     this.qualifiedName = namespace ? `${namespace}.${name}` : name;
@@ -179,13 +184,14 @@ export class Model<F extends FieldsShape = FieldsShape, O extends ModelOptions =
     this.ordered.push(f);
   }
 
-  private addIndex(spec: IndexSpec): void {
+  private addIndex(declared: IndexSpec): void {
+    const spec = ownProperties(declared ?? {}) as unknown as IndexSpec;
     if (!Array.isArray(spec.fields) || spec.fields.length === 0) {
       throw new ValidationError(`Model '${this.name}': an index needs a non-empty 'fields' array`);
     }
     for (const f of spec.fields) {
       if (!this.byName.has(f)) {
-        throw new ValidationError(`Model '${this.name}': index field '${String(f)}' is not a field of the model`, { field: String(f) });
+        throw new ValidationError(`Model '${this.name}': index field ${quoteName(f)} is not a field of the model`, { field: shortName(f) });
       }
     }
     const unique = spec.unique ?? false;

@@ -1,6 +1,8 @@
 import { AmbiguousMatchError, ValidationError } from "./errors.js";
+import { ownProperties } from "./own.js";
+import { quoteName, shortName } from "./names.js";
 import type { FilterNode, OrderTerm } from "./filter.js";
-import { andFilters, isPlainObject, parseFilter, parseOrderBy } from "./filter.js";
+import { andFilters, isEmptyFilter, isPlainObject, parseFilter, parseOrderBy } from "./filter.js";
 import type { Model, ModelField, ModelOperationName } from "./model.js";
 import { DELETED_AT } from "./model.js";
 import type { ParamsSchema } from "./params.js";
@@ -104,8 +106,8 @@ function plainObject(value: unknown, path: string): Record<string, unknown> {
 function fieldFor(model: Model, key: string, path: string): ModelField {
   const f = model.field(key);
   if (!f) {
-    throw new ValidationError(`Unknown field '${key}' in '${path}' for model ${model.name}. ${didYouMean(key, model.fieldNames)}`.trim(), {
-      field: `${path}.${key}`,
+    throw new ValidationError(`Unknown field ${quoteName(key)} in '${path}' for model ${model.name}. ${didYouMean(key, model.fieldNames)}`.trim(), {
+      field: `${path}.${shortName(key)}`,
     });
   }
   if (f.system && !f.primaryKey && !model.inputSystemFields.has(key)) {
@@ -215,7 +217,7 @@ function singleTarget(model: Model, params: Record<string, unknown>, node: strin
   }
   if (hasId) return idFilter(model, params.id, "id");
   const parsed = parseFilter(model, params.filter, "filter").ast;
-  if (parsed.t === "const" && parsed.value) {
+  if (isEmptyFilter(parsed)) {
     throw new ValidationError(`${node}: 'filter' is empty and would match every row`, {
       field: "filter",
       fix: "Give an id or a filter that matches one row",
@@ -238,7 +240,7 @@ function fieldList(model: Model, value: unknown, path: string): string[] {
   }
   return value.map((name, i) => {
     if (typeof name !== "string" || !model.hasField(name)) {
-      throw new ValidationError(`Unknown field ${JSON.stringify(String(name))} in '${path}[${i}]'. ${didYouMean(String(name), model.fieldNames)}`.trim(), {
+      throw new ValidationError(`Unknown field ${quoteName(name)} in '${path}[${i}]'. ${didYouMean(String(name), model.fieldNames)}`.trim(), {
         field: `${path}[${i}]`,
       });
     }
@@ -294,7 +296,9 @@ function mutableColumns(model: Model, conflictOn: readonly string[], explicit: u
 }
 
 /** Turns a generated node's params into a validated operation. All checks happen here, before any I/O. */
-export function normalizeOperation(model: Model, kind: ModelOperationName, params: Record<string, unknown>): ModelOperation {
+export function normalizeOperation(model: Model, kind: ModelOperationName, given: Record<string, unknown>): ModelOperation {
+  // Own properties only: an inherited `all` or `includeDeleted` (polluted Object.prototype) must not count.
+  const params = ownProperties(given);
   const now = new Date();
   const hidden = params.includeDeleted === true ? undefined : notDeleted(model);
   switch (kind) {
@@ -365,8 +369,11 @@ export function normalizeOperation(model: Model, kind: ModelOperationName, param
 
 function bulkFilter(model: Model, params: Record<string, unknown>, node: string): FilterNode {
   const ast = parseFilter(model, params.filter, "filter").ast;
-  if (ast.t === "const" && ast.value && params.all !== true) {
-    throw new ValidationError(`${node} with an empty filter would touch every row`, {
+  if (params.all !== undefined && typeof params.all !== "boolean") {
+    throw new ValidationError("'all' must be true or false", { field: "all" });
+  }
+  if (params.all !== true && isEmptyFilter(ast)) {
+    throw new ValidationError(`${node}'s filter matches every row`, {
       field: "filter",
       fix: "Pass all: true to confirm",
     });
@@ -416,8 +423,18 @@ function decodeCursor(model: Model, cursor: unknown, orderBy: readonly OrderTerm
   if (payload.k !== key || payload.v.length !== orderBy.length) throw bad("it was made for a different orderBy");
   return payload.v.map((raw: unknown, i: number) => {
     const f = orderBy[i]!.field;
-    const value = isPlainObject(raw) ? (raw.d ?? (typeof raw.b === "string" ? BigInt(raw.b) : raw)) : raw;
-    return value === null ? null : validateValue({ ...f, nullable: true, maxLength: undefined }, value, `after[${i}]`);
+    let value: unknown = raw;
+    if (isPlainObject(raw)) {
+      if (typeof raw.d === "string") value = raw.d;
+      else if (typeof raw.b === "string" && /^-?\d{1,20}$/.test(raw.b)) value = BigInt(raw.b);
+      else throw bad(`value ${i} is malformed`);
+    }
+    if (value === null) return null;
+    try {
+      return validateValue({ ...f, nullable: true, maxLength: undefined }, value, `after[${i}]`);
+    } catch {
+      throw bad(`value ${i} does not fit field '${f.name}'`);
+    }
   });
 }
 

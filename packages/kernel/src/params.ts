@@ -1,4 +1,5 @@
 import { ValidationError, WorkflowValidationError } from "./errors.js";
+import { quoteName, shortName } from "./names.js";
 import { isPlainObject } from "./filter.js";
 import { didYouMean } from "./suggest.js";
 
@@ -38,8 +39,8 @@ export function checkParamNames(schema: ParamsSchema, names: Iterable<string>, w
     if (!Object.hasOwn(schema, name)) {
       const known = Object.keys(schema);
       throw new WorkflowValidationError(
-        `${where}: unknown parameter '${name}'. ${didYouMean(name, known) || `Known parameters: ${known.join(", ") || "(none)"}.`}`,
-        { field: name },
+        `${where}: unknown parameter ${quoteName(name)}. ${didYouMean(name, known) || `Known parameters: ${known.join(", ") || "(none)"}.`}`,
+        { field: shortName(name) },
       );
     }
   }
@@ -50,7 +51,7 @@ export function checkParams(schema: ParamsSchema, params: Record<string, unknown
   checkParamNames(schema, Object.keys(params), where);
   for (const name of Object.keys(schema)) {
     const spec = schema[name]!;
-    const value = params[name];
+    const value = Object.hasOwn(params, name) ? params[name] : undefined;
     if (value === undefined) {
       if (Object.hasOwn(params, name)) {
         throw new ValidationError(`${where}: parameter '${name}' is undefined`, { field: name, fix: "Omit it or give a value" });

@@ -1,4 +1,5 @@
 import { ValidationError } from "./errors.js";
+import { quoteName, shortName } from "./names.js";
 import { isPlainObject } from "./filter.js";
 
 const FORBIDDEN_SEGMENTS = new Set(["__proto__", "constructor", "prototype"]);
@@ -8,8 +9,8 @@ export function parsePath(path: string, what: string): string[] {
   if (typeof path !== "string" || path.length === 0) throw new ValidationError(`${what} must be a non-empty dotted path`);
   const parts = path.split(".");
   for (const p of parts) {
-    if (p.length === 0) throw new ValidationError(`${what} '${path}' has an empty segment`);
-    if (FORBIDDEN_SEGMENTS.has(p)) throw new ValidationError(`${what} '${path}' uses the reserved segment '${p}'`);
+    if (p.length === 0) throw new ValidationError(`${what} ${quoteName(path)} has an empty segment`);
+    if (FORBIDDEN_SEGMENTS.has(p)) throw new ValidationError(`${what} ${quoteName(path)} uses the reserved segment '${p}'`);
   }
   return parts;
 }
@@ -34,7 +35,7 @@ export function setPath(target: Record<string, unknown>, parts: readonly string[
   }
   const child = copy[head];
   if (child !== undefined && !isPlainObject(child)) {
-    throw new ValidationError(`Cannot set '${parts.join(".")}': '${head}' is not an object`, { field: head });
+    throw new ValidationError(`Cannot set ${quoteName(parts.join("."))}: ${quoteName(head)} is not an object`, { field: shortName(head) });
   }
   copy[head] = setPath((child as Record<string, unknown> | undefined) ?? {}, rest, value);
   return copy;

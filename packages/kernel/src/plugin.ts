@@ -1,4 +1,5 @@
 import { PluginError, ValidationError } from "./errors.js";
+import { ownProperties } from "./own.js";
 import type { Model } from "./model.js";
 import type { NodeContext, NodeDefinition, RunContext } from "./node.js";
 import type { ModelOperation } from "./operations.js";
@@ -43,7 +44,7 @@ export function checkTransactionOptions(options: unknown): TransactionOptions {
       throw new ValidationError(`Unknown transaction option '${key}'`, { field: key, fix: "Known options: isolationLevel, readOnly" });
     }
   }
-  const { isolationLevel, readOnly } = options as Record<string, unknown>;
+  const { isolationLevel, readOnly } = ownProperties(options);
   if (isolationLevel !== undefined && !ISOLATION_LEVELS.includes(isolationLevel as IsolationLevel)) {
     throw new ValidationError("isolationLevel is not a known isolation level", {
       field: "isolationLevel",
@@ -53,7 +54,10 @@ export function checkTransactionOptions(options: unknown): TransactionOptions {
   if (readOnly !== undefined && typeof readOnly !== "boolean") {
     throw new ValidationError("readOnly must be a boolean", { field: "readOnly" });
   }
-  return options as TransactionOptions;
+  const out: { isolationLevel?: IsolationLevel; readOnly?: boolean } = {};
+  if (isolationLevel !== undefined) out.isolationLevel = isolationLevel as IsolationLevel;
+  if (readOnly !== undefined) out.readOnly = readOnly;
+  return out;
 }
 
 /** What every adapter is: a connection to one database, with its capabilities. */

@@ -1,4 +1,5 @@
 import { WorkflowValidationError } from "./errors.js";
+import { quoteName } from "./names.js";
 import type { NodeDefinition } from "./node.js";
 import type { Plugin, PluginContext } from "./plugin.js";
 import { closest } from "./suggest.js";
@@ -25,7 +26,7 @@ export class NodeRegistry {
     for (const name of [def.type, ...(def.aliases ?? [])]) {
       const existing = this.byType.get(name);
       if (existing && existing !== def) {
-        throw new WorkflowValidationError(`Node type '${name}' is already registered`, {
+        throw new WorkflowValidationError(`Node type ${quoteName(name)} is already registered`, {
           fix: "Give the node another type name, or give the DataFlow instance a namespace",
         });
       }
@@ -83,7 +84,7 @@ export function resolveNode(type: string, scope?: NodeOwner): ResolvedNode {
       const def = owner.registry.get(type);
       if (!def) continue;
       if (found) {
-        throw new WorkflowValidationError(`Node type '${type}' exists in more than one DataFlow instance`, {
+        throw new WorkflowValidationError(`Node type ${quoteName(type)} exists in more than one DataFlow instance`, {
           fix: "Give the instances a namespace, or use new LocalRuntime({ dataflow: db })",
         });
       }
@@ -95,6 +96,6 @@ export function resolveNode(type: string, scope?: NodeOwner): ResolvedNode {
   if (custom) return { def: custom, owner: undefined };
   const hints = closest(type, allKnownTypes(scope));
   throw new WorkflowValidationError(
-    `Unknown node type '${type}'.${hints.length ? ` Did you mean ${hints.map((h) => `'${h}'`).join(" or ")}?` : " Declare the model or register the node first."}`,
+    `Unknown node type ${quoteName(type)}.${hints.length ? ` Did you mean ${hints.map((h) => `'${h}'`).join(" or ")}?` : " Declare the model or register the node first."}`,
   );
 }

@@ -1,4 +1,6 @@
 import { randomUUID } from "node:crypto";
+import { ownProperties } from "./own.js";
+import { quoteName, shortName } from "./names.js";
 import { AbortError, DataFlowError, ValidationError, WorkflowExecutionError, WorkflowValidationError } from "./errors.js";
 import type { Logger } from "./logger.js";
 import { silentLogger } from "./logger.js";
@@ -72,7 +74,8 @@ export class LocalRuntime {
   private readonly maxConcurrency: number;
   private readonly logger: Logger;
 
-  constructor(options: LocalRuntimeOptions = {}) {
+  constructor(given: LocalRuntimeOptions = {}) {
+    const options = ownProperties(given ?? {}) as LocalRuntimeOptions;
     this.scope = options.dataflow;
     const max = options.maxConcurrency ?? 8;
     if (!Number.isInteger(max) || max < 1) throw new ValidationError("maxConcurrency must be a positive integer", { field: "maxConcurrency" });
@@ -186,9 +189,9 @@ export class LocalRuntime {
   private checkRuntimeParameters(wf: Workflow, parameters: Record<string, Record<string, unknown>>): void {
     for (const id of Object.keys(parameters)) {
       const i = wf.index.get(id);
-      if (i === undefined) throw new WorkflowValidationError(`parameters: '${id}' is not a node of this workflow`, { field: id });
+      if (i === undefined) throw new WorkflowValidationError(`parameters: ${quoteName(id)} is not a node of this workflow`, { field: shortName(id) });
       const given = parameters[id];
-      if (given === null || typeof given !== "object") throw new ValidationError(`parameters.${id} must be an object`, { field: id });
+      if (given === null || typeof given !== "object") throw new ValidationError(`parameters.${shortName(id)} must be an object`, { field: shortName(id) });
     }
   }
 

@@ -1,4 +1,7 @@
 import { WorkflowValidationError } from "./errors.js";
+import { ownProperties } from "./own.js";
+import { quoteName } from "./names.js";
+import { didYouMean } from "./suggest.js";
 import { isPlainObject } from "./filter.js";
 import type { NodeDefinition } from "./node.js";
 import { checkParamNames } from "./params.js";
@@ -47,12 +50,16 @@ export class WorkflowBuilder {
   private readonly connections: WorkflowConnection[] = [];
   private readonly dependencies: Array<[string, string]> = [];
 
-  constructor(private readonly options: WorkflowBuilderOptions = {}) {}
+  private readonly options: WorkflowBuilderOptions;
+
+  constructor(options: WorkflowBuilderOptions = {}) {
+    this.options = ownProperties(options ?? {}) as WorkflowBuilderOptions;
+  }
 
   /** Adds a node by type name (`"User_Create"`) or by a `defineNode` definition. */
   addNode(type: string | NodeDefinition, id: string, params: Record<string, unknown> = {}): this {
     if (typeof id !== "string" || !NODE_ID.test(id) || id.startsWith("__")) {
-      throw new WorkflowValidationError(`Node id ${JSON.stringify(id)} is not valid`, {
+      throw new WorkflowValidationError(`Node id ${typeof id === "string" ? quoteName(id) : `of type ${typeof id}`} is not valid`, {
         fix: "Use letters, digits, '_', '.' and '-', starting with a letter or '_' (at most 128 characters)",
       });
     }
@@ -93,7 +100,7 @@ export class WorkflowBuilder {
     const known = (id: string, role: string) => {
       const i = index.get(id);
       if (i === undefined) {
-        throw new WorkflowValidationError(`${role} '${id}' is not a node of this workflow. Nodes: ${[...index.keys()].join(", ")}`);
+        throw new WorkflowValidationError(`${role} ${quoteName(id)} is not a node of this workflow. ${didYouMean(id, index.keys()) || `It has ${index.size} node(s)`}`);
       }
       return i;
     };
@@ -141,23 +148,46 @@ export class WorkflowBuilder {
   }
 }
 
+/** Cycle nodes named in the error; a longer cycle is summarized. */
+const CYCLE_NAMES = 6;
+
+/**
+ * Depth-first post-order over "waits for" edges, with an explicit stack (a 100,000-node chain must
+ * not overflow the call stack). A cycle is reported in execution order, shortened when long.
+ */
 function topologicalOrder(nodes: readonly WorkflowNode[], edges: ReadonlyArray<Set<number>>): number[] {
   const state = new Uint8Array(nodes.length);
   const order: number[] = [];
-  const visit = (i: number, trail: number[]) => {
-    if (state[i] === 2) return;
-    if (state[i] === 1) {
-      // Edges point from a node to what it waits for; print the cycle in execution order.
-      const cycle = [...trail.slice(trail.indexOf(i)), i].map((k) => nodes[k]!.id).reverse();
-      throw new WorkflowValidationError(`The workflow has a cycle: ${cycle.join(" -> ")}`);
+  const trail: number[] = [];
+  const pending: Array<Iterator<number>> = [];
+  for (let root = 0; root < nodes.length; root++) {
+    if (state[root] !== 0) continue;
+    state[root] = 1;
+    trail.push(root);
+    pending.push(edges[root]!.values());
+    while (trail.length > 0) {
+      const next = pending.at(-1)!.next();
+      if (next.done) {
+        const done = trail.pop()!;
+        pending.pop();
+        state[done] = 2;
+        order.push(done);
+        continue;
+      }
+      const dep = next.value;
+      if (state[dep] === 2) continue;
+      if (state[dep] === 1) throw cycleError(nodes, trail.slice(trail.lastIndexOf(dep)));
+      state[dep] = 1;
+      trail.push(dep);
+      pending.push(edges[dep]!.values());
     }
-    state[i] = 1;
-    trail.push(i);
-    for (const dep of edges[i]!) visit(dep, trail);
-    trail.pop();
-    state[i] = 2;
-    order.push(i);
-  };
-  for (let i = 0; i < nodes.length; i++) visit(i, []);
+  }
   return order;
+}
+
+function cycleError(nodes: readonly WorkflowNode[], cycle: readonly number[]): WorkflowValidationError {
+  // Edges point from a node to what it waits for; print the cycle in execution order.
+  const ids = [...cycle, cycle[0]!].reverse().map((k) => quoteName(nodes[k]!.id).slice(1, -1));
+  const path = ids.length <= CYCLE_NAMES + 1 ? ids.join(" -> ") : `${ids.slice(0, CYCLE_NAMES).join(" -> ")} -> ... (${cycle.length} nodes in the cycle)`;
+  return new WorkflowValidationError(`The workflow has a cycle: ${path}`, { fix: "Remove a connection or dependency of the cycle" });
 }

@@ -1,0 +1,14 @@
+/**
+ * Copies the own enumerable properties of an options object into a null-prototype object, so that
+ * nothing inherited (a polluted `Object.prototype.url`, `.all`, ...) is ever read as an option.
+ */
+export function ownProperties(value: object): Record<string, unknown> {
+  const out: Record<string, unknown> = Object.create(null);
+  for (const key of Object.keys(value)) out[key] = (value as Record<string, unknown>)[key];
+  return out;
+}
+
+/** Own property `key` of `value`, or undefined: never an inherited one. */
+export function own(value: unknown, key: string): unknown {
+  return value !== null && typeof value === "object" && Object.hasOwn(value, key) ? (value as Record<string, unknown>)[key] : undefined;
+}
