@@ -38,6 +38,17 @@ export interface DataFlowOptions {
 
 export const EMBEDDED_DEFAULT_URL = "sqlite::memory:";
 
+function tableKey(model: Model): string {
+  return `${(model.schema ?? "").toLowerCase()}.${model.table.toLowerCase()}`;
+}
+
+function tableCollision(model: Model, other: Model, where: string): ValidationError {
+  return new ValidationError(
+    `Model '${model.name}' maps to table '${model.table}', which model '${other.name}' (table '${other.table}') already uses ${where}; table names compare case-insensitively`,
+    { field: "table", fix: `Rename one of the models or give it its own table: db.model('${model.name}', fields, { table: "..." })` },
+  );
+}
+
 type ModelRunner = (op: ModelOperation, ctx: NodeContext, execute: (op: ModelOperation) => Promise<unknown>) => Promise<unknown>;
 
 function compose(middleware: readonly Middleware[]): ModelRunner | undefined {
@@ -194,6 +205,7 @@ export class DataFlow implements DataFlowHandle, NodeOwner {
       }
     }
     const model = new Model(name, fields, options ?? ({} as O), this.namespace);
+    this.assertOwnTable(model);
     for (const plugin of this.plugins) plugin.onModel?.(model, this.context);
     if (model.tenant && model.scopeField === undefined) {
       throw new PluginError(`Model '${name}' is declared { tenant: true } but no tenancy plugin enforces it`, {
@@ -205,6 +217,33 @@ export class DataFlow implements DataFlowHandle, NodeOwner {
     for (const def of generated) this.registry.register(def);
     this.modelsByName.set(name, model);
     return model;
+  }
+
+  /**
+   * Two models must never share a table: table names compare case-insensitively (after the
+   * name-to-table mapping or an explicit `{ table }`), within this instance and across live
+   * instances on the same database (the same model name there is a deliberate share).
+   */
+  private assertOwnTable(model: Model): void {
+    const key = tableKey(model);
+    const folded = model.name.toLowerCase();
+    for (const other of this.modelsByName.values()) {
+      if (other.name.toLowerCase() === folded) {
+        throw new ValidationError(`Model '${model.name}' differs from model '${other.name}' only by case`, {
+          field: "name",
+          fix: "Model names (and their node types and tables) must differ by more than case; rename one of them",
+        });
+      }
+      if (tableKey(other) === key) throw tableCollision(model, other, "on this DataFlow instance");
+    }
+    if (this.url.includes(":memory:")) return;
+    for (const owner of liveNodeOwners()) {
+      const db = owner as { url?: unknown; models?: ReadonlyMap<string, Model> };
+      if (owner === this || db.url !== this.url || !db.models) continue;
+      for (const other of db.models.values()) {
+        if (other.name !== model.name && tableKey(other) === key) throw tableCollision(model, other, "by another live DataFlow instance on the same database");
+      }
+    }
   }
 
   /** Registers a custom node on this instance. */

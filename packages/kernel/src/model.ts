@@ -180,6 +180,17 @@ export class Model<F extends FieldsShape = FieldsShape, O extends ModelOptions =
   }
 
   private push(f: ModelField): void {
+    // Column names compare case-insensitively on SQLite and MySQL/MariaDB: `Name` and `name` would be one column.
+    const folded = f.name.toLowerCase();
+    const clash = this.ordered.find((g) => g.name.toLowerCase() === folded);
+    if (clash) {
+      throw new ValidationError(`Model '${this.name}': fields '${clash.name}' and '${f.name}' map to the same column (names compare case-insensitively)`, {
+        field: f.name,
+        fix: clash.system || f.system
+          ? `'${clash.system ? clash.name : f.name}' is managed by DataFlow or a plugin; rename the other field`
+          : "Rename one of the two fields",
+      });
+    }
     this.byName.set(f.name, f);
     this.ordered.push(f);
   }

@@ -231,3 +231,65 @@ describe("bounded work for huge names", () => {
     expect(error.message).toContain("…(200 characters)");
   });
 });
+
+describe("two models never share a table, two fields never share a column", () => {
+  const db = () => {
+    const d = new DataFlowClass({ url: "test://collisions", plugins: [declarationOnly] });
+    open.push(d);
+    return d;
+  };
+  const pairs: Array<[string, string, (Record<string, unknown> | undefined)?, Record<string, unknown>?]> = [
+    ["CaseX", "casex"], ["XDatum", "XData"], ["XAcct", "X_acct"], ["User", "Account", undefined, { table: "Users" }],
+    ["Person", "Human", undefined, { table: "People" }], ["Order", "Purchase", { table: "orders" }, { table: "ORDERS" }],
+  ];
+  for (const [first, second, o1, o2] of pairs) {
+    it(`${first} then ${second} on one instance`, () => {
+      const d = db();
+      d.model(first, { n: field.int() }, o1);
+      const error = caught(() => d.model(second, { n: field.int() }, o2));
+      expect(error).toBeInstanceOf(ValidationError);
+      expect(error.message).toContain(`'${first}'`);
+      expect(error.message).toContain(`'${second}'`);
+      expect(d.models.has(second)).toBe(false);
+    });
+  }
+
+  it("across live instances on the same database URL", () => {
+    db().model("XDatum", { n: field.int() });
+    const error = caught(() => db().model("XData", { n: field.int() }));
+    expect(error).toBeInstanceOf(ValidationError);
+    expect(error.message).toMatch(/'XData'.*'XDatum'/);
+  });
+
+  it("the same model on two namespaced instances, and distinct tables, stay allowed", () => {
+    const a = new DataFlowClass({ url: "test://collisions", plugins: [declarationOnly], namespace: "a" });
+    const b = new DataFlowClass({ url: "test://collisions", plugins: [declarationOnly], namespace: "b" });
+    open.push(a, b);
+    a.model("Shared", { n: field.int() });
+    b.model("Shared", { n: field.int() });
+    a.model("CaseY", { n: field.int() });
+    expect(() => a.model("CaseZ", { n: field.int() })).not.toThrow();
+  });
+
+  const fieldCases: Array<[Record<string, unknown>, string, string, Record<string, unknown>?]> = [
+    [{ Name: field.string(), name: field.string() }, "Name", "name"],
+    [{ ID: field.int() }, "id", "ID"],
+    [{ Created_At: field.datetime() }, "Created_At", "created_at"],
+    [{ Deleted_AT: field.datetime().optional() }, "Deleted_AT", "deleted_at", { softDelete: true }],
+  ];
+  for (const [shape, a, b, options] of fieldCases) {
+    it(`fields ${a} and ${b}`, () => {
+      const error = caught(() => new Model("Thing", shape as never, options));
+      expect(error).toBeInstanceOf(ValidationError);
+      expect(error.message).toContain(`'${a}'`);
+      expect(error.message).toContain(`'${b}'`);
+    });
+  }
+
+  it("a plugin's system field clashing by case with a user field", () => {
+    const m = new Model("Doc", { Tenant_Id: field.string() });
+    const error = caught(() => m.addSystemField("tenant_id", { kind: "string", optional: false, unique: false, index: false, maxLength: 64 }));
+    expect(error).toBeInstanceOf(ValidationError);
+    expect(error.message).toMatch(/'Tenant_Id' and 'tenant_id'/);
+  });
+});
