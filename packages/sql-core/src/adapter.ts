@@ -76,8 +76,17 @@ export abstract class DatabaseAdapter implements BaseAdapter, SqlExecutor {
   /** A transaction every query of this adapter joins (test isolation). */
   private pinned: TransactionHandle | undefined;
 
-  constructor(protected readonly adapterOptions: AdapterOptions = {}) {
+  // #private: adapter options may carry credentials (e.g. `pg: { password }`, TLS keys); inspection must not reach them.
+  readonly #adapterOptions: AdapterOptions;
+
+  constructor(adapterOptions: AdapterOptions = {}) {
+    this.#adapterOptions = adapterOptions;
     this.logger = adapterOptions.logger ?? silentLogger;
+  }
+
+  /** The options the adapter was created with. */
+  protected get adapterOptions(): AdapterOptions {
+    return this.#adapterOptions;
   }
 
   abstract connect(): Promise<void>;

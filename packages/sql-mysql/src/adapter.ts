@@ -61,8 +61,10 @@ export class MysqlAdapter extends DatabaseAdapter {
   readonly capabilities = {
     transactions: true, savepoints: true, returning: false, upsert: true, json: true, vector: false, streaming: false,
   };
-  readonly url: MysqlUrl;
-  private readonly pool: ConnectionPool;
+  /** Where the adapter connects, as read from the URL; the password is not kept here. */
+  readonly url: Omit<MysqlUrl, "password">;
+  // #private: the pool holds the driver config with the password; util.inspect and JSON.stringify cannot reach it.
+  readonly #pool: ConnectionPool;
   private readonly prepared: boolean;
   private readonly statementTimeoutMs: number | undefined;
   private current: MysqlDialect;
@@ -72,7 +74,8 @@ export class MysqlAdapter extends DatabaseAdapter {
 
   constructor(url: string, options: MysqlAdapterOptions = {}) {
     super(options);
-    this.url = parseMysqlUrl(url);
+    const { password, ...where } = parseMysqlUrl(url);
+    this.url = where;
     const pool = options.pool ?? {};
     const max = pool.max ?? this.url.connectionLimit ?? DEFAULTS.max;
     this.statementTimeoutMs = pool.statementTimeoutMs ?? this.url.statementTimeoutMs;
@@ -82,7 +85,7 @@ export class MysqlAdapter extends DatabaseAdapter {
     const driver: PoolOptions = {
       ...(this.url.socketPath ? { socketPath: this.url.socketPath } : { host: this.url.host, port: this.url.port }),
       user: this.url.user,
-      ...(this.url.password !== undefined ? { password: this.url.password } : {}),
+      ...(password !== undefined ? { password } : {}),
       database: this.url.database,
       charset: "UTF8MB4_GENERAL_CI",
       timezone: "Z",
@@ -111,7 +114,7 @@ export class MysqlAdapter extends DatabaseAdapter {
       trace: false,
       ...(ssl ? { ssl } : {}),
     };
-    this.pool = new ConnectionPool({ driver, acquireTimeoutMs: pool.acquireTimeoutMs ?? this.url.acquireTimeoutMs ?? DEFAULTS.acquireTimeoutMs });
+    this.#pool = new ConnectionPool({ driver, acquireTimeoutMs: pool.acquireTimeoutMs ?? this.url.acquireTimeoutMs ?? DEFAULTS.acquireTimeoutMs });
   }
 
   /** The dialect of the connected server (before `connect()`: the one the URL scheme suggests). */
@@ -126,7 +129,7 @@ export class MysqlAdapter extends DatabaseAdapter {
 
   /** Connections open, idle, and requests waiting for one. */
   poolStats(): { total: number; idle: number; waiting: number } {
-    return this.pool.stats();
+    return this.#pool.stats();
   }
 
   connect(): Promise<void> {
@@ -138,7 +141,7 @@ export class MysqlAdapter extends DatabaseAdapter {
   }
 
   private async open(): Promise<void> {
-    const connection = await this.pool.acquire();
+    const connection = await this.#pool.acquire();
     let info: ServerInfo;
     try {
       const { rows } = await runStatement(connection, "SELECT VERSION() AS version, @@max_allowed_packet AS packet", [], false);
@@ -148,13 +151,13 @@ export class MysqlAdapter extends DatabaseAdapter {
       connection.release();
     }
     this.current = createMysqlDialect(info);
-    this.pool.configure(sessionSetup(this.current.features, this.statementTimeoutMs));
+    this.#pool.configure(sessionSetup(this.current.features, this.statementTimeoutMs));
     this.connected = true;
   }
 
   async close(): Promise<void> {
     this.connected = false;
-    await this.pool.end();
+    await this.#pool.end();
   }
 
   mapError(error: unknown, model?: Model): DataFlowError {
@@ -180,7 +183,7 @@ export class MysqlAdapter extends DatabaseAdapter {
     if (signal.aborted) throw aborted(signal);
     let kill: Promise<void> | undefined;
     const onAbort = () => {
-      kill = this.pool.killQuery(connection.threadId).catch((error: unknown) => {
+      kill = this.#pool.killQuery(connection.threadId).catch((error: unknown) => {
         this.logger.warn({ err: this.mapError(error) }, "KILL QUERY failed; the connection will be closed");
       });
     };
@@ -208,7 +211,7 @@ export class MysqlAdapter extends DatabaseAdapter {
   /** One statement on any free pool connection. A cancelled or failed connection is closed, not reused. */
   async execute(text: string, params: readonly unknown[], signal?: AbortSignal): Promise<StatementResult> {
     if (!this.connected) await this.connect();
-    const connection = await this.pool.acquire();
+    const connection = await this.#pool.acquire();
     let destroy = false;
     try {
       return await this.runner(connection, text, params, signal);
@@ -227,7 +230,7 @@ export class MysqlAdapter extends DatabaseAdapter {
 
   async acquire(): Promise<SqlConnection> {
     if (!this.connected) await this.connect();
-    return new MysqlSession(await this.pool.acquire(), this.runner);
+    return new MysqlSession(await this.#pool.acquire(), this.runner);
   }
 
   /**

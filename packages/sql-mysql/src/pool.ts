@@ -94,14 +94,17 @@ export interface PoolSettings {
  * with an acquire timeout, plus a side connection for `KILL QUERY`.
  */
 export class ConnectionPool {
-  private readonly pool: mysql.Pool;
+  // #private: the driver config, the mysql2 pool and its connections carry the password.
+  readonly #pool: mysql.Pool;
+  readonly #settings: PoolSettings;
+  #killer: Promise<DriverConnection & { end(): void }> | undefined;
   private readonly ready = new WeakSet<object>();
   private readonly guarded = new WeakSet<object>();
-  private killer: Promise<DriverConnection & { end(): void }> | undefined;
   private setup = "";
 
-  constructor(private readonly settings: PoolSettings) {
-    this.pool = mysql.createPool(settings.driver);
+  constructor(settings: PoolSettings) {
+    this.#settings = settings;
+    this.#pool = mysql.createPool(settings.driver);
   }
 
   /** The session statement run on each new connection (set once the server flavor is known). */
@@ -114,16 +117,16 @@ export class ConnectionPool {
     return new Promise<DriverConnection>((resolve, reject) => {
       let settled = false;
       // An idle connection is handed over on the next tick: only a wait for one needs a timer.
-      const timeoutMs = this.settings.acquireTimeoutMs;
+      const timeoutMs = this.#settings.acquireTimeoutMs;
       const timer = this.idleCount() > 0 ? undefined : setTimeout(() => {
         settled = true;
         reject(
-          new TimeoutError(`No database connection became free within ${timeoutMs} ms (pool max ${this.settings.driver.connectionLimit})`, {
+          new TimeoutError(`No database connection became free within ${timeoutMs} ms (pool max ${this.#settings.driver.connectionLimit})`, {
             fix: "Raise pool.max or pool.acquireTimeoutMs, or shorten transactions",
           }),
         );
       }, timeoutMs);
-      this.pool.getConnection((error, pooled) => {
+      this.#pool.getConnection((error, pooled) => {
         if (settled) {
           pooled?.release();
           return;
@@ -139,7 +142,7 @@ export class ConnectionPool {
   }
 
   private idleCount(): number {
-    return (this.pool as unknown as { _freeConnections?: { length: number } })._freeConnections?.length ?? 0;
+    return (this.#pool as unknown as { _freeConnections?: { length: number } })._freeConnections?.length ?? 0;
   }
 
   private async prepare(connection: DriverConnection): Promise<DriverConnection> {
@@ -162,26 +165,26 @@ export class ConnectionPool {
 
   /** Stops the statement a connection is running, from a separate connection. */
   async killQuery(threadId: number): Promise<void> {
-    this.killer ??= new Promise((resolve, reject) => {
-      const { connectionLimit: _l, maxIdle: _m, idleTimeout: _i, queueLimit: _q, waitForConnections: _w, ...config } = this.settings.driver;
+    this.#killer ??= new Promise((resolve, reject) => {
+      const { connectionLimit: _l, maxIdle: _m, idleTimeout: _i, queueLimit: _q, waitForConnections: _w, ...config } = this.#settings.driver;
       const connection = mysql.createConnection(config);
       connection.on("error", () => {
-        this.killer = undefined;
+        this.#killer = undefined;
       });
       connection.connect((error) => (error ? reject(error) : resolve(connection as unknown as DriverConnection & { end(): void })));
     });
     try {
-      const connection = await this.killer;
+      const connection = await this.#killer;
       await runStatement(connection, `KILL QUERY ${Math.trunc(threadId)}`, [], false);
     } catch (error) {
-      this.killer = undefined;
+      this.#killer = undefined;
       throw error;
     }
   }
 
   /** Connections open, idle, and requests waiting for one. */
   stats(): { total: number; idle: number; waiting: number } {
-    const internals = this.pool as unknown as { _allConnections?: { length: number }; _connectionQueue?: { length: number } };
+    const internals = this.#pool as unknown as { _allConnections?: { length: number }; _connectionQueue?: { length: number } };
     return {
       total: internals._allConnections?.length ?? 0,
       idle: this.idleCount(),
@@ -190,9 +193,9 @@ export class ConnectionPool {
   }
 
   async end(): Promise<void> {
-    const killer = this.killer;
-    this.killer = undefined;
+    const killer = this.#killer;
+    this.#killer = undefined;
     if (killer) await killer.then((c) => c.end(), () => undefined);
-    await new Promise<void>((resolve) => this.pool.end(() => resolve()));
+    await new Promise<void>((resolve) => this.#pool.end(() => resolve()));
   }
 }

@@ -25,13 +25,18 @@ export class MysqlSession implements SqlConnection {
   private broken = false;
   private released = false;
 
+  // #private: a mysql2 connection carries the password in its config.
+  readonly #connection: DriverConnection;
+
   constructor(
-    private readonly connection: DriverConnection,
+    connection: DriverConnection,
     private readonly runner: StatementRunner,
-  ) {}
+  ) {
+    this.#connection = connection;
+  }
 
   get threadId(): number {
-    return this.connection.threadId;
+    return this.#connection.threadId;
   }
 
   query(text: string, params: readonly unknown[]): Promise<QueryResult> {
@@ -52,7 +57,7 @@ export class MysqlSession implements SqlConnection {
       });
     }
     try {
-      const result = await this.runner(this.connection, text, params, signal);
+      const result = await this.runner(this.#connection, text, params, signal);
       if (rollback) this.mustRollback = undefined;
       return result;
     } catch (error) {
@@ -70,7 +75,7 @@ export class MysqlSession implements SqlConnection {
   release(broken?: boolean): void {
     if (this.released) return;
     this.released = true;
-    if (broken || this.broken) this.connection.destroy();
-    else this.connection.release();
+    if (broken || this.broken) this.#connection.destroy();
+    else this.#connection.release();
   }
 }

@@ -44,11 +44,19 @@ function toResult(res: pg.QueryResult): QueryResult {
 /** One pooled connection held exclusively (a transaction). */
 export class PgConnection implements SqlConnection {
   private released = false;
+  // #private: a pg client carries the password in its connection parameters, and inspection must not reach it.
+  readonly #client: pg.PoolClient;
 
   constructor(
     private readonly adapter: PostgresAdapter,
-    readonly client: pg.PoolClient,
-  ) {}
+    client: pg.PoolClient,
+  ) {
+    this.#client = client;
+  }
+
+  get client(): pg.PoolClient {
+    return this.#client;
+  }
 
   query(text: string, params: readonly unknown[]): Promise<QueryResult> {
     return this.adapter.runOn(this.client, text, params, undefined);
@@ -77,20 +85,24 @@ export class PostgresAdapter extends DatabaseAdapter {
   readonly capabilities = {
     transactions: true, savepoints: true, returning: true, upsert: true, json: true, vector: false, streaming: false,
   };
-  readonly settings: PostgresSettings;
-  readonly pool: pg.Pool;
+  /** Pool and session settings; the connection string (it may hold a password) is not kept here. */
+  readonly settings: Omit<PostgresSettings, "connectionString">;
+  // #private: the pools and their config hold the password (URL and `pg` options); util.inspect and
+  // JSON.stringify of the adapter (or of a DataFlow) cannot reach them.
+  readonly #pool: pg.Pool;
+  readonly #connectionConfig: pg.PoolConfig;
+  #control: pg.Pool | undefined;
   private readonly names = new StatementNames();
-  private readonly connectionConfig: pg.PoolConfig;
-  private control: pg.Pool | undefined;
   private closed = false;
   private readonly plainExecutor: SqlExecutor = { query: (text, params) => this.runQuery(text, params) };
 
   constructor(url: string, options: PostgresAdapterOptions = {}) {
     super(options);
-    this.settings = resolveSettings(url, options.pool);
-    const s = this.settings;
-    this.connectionConfig = { connectionString: s.connectionString, ...options.pg };
-    this.pool = new pg.Pool({
+    const { connectionString, ...settings } = resolveSettings(url, options.pool);
+    this.settings = settings;
+    const s = { connectionString, ...settings };
+    this.#connectionConfig = { connectionString, ...options.pg };
+    this.#pool = new pg.Pool({
       connectionString: s.connectionString,
       max: s.max,
       min: s.min,
@@ -104,13 +116,13 @@ export class PostgresAdapter extends DatabaseAdapter {
     });
     // An idle connection can fail at any time (server restart); the pool drops it, and this keeps
     // the 'error' event from crashing the process. A checked-out client gets the same guard.
-    this.pool.on("error", (error) => this.logger.warn({ err: error.message }, "idle PostgreSQL connection lost"));
-    this.pool.on("connect", (client) => client.on("error", () => {}));
+    this.#pool.on("error", (error) => this.logger.warn({ err: error.message }, "idle PostgreSQL connection lost"));
+    this.#pool.on("connect", (client) => client.on("error", () => {}));
   }
 
   /** Connections of the pool right now. */
   poolStats(): PoolStats {
-    return { total: this.pool.totalCount, idle: this.pool.idleCount, waiting: this.pool.waitingCount };
+    return { total: this.#pool.totalCount, idle: this.#pool.idleCount, waiting: this.#pool.waitingCount };
   }
 
   async connect(): Promise<void> {
@@ -121,20 +133,20 @@ export class PostgresAdapter extends DatabaseAdapter {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    await Promise.all([this.pool.end(), this.control?.end()]);
+    await Promise.all([this.#pool.end(), this.#control?.end()]);
   }
 
   /** Takes a client from the pool; an abort of `signal` while waiting rejects at once and returns the client later. */
   private async checkout(signal: AbortSignal | undefined): Promise<pg.PoolClient> {
     if (!signal) {
       try {
-        return await this.pool.connect();
+        return await this.#pool.connect();
       } catch (error) {
         throw this.mapError(error);
       }
     }
     if (signal.aborted) throw abortedError(signal);
-    const pending = this.pool.connect().catch((error: unknown) => {
+    const pending = this.#pool.connect().catch((error: unknown) => {
       throw this.mapError(error);
     });
     return new Promise((resolve, reject) => {
@@ -213,19 +225,19 @@ export class PostgresAdapter extends DatabaseAdapter {
 
   /** A small separate pool that only sends `pg_cancel_backend`, so a full main pool cannot block a cancel. */
   private controlPool(): pg.Pool {
-    if (!this.control) {
-      this.control = new pg.Pool({
-        ...this.connectionConfig,
+    if (!this.#control) {
+      this.#control = new pg.Pool({
+        ...this.#connectionConfig,
         max: 1,
         idleTimeoutMillis: 1000,
         connectionTimeoutMillis: 5000,
         application_name: "dataflow-cancel",
         allowExitOnIdle: true,
       });
-      this.control.on("error", () => {});
-      this.control.on("connect", (client) => client.on("error", () => {}));
+      this.#control.on("error", () => {});
+      this.#control.on("connect", (client) => client.on("error", () => {}));
     }
-    return this.control;
+    return this.#control;
   }
 
   private readonly cancelBackend: CancelBackend = async (pid) => {
