@@ -1,4 +1,4 @@
-import { ValidationError, didYouMean } from "@dataflow/kernel";
+import { ValidationError, didYouMean, quoteName } from "@dataflow/kernel";
 
 /** Where and how to connect, as read from a `mysql://` / `mariadb://` URL. */
 export interface MysqlUrl {
@@ -95,7 +95,7 @@ export function parseMysqlUrl(url: string): MysqlUrl {
   const options: Record<string, string> = {};
   for (const [key, value] of parsed.searchParams) {
     if (!KNOWN_PARAMS.includes(key)) {
-      throw new ValidationError(`Unknown URL option '${key}'. ${didYouMean(key, KNOWN_PARAMS)}`.trim(), {
+      throw new ValidationError(`Unknown URL option ${quoteName(key)}. ${didYouMean(key, KNOWN_PARAMS)}`.trim(), {
         field: key,
         fix: `Known options: ${KNOWN_PARAMS.join(", ")}`,
       });
