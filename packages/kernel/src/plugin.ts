@@ -54,7 +54,8 @@ export function checkTransactionOptions(options: unknown): TransactionOptions {
   if (readOnly !== undefined && typeof readOnly !== "boolean") {
     throw new ValidationError("readOnly must be a boolean", { field: "readOnly" });
   }
-  const out: { isolationLevel?: IsolationLevel; readOnly?: boolean } = {};
+  // Null prototype: readers of an option that was not given get undefined, never an inherited value.
+  const out: { isolationLevel?: IsolationLevel; readOnly?: boolean } = Object.create(null);
   if (isolationLevel !== undefined) out.isolationLevel = isolationLevel as IsolationLevel;
   if (readOnly !== undefined) out.readOnly = readOnly;
   return out;

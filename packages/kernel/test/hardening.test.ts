@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import type { DataFlow, Plugin } from "../src/index.js";
 import {
   DataFlow as DataFlowClass, Model, ValidationError, WorkflowBuilder, WorkflowValidationError, defineNode, definePlugin, field,
-  normalizeOperation, parseFilter, quoteName,
+  normalizeOperation, parseFilter, quoteName, checkTransactionOptions, LocalRuntime,
 } from "../src/index.js";
 import { declarationOnly } from "./fixtures.js";
 
@@ -93,6 +93,15 @@ describe("options and parameters are read as own properties only", () => {
       if (saved !== undefined) process.env.DATABASE_URL = saved;
     }
     expect(seen).toEqual(["sqlite::memory:", "undefined", "undefined"]);
+  });
+
+  it("inherited transaction and runtime options are ignored", () => {
+    polluted({ isolationLevel: "serializable", readOnly: true, maxConcurrency: 0 }, () => {
+      expect(Object.keys(checkTransactionOptions({}))).toEqual([]);
+      expect(checkTransactionOptions({}).readOnly).toBeUndefined();
+      expect(checkTransactionOptions({}).isolationLevel).toBeUndefined();
+      expect(() => new LocalRuntime({})).not.toThrow();
+    });
   });
 
   it("inherited model and field options are ignored", () => {

@@ -163,7 +163,7 @@ export abstract class DatabaseAdapter implements BaseAdapter, SqlExecutor {
 
   /** Opens a transaction on a dedicated connection. The caller must `commit` or `rollback` it. */
   async begin(options: TransactionOptions = {}): Promise<TransactionHandle & { connection: SqlConnection }> {
-    checkTransactionOptions(options);
+    options = checkTransactionOptions(options);
     const connection = await this.acquire();
     try {
       for (const statement of this.dialect.begin(options)) await connection.query(statement, []);
