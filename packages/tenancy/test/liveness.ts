@@ -69,6 +69,29 @@ export function livenessSuite(label: string, variants: readonly Variant[], makeT
         });
       }
 
+      it(`${variant}: concurrent db.transaction() calls using a model for the first time complete with pool max 1`, async () => {
+        const target = await makeTarget(variant === "plain" ? "row" : variant);
+        try {
+          const { db, tenancy: plugin } = open(target, variant, 1);
+          const name = modelName("InTx");
+          db.model(name, { id: field.string({ maxLength: 20 }), n: field.int() }, variant === "plain" ? {} : { tenant: true });
+          const calls = Array.from({ length: 4 }, (_, i) => {
+            const call = () =>
+              db.transaction(async (tx) => {
+                await tx.execute(new WorkflowBuilder({ dataflow: db }).addNode(`${name}_Create`, "n", { data: { id: `x${i}`, n: i } }).build());
+              });
+            return variant === "plain" ? call() : plugin.run("acme", call);
+          });
+          const settled = await Promise.allSettled(calls);
+          expect(settled.flatMap((s) => (s.status === "rejected" ? [String(s.reason)] : []))).toEqual([]);
+          const table = db.models.get(name)!.table;
+          const rows = variant === "plain" ? await target.rawRows(table) : await target.rawTenantRows(table, "acme");
+          expect(rows.map((r) => String(r.id)).sort()).toEqual(["x0", "x1", "x2", "x3"]);
+        } finally {
+          await target.dispose();
+        }
+      });
+
       it(`${variant}: a model whose table cannot be prepared fails only the runs and transactions that use it`, async () => {
         const target = await makeTarget(variant === "plain" ? "row" : variant);
         let view: string | undefined;
