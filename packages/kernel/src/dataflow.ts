@@ -272,7 +272,7 @@ export class DataFlow implements DataFlowHandle, NodeOwner {
    * separate schema connection (first use inside the transaction cannot deadlock there); otherwise
    * every declared model, each failure kept for the operations that use that model.
    */
-  async prepareBeforeTransaction(): Promise<void> {
+  private async prepareBeforeTransaction(): Promise<void> {
     if (this.adapter.separateSchemaConnection === true) return;
     await Promise.allSettled([...this.modelsByName.values()].map((m) => this.ensureModel(m)));
   }
