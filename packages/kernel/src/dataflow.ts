@@ -289,7 +289,10 @@ export class DataFlow implements DataFlowHandle, NodeOwner {
     let p = this.pending.get(model);
     if (!p) {
       model.seal();
-      p = this.connect()
+      // A separate schema connection connects by itself; connect() would wait for the pool, which
+      // the caller's transaction (and others) may hold entirely.
+      const connected = this.adapter.separateSchemaConnection === true ? Promise.resolve() : this.connect();
+      p = connected
         .then(() => this.adapter.ensureSchema([model], { autoMigrate: this.autoMigrate, existingSchemaMode: this.existingSchemaMode }))
         .then(() => {
           this.ready.add(model);
@@ -303,6 +306,16 @@ export class DataFlow implements DataFlowHandle, NodeOwner {
     return p;
   }
 
+  /**
+   * What a transaction about to open needs prepared. Nothing when the adapter prepares models on a
+   * separate schema connection (first use inside the transaction cannot deadlock there); otherwise
+   * every declared model, each failure kept for the operations that use that model.
+   */
+  private async prepareBeforeTransaction(): Promise<void> {
+    if (this.adapter.separateSchemaConnection === true) return;
+    await Promise.allSettled([...this.modelsByName.values()].map((m) => this.ensureModel(m)));
+  }
+
   runOperation<R>(op: ModelOperation, ctx: NodeContext, execute: (op: ModelOperation) => Promise<R>): Promise<R> {
     if (!this.runner) return execute(op);
     return this.runner(op, ctx, execute as (op: ModelOperation) => Promise<unknown>) as Promise<R>;
@@ -311,8 +324,10 @@ export class DataFlow implements DataFlowHandle, NodeOwner {
   /**
    * Runs `fn` in one database transaction: committed when `fn` resolves, rolled back when it rejects.
    * Everything this DataFlow runs in `fn`'s async context joins it (workflows included); called inside
-   * another `db.transaction()`, it is a savepoint of that one. Every declared model's table is
-   * prepared before the transaction opens (DDL never runs inside it).
+   * another `db.transaction()`, it is a savepoint of that one. DDL never runs inside it: on an
+   * adapter with a separate schema connection each model is prepared on first use, there; on
+   * others every declared model is prepared before the transaction opens, and a model that cannot
+   * be prepared fails only the operations that use it.
    */
   async transaction<T>(fn: (tx: DataFlowTransaction) => Promise<T>, options: TransactionOptions = {}): Promise<T> {
     this.assertOpen();
@@ -329,7 +344,7 @@ export class DataFlow implements DataFlowHandle, NodeOwner {
       if (options.readOnly !== undefined && options.readOnly !== (outer.options.readOnly ?? false)) throw nested("readOnly");
     } else {
       await this.connect();
-      await Promise.all([...this.modelsByName.values()].map((m) => this.ensureModel(m)));
+      await this.prepareBeforeTransaction();
     }
     const tx = new Transaction(this, outer?.options ?? options, () =>
       (this.transactionRuntime ??= new LocalRuntime({ dataflow: this, maxConcurrency: 1, logger: this.logger })),

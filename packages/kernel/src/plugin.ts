@@ -72,6 +72,12 @@ export interface BaseAdapter {
   /** Creates or additively migrates the storage for the models (tables, columns, indexes). */
   ensureSchema(models: readonly Model[], options: { autoMigrate: boolean; existingSchemaMode: boolean }): Promise<void>;
   /**
+   * Optional: true when `ensureSchema` runs on a connection of its own that never waits for the
+   * connections transactions hold, so a model can be prepared on first use inside a transaction.
+   * When absent or false, transactions prepare the declared models before they open.
+   */
+  readonly separateSchemaConnection?: boolean;
+  /**
    * Optional (adapters with transactions): runs `fn` in one transaction on one connection. Everything
    * the adapter runs in `fn`'s async context joins it; a call made inside another one is a savepoint.
    * Commits when `fn` resolves, rolls back when it rejects. `DataFlow.transaction()` delegates here.

@@ -3,7 +3,9 @@ import type {
   BulkCreateOperation, BulkUpsertOperation, OperationResults, UpsertOperation,
   AdapterCapabilities, AdapterOptions, BaseAdapter, DataFlowError, HealthStatus, Logger, Model, NodeContext,
 } from "@dataflow/kernel";
-import { TransactionError, ValidationError, channels, checkTransactionOptions, silentLogger } from "@dataflow/kernel";
+import {
+  AbortError, ConnectionError, TimeoutError, TransactionError, ValidationError, channels, checkTransactionOptions, silentLogger,
+} from "@dataflow/kernel";
 import type { Dialect, TransactionOptions } from "./dialect.js";
 import { ensureTables } from "./ddl.js";
 import { multiRowBulkWrite, upsertRow } from "./execute.js";
@@ -50,6 +52,11 @@ export const RUN_TRANSACTIONS = Symbol.for("@dataflow/sql-core:run-transactions"
 
 export function runTransactions(ctx: NodeContext | undefined): Map<DatabaseAdapter, TransactionHandle> | undefined {
   return ctx?.run.state.get(RUN_TRANSACTIONS) as Map<DatabaseAdapter, TransactionHandle> | undefined;
+}
+
+/** A failure after which a connection's state is unknown. */
+function isConnectionLost(error: DataFlowError): boolean {
+  return error instanceof ConnectionError || error instanceof TimeoutError || error instanceof AbortError;
 }
 
 /** A savepoint runs with its transaction's settings; asking for others is an error, not a silent no-op. */
@@ -127,8 +134,55 @@ export abstract class DatabaseAdapter implements BaseAdapter, SqlExecutor {
     return false;
   }
 
+  /**
+   * Creates or migrates the models' tables. On an adapter with a separate schema connection the DDL
+   * runs there (never in the caller's transaction, never waiting for the pool); otherwise it runs
+   * through `query` (the pool, or the ambient/pinned transaction).
+   */
   ensureSchema(models: readonly Model[], options: { autoMigrate: boolean; existingSchemaMode: boolean }): Promise<void> {
-    return ensureTables(this, models, options);
+    if (!this.separateSchemaConnection) return ensureTables(this, models, options);
+    return this.withSchemaConnection((exec) => ensureTables(this, models, options, exec));
+  }
+
+  /**
+   * True when `acquireSchemaConnection` opens a connection outside the pool. Then schema work
+   * (`ensureSchema`, tenancy's DDL) never waits for a pooled connection, so preparing a model while
+   * transactions hold every pooled connection cannot deadlock, and models may be prepared lazily,
+   * on first use, inside a transaction. Adapters that cannot (SQLite's single connection) leave it false.
+   */
+  get separateSchemaConnection(): boolean {
+    return false;
+  }
+
+  /** A connection for schema work. Default: one of the pool (override together with `separateSchemaConnection`). */
+  protected acquireSchemaConnection(): Promise<SqlConnection> {
+    return this.acquire();
+  }
+
+  private schemaQueue: Promise<unknown> = Promise.resolve();
+
+  /**
+   * Runs schema work (DDL, catalog reads, schema locks) on a connection of its own, one piece of
+   * work at a time per adapter, so at most one schema connection is open. `work` must only use
+   * the executor it gets (a nested call would wait for itself). A connection the work leaves in an
+   * unknown state (a failure that is not a SQL error the server reported) is destroyed.
+   */
+  withSchemaConnection<T>(work: (exec: SqlConnection) => Promise<T>): Promise<T> {
+    const run = async (): Promise<T> => {
+      const connection = await this.acquireSchemaConnection();
+      let broken = false;
+      try {
+        return await work(connection);
+      } catch (error) {
+        broken = isConnectionLost(this.mapError(error));
+        throw error;
+      } finally {
+        connection.release(broken);
+      }
+    };
+    const result = this.schemaQueue.then(run);
+    this.schemaQueue = result.catch(() => undefined);
+    return result;
   }
 
   /** Runs SQL on the pool, or on the pinned/ambient transaction when there is one. */

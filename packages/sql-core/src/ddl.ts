@@ -1,6 +1,6 @@
 import type { Model, ModelField, ResolvedIndex } from "@dataflow/kernel";
 import { SchemaError } from "@dataflow/kernel";
-import type { DatabaseAdapter } from "./adapter.js";
+import type { DatabaseAdapter, SqlExecutor } from "./adapter.js";
 import type { Dialect } from "./dialect.js";
 import { fitIdentifier, tableReference } from "./dialect.js";
 
@@ -42,8 +42,8 @@ export function createIndexStatement(dialect: Dialect, model: Model, index: Reso
   return `CREATE ${index.unique ? "UNIQUE " : ""}INDEX ${dialect.quote(indexName(dialect, index))} ON ${tableReference(dialect, model)} (${columns})`;
 }
 
-async function names(adapter: DatabaseAdapter, q: { text: string; params: unknown[] }): Promise<Set<string>> {
-  const { rows } = await adapter.query(q.text, q.params);
+async function names(exec: SqlExecutor, q: { text: string; params: unknown[] }): Promise<Set<string>> {
+  const { rows } = await exec.query(q.text, q.params);
   return new Set(rows.map((r) => String(r.name)));
 }
 
@@ -51,11 +51,13 @@ async function names(adapter: DatabaseAdapter, q: { text: string; params: unknow
  * Creates missing tables and indexes and adds new columns. Never drops, renames or retypes anything.
  * `autoMigrate: false`: missing tables are created, existing ones are not altered.
  * `existingSchemaMode`: no DDL at all; missing tables or columns are a `SchemaError`.
+ * Statements run on `exec` (default: the adapter itself).
  */
 export async function ensureTables(
   adapter: DatabaseAdapter,
   models: readonly Model[],
   options: { autoMigrate: boolean; existingSchemaMode: boolean },
+  exec: SqlExecutor = adapter,
 ): Promise<void> {
   const d = adapter.dialect;
   for (const model of models) {
@@ -67,15 +69,15 @@ export async function ensureTables(
         throw new SchemaError(`Field '${f.name}' of ${model.name} is longer than ${d.maxIdentifierLength} bytes, the ${d.name} limit`, { field: f.name });
       }
     }
-    const existing = await names(adapter, d.columnsQuery(model.table));
+    const existing = await names(exec, d.columnsQuery(model.table));
     if (existing.size === 0) {
       if (options.existingSchemaMode) {
         throw new SchemaError(`Table '${model.table}' of model ${model.name} does not exist`, {
           fix: "Create it, or turn existingSchemaMode off so DataFlow creates it",
         });
       }
-      await adapter.query(createTableStatement(d, model), []);
-      for (const index of model.indexes) await adapter.query(createIndexStatement(d, model, index), []);
+      await exec.query(createTableStatement(d, model), []);
+      for (const index of model.indexes) await exec.query(createIndexStatement(d, model, index), []);
       continue;
     }
     const missing = model.fields.filter((f) => !existing.has(f.name));
@@ -86,13 +88,13 @@ export async function ensureTables(
         });
       }
       for (const f of missing) {
-        await adapter.query(`ALTER TABLE ${tableReference(d, model)} ADD COLUMN ${columnDefinition(d, f, true)}`, []);
+        await exec.query(`ALTER TABLE ${tableReference(d, model)} ADD COLUMN ${columnDefinition(d, f, true)}`, []);
       }
     }
     if (options.existingSchemaMode || !options.autoMigrate) continue;
-    const indexes = await names(adapter, d.indexesQuery(model.table));
+    const indexes = await names(exec, d.indexesQuery(model.table));
     for (const index of model.indexes) {
-      if (!indexes.has(indexName(d, index))) await adapter.query(createIndexStatement(d, model, index), []);
+      if (!indexes.has(indexName(d, index))) await exec.query(createIndexStatement(d, model, index), []);
     }
   }
 }

@@ -56,6 +56,15 @@ function aborted(signal: AbortSignal, cause?: unknown): AbortError {
  * first use (strict sql_mode, UTC); transactions hold one connection; a cancelled node stops its
  * statement with KILL QUERY. The server flavor and version are read at connect and pick the dialect.
  */
+/** A CREATE INDEX or ADD COLUMN another process did meanwhile counts as done (MySQL 8 has no IF NOT EXISTS for them). */
+function alreadyDone(text: string, error: unknown): QueryResult {
+  const errno = (error as DriverError).errno;
+  if ((errno === ER.DUP_KEYNAME && CREATE_INDEX.test(text)) || (errno === ER.DUP_FIELDNAME && ADD_COLUMN.test(text))) {
+    return { rows: [], rowCount: 0 };
+  }
+  throw error;
+}
+
 export class MysqlAdapter extends DatabaseAdapter {
   readonly databaseType = "mysql";
   readonly capabilities = {
@@ -65,6 +74,9 @@ export class MysqlAdapter extends DatabaseAdapter {
   readonly url: Omit<MysqlUrl, "password">;
   // #private: the pool holds the driver config with the password; util.inspect and JSON.stringify cannot reach it.
   readonly #pool: ConnectionPool;
+  readonly #driver: PoolOptions;
+  #schema: ConnectionPool | undefined;
+  private readonly acquireTimeoutMs: number;
   private readonly prepared: boolean;
   private readonly statementTimeoutMs: number | undefined;
   private current: MysqlDialect;
@@ -114,7 +126,9 @@ export class MysqlAdapter extends DatabaseAdapter {
       trace: false,
       ...(ssl ? { ssl } : {}),
     };
-    this.#pool = new ConnectionPool({ driver, acquireTimeoutMs: pool.acquireTimeoutMs ?? this.url.acquireTimeoutMs ?? DEFAULTS.acquireTimeoutMs });
+    this.#driver = driver;
+    this.acquireTimeoutMs = pool.acquireTimeoutMs ?? this.url.acquireTimeoutMs ?? DEFAULTS.acquireTimeoutMs;
+    this.#pool = new ConnectionPool({ driver, acquireTimeoutMs: this.acquireTimeoutMs });
   }
 
   /** The dialect of the connected server (before `connect()`: the one the URL scheme suggests). */
@@ -157,7 +171,9 @@ export class MysqlAdapter extends DatabaseAdapter {
 
   async close(): Promise<void> {
     this.connected = false;
-    await this.#pool.end();
+    const schema = this.#schema;
+    this.#schema = undefined;
+    await Promise.all([this.#pool.end(), schema?.end()]);
   }
 
   mapError(error: unknown, model?: Model): DataFlowError {
@@ -240,13 +256,35 @@ export class MysqlAdapter extends DatabaseAdapter {
    */
   override query(text: string, params: readonly unknown[]): Promise<QueryResult> {
     if (!DDL.test(text)) return super.query(text, params);
-    return this.execute(text, params).catch((error: unknown) => {
-      const errno = (error as DriverError).errno;
-      if ((errno === ER.DUP_KEYNAME && CREATE_INDEX.test(text)) || (errno === ER.DUP_FIELDNAME && ADD_COLUMN.test(text))) {
-        return { rows: [], rowCount: 0 };
-      }
-      throw error;
-    });
+    return this.execute(text, params).catch((error: unknown) => alreadyDone(text, error));
+  }
+
+  override get separateSchemaConnection(): boolean {
+    return true;
+  }
+
+  /**
+   * Schema work runs on a one-connection pool of its own, so it never waits for the main pool
+   * (which transactions may hold entirely) and its DDL never commits a caller's transaction.
+   */
+  protected override async acquireSchemaConnection(): Promise<SqlConnection> {
+    if (!this.connected) await this.connect();
+    const session = new MysqlSession(await this.schemaPool().acquire(), this.runner);
+    return {
+      query: (text, params) => session.query(text, params).catch((error: unknown) => alreadyDone(text, error)),
+      release: (broken) => session.release(broken),
+    };
+  }
+
+  private schemaPool(): ConnectionPool {
+    if (!this.#schema) {
+      this.#schema = new ConnectionPool({
+        driver: { ...this.#driver, connectionLimit: 1, maxIdle: 1, idleTimeout: 1000 },
+        acquireTimeoutMs: this.acquireTimeoutMs,
+      });
+      this.#schema.configure(sessionSetup(this.current.features, this.statementTimeoutMs));
+    }
+    return this.#schema;
   }
 
   /** Like the base class, but statements of a node are cancelled (KILL QUERY) when its run aborts. */

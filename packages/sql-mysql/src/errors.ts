@@ -236,7 +236,7 @@ export function mapMysqlError(error: unknown, context: MappingContext): DataFlow
     });
   }
   if (isConnectionFailure(error)) {
-    return new ConnectionError(`The connection to the ${server} server failed (${e.code ?? errno ?? "closed"})`, { cause });
+    return new ConnectionError(`The connection to the ${server} server failed (${e.code ?? errno ?? "closed"})`, { cause, retryable: true });
   }
   return new DatabaseError(`${server} error ${e.code ?? ""}${errno ? ` (${errno})` : ""}: ${redactMessage(message)}`, { cause });
 }

@@ -93,6 +93,7 @@ export class PostgresAdapter extends DatabaseAdapter {
   readonly #connectionConfig: pg.PoolConfig;
   #control: pg.Pool | undefined;
   private readonly names = new StatementNames();
+  #schema: pg.Pool | undefined;
   private closed = false;
   private readonly plainExecutor: SqlExecutor = { query: (text, params) => this.runQuery(text, params) };
 
@@ -133,7 +134,7 @@ export class PostgresAdapter extends DatabaseAdapter {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    await Promise.all([this.#pool.end(), this.#control?.end()]);
+    await Promise.all([this.#pool.end(), this.#control?.end(), this.#schema?.end()]);
   }
 
   /** Takes a client from the pool; an abort of `signal` while waiting rejects at once and returns the client later. */
@@ -221,6 +222,34 @@ export class PostgresAdapter extends DatabaseAdapter {
 
   async acquire(): Promise<SqlConnection> {
     return new PgConnection(this, await this.checkout(undefined));
+  }
+
+  override get separateSchemaConnection(): boolean {
+    return true;
+  }
+
+  /**
+   * Schema work runs on a one-connection pool of its own (closed when idle), so it never waits for
+   * the main pool, which transactions may hold entirely. `withSchemaConnection` uses it one at a time.
+   */
+  protected override async acquireSchemaConnection(): Promise<SqlConnection> {
+    if (!this.#schema) {
+      this.#schema = new pg.Pool({
+        ...this.#connectionConfig,
+        max: 1,
+        min: 0,
+        idleTimeoutMillis: 1000,
+        application_name: `${this.settings.applicationName}-schema`,
+        allowExitOnIdle: true,
+      } as pg.PoolConfig);
+      this.#schema.on("error", (error) => this.logger.warn({ err: error.message }, "idle PostgreSQL schema connection lost"));
+      this.#schema.on("connect", (client) => client.on("error", () => {}));
+    }
+    try {
+      return new PgConnection(this, await this.#schema.connect());
+    } catch (error) {
+      throw this.mapError(error);
+    }
   }
 
   /** A small separate pool that only sends `pg_cancel_backend`, so a full main pool cannot block a cancel. */

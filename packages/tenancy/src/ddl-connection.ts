@@ -8,40 +8,38 @@ function lockName(subject: string): string {
 }
 
 /**
- * Runs DDL on a connection of its own (never inside the caller's transaction: MySQL commits
- * implicitly on DDL), serialized across processes by a lock on `subject`: a PostgreSQL
- * transaction-scoped advisory lock, a MySQL named lock.
+ * Runs DDL on the adapter's schema connection (`withSchemaConnection`): never inside the caller's
+ * transaction (MySQL commits implicitly on DDL) and never waiting for a pooled connection, so a
+ * caller that holds one cannot deadlock. Serialized across processes by a lock on `subject`: a
+ * PostgreSQL transaction-scoped advisory lock, a MySQL named lock.
  */
-export async function withDdlConnection<T>(adapter: DatabaseAdapter, subject: string, work: (exec: SqlExecutor) => Promise<T>): Promise<T> {
+export function withDdlConnection<T>(adapter: DatabaseAdapter, subject: string, work: (exec: SqlExecutor) => Promise<T>): Promise<T> {
   const name = lockName(subject);
-  if (adapter.dialect.name === "postgresql") {
-    const tx = await adapter.begin();
-    try {
-      await tx.executor.query("SELECT pg_advisory_xact_lock(hashtext($1))", [name]);
-      const result = await work(tx.executor);
-      await adapter.commit(tx);
-      return result;
-    } catch (error) {
-      await adapter.rollback(tx);
-      throw error;
+  return adapter.withSchemaConnection(async (connection) => {
+    if (adapter.dialect.name === "postgresql") {
+      await connection.query("BEGIN", []);
+      try {
+        await connection.query("SELECT pg_advisory_xact_lock(hashtext($1))", [name]);
+        const result = await work(connection);
+        await connection.query("COMMIT", []);
+        return result;
+      } catch (error) {
+        await connection.query("ROLLBACK", []).catch(() => undefined);
+        throw error;
+      }
     }
-  }
-  const connection = await adapter.acquire();
-  let broken = false;
-  try {
     const { rows } = await connection.query("SELECT GET_LOCK(?, 60) AS locked", [name]);
     if (Number(rows[0]?.locked) !== 1) throw new SchemaError("Timed out waiting for another process's tenant schema work");
     try {
       return await work(connection);
     } finally {
-      await connection.query("SELECT RELEASE_LOCK(?)", [name]).catch(() => {
-        broken = true;
-      });
+      await connection.query("SELECT RELEASE_LOCK(?)", [name]);
     }
-  } catch (error) {
-    broken ||= !(error instanceof SchemaError);
-    throw error;
-  } finally {
-    connection.release(broken);
-  }
+  });
+}
+
+/** A catalog read on the schema connection: never waits for a pooled connection. */
+export async function catalogQuery(adapter: DatabaseAdapter, q: { text: string; params: unknown[] }): Promise<Record<string, unknown>[]> {
+  const { rows } = await adapter.withSchemaConnection((connection) => connection.query(q.text, q.params));
+  return rows;
 }

@@ -60,7 +60,7 @@ function strategyFor(name: StrategyName, prefix: string): TenantStrategy {
   return new RowStrategy();
 }
 
-const SQL_ADAPTER_MEMBERS = ["executorFor", "transactionFor", "transaction", "begin", "commit", "rollback", "acquire", "mapError", "query"] as const;
+const SQL_ADAPTER_MEMBERS = ["executorFor", "transactionFor", "transaction", "begin", "commit", "rollback", "acquire", "mapError", "query", "withSchemaConnection"] as const;
 
 /** A sql-core `DatabaseAdapter`, recognized by shape: the adapter package may load its own copy of sql-core. */
 function sqlAdapter(ctx: PluginContext): DatabaseAdapter {

@@ -2,7 +2,7 @@ import type { Model } from "@dataflow/kernel";
 import { DataFlowError, SchemaError, TenantError } from "@dataflow/kernel";
 import type { DatabaseAdapter, SqlExecutor } from "@dataflow/sql-core";
 import { tableReference } from "@dataflow/sql-core";
-import { withDdlConnection } from "./ddl-connection.js";
+import { catalogQuery, withDdlConnection } from "./ddl-connection.js";
 import { MemoPerOwner } from "./memo.js";
 import { TENANT_COLUMN } from "./row-scope.js";
 
@@ -54,7 +54,10 @@ export class RlsPolicies {
   }
 
   private async checkRole(adapter: DatabaseAdapter): Promise<{ refusal?: TenantError; schema: string }> {
-    const { rows } = await adapter.query("SELECT rolsuper, rolbypassrls, current_schema() AS schema FROM pg_roles WHERE rolname = current_user", []);
+    const rows = await catalogQuery(adapter, {
+      text: "SELECT rolsuper, rolbypassrls, current_schema() AS schema FROM pg_roles WHERE rolname = current_user",
+      params: [],
+    });
     const role = rows[0];
     if (!role || typeof role.schema !== "string") {
       return { schema: "", refusal: new TenantError("The rls strategy could not find the connection's role and schema; refusing to run") };

@@ -2,6 +2,7 @@ import type { Model, ModelOperation, NodeContext } from "@dataflow/kernel";
 import { TenantError } from "@dataflow/kernel";
 import type { DatabaseAdapter } from "@dataflow/sql-core";
 import type { Catalog } from "./catalog.js";
+import { catalogQuery } from "./ddl-connection.js";
 import { MemoPerOwner } from "./memo.js";
 import { TENANT_COLUMN } from "./row-scope.js";
 
@@ -29,7 +30,7 @@ export async function assertExactTenantColumn(adapter: DatabaseAdapter, catalog:
   const q = catalog?.columnCollation(model.table, TENANT_COLUMN);
   if (!q) return;
   const refusal = await columnChecks.get(adapter, model, async () => {
-    const { rows } = await adapter.query(q.text, q.params);
+    const rows = await catalogQuery(adapter, q);
     const collation = rows[0]?.collation;
     if (typeof collation === "string" && !/_bin$/i.test(collation)) {
       return new TenantError(`${model.name}.${TENANT_COLUMN} uses a case-insensitive collation; tenants could match each other's rows`, {

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Database from "better-sqlite3";
-import type { DataFlowOptions, PoolOptions } from "@dataflow/kernel";
+import type { DataFlowOptions, Plugin, PoolOptions } from "@dataflow/kernel";
 import { DataFlow } from "@dataflow/kernel";
 import mysqlPlugin from "@dataflow/sql-mysql";
 import postgresPlugin from "@dataflow/sql-postgres";
@@ -29,7 +29,7 @@ export interface Target {
   /** Schema/database name prefix of the schema strategy. */
   readonly prefix: string;
   /** A DataFlow with the tenancy plugin (closed by `dispose`). */
-  open(options?: { pool?: PoolOptions; tenancy?: TenancyPlugin }): Opened;
+  open(options?: { pool?: PoolOptions; tenancy?: TenancyPlugin; plugins?: readonly Plugin[] }): Opened;
   /** Rows straight from the database: `table` in the tenant's schema (schema strategy), else the shared table. */
   rawRows(table: string, tenant?: string): Promise<Record<string, unknown>[]>;
   /** A tenant's rows straight from the database: its schema's table, or the shared table's rows with its tenant_id. */
@@ -62,10 +62,10 @@ abstract class BaseTarget implements Target {
   abstract raw(text: string, params?: unknown[]): Promise<Record<string, unknown>[]>;
   abstract tableOf(table: string, tenant?: string): string;
 
-  open(options: { pool?: PoolOptions; tenancy?: TenancyPlugin } = {}): Opened {
+  open(options: { pool?: PoolOptions; tenancy?: TenancyPlugin; plugins?: readonly Plugin[] } = {}): Opened {
     const plugin = options.tenancy ?? tenancy({ strategy: this.strategy, ...(this.strategy === "schema" ? { schemaPrefix: this.prefix } : {}) });
     const base = this.options();
-    const db = new DataFlow({ ...base, plugins: [...(base.plugins ?? []), plugin], ...(options.pool ? { pool: options.pool } : {}) });
+    const db = new DataFlow({ ...base, plugins: [...(base.plugins ?? []), ...(options.plugins ?? []), plugin], ...(options.pool ? { pool: options.pool } : {}) });
     this.opened.push(db);
     return { db, tenancy: plugin };
   }

@@ -59,7 +59,7 @@ export function transactionNodes(ctx: PluginContext): NodeDefinition[] {
         tx.hold();
         try {
           await state.idle();
-          await prepareModels(dataflow);
+          await prepareModels(dataflow, adapter);
           abortedBefore("the transaction began", nodeCtx);
           const opened = await tx.open("scope", nodeCtx.nodeId, options);
           return {

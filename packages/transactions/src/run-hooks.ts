@@ -27,7 +27,7 @@ function begin(run: RunContext, ctx: PluginContext): void | Promise<void> {
 }
 
 async function openRunLevel(tx: RunTransaction, ctx: PluginContext): Promise<void> {
-  await prepareModels(ctx.dataflow);
+  await prepareModels(ctx.dataflow, tx.adapter);
   tx.hold();
   await tx.open("run", RUN_LEVEL, {});
 }

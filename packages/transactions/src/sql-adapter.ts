@@ -30,11 +30,14 @@ export function sqlAdapterOf(ctx: PluginContext): DatabaseAdapter {
 }
 
 /**
- * Creates the tables of every declared model before a transaction opens. DDL must never run inside
- * one: MySQL commits the open transaction implicitly, and on SQLite it would wait for the very
- * connection the transaction holds.
+ * What must be prepared before a transaction opens. DDL never runs inside one (MySQL would commit
+ * it implicitly; SQLite would wait for the very connection it holds). An adapter with a separate
+ * schema connection prepares each model on first use, there, without waiting for the pool: then
+ * nothing is prepared up front, so a run prepares only the models it uses. Otherwise every
+ * declared model is prepared now, and a model that cannot be fails only the operations that use it.
  */
-export async function prepareModels(dataflow: DataFlowHandle): Promise<void> {
+export async function prepareModels(dataflow: DataFlowHandle, adapter: DatabaseAdapter): Promise<void> {
+  if (adapter.separateSchemaConnection) return;
   const pending = [...dataflow.models.values()].filter((m) => !dataflow.isReady(m));
-  await Promise.all(pending.map((m) => dataflow.ensureModel(m)));
+  await Promise.allSettled(pending.map((m) => dataflow.ensureModel(m)));
 }
