@@ -91,6 +91,7 @@ export class PostgresAdapter extends DatabaseAdapter {
   // JSON.stringify of the adapter (or of a DataFlow) cannot reach them.
   readonly #pool: pg.Pool;
   readonly #connectionConfig: pg.PoolConfig;
+  readonly #poolConfig: pg.PoolConfig;
   #control: pg.Pool | undefined;
   private readonly names = new StatementNames();
   #schema: pg.Pool | undefined;
@@ -103,7 +104,7 @@ export class PostgresAdapter extends DatabaseAdapter {
     this.settings = settings;
     const s = { connectionString, ...settings };
     this.#connectionConfig = { connectionString, ...options.pg };
-    this.#pool = new pg.Pool({
+    this.#poolConfig = {
       connectionString: s.connectionString,
       max: s.max,
       min: s.min,
@@ -114,7 +115,8 @@ export class PostgresAdapter extends DatabaseAdapter {
       types: createTypeParsers(),
       options: "-c client_encoding=UTF8",
       ...options.pg,
-    });
+    };
+    this.#pool = new pg.Pool(this.#poolConfig);
     // An idle connection can fail at any time (server restart); the pool drops it, and this keeps
     // the 'error' event from crashing the process. A checked-out client gets the same guard.
     this.#pool.on("error", (error) => this.logger.warn({ err: error.message }, "idle PostgreSQL connection lost"));
@@ -235,7 +237,7 @@ export class PostgresAdapter extends DatabaseAdapter {
   protected override async acquireSchemaConnection(): Promise<SqlConnection> {
     if (!this.#schema) {
       this.#schema = new pg.Pool({
-        ...this.#connectionConfig,
+        ...this.#poolConfig,
         max: 1,
         min: 0,
         idleTimeoutMillis: 1000,
