@@ -31,6 +31,12 @@ const EDGES = [
   "+275760-09-13T00:00:00.000Z",
 ].map((iso) => new Date(iso));
 
+/**
+ * Beyond 9999-12-31, which MySQL and MariaDB cannot store: the one range every database shares cannot
+ * include these, so every database refuses them.
+ */
+const MUST_REFUSE = new Set(["+010000-01-01T00:00:00.000Z", "+275760-09-13T00:00:00.000Z"]);
+
 /** Inside every sane range: these must be accepted. */
 const MUST_ACCEPT = new Set(["1000-01-01T00:00:00.000Z", "1969-12-31T23:59:59.999Z", "1970-01-01T00:00:00.000Z", "2038-01-19T03:14:08.000Z", "9999-12-31T23:59:59.999Z"]);
 
@@ -40,10 +46,12 @@ export function datetimeTests(h: Harness): void {
     const table = t.table("items");
     declareItem(t.db, table);
     await t.run("Item_Create", { data: { id: "leap", name: "leap", seen_at: "2024-02-29T12:00:00Z" } });
+    let n = 0;
+    const id = () => `b${n++}`; // fresh per attempt: one value that slips through must not mask the next one
     for (const value of IMPOSSIBLE) {
       const attempts: Array<[string, Record<string, unknown>, FieldMatcher]> = [
-        ["Item_Create", { data: { id: "bad", name: "bad", seen_at: value } }, "data.seen_at"],
-        ["Item_BulkCreate", { data: [{ id: "b0", name: "b" }, { id: "b1", name: "b", seen_at: value }] }, "data[1].seen_at"],
+        ["Item_Create", { data: { id: id(), name: "bad", seen_at: value } }, "data.seen_at"],
+        ["Item_BulkCreate", { data: [{ id: id(), name: "b" }, { id: id(), name: "b", seen_at: value }] }, "data[1].seen_at"],
         ["Item_Update", { id: "leap", fields: { seen_at: value } }, "fields.seen_at"],
         ["Item_Upsert", { where: { id: "leap" }, create: { name: "u", seen_at: value }, update: { note: "x" } }, /seen_at$/],
         ["Item_Count", { filter: { seen_at: value } }, "filter.seen_at"],
@@ -72,6 +80,8 @@ export function datetimeTests(h: Harness): void {
         expectTyped(cause, ValidationError, "data.seen_at", `${at.toISOString()} is either stored or refused as out of range`);
       }
     }
+    const refusedIso = EDGES.filter((_, i) => !accepted.includes(i)).map((d) => d.toISOString());
+    for (const iso of MUST_REFUSE) expect.soft(refusedIso, `${iso} is refused (outside the range every database shares)`).toContain(iso);
     for (const iso of MUST_ACCEPT) expect.soft(accepted.map((i) => EDGES[i]!.toISOString()), `${iso} is accepted`).toContain(iso);
     expect(accepted, "the accepted instants form one range").toEqual(accepted.map((_, k) => accepted[0]! + k));
     expect(await t.oracle.count(table)).toBe(accepted.length);

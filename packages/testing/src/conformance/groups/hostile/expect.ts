@@ -18,7 +18,7 @@ export const MAX_MESSAGE_LENGTH = 16 * 1024;
 function matchField(actual: unknown, field: FieldMatcher, what: string): void {
   if (field === undefined) return;
   if (typeof field === "string") expect.soft(actual, `${what}: error.field`).toBe(field);
-  else expect.soft(actual, `${what}: error.field`).toMatch(field);
+  else expect.soft(typeof actual === "string" && field.test(actual), `${what}: error.field ${JSON.stringify(actual)} should match ${field}`).toBe(true);
 }
 
 /** A typed error whose `field` names the field, option or parameter. True when the class matched. */
@@ -63,6 +63,12 @@ export function thrownBy(fn: () => unknown): unknown {
     return error;
   }
   return undefined;
+}
+
+/** The error carries a `fix` sentence. */
+export function expectFix(error: unknown, what: string): void {
+  const fix = (error as { fix?: unknown }).fix;
+  expect.soft(typeof fix === "string" && /\S/.test(fix), `${what}: the error says how to fix it (error.fix)`).toBe(true);
 }
 
 /** An awaited call's rejection (undefined when it resolves). */

@@ -14,20 +14,23 @@ export function textTests(h: Harness): void {
     const table = t.table("items");
     declareItem(t.db, table);
     await t.run("Item_Create", { data: { id: "ok", name: "ok", email: "ok@example.com" } });
+    let n = 0;
+    // Fresh ids per attempt: one variant that slips through must not mask the next one.
+    const id = () => `x${n++}`;
     for (const bad of BAD_TEXT) {
       const attempts: Array<[string, Record<string, unknown>, FieldMatcher]> = [
-        ["Item_Create", { data: { id: "x", name: bad } }, "data.name"],
+        ["Item_Create", { data: { id: id(), name: bad } }, "data.name"],
         ["Item_Create", { data: { id: bad, name: "x" } }, "data.id"],
-        ["Item_Create", { data: { id: "x", name: "x", note: bad } }, "data.note"],
-        ["Item_Create", { data: { id: "x", name: "x", meta: { k: bad } } }, /^data\.meta\b/],
-        ["Item_Create", { data: { id: "x", name: "x", meta: { list: ["fine", { deep: bad }] } } }, /^data\.meta\b/],
-        ["Item_Create", { data: { id: "x", name: "x", meta: { [`key${bad}`]: 1 } } }, /^data\.meta\b/],
-        ["Item_Create", { data: { id: "x", name: "x", tags: ["fine", bad] } }, /^data\.tags\b/],
-        ["Item_BulkCreate", { data: [{ id: "x0", name: "x" }, { id: "x1", name: "x", note: bad }] }, "data[1].note"],
-        ["Item_BulkUpsert", { data: [{ id: "x2", name: "x", meta: { [bad]: bad } }], conflictOn: ["id"] }, /^data\[0\]\.meta\b/],
+        ["Item_Create", { data: { id: id(), name: "x", note: bad } }, "data.note"],
+        ["Item_Create", { data: { id: id(), name: "x", meta: { k: bad } } }, /^data\.meta\b/],
+        ["Item_Create", { data: { id: id(), name: "x", meta: { list: ["fine", { deep: bad }] } } }, /^data\.meta\b/],
+        ["Item_Create", { data: { id: id(), name: "x", meta: { [`key${bad}`]: 1 } } }, /^data\.meta\b/],
+        ["Item_Create", { data: { id: id(), name: "x", tags: ["fine", bad] } }, /^data\.tags\b/],
+        ["Item_BulkCreate", { data: [{ id: id(), name: "x" }, { id: id(), name: "x", note: bad }] }, "data[1].note"],
+        ["Item_BulkUpsert", { data: [{ id: id(), name: "x", meta: { [bad]: bad } }], conflictOn: ["id"] }, /^data\[0\]\.meta\b/],
         ["Item_Update", { id: "ok", fields: { note: bad } }, "fields.note"],
         ["Item_Update", { id: "ok", fields: { meta: { nested: [bad] } } }, /^fields\.meta\b/],
-        ["Item_Upsert", { where: { email: `u${bad}` }, create: { id: "x3", name: "x" } }, /email$/],
+        ["Item_Upsert", { where: { email: `u${bad}` }, create: { id: id(), name: "x" } }, /email$/],
         ["Item_BulkUpdate", { filter: { id: "ok" }, fields: { name: bad } }, "fields.name"],
         ["Item_Count", { filter: { note: bad } }, "filter.note"],
         ["Item_Count", { filter: { name: { $in: ["ok", bad] } } }, /^filter\.name\.\$in/],
@@ -37,7 +40,7 @@ export function textTests(h: Harness): void {
         ["Item_Count", { filter: { note: { $contains: bad } } }, "filter.note.$contains"],
         ["Item_Count", { filter: { meta: { $contains: bad } } }, "filter.meta.$contains"],
         ["Item_Count", { filter: { tags: { $contains: bad } } }, "filter.tags.$contains"],
-        ["Item_BulkDelete", { filter: { $or: [{ id: "ok" }, { name: { $like: bad } }] } }, /^filter\.\$or\[1\]\.name\.\$like$/],
+        ["Item_BulkDelete", { filter: { $and: [{ id: "nobody" }, { name: { $like: bad } }] } }, /^filter\.\$and\[1\]\.name\.\$like$/],
       ];
       for (const [type, params, fieldName] of attempts) {
         const what = `${type} ${JSON.stringify(params)}`;
