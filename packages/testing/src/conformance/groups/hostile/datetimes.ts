@@ -83,8 +83,8 @@ export function datetimeTests(h: Harness): void {
     const refusedIso = EDGES.filter((_, i) => !accepted.includes(i)).map((d) => d.toISOString());
     for (const iso of MUST_REFUSE) expect.soft(refusedIso, `${iso} is refused (outside the range every database shares)`).toContain(iso);
     for (const iso of MUST_ACCEPT) expect.soft(accepted.map((i) => EDGES[i]!.toISOString()), `${iso} is accepted`).toContain(iso);
-    expect(accepted, "the accepted instants form one range").toEqual(accepted.map((_, k) => accepted[0]! + k));
-    expect(await t.oracle.count(table)).toBe(accepted.length);
+    expect.soft(accepted, "the accepted instants form one range").toEqual(accepted.map((_, k) => accepted[0]! + k));
+    expect.soft(await t.oracle.count(table)).toBe(accepted.length);
     const ids = accepted.map((i) => `e${String(i).padStart(2, "0")}`);
     for (const [k, i] of accepted.entries()) {
       const row = (await t.run("Item_Read", { id: ids[k] })).result;
