@@ -17,6 +17,23 @@ for (const mode of modes) {
     runAdapterConformance({
       name: mode.name,
       createDataFlow: (options) => new DataFlow({ url, plugins: [mysql], ...options }),
+      worker: { module: new URL("./conformance-worker.mjs", import.meta.url), data: { url } },
+      urls: {
+        invalid: [
+          "mysql://root:p%zz@127.0.0.1:3306/db",
+          "mariadb://ro%E0%A4%Aot@127.0.0.1:3306/db",
+          "mysql://root@127.0.0.1:3306/db%zz",
+          "mysql://root@127.0.0.1:99999/db",
+          "mysql://root@127.0.0.1:33x6/db",
+          "mariadb://root@[::1/db",
+        ],
+        withPassword(password) {
+          const u = new URL(url);
+          u.username ||= "root";
+          u.password = password;
+          return u.href;
+        },
+      },
       createOracle: () => mysqlOracle(res.db.url),
       teardown: () => res.db.dispose(),
     });

@@ -11,6 +11,23 @@ if (res.ok) {
   runAdapterConformance({
     name: "postgresql",
     createDataFlow: (options) => new DataFlow({ url, plugins: [postgres], ...options }),
+    worker: { module: new URL("./conformance-worker.mjs", import.meta.url), data: { url } },
+    urls: {
+      invalid: [
+        "postgres://user:p%zz@127.0.0.1:5432/db",
+        "postgres://us%E0%A4%Aer@127.0.0.1:5432/db",
+        "postgresql://user@127.0.0.1:5432/db%zz",
+        "postgres://user@127.0.0.1:99999/db",
+        "postgres://user@127.0.0.1:54x2/db",
+        "postgresql://user@[::1/db",
+      ],
+      withPassword(password) {
+        const u = new URL(url);
+        u.username ||= "dataflow";
+        u.password = password;
+        return u.href;
+      },
+    },
     async createOracle() {
       const raw = await rawClient(url);
       const exists = async (table: string) =>

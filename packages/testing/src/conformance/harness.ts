@@ -2,7 +2,16 @@ import { randomBytes } from "node:crypto";
 import type { DataFlow } from "@dataflow/kernel";
 import { LocalRuntime, WorkflowBuilder, WorkflowExecutionError } from "@dataflow/kernel";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import type { ConformanceOptions, ConformanceOracle } from "./types.js";
+import type { ConformanceDataFlowOptions, ConformanceOptions, ConformanceOracle, ConformanceUrls } from "./types.js";
+import type { WorkerCaseArgs, WorkerCaseName } from "./worker/cases.js";
+import type { BoundedResult } from "./worker/run.js";
+import { runBounded } from "./worker/run.js";
+
+/**
+ * The bound of every bounded-work case, from the end of its setup: far below the seconds these
+ * inputs used to take, and generous enough for a loaded CI machine.
+ */
+export const HOSTILE_BOUND_MS = 2000;
 
 type ErrorClass = abstract new (...args: never[]) => Error;
 
@@ -16,6 +25,15 @@ export interface TestContext {
   run<R = any>(type: string, params: Record<string, unknown>): Promise<R>;
   /** Runs one node and returns the typed error it fails with (the cause of the WorkflowExecutionError). */
   fails(type: string, params: Record<string, unknown>, kind: ErrorClass): Promise<Error>;
+  /** Another DataFlow from the adapter's factory (the caller closes it). */
+  createDataFlow(options?: ConformanceDataFlowOptions): Promise<DataFlow>;
+  /** The adapter's URL scheme details; throws (failing the test) when the adapter gave none. */
+  readonly urls: ConformanceUrls;
+  /**
+   * Runs a case in a worker thread from `options.worker`, terminated unless the case finishes within
+   * `HOSTILE_BOUND_MS` of its setup. Rejects (failing the test) when the adapter gave no worker.
+   */
+  bounded<K extends WorkerCaseName>(kind: K, args: WorkerCaseArgs<K>, what: string): Promise<BoundedResult>;
 }
 
 export class Harness {
@@ -72,9 +90,21 @@ export class Harness {
       const { results } = await runtime.execute(wf);
       return results.n;
     };
+    const options = this.options;
     return {
       db,
       oracle: this.oracle,
+      createDataFlow: async (o) => options.createDataFlow(o),
+      get urls(): ConformanceUrls {
+        if (!options.urls) throw new Error("ConformanceOptions.urls is missing: give your scheme's URL mistakes (and withPassword), or skip this test with a reason");
+        return options.urls;
+      },
+      bounded(kind, args, what) {
+        if (!options.worker?.module) {
+          return Promise.reject(new Error("ConformanceOptions.worker is missing: bounded-work cases need a factory module for a worker thread, or skip this test with a reason"));
+        }
+        return runBounded(options.worker, kind, args, HOSTILE_BOUND_MS, what);
+      },
       table: (base) => `${base}_${randomBytes(4).toString("hex")}`,
       run,
       async fails(type, params, kind) {

@@ -3,6 +3,7 @@ import { badInputTests } from "./groups/bad-input.js";
 import { bulkTests } from "./groups/bulk.js";
 import { crudTests } from "./groups/crud.js";
 import { filterTests } from "./groups/filters.js";
+import { hostileTests } from "./groups/hostile/index.js";
 import { listTests } from "./groups/list.js";
 import { schemaTests } from "./groups/schema.js";
 import { softDeleteTests } from "./groups/soft-delete.js";
@@ -10,14 +11,16 @@ import { typeTests } from "./groups/types.js";
 import { Harness } from "./harness.js";
 import type { ConformanceOptions } from "./types.js";
 
-export type { ConformanceOptions, ConformanceOracle, ConformanceSkip } from "./types.js";
-export { sameStored } from "./harness.js";
+export type {
+  ConformanceDataFlowOptions, ConformanceOptions, ConformanceOracle, ConformanceSkip, ConformanceUrls, ConformanceWorker,
+} from "./types.js";
+export { HOSTILE_BOUND_MS, sameStored } from "./harness.js";
 export type { TestContext } from "./harness.js";
 export { FILTER_CASES, FILTER_ROWS } from "./groups/filters.js";
 
 /**
  * The adapter conformance suite: every generated node, every filter operator, every field type,
- * soft delete, ordering and keyset pagination, schema migration and every bad-input path.
+ * soft delete, ordering and keyset pagination, schema migration, every bad-input path and the hostile group.
  * Call it at the top level of a vitest file. Writes are checked through `createOracle()`'s raw driver.
  */
 export function runAdapterConformance(options: ConformanceOptions): void {
@@ -32,5 +35,6 @@ export function runAdapterConformance(options: ConformanceOptions): void {
     softDeleteTests(h);
     badInputTests(h);
     schemaTests(h);
+    hostileTests(h);
   });
 }

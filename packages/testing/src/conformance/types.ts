@@ -21,11 +21,48 @@ export interface ConformanceSkip {
   readonly reason: string;
 }
 
+/**
+ * DataFlow options the suite passes to `createDataFlow`. Spread them last into the options of
+ * `new DataFlow`, unchanged: the hostile group also passes a `url` and deliberately ill-typed or
+ * unknown options through them, and checks that DataFlow refuses those.
+ */
+export type ConformanceDataFlowOptions = Pick<DataFlowOptions, "autoMigrate" | "existingSchemaMode" | "url">;
+
+/**
+ * Where the hostile group's bounded-work cases run: a worker thread that the suite terminates when a
+ * case exceeds its bound (a blocked event loop cannot be interrupted any other way).
+ */
+export interface ConformanceWorker {
+  /**
+   * A module Node imports as is in a worker thread (JavaScript: `.js`/`.mjs`, importing your built
+   * package), exporting `createDataFlow(options, data)`: a DataFlow on the suite's database, like
+   * `ConformanceOptions.createDataFlow`. A path or a `file:` URL.
+   */
+  readonly module: string | URL;
+  /** Structured-cloneable value handed to the module's `createDataFlow` as its second argument, e.g. `{ url }`. */
+  readonly data?: unknown;
+}
+
+/** The adapter's URL scheme, for the hostile group's construction-time checks. Nothing needs to connect. */
+export interface ConformanceUrls {
+  /** URL mistakes in your scheme (bad escapes, bad ports, ...): each must throw a `ValidationError` with field `"url"` at construction. */
+  readonly invalid: readonly string[];
+  /**
+   * A URL of your scheme carrying `password` as its credential (it need not be valid for the
+   * server). Nothing reachable from the DataFlow may print it under `util.inspect`. Leave it out
+   * only if your URLs carry no credentials, and skip the credential tests with that reason.
+   */
+  withPassword?(password: string): string;
+}
+
 export interface ConformanceOptions {
   /** Shown in the suite's title, e.g. "sqlite". */
   readonly name: string;
   /** A new DataFlow on the suite's database: the same database on every call (tables persist between calls). */
-  createDataFlow(options?: Pick<DataFlowOptions, "autoMigrate" | "existingSchemaMode">): DataFlow | Promise<DataFlow>;
+  createDataFlow(options?: ConformanceDataFlowOptions): DataFlow | Promise<DataFlow>;
+  /** The same factory as a module for a worker thread: the hostile group's bounded-work cases run there. */
+  readonly worker: ConformanceWorker;
+  readonly urls: ConformanceUrls;
   createOracle(): ConformanceOracle | Promise<ConformanceOracle>;
   /** Tests this adapter cannot pass, each with the database limit that prevents it. */
   readonly skip?: readonly ConformanceSkip[];
