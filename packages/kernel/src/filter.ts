@@ -1,7 +1,7 @@
 import { ValidationError } from "./errors.js";
 import type { Model, ModelField } from "./model.js";
 import { didYouMean } from "./suggest.js";
-import { validateValue } from "./values.js";
+import { assertPortableText, validateValue } from "./values.js";
 
 export type ComparisonOp = "=" | "<>" | ">" | ">=" | "<" | "<=";
 
@@ -182,7 +182,7 @@ class FilterParser {
           throw new ValidationError(`'${path}': ${op} applies to text fields, and '${field.name}' is ${field.kind}`, { field: path });
         }
         if (typeof operand !== "string") throw new ValidationError(`'${path}' must be a string pattern`, { field: path });
-        if (operand.includes("\u0000")) throw new ValidationError(`'${path}' contains a NUL character`, { field: path });
+        assertPortableText(path, operand);
         if (op === "$regex") {
           try {
             new RegExp(operand);
@@ -199,6 +199,7 @@ class FilterParser {
               field: path,
             });
           }
+          if (typeof operand === "string") assertPortableText(path, operand);
           return { t: "contains", field, value: operand };
         }
         if (field.kind === "string" || field.kind === "text") {
