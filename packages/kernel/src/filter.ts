@@ -14,7 +14,7 @@ export type FilterNode =
   | { readonly t: "in"; readonly field: ModelField; readonly values: readonly unknown[]; readonly negate: boolean }
   | { readonly t: "null"; readonly field: ModelField; readonly isNull: boolean }
   | { readonly t: "like"; readonly field: ModelField; readonly pattern: string; readonly caseInsensitive: boolean }
-  | { readonly t: "regex"; readonly field: ModelField; readonly pattern: string }
+  | { readonly t: "regex"; readonly field: ModelField; readonly pattern: string; /** Where the pattern was given, e.g. `filter.name.$regex`. */ readonly path?: string }
   | { readonly t: "contains"; readonly field: ModelField; readonly value: unknown }
   | { readonly t: "const"; readonly value: boolean };
 
@@ -189,7 +189,7 @@ class FilterParser {
           } catch {
             throw new ValidationError(`'${path}' is not a valid regular expression`, { field: path });
           }
-          return { t: "regex", field, pattern: operand };
+          return { t: "regex", field, pattern: operand, path };
         }
         return { t: "like", field, pattern: operand, caseInsensitive: op === "$ilike" };
       case "$contains":

@@ -8,7 +8,7 @@ import {
 } from "@dataflow/kernel";
 import type { QueryResult, SqlConnection } from "@dataflow/sql-core";
 import { DatabaseAdapter, columnList, encodeRow, insertColumns, uniqueViolation } from "@dataflow/sql-core";
-import { sqliteDialect, sqliteEncoder } from "./dialect.js";
+import { regexpFunction, sqliteDialect, sqliteEncoder } from "./dialect.js";
 import { Mutex } from "./mutex.js";
 import { sqliteFilename } from "./url.js";
 
@@ -79,9 +79,7 @@ export class SqliteAdapter extends DatabaseAdapter {
       db.pragma("journal_mode = WAL");
       db.pragma("synchronous = NORMAL");
     }
-    db.function("regexp", { deterministic: true, varargs: false }, (pattern: unknown, value: unknown) =>
-      value === null || value === undefined ? null : new RegExp(String(pattern)).test(String(value)) ? 1 : 0,
-    );
+    db.function("regexp", { deterministic: true, varargs: false }, regexpFunction);
     this.db = db;
     return db;
   }
