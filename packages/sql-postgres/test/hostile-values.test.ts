@@ -1,5 +1,5 @@
 import {
-  ConnectionError, DataFlow, MAX_DATETIME, MIN_DATETIME, ValidationError, WorkflowExecutionError, field,
+  ConnectionError, DataFlow, MAX_DATETIME, MIN_DATETIME, NotFoundError, ValidationError, WorkflowExecutionError, field,
 } from "@dataflow/kernel";
 import { useTestDatabase } from "@dataflow/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -80,6 +80,16 @@ describe.skipIf(!res.ok)("PostgreSQL: hostile values", () => {
       expect(await validationField(runNode(db, "Moment_Create", { data: { at, label: "bad" } }))).toBe("data.at");
     }
     expect((await rawQuery(url, "SELECT COUNT(*)::int AS n FROM hv_moments WHERE label = 'bad'")).rows).toEqual([{ n: 0 }]);
+  });
+
+  it("strings compare exactly: trailing spaces count in keys, filters and unique constraints", async () => {
+    db.model("Padded", { id: field.string(), v: field.string(), code: field.string().unique() }, { table: "hv_padded" });
+    await runNode(db, "Padded_Create", { data: { id: "alice", v: "tok ", code: "pad" } });
+    expect(await failure(runNode(db, "Padded_Delete", { id: "alice " }))).toBeInstanceOf(NotFoundError);
+    expect((await runNode(db, "Padded_Count", { filter: { v: "tok" } })).result).toBe(0);
+    expect((await runNode(db, "Padded_Count", { filter: { v: { $in: ["tok", "tok  "] } } })).result).toBe(0);
+    await runNode(db, "Padded_Create", { data: { id: "alice ", v: "x", code: "pad " } });
+    expect((await runNode(db, "Padded_Count", {})).result).toBe(2);
   });
 
   it("lone surrogates and NUL in JSON keys and values are a ValidationError before any SQL", async () => {

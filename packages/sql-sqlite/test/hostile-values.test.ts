@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { DataFlow, MAX_DATETIME, MIN_DATETIME, ValidationError, field } from "@dataflow/kernel";
+import { DataFlow, MAX_DATETIME, MIN_DATETIME, NotFoundError, ValidationError, field } from "@dataflow/kernel";
 import { failureOf, runNode } from "@dataflow/testing";
 import type { SqliteAdapter } from "../src/index.js";
 import { sqliteFilename } from "../src/index.js";
@@ -95,6 +95,16 @@ describe("SQLite: hostile values", () => {
     }
     expect(await validationField(runNode(db, "Item_BulkDelete", { filter: { name: { $regex: "(a)\\1" } } }))).toBe("filter.name.$regex");
     expect(raw(db, "SELECT COUNT(*) AS n FROM items")).toEqual([{ n: 1001 }]);
+  });
+
+  it("strings compare exactly: trailing spaces count in keys, filters and unique constraints", async () => {
+    db.model("Padded", { id: field.string(), v: field.string(), code: field.string().unique() }, { table: "padded" });
+    await runNode(db, "Padded_Create", { data: { id: "alice", v: "tok ", code: "pad" } });
+    expect(await failureOf(runNode(db, "Padded_Delete", { id: "alice " }))).toBeInstanceOf(NotFoundError);
+    expect((await runNode(db, "Padded_Count", { filter: { v: "tok" } })).result).toBe(0);
+    expect((await runNode(db, "Padded_Count", { filter: { v: { $in: ["tok", "tok  "] } } })).result).toBe(0);
+    await runNode(db, "Padded_Create", { data: { id: "alice ", v: "x", code: "pad " } });
+    expect((await runNode(db, "Padded_Count", {})).result).toBe(2);
   });
 
   it("lone surrogates and NUL get the same ValidationError as on every database, in JSON keys and values at any depth", async () => {
