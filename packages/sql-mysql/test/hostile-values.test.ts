@@ -155,8 +155,8 @@ describe.skipIf(!res.ok)("MariaDB/MySQL: the same failure is retryable as on Pos
   it("the session's connection killed mid-transaction (KILL CONNECTION): a retryable ConnectionError; nothing committed", async () => {
     const outcome = await failure(adapter.transaction(async (tx) => {
       await runNode(db, "Ledger_Create", { data: { n: 1 } });
-      const [{ id }] = (await tx.query("SELECT CONNECTION_ID() AS id", [])).rows as Array<{ id: number }>;
-      await rawQuery(url, `KILL CONNECTION ${Number(id)}`);
+      const id = Number((await tx.query("SELECT CONNECTION_ID() AS id", [])).rows[0]!.id);
+      await rawQuery(url, `KILL CONNECTION ${id}`);
       await runNode(db, "Ledger_Create", { data: { n: 2 } });
     }));
     expect(outcome).toBeInstanceOf(ConnectionError);
