@@ -2,7 +2,7 @@ import { ValidationError } from "./errors.js";
 import { quoteName, shortName } from "./names.js";
 import type { Model, ModelField } from "./model.js";
 import { didYouMean } from "./suggest.js";
-import { validateValue } from "./values.js";
+import { assertPortableText, validateValue } from "./values.js";
 
 export type ComparisonOp = "=" | "<>" | ">" | ">=" | "<" | "<=";
 
@@ -15,7 +15,7 @@ export type FilterNode =
   | { readonly t: "in"; readonly field: ModelField; readonly values: readonly unknown[]; readonly negate: boolean }
   | { readonly t: "null"; readonly field: ModelField; readonly isNull: boolean }
   | { readonly t: "like"; readonly field: ModelField; readonly pattern: string; readonly caseInsensitive: boolean }
-  | { readonly t: "regex"; readonly field: ModelField; readonly pattern: string }
+  | { readonly t: "regex"; readonly field: ModelField; readonly pattern: string; /** Where the pattern was given, e.g. `filter.name.$regex`. */ readonly path?: string }
   | { readonly t: "contains"; readonly field: ModelField; readonly value: unknown }
   | { readonly t: "const"; readonly value: boolean };
 
@@ -183,14 +183,14 @@ class FilterParser {
           throw new ValidationError(`'${path}': ${op} applies to text fields, and '${field.name}' is ${field.kind}`, { field: path });
         }
         if (typeof operand !== "string") throw new ValidationError(`'${path}' must be a string pattern`, { field: path });
-        if (operand.includes("\u0000")) throw new ValidationError(`'${path}' contains a NUL character`, { field: path });
+        assertPortableText(path, operand);
         if (op === "$regex") {
           try {
             new RegExp(operand);
           } catch {
             throw new ValidationError(`'${path}' is not a valid regular expression`, { field: path });
           }
-          return { t: "regex", field, pattern: operand };
+          return { t: "regex", field, pattern: operand, path };
         }
         return { t: "like", field, pattern: operand, caseInsensitive: op === "$ilike" };
       case "$contains":
@@ -200,6 +200,7 @@ class FilterParser {
               field: path,
             });
           }
+          if (typeof operand === "string") assertPortableText(path, operand);
           return { t: "contains", field, value: operand };
         }
         if (field.kind === "string" || field.kind === "text") {

@@ -34,7 +34,7 @@ export type {
 } from "./operations.js";
 export { checkParamNames, checkParams } from "./params.js";
 export type { ParamSpec, ParamType, ParamsSchema } from "./params.js";
-export { canonicalDecimal, validateValue } from "./values.js";
+export { MAX_DATETIME, MIN_DATETIME, assertPortableText, canonicalDecimal, validateValue } from "./values.js";
 export { assertIdentifier, MAX_IDENTIFIER_LENGTH, pluralize, tableNameFor, toSnakeCase } from "./identifiers.js";
 export { closest, didYouMean } from "./suggest.js";
 export { quoteName, shortName } from "./names.js";

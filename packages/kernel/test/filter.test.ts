@@ -105,3 +105,27 @@ describe("parseOrderBy", () => {
     expect(() => parseOrderBy(User, "name; DROP TABLE users")).toThrow(ValidationError);
   });
 });
+
+describe("NUL and lone surrogates in filter operands", () => {
+  it("are a ValidationError naming the operand, for values, ids, patterns and JSON elements", () => {
+    for (const [filter, at] of [
+      [{ id: "a\uD800" }, "filter.id"],
+      [{ name: { $in: ["ok", "\uDFFF"] } }, "filter.name.$in[1]"],
+      [{ name: { $like: "%\uD800%" } }, "filter.name.$like"],
+      [{ name: { $ilike: "\u0000" } }, "filter.name.$ilike"],
+      [{ name: { $regex: "^\uDC00" } }, "filter.name.$regex"],
+      [{ name: { $contains: "x\uD800" } }, "filter.name.$contains"],
+      [{ tags: { $contains: "\uD800" } }, "filter.tags.$contains"],
+      [{ tags: { $contains: "a\u0000" } }, "filter.tags.$contains"],
+    ] as const) {
+      let caught: unknown;
+      try {
+        parseFilter(User, filter);
+      } catch (error) {
+        caught = error;
+      }
+      expect(caught, JSON.stringify(filter)).toBeInstanceOf(ValidationError);
+      expect((caught as ValidationError).field).toBe(at);
+    }
+  });
+});

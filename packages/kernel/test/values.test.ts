@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { ModelField } from "../src/index.js";
-import { Model, ValidationError, canonicalDecimal, field, validateValue } from "../src/index.js";
+import { MAX_DATETIME, MIN_DATETIME, Model, ValidationError, canonicalDecimal, field, validateValue } from "../src/index.js";
 
 const M = new Model("Value", {
   s: field.string({ maxLength: 3 }), i: field.int(), b: field.bigint(), f: field.float(), d: field.decimal({ precision: 6, scale: 2 }),
@@ -65,5 +65,76 @@ describe("validateValue", () => {
     expect(canonicalDecimal("000")).toBe("0");
     expect(canonicalDecimal(" 1")).toBeUndefined();
     expect(canonicalDecimal(".")).toBeUndefined();
+  });
+});
+
+describe("datetimes and dates are parsed strictly, within years 0001-9999 UTC", () => {
+  const fieldOf = (error: unknown) => (error as ValidationError).field;
+  const rejects = (name: string, value: unknown) => {
+    let caught: unknown;
+    try {
+      valid(name, value);
+    } catch (error) {
+      caught = error;
+    }
+    expect(caught, `${name} = ${String(value)}`).toBeInstanceOf(ValidationError);
+    expect(fieldOf(caught)).toBe(`data.${name}`);
+  };
+
+  it("refuses impossible calendar dates, times and offsets instead of rolling them over", () => {
+    for (const text of [
+      "2024-02-30T00:00:00Z", "2023-02-29T00:00:00Z", "2024-04-31", "2024-13-01T00:00:00Z", "2024-00-10T00:00:00Z",
+      "2024-01-00T00:00:00Z", "2024-01-01T24:00:00Z", "2024-01-01T23:60:00Z", "2024-01-01T23:59:60Z",
+      "2024-01-01T00:00:00+24:00", "2024-01-01T00:00:00+05:60", "1900-02-29T00:00:00Z", "0000-01-01T00:00:00Z",
+    ]) rejects("at", text);
+    for (const text of ["2024-02-30", "2023-02-29", "2024-06-31", "2024-13-01", "2024-00-01", "2024-01-32", "1900-02-29", "0000-01-01"]) {
+      rejects("day", text);
+    }
+  });
+
+  it("keeps valid edge values exact", () => {
+    expect(valid("at", "2000-02-29T23:59:59.999Z")).toEqual(new Date("2000-02-29T23:59:59.999Z"));
+    expect(valid("at", "2024-01-01T00:00:00.123456789Z")).toEqual(new Date("2024-01-01T00:00:00.123Z"));
+    expect(valid("at", "2024-01-01T00:00:00-23:59")).toEqual(new Date("2024-01-01T23:59:00Z"));
+    expect(valid("at", "0001-01-01T00:00:00Z")).toEqual(MIN_DATETIME);
+    expect((valid("at", "0099-12-31") as Date).toISOString()).toBe("0099-12-31T00:00:00.000Z");
+    expect(valid("at", "9999-12-31T23:59:59.999Z")).toEqual(MAX_DATETIME);
+    expect(valid("at", "9999-12-31 23:59:59.999")).toEqual(MAX_DATETIME);
+    expect(valid("day", "0001-01-01")).toBe("0001-01-01");
+    expect(valid("day", "9999-12-31")).toBe("9999-12-31");
+    expect(valid("day", new Date("2024-02-29T12:00:00Z"))).toBe("2024-02-29");
+  });
+
+  it("refuses instants outside the supported range, as strings (also through an offset) and as Dates", () => {
+    rejects("at", "0001-01-01T00:00:00+00:01");
+    rejects("at", "9999-12-31T23:59:59-00:01");
+    rejects("at", new Date(MIN_DATETIME.getTime() - 1));
+    rejects("at", new Date(MAX_DATETIME.getTime() + 1));
+    rejects("at", new Date(Date.UTC(-1, 0, 1)));
+    rejects("at", new Date(8.64e15));
+    rejects("day", new Date(Date.UTC(10000, 0, 1)));
+    rejects("at", "+010000-01-01T00:00:00Z");
+  });
+});
+
+describe("text is portable in every position", () => {
+  it("rejects NUL and lone surrogates in JSON keys and strings at any depth, naming the position", () => {
+    for (const [value, at] of [
+      [{ "\uD800": 1 }, "data.j"],
+      [{ a: { "k\u0000": 1 } }, "data.j.a"],
+      [{ a: ["x", "\uDC00"] }, "data.j.a[1]"],
+      [["\uD83D"], "data.j[0]"],
+      [{ deep: [{ x: "ok\u0000" }] }, "data.j.deep[0].x"],
+    ] as const) {
+      let caught: unknown;
+      try {
+        valid("j", value);
+      } catch (error) {
+        caught = error;
+      }
+      expect(caught).toBeInstanceOf(ValidationError);
+      expect((caught as ValidationError).field).toBe(at);
+    }
+    expect(valid("j", { "😀": ["😀"] })).toEqual({ "😀": ["😀"] });
   });
 });

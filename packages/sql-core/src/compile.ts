@@ -1,4 +1,5 @@
 import type { FilterNode, Model, ModelField, OrderTerm } from "@dataflow/kernel";
+import { ValidationError } from "@dataflow/kernel";
 import type { Dialect } from "./dialect.js";
 import { escapeLike } from "./dialect.js";
 
@@ -44,6 +45,10 @@ export function compileFilter(node: FilterNode, dialect: Dialect, params: Params
     }
     case "in": {
       const column = dialect.quote(node.field.name);
+      if (dialect.inList) {
+        const encoded = node.values.map((v) => dialect.encode(node.field, v));
+        return dialect.inList(column, node.field, encoded, node.negate, (v) => params.add(v));
+      }
       const list = node.values.map((v) => params.field(node.field, v)).join(", ");
       return `${column} ${node.negate ? "NOT IN" : "IN"} (${list})`;
     }
@@ -51,8 +56,17 @@ export function compileFilter(node: FilterNode, dialect: Dialect, params: Params
       return `${dialect.quote(node.field.name)} IS ${node.isNull ? "" : "NOT "}NULL`;
     case "like":
       return dialect.like(dialect.quote(node.field.name), params.add(node.pattern), node.caseInsensitive);
-    case "regex":
+    case "regex": {
+      const problem = dialect.regexError?.(node.pattern);
+      if (problem !== undefined) {
+        const at = node.path ?? node.field.name;
+        throw new ValidationError(`'${at}' is not a regular expression ${dialect.name} can run: ${problem}`, {
+          field: at,
+          fix: `See the ${dialect.name} adapter's README for the regex syntax it accepts`,
+        });
+      }
       return dialect.regex(dialect.quote(node.field.name), params.add(node.pattern));
+    }
     case "contains": {
       const column = dialect.quote(node.field.name);
       if (node.field.kind === "json") return dialect.jsonContains(column, params.add(dialect.encodeJsonElement(node.value)));

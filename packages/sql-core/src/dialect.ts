@@ -44,6 +44,16 @@ export interface Dialect {
 
   like(column: string, param: string, caseInsensitive: boolean): string;
   regex(column: string, param: string): string;
+  /**
+   * Why this database's regex engine cannot run `pattern` (a syntax it lacks), or undefined.
+   * Checked before any SQL; a dialect without it lets the server judge (see `invalidRegex`).
+   */
+  regexError?(pattern: string): string | undefined;
+  /**
+   * `column IN (...)` / `NOT IN` over encoded values, for dialects that bind the whole list as one
+   * parameter (an array, JSON) so any allowed size fits the bind limit. Default: one placeholder per value.
+   */
+  inList?(column: string, field: ModelField, values: readonly unknown[], negate: boolean, add: (value: unknown) => string): string;
   /** A JSON array column contains the element. */
   jsonContains(column: string, param: string): string;
   encodeJsonElement(value: unknown): unknown;

@@ -7,6 +7,7 @@ import type { DatabaseAdapter, SqlExecutor } from "./adapter.js";
 import { rowDecoder } from "./codec.js";
 import type { Dialect } from "./dialect.js";
 import { tableReference } from "./dialect.js";
+import { withRegexField } from "./failures.js";
 import { Params, columnList, compileFilter, keysetFilter, orderByClause, pinsPrimaryKey, whereClause } from "./compile.js";
 
 type Result = OperationResults[keyof OperationResults];
@@ -368,7 +369,8 @@ export async function executeOperation(adapter: DatabaseAdapter, op: ModelOperat
         return { result: { deleted: await deleteByWhere(adapter, adapter.executorFor(ctx), model, op.where, op.soft, op.now) } };
     }
   } catch (error) {
-    throw error instanceof DataFlowError ? error : adapter.mapError(error, model);
+    const mapped = error instanceof DataFlowError ? error : adapter.mapError(error, model);
+    throw withRegexField(mapped, "where" in op ? op.where : undefined);
   }
 }
 

@@ -9,3 +9,5 @@ export { columnDefinition, createIndexStatement, createTableStatement, ensureTab
 export { encodeRow, executeOperation, insertColumns, multiRowBulkWrite, upsertRow } from "./execute.js";
 export { fieldsOfConstraint, uniqueViolation } from "./constraint-errors.js";
 export { defineSqlPlugin, sqlModelNodes } from "./nodes.js";
+export { FAILURES, failure, invalidRegex, withRegexField } from "./failures.js";
+export type { FailureKind } from "./failures.js";

@@ -4,7 +4,7 @@ import type {
   AdapterOptions, BulkCreateOperation, BulkUpsertOperation, DataFlowError, Model, NodeContext, OperationResults,
   UpsertOperation,
 } from "@dataflow/kernel";
-import { AbortError, channels, neverAborts } from "@dataflow/kernel";
+import { AbortError, SchemaError, channels, neverAborts } from "@dataflow/kernel";
 import type { QueryResult, SqlConnection, SqlExecutor } from "@dataflow/sql-core";
 import { DatabaseAdapter } from "@dataflow/sql-core";
 import { mysqlBulkWrite } from "./bulk.js";
@@ -15,7 +15,7 @@ import { ER, isConnectionFailure, mapMysqlError } from "./errors.js";
 import type { DriverConnection, StatementResult } from "./pool.js";
 import { ConnectionPool, runStatement, sessionSetup } from "./pool.js";
 import type { ServerInfo } from "./server.js";
-import { assumedServer, parseServerVersion } from "./server.js";
+import { assumedServer, isNoPadCollation, parseServerVersion } from "./server.js";
 import type { StatementRunner } from "./session.js";
 import { MysqlSession } from "./session.js";
 import { mysqlUpsert } from "./upsert.js";
@@ -36,6 +36,7 @@ export interface MysqlAdapterOptions extends AdapterOptions {
 const DEFAULTS = { max: 10, connectTimeoutMs: 10_000, acquireTimeoutMs: 30_000, idleTimeoutMs: 60_000 };
 /** Prepared statements kept per connection; the server caps all sessions together (max_prepared_stmt_count, 16382). */
 const PREPARED_PER_CONNECTION = 256;
+const MAX_PREPARED_PARAMS = 65_535;
 const DDL = /^\s*(CREATE|ALTER|DROP|RENAME|TRUNCATE)\s/i;
 const CREATE_INDEX = /^\s*CREATE\s+(UNIQUE\s+)?INDEX\s/i;
 const ADD_COLUMN = /^\s*ALTER\s+TABLE\s+\S+\s+ADD\s+COLUMN\s/i;
@@ -169,6 +170,43 @@ export class MysqlAdapter extends DatabaseAdapter {
     this.connected = true;
   }
 
+  /**
+   * Refuses, before any DDL, tables whose text columns use a PAD SPACE collation (such as
+   * `utf8mb4_bin`, which DataFlow used before): there `'alice'` equals `'alice '` in filters, keys
+   * and unique indexes. The error gives the one statement that converts the table.
+   */
+  override async ensureSchema(models: readonly Model[], options: { autoMigrate: boolean; existingSchemaMode: boolean }): Promise<void> {
+    await this.connect();
+    const collation = this.current.features.exactCollation;
+    if (collation === undefined) {
+      throw new SchemaError(`${this.current.server.versionText} has no binary NO PAD collation, so it cannot compare strings with trailing spaces exactly`, {
+        fix: "Use MySQL 8.0.17 or later, or MariaDB 10.2 or later",
+      });
+    }
+    for (const model of models) {
+      const text = new Set(model.fields.filter((f) => f.kind === "string" || f.kind === "text" || f.kind === "enum").map((f) => f.name));
+      if (text.size === 0) continue;
+      const { rows } = await this.query(
+        "SELECT column_name AS name, collation_name AS collation FROM information_schema.columns " +
+          "WHERE table_schema = COALESCE(?, DATABASE()) AND table_name = ? AND collation_name IS NOT NULL",
+        [model.schema ?? null, model.table],
+      );
+      const padded = rows.filter((r) => text.has(String(r.name)) && !isNoPadCollation(String(r.collation)));
+      if (padded.length > 0) {
+        const table = model.schema === undefined ? `\`${model.table}\`` : `\`${model.schema}\`.\`${model.table}\``;
+        throw new SchemaError(
+          `Table '${model.table}' of model ${model.name} compares text ignoring trailing spaces: column(s) ` +
+            `${padded.map((r) => `${String(r.name)} (${String(r.collation)})`).join(", ")} use a PAD SPACE collation`,
+          {
+            field: padded.map((r) => String(r.name)).join(","),
+            fix: `Convert the table once: ALTER TABLE ${table} CONVERT TO CHARACTER SET utf8mb4 COLLATE ${collation}`,
+          },
+        );
+      }
+    }
+    await super.ensureSchema(models, options);
+  }
+
   async close(): Promise<void> {
     this.connected = false;
     const schema = this.#schema;
@@ -183,10 +221,11 @@ export class MysqlAdapter extends DatabaseAdapter {
   /** Sends one statement; falls back to the text protocol when the server will not prepare it. */
   private async send(connection: DriverConnection, text: string, params: readonly unknown[]): Promise<StatementResult> {
     try {
-      return await runStatement(connection, text, params, this.prepared);
+      // A prepared statement holds at most 65,535 parameters; a longer list ($in) goes as text.
+      return await runStatement(connection, text, params, this.prepared && params.length <= MAX_PREPARED_PARAMS);
     } catch (error) {
       const errno = (error as DriverError).errno;
-      if (this.prepared && params.length > 0 && (errno === ER.MAX_PREPARED_STMT_COUNT || errno === 1295)) {
+      if (this.prepared && params.length > 0 && (errno === ER.MAX_PREPARED_STMT_COUNT || errno === 1295 || errno === ER.PREPARED_TOO_MANY_PARAMS)) {
         return runStatement(connection, text, params, false);
       }
       throw error;

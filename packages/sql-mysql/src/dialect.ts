@@ -14,8 +14,13 @@ export interface MysqlDialect extends Dialect {
   proposed(column: string): string;
 }
 
-/** InnoDB, 4-byte UTF-8, and a binary collation so `=`, LIKE and unique keys are case-sensitive as elsewhere. */
-const TABLE_SUFFIX = " ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin";
+/**
+ * InnoDB, 4-byte UTF-8, and a binary NO PAD collation so `=`, LIKE and unique keys are
+ * case-sensitive and see trailing spaces, as elsewhere.
+ */
+function tableSuffix(features: ServerFeatures): string {
+  return ` ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=${features.exactCollation ?? "utf8mb4_bin"}`;
+}
 /** Longest VARCHAR that fits the 65,535-byte row limit in utf8mb4; longer strings become LONGTEXT. */
 const MAX_VARCHAR = 16_383;
 const ROW_ALIAS = "df_new";
@@ -128,7 +133,7 @@ export function createMysqlDialect(server: ServerInfo): MysqlDialect {
     upsertStrategy: "on-duplicate-key",
     forUpdate: " FOR UPDATE",
     nowExpression: "CURRENT_TIMESTAMP(6)",
-    createTableSuffix: TABLE_SUFFIX,
+    createTableSuffix: tableSuffix(features),
     rowAlias: features.insertRowAlias ? ` AS ${quote(ROW_ALIAS)}` : "",
     proposed: features.insertRowAlias ? (column) => `${quote(ROW_ALIAS)}.${quote(column)}` : (column) => `VALUES(${quote(column)})`,
 

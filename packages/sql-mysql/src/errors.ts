@@ -1,10 +1,10 @@
 import type { DataFlowError, Model } from "@dataflow/kernel";
 import {
-  ConnectionError, ConstraintViolationError, DataFlowError as BaseError, DatabaseError, ForeignKeyViolationError,
-  NotNullViolationError, SchemaError, TimeoutError, TooManyConnectionsError, TransactionError, ValidationError,
+  ConstraintViolationError, DataFlowError as BaseError, DatabaseError, ForeignKeyViolationError,
+  NotNullViolationError, SchemaError, TransactionError, ValidationError,
 } from "@dataflow/kernel";
 import type { Dialect } from "@dataflow/sql-core";
-import { fieldsOfConstraint, uniqueViolation } from "@dataflow/sql-core";
+import { failure, fieldsOfConstraint, invalidRegex, uniqueViolation } from "@dataflow/sql-core";
 
 /** The parts of a mysql2 error this module reads. */
 export interface DriverError {
@@ -58,14 +58,26 @@ export const ER = {
   ROW_SIZE_TOO_LARGE: 1118,
   MAX_PREPARED_STMT_COUNT: 1461,
   READ_ONLY_TRANSACTION: 1792,
+  TABLE_DEF_CHANGED: 1412,
+  PREPARED_TOO_MANY_PARAMS: 1390,
+  CHECKREAD: 1020, // "Record has changed since last read" (MariaDB innodb_snapshot_isolation)
+  REGEXP_ERROR: 1139, // MariaDB (PCRE)
+  CLIENT_INTERACTION_TIMEOUT: 4031,
 } as const;
+
+/** MySQL 8 (ICU) errors for a pattern it cannot compile: 3685 and 3688-3697, 3700. */
+const MYSQL_REGEX_SYNTAX = new Set([3685, 3688, 3689, 3690, 3691, 3692, 3693, 3694, 3695, 3696, 3697, 3700]);
 
 const CONNECTION_CODES = new Set([
   "ECONNREFUSED", "ECONNRESET", "EPIPE", "ETIMEDOUT", "ENOTFOUND", "EHOSTUNREACH", "ENETUNREACH", "EAI_AGAIN",
   "PROTOCOL_CONNECTION_LOST", "PROTOCOL_SEQUENCE_TIMEOUT", "PROTOCOL_ENQUEUE_AFTER_FATAL_ERROR",
   "PROTOCOL_ENQUEUE_AFTER_QUIT", "PROTOCOL_ENQUEUE_HANDSHAKE_TWICE", "HANDSHAKE_SSL_ERROR",
 ]);
-const CONNECTION_ERRNOS = new Set<number>([ER.SERVER_GONE, ER.SERVER_LOST, ER.CONNECTION_KILLED, ER.SERVER_SHUTDOWN, ER.ACCESS_DENIED, ER.BAD_DB]);
+const CONNECTION_ERRNOS = new Set<number>([
+  ER.SERVER_GONE, ER.SERVER_LOST, ER.CONNECTION_KILLED, ER.SERVER_SHUTDOWN, ER.ACCESS_DENIED, ER.BAD_DB, ER.CLIENT_INTERACTION_TIMEOUT,
+]);
+/** Driver codes of a server that cannot be reached at all (as opposed to a session that ended). */
+const REFUSED_CODES = new Set(["ECONNREFUSED", "ENOTFOUND", "EHOSTUNREACH", "ENETUNREACH", "EAI_AGAIN"]);
 const VALUE_ERRNOS = new Set<number>([
   ER.DATA_TOO_LONG, ER.OUT_OF_RANGE, ER.INCORRECT_VALUE, ER.TRUNCATED_WRONG_VALUE, ER.DATA_TRUNCATED, ER.INVALID_JSON_TEXT,
   ER.DIVISION_BY_ZERO,
@@ -175,17 +187,16 @@ export function mapMysqlError(error: unknown, context: MappingContext): DataFlow
       return new ConstraintViolationError(`A CHECK constraint failed${name ? ` (${name})` : ""}`, { cause });
     }
     case ER.LOCK_DEADLOCK:
-      return new TransactionError(`Deadlock detected; ${server} rolled the transaction back`, {
-        cause,
-        retryable: true,
-        fix: "Retry the whole transaction",
-      });
+      return failure("deadlock", `Deadlock detected; ${server} rolled the transaction back`, cause);
     case ER.LOCK_WAIT_TIMEOUT:
-      return new TransactionError("Lock wait timeout exceeded", {
-        cause,
-        retryable: true,
-        fix: "Roll the whole transaction back and retry it (InnoDB rolled back only the statement)",
-      });
+      return failure("lock-timeout", "Lock wait timeout exceeded", cause,
+        "Roll the whole transaction back and retry it (InnoDB rolled back only the statement)");
+    case ER.CHECKREAD:
+      return failure("serialization", "A row read by the transaction was changed by a concurrent one", cause);
+    case ER.TABLE_DEF_CHANGED:
+      return failure("schema-changed", "A table's definition changed while the transaction was open (DDL elsewhere)", cause);
+    case ER.REGEXP_ERROR:
+      return invalidRegex(server, cause);
     case ER.PACKET_TOO_LARGE:
       return new ValidationError(`A statement is larger than the server's max_allowed_packet`, {
         cause,
@@ -193,19 +204,16 @@ export function mapMysqlError(error: unknown, context: MappingContext): DataFlow
       });
     case ER.STATEMENT_TIMEOUT:
     case ER.QUERY_TIMEOUT:
-      return new TimeoutError("The statement exceeded its timeout (pool.statementTimeoutMs) and was cancelled", { cause });
+      return failure("statement-timeout", "The statement exceeded its timeout (pool.statementTimeoutMs) and was cancelled", cause);
     case ER.QUERY_INTERRUPTED:
       return new DatabaseError("The statement was interrupted (KILL QUERY)", { cause });
     case ER.TOO_MANY_CONNECTIONS:
     case ER.TOO_MANY_USER_CONNECTIONS:
-      return new TooManyConnectionsError(`The ${server} server refused the connection: too many connections`, {
-        cause,
-        fix: "Lower pool.max, or raise max_connections on the server",
-      });
+      return failure("too-many-connections", `The ${server} server refused the connection: too many connections`, cause);
     case ER.ACCESS_DENIED:
-      return new ConnectionError(`The ${server} server rejected the user name or password`, { cause });
+      return failure("authentication", `The ${server} server rejected the user name or password`, cause);
     case ER.BAD_DB:
-      return new ConnectionError("The database named in the URL does not exist", { cause });
+      return failure("unknown-database", "The database named in the URL does not exist", cause);
     case ER.NO_SUCH_TABLE:
     case ER.BAD_FIELD:
       return new SchemaError(`The table or column does not exist (${e.code ?? errno})`, {
@@ -224,6 +232,7 @@ export function mapMysqlError(error: unknown, context: MappingContext): DataFlow
     default:
       break;
   }
+  if (errno !== undefined && MYSQL_REGEX_SYNTAX.has(errno)) return invalidRegex(server, cause);
   if (errno !== undefined && VALUE_ERRNOS.has(errno)) {
     const column = columnOf(message);
     const what =
@@ -236,7 +245,8 @@ export function mapMysqlError(error: unknown, context: MappingContext): DataFlow
     });
   }
   if (isConnectionFailure(error)) {
-    return new ConnectionError(`The connection to the ${server} server failed (${e.code ?? errno ?? "closed"})`, { cause, retryable: true });
+    const refused = e.code !== undefined && REFUSED_CODES.has(e.code);
+    return failure(refused ? "connection-refused" : "connection-lost", `The connection to the ${server} server failed (${e.code ?? errno ?? "closed"})`, cause);
   }
   return new DatabaseError(`${server} error ${e.code ?? ""}${errno ? ` (${errno})` : ""}: ${redactMessage(message)}`, { cause });
 }

@@ -1,6 +1,6 @@
 import mysql from "mysql2";
 import type { PoolOptions } from "mysql2";
-import { TimeoutError } from "@dataflow/kernel";
+import { failure } from "@dataflow/sql-core";
 import type { ServerFeatures } from "./server.js";
 
 /** The slice of a mysql2 (callback API) connection the adapter uses. */
@@ -120,11 +120,7 @@ export class ConnectionPool {
       const timeoutMs = this.#settings.acquireTimeoutMs;
       const timer = this.idleCount() > 0 ? undefined : setTimeout(() => {
         settled = true;
-        reject(
-          new TimeoutError(`No database connection became free within ${timeoutMs} ms (pool max ${this.#settings.driver.connectionLimit})`, {
-            fix: "Raise pool.max or pool.acquireTimeoutMs, or shorten transactions",
-          }),
-        );
+        reject(failure("acquire-timeout", `No database connection became free within ${timeoutMs} ms (pool max ${this.#settings.driver.connectionLimit})`, undefined));
       }, timeoutMs);
       this.#pool.getConnection((error, pooled) => {
         if (settled) {

@@ -19,6 +19,12 @@ export interface ServerFeatures {
   readonly textDefault: "literal" | "expression" | "none";
   /** Session variable of the per-statement timeout. */
   readonly statementTimeout: "max_statement_time" | "max_execution_time";
+  /**
+   * The binary NO PAD collation of text columns, so `'a' <> 'a '` in filters, keys and unique
+   * indexes (`utf8mb4_bin` is PAD SPACE): MariaDB `utf8mb4_nopad_bin` (10.2+), MySQL
+   * `utf8mb4_0900_bin` (8.0.17+); undefined when the server has none.
+   */
+  readonly exactCollation: string | undefined;
 }
 
 function atLeast(version: readonly [number, number, number], major: number, minor: number, patch: number): boolean {
@@ -38,13 +44,17 @@ export function parseServerVersion(text: string): { flavor: "mysql" | "mariadb";
 
 export function serverFeatures(server: Pick<ServerInfo, "flavor" | "version">): ServerFeatures {
   if (server.flavor === "mariadb") {
-    return { insertRowAlias: false, regexpLike: false, textDefault: "literal", statementTimeout: "max_statement_time" };
+    return {
+      insertRowAlias: false, regexpLike: false, textDefault: "literal", statementTimeout: "max_statement_time",
+      exactCollation: atLeast(server.version, 10, 2, 0) ? "utf8mb4_nopad_bin" : undefined,
+    };
   }
   return {
     insertRowAlias: atLeast(server.version, 8, 0, 19),
     regexpLike: atLeast(server.version, 8, 0, 4),
     textDefault: atLeast(server.version, 8, 0, 13) ? "expression" : "none",
     statementTimeout: "max_execution_time",
+    exactCollation: atLeast(server.version, 8, 0, 17) ? "utf8mb4_0900_bin" : undefined,
   };
 }
 
@@ -53,4 +63,9 @@ export function assumedServer(scheme: "mysql" | "mariadb"): ServerInfo {
   return scheme === "mariadb"
     ? { flavor: "mariadb", version: [10, 11, 0], versionText: "10.11.0-MariaDB (assumed)", maxAllowedPacket: 16 * 1024 * 1024 }
     : { flavor: "mysql", version: [8, 0, 19], versionText: "8.0.19 (assumed)", maxAllowedPacket: 16 * 1024 * 1024 };
+}
+
+/** True for a collation that compares trailing spaces (NO PAD): MariaDB `*_nopad_*`, MySQL `*_0900_*`, `binary`. */
+export function isNoPadCollation(name: string): boolean {
+  return /nopad|_0900_|^binary$/i.test(name);
 }

@@ -82,6 +82,11 @@ function sslParam(raw: string): MysqlUrl["ssl"] {
 export function parseMysqlUrl(url: string): MysqlUrl {
   const m = /^(mysql|mariadb):\/\//i.exec(url);
   if (!m) throw new ValidationError("Not a mysql:// or mariadb:// URL", { fix: FIX });
+  const authority = url.slice(m[0].length).split(/[/?#]/, 1)[0]!;
+  const port = /^(?:\[[^\]]*\]|[^:]*)(?::(.*))?$/.exec(authority.slice(authority.lastIndexOf("@") + 1))?.[1];
+  if (port !== undefined && (!/^\d{1,5}$/.test(port) || Number(port) < 1 || Number(port) > 65_535)) {
+    throw new ValidationError("The port in the database URL must be a number from 1 to 65535", { field: "url.port", fix: FIX });
+  }
   let parsed: URL;
   try {
     parsed = new URL(url);

@@ -8,7 +8,7 @@ import { countChunk } from "../src/bulk.js";
 import { createMysqlDialect, formatDateTime, parseDateTime, quoteString } from "../src/dialect.js";
 import { duplicateKeyName, mapMysqlError, redactMessage } from "../src/errors.js";
 import { sessionSetup } from "../src/pool.js";
-import { parseServerVersion, serverFeatures } from "../src/server.js";
+import { isNoPadCollation, parseServerVersion, serverFeatures } from "../src/server.js";
 import mysqlPlugin from "../src/index.js";
 
 const server = (versionText: string) => ({ ...parseServerVersion(versionText), versionText, maxAllowedPacket: 64 << 20 });
@@ -30,11 +30,11 @@ describe("server flavor and version", () => {
 
   it("picks the features of each server", () => {
     expect(serverFeatures({ flavor: "mysql", version: [8, 0, 36] })).toEqual({
-      insertRowAlias: true, regexpLike: true, textDefault: "expression", statementTimeout: "max_execution_time",
+      insertRowAlias: true, regexpLike: true, textDefault: "expression", statementTimeout: "max_execution_time", exactCollation: "utf8mb4_0900_bin",
     });
     expect(serverFeatures({ flavor: "mysql", version: [8, 0, 18] }).insertRowAlias).toBe(false);
     expect(serverFeatures({ flavor: "mariadb", version: [10, 11, 19] })).toEqual({
-      insertRowAlias: false, regexpLike: false, textDefault: "literal", statementTimeout: "max_statement_time",
+      insertRowAlias: false, regexpLike: false, textDefault: "literal", statementTimeout: "max_statement_time", exactCollation: "utf8mb4_nopad_bin",
     });
   });
 
@@ -60,7 +60,14 @@ describe("MySQL dialect", () => {
     });
     expect(mysql8.columnType(f("string", { maxLength: 20_000 }))).toBe("LONGTEXT");
     expect(mysql8.autoIncrementPrimaryKey("`id`")).toBe("`id` BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY");
-    expect(mysql8.createTableSuffix).toBe(" ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin");
+    // Binary NO PAD collations, so trailing spaces count (utf8mb4_bin is PAD SPACE on both servers).
+    expect(mysql8.createTableSuffix).toBe(" ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_0900_bin");
+    expect(mariadb.createTableSuffix).toBe(" ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_nopad_bin");
+    expect(serverFeatures(server("8.0.16")).exactCollation).toBeUndefined();
+    expect(serverFeatures(server("8.0.17")).exactCollation).toBe("utf8mb4_0900_bin");
+    expect(serverFeatures(server("10.1.48-MariaDB")).exactCollation).toBeUndefined();
+    expect(isNoPadCollation("utf8mb4_nopad_bin") && isNoPadCollation("utf8mb4_0900_bin") && isNoPadCollation("utf8mb4_uca1400_nopad_ai_ci")).toBe(true);
+    expect(isNoPadCollation("utf8mb4_bin") || isNoPadCollation("utf8mb4_general_ci") || isNoPadCollation("latin1_bin")).toBe(false);
   });
 
   it("quotes identifiers with backticks and escapes backslashes and quotes in literals", () => {
@@ -190,8 +197,27 @@ describe("driver errors -> DataFlow errors, without values", () => {
       expect(mapped, JSON.stringify(error)).toBeInstanceOf(kind);
       expect(mapped.message).not.toContain(secret);
     }
-    expect(mapMysqlError({ errno: 1213 }, ctx).retryable).toBe(true);
-    expect(mapMysqlError({ errno: 1205 }, ctx).retryable).toBe(true);
+    // The shared failure table (sql-core FAILURES): the same class and retryable as on PostgreSQL and SQLite.
+    const retry: Array<[object, new (...a: never[]) => Error, boolean]> = [
+      [{ errno: 1213 }, TransactionError, true],
+      [{ errno: 1205 }, TransactionError, true],
+      [{ errno: 1020, sqlMessage: "Record has changed since last read in table 't'" }, TransactionError, true],
+      [{ errno: 1412, sqlMessage: "Table definition has changed, please retry transaction" }, TransactionError, true],
+      [{ errno: 1927, sqlMessage: "Connection was killed" }, ConnectionError, true],
+      [{ errno: 4031, sqlMessage: "The client was disconnected by the server because of inactivity" }, ConnectionError, true],
+      [{ code: "PROTOCOL_CONNECTION_LOST", fatal: true, message: "Connection lost" }, ConnectionError, true],
+      [{ code: "ECONNREFUSED", message: "connect ECONNREFUSED" }, ConnectionError, true],
+      [{ errno: 1040, sqlMessage: "Too many connections" }, TooManyConnectionsError, true],
+      [{ errno: 1045, sqlMessage: "Access denied for user" }, ConnectionError, false],
+      [{ errno: 1049, sqlMessage: "Unknown database 'x'" }, ConnectionError, false],
+      [{ errno: 1969, sqlMessage: "max_statement_time exceeded" }, TimeoutError, false],
+    ];
+    for (const [error, kind, retryable] of retry) {
+      const mapped = mapMysqlError(error, ctx);
+      expect(mapped, JSON.stringify(error)).toBeInstanceOf(kind);
+      expect(mapped.retryable, JSON.stringify(error)).toBe(retryable);
+    }
+    expect(mapMysqlError({ errno: 1139, sqlMessage: "Got error 'x' from regexp" }, ctx)).toBeInstanceOf(ValidationError);
     expect(mapMysqlError({ errno: 1406, sqlMessage: "Data too long for column 'name' at row 1" }, ctx).field).toBe("name");
     expect(mapMysqlError({ errno: 1048, sqlMessage: "Column 'name' cannot be null" }, ctx).field).toBe("name");
   });

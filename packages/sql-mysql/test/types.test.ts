@@ -122,9 +122,12 @@ describe.skipIf(!res.ok).each([
 describe.skipIf(!res.ok)("what the database itself enforces (strict mode)", () => {
   let db: DataFlow;
   beforeAll(async () => {
-    // A table narrower than the model, so values the kernel accepts reach the server's own checks.
-    await rawQuery(url, "CREATE TABLE narrow (id VARCHAR(10) NOT NULL PRIMARY KEY, name VARCHAR(5) NOT NULL, n TINYINT NULL, created_at DATETIME(6) NOT NULL, updated_at DATETIME(6) NOT NULL) CHARSET=utf8mb4");
+    // A table narrower than the model, so values the kernel accepts reach the server's own checks
+    // (with the binary NO PAD collation DataFlow requires of text columns).
     db = new DataFlow({ url, plugins: [mysql], existingSchemaMode: true });
+    await db.adapter.connect();
+    const collation = (db.adapter as MysqlAdapter).dialect.features.exactCollation!;
+    await rawQuery(url, `CREATE TABLE narrow (id VARCHAR(10) NOT NULL PRIMARY KEY, name VARCHAR(5) NOT NULL, n TINYINT NULL, created_at DATETIME(6) NOT NULL, updated_at DATETIME(6) NOT NULL) CHARSET=utf8mb4 COLLATE=${collation}`);
     db.model("Narrow", { id: field.string(), name: field.string(), n: field.int().optional() }, { table: "narrow" });
   });
   afterAll(() => db.close());

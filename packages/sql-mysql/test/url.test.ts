@@ -44,3 +44,19 @@ describe("mysql:// URLs", () => {
     await a.close();
   });
 });
+
+describe("the port", () => {
+  it("outside 1-65535 or not a number is a ValidationError naming url.port at construction, not a failure at first use", () => {
+    for (const u of ["mysql://u:pw@h:0/db", "mysql://u:pw@h:70000/db", "mysql://u:pw@h:abc/db", "mariadb://u:pw@[::1]:99999/db"]) {
+      let caught: unknown;
+      try {
+        parseMysqlUrl(u);
+      } catch (error) {
+        caught = error;
+      }
+      expect(caught, u).toBeInstanceOf(ValidationError);
+      expect((caught as ValidationError).field).toBe("url.port");
+    }
+    expect(parseMysqlUrl("mysql://u:p%3Ax@h:65535/db").port).toBe(65535);
+  });
+});

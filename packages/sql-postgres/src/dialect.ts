@@ -174,6 +174,9 @@ export const postgresDialect: Dialect = {
 
   like: (column, param, ci) => `${column}::text ${ci ? "ILIKE" : "LIKE"} ${param} ESCAPE E'\\\\'`,
   regex: (column, param) => `${column}::text ~ ${param}`,
+  // One array parameter for any list size (a statement binds at most 65,535 values), typed as the column's values.
+  inList: (column, field, values, negate, add) =>
+    negate ? `${column} <> ALL(${add(values)}::${baseType(field)}[])` : `${column} = ANY(${add(values)}::${baseType(field)}[])`,
   jsonContains: (column, param) => `${column} @> ${param}::jsonb`,
   encodeJsonElement: (value) => JSON.stringify([value]),
 

@@ -1,10 +1,10 @@
 import type { DataFlowError, Model } from "@dataflow/kernel";
 import {
-  AbortError, ConnectionError, ConstraintViolationError, DatabaseError, ForeignKeyViolationError, NotNullViolationError,
-  SchemaError, TimeoutError, TooManyConnectionsError, TransactionError, ValidationError,
+  AbortError, ConstraintViolationError, DatabaseError, ForeignKeyViolationError, NotNullViolationError, SchemaError,
+  TransactionError, ValidationError,
 } from "@dataflow/kernel";
 import type { Dialect } from "@dataflow/sql-core";
-import { fieldsOfConstraint, uniqueViolation } from "@dataflow/sql-core";
+import { failure, fieldsOfConstraint, invalidRegex, uniqueViolation } from "@dataflow/sql-core";
 
 /** The fields of a pg `DatabaseError` (a server error response) that we read. */
 interface ServerError {
@@ -22,6 +22,8 @@ interface ServerError {
 const SQLSTATE = /^[0-9A-Z]{5}$/;
 
 const CONNECTION_CODES = new Set(["ECONNREFUSED", "ECONNRESET", "ENOTFOUND", "EAI_AGAIN", "ETIMEDOUT", "EPIPE", "EHOSTUNREACH", "ENETUNREACH"]);
+
+const REFUSED_CODES = new Set(["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN", "EHOSTUNREACH", "ENETUNREACH"]);
 
 const CONNECTION_MESSAGES = [
   "Connection terminated",
@@ -109,19 +111,30 @@ export function mapPostgresError(error: unknown, ctx: MapContext): DataFlowError
     case "23514":
       return new ConstraintViolationError(`A check constraint${e.constraint ? ` (${e.constraint})` : ""} failed${where}`, { cause });
     case "40001":
-      return new TransactionError("The transaction could not be serialized with concurrent ones", { cause, retryable: true, fix: "Retry the transaction" });
+      return failure("serialization", "The transaction could not be serialized with concurrent ones", cause);
     case "40P01":
-      return new TransactionError("The transaction was chosen as a deadlock victim", { cause, retryable: true, fix: "Retry the transaction" });
+      return failure("deadlock", "The transaction was chosen as a deadlock victim", cause);
+    case "55P03":
+      return failure("lock-timeout", "A lock could not be acquired within lock_timeout", cause);
+    case "2201B":
+      return invalidRegex("PostgreSQL", cause);
     case "57014":
       if (/user request/i.test(message)) return new AbortError("The statement was cancelled", { cause });
-      return new TimeoutError(
+      return failure(
+        "statement-timeout",
         `The statement ran longer than the statement_timeout${ctx.statementTimeoutMs ? ` of ${ctx.statementTimeoutMs} ms` : ""}`,
-        { cause, fix: "Raise pool.statementTimeoutMs (URL ?statement_timeout=ms) or make the query cheaper" },
+        cause,
+        "Raise pool.statementTimeoutMs (URL ?statement_timeout=ms) or make the query cheaper",
       );
     case "53300":
-      return new TooManyConnectionsError("The PostgreSQL server has no free connection slots", {
-        cause, retryable: true, fix: "Lower pool.max, or raise max_connections on the server",
-      });
+      return failure("too-many-connections", "The PostgreSQL server has no free connection slots", cause);
+    case "3D000":
+      return failure("unknown-database", `The PostgreSQL database named in the URL does not exist`, cause);
+    case "0A000":
+      if (/cached plan must not change result type/i.test(message)) {
+        return failure("schema-changed", "A table changed under a prepared statement (DDL elsewhere)", cause);
+      }
+      break;
     case "25006":
       return new TransactionError("The statement writes inside a read-only transaction", { cause });
     case "25P02":
@@ -138,21 +151,17 @@ export function mapPostgresError(error: unknown, ctx: MapContext): DataFlowError
       cause, ...(column ? { field: column } : {}),
     });
   }
-  if (code.startsWith("08") || code.startsWith("28") || code === "57P01" || code === "57P02" || code === "57P03" || code === "3D000") {
-    return new ConnectionError(`The PostgreSQL connection failed: ${redactServerText(message)}`, { cause, retryable: !code.startsWith("28") });
+  if (code.startsWith("28")) return failure("authentication", `The PostgreSQL server rejected the login: ${redactServerText(message)}`, cause);
+  if (code.startsWith("08") || code === "57P01" || code === "57P02" || code === "57P03") {
+    return failure("connection-lost", `The PostgreSQL connection failed: ${redactServerText(message)}`, cause);
   }
-  if (/too many clients/i.test(message)) {
-    return new TooManyConnectionsError("The PostgreSQL server has no free connection slots", {
-      cause, retryable: true, fix: "Lower pool.max, or raise max_connections on the server",
-    });
-  }
+  if (/too many clients/i.test(message)) return failure("too-many-connections", "The PostgreSQL server has no free connection slots", cause);
   if (message.includes("timeout exceeded when trying to connect")) {
-    return new TimeoutError("No pooled PostgreSQL connection became free within the acquire timeout", {
-      cause, retryable: true, fix: "Raise pool.max or pool.acquireTimeoutMs, or hold connections for less time",
-    });
+    return failure("acquire-timeout", "No pooled PostgreSQL connection became free within the acquire timeout", cause);
   }
+  if (REFUSED_CODES.has(code)) return failure("connection-refused", `The PostgreSQL server cannot be reached: ${message}`, cause);
   if (CONNECTION_CODES.has(code) || CONNECTION_MESSAGES.some((m) => message.includes(m))) {
-    return new ConnectionError(`The PostgreSQL connection failed: ${message}`, { cause, retryable: true });
+    return failure("connection-lost", `The PostgreSQL connection failed: ${message}`, cause);
   }
   if (code.startsWith("40")) return new TransactionError(`The transaction failed (${code})`, { cause });
   if (code.startsWith("23")) return new ConstraintViolationError(`A constraint failed (${code})${where}`, { cause });

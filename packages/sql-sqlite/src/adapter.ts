@@ -3,12 +3,12 @@ import type {
   AdapterOptions, BulkCreateOperation, BulkUpsertOperation, DataFlowError, Model, ModelField, NodeContext, RowData,
 } from "@dataflow/kernel";
 import {
-  ConnectionError, ConstraintViolationError, DatabaseError, ForeignKeyViolationError, NotNullViolationError, TransactionError,
+  ConnectionError, ConstraintViolationError, DatabaseError, ForeignKeyViolationError, NotNullViolationError,
   ValidationError,
 } from "@dataflow/kernel";
 import type { QueryResult, SqlConnection } from "@dataflow/sql-core";
-import { DatabaseAdapter, columnList, encodeRow, insertColumns, uniqueViolation } from "@dataflow/sql-core";
-import { sqliteDialect, sqliteEncoder } from "./dialect.js";
+import { DatabaseAdapter, columnList, encodeRow, failure, insertColumns, uniqueViolation } from "@dataflow/sql-core";
+import { regexpFunction, sqliteDialect, sqliteEncoder } from "./dialect.js";
 import { Mutex } from "./mutex.js";
 import { sqliteFilename } from "./url.js";
 
@@ -79,9 +79,7 @@ export class SqliteAdapter extends DatabaseAdapter {
       db.pragma("journal_mode = WAL");
       db.pragma("synchronous = NORMAL");
     }
-    db.function("regexp", { deterministic: true, varargs: false }, (pattern: unknown, value: unknown) =>
-      value === null || value === undefined ? null : new RegExp(String(pattern)).test(String(value)) ? 1 : 0,
-    );
+    db.function("regexp", { deterministic: true, varargs: false }, regexpFunction);
     this.db = db;
     return db;
   }
@@ -209,7 +207,7 @@ export class SqliteAdapter extends DatabaseAdapter {
     if (code === "SQLITE_CONSTRAINT_FOREIGNKEY") return new ForeignKeyViolationError("A foreign key constraint failed", { cause: error });
     if (code.startsWith("SQLITE_CONSTRAINT")) return new ConstraintViolationError(`A constraint failed (${code})`, { cause: error });
     if (code === "SQLITE_BUSY" || code.startsWith("SQLITE_BUSY_") || code === "SQLITE_LOCKED") {
-      return new TransactionError("The SQLite database is locked by another writer", { cause: error, retryable: true });
+      return failure("lock-timeout", "The SQLite database is locked by another writer (busy timeout exceeded)", error);
     }
     if (code === "SQLITE_TOOBIG") return new ValidationError("A value is larger than SQLite allows", { cause: error });
     if (code === "SQLITE_CANTOPEN" || code === "SQLITE_NOTADB" || message.includes("database connection is not open")) {

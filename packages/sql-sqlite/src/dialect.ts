@@ -1,6 +1,7 @@
 import type { ModelField } from "@dataflow/kernel";
 import type { Dialect, TransactionOptions } from "@dataflow/sql-core";
 import { lastInstantFormatter } from "@dataflow/sql-core";
+import { RE2JS } from "re2js";
 
 const ISO_NOW = "(strftime('%Y-%m-%dT%H:%M:%fZ','now'))";
 
@@ -36,6 +37,40 @@ const toNumber = (v: unknown) => (typeof v === "bigint" ? Number(v) : v);
 const encodeBoolean = (value: unknown) => (value ? 1 : 0);
 const encodeInstant = (value: unknown) => instantText(value as Date);
 const encodeJson = (value: unknown) => JSON.stringify(value);
+
+/** Compiled `$regex` patterns (RE2: linear-time matching, no backtracking), most recently used last. */
+const patterns = new Map<string, RE2JS>();
+const MAX_PATTERNS = 256;
+
+/** The RE2 program of a pattern; throws RE2's syntax error for what RE2 cannot run. */
+export function compileRegex(pattern: string): RE2JS {
+  let compiled = patterns.get(pattern);
+  if (compiled) {
+    patterns.delete(pattern);
+  } else {
+    compiled = RE2JS.compile(pattern);
+    if (patterns.size >= MAX_PATTERNS) patterns.delete(patterns.keys().next().value!);
+  }
+  patterns.set(pattern, compiled);
+  return compiled;
+}
+
+/** The `REGEXP` function SQLite calls for `value REGEXP pattern`: true when the pattern matches anywhere. */
+export function regexpFunction(pattern: unknown, value: unknown): number | null {
+  if (value === null || value === undefined) return null;
+  return compileRegex(String(pattern)).matcher(String(value)).find() ? 1 : 0;
+}
+
+/** A JSON array of encoded values for `json_each` (bigints as exact integer literals). */
+function jsonList(values: readonly unknown[]): string {
+  let text = "[";
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (i > 0) text += ",";
+    text += typeof v === "bigint" ? v.toString() : JSON.stringify(v);
+  }
+  return `${text}]`;
+}
 
 /** The bind-value encoder of a field, or undefined when the JS value binds as it is. */
 export function sqliteEncoder(field: ModelField): ((value: unknown) => unknown) | undefined {
@@ -125,6 +160,16 @@ export const sqliteDialect: Dialect = {
 
   like: (column, param, ci) => (ci ? `LOWER(${column}) LIKE LOWER(${param}) ESCAPE '\\'` : `${column} LIKE ${param} ESCAPE '\\'`),
   regex: (column, param) => `${column} REGEXP ${param}`,
+  regexError(pattern) {
+    try {
+      compileRegex(pattern);
+      return undefined;
+    } catch (error) {
+      return (error as Error).message;
+    }
+  },
+  // One JSON parameter for any list size (SQLite allows 32,766 bound values per statement).
+  inList: (column, _field, values, negate, add) => `${column} ${negate ? "NOT IN" : "IN"} (SELECT value FROM json_each(${add(jsonList(values))}))`,
   jsonContains: (column, param) => `EXISTS (SELECT 1 FROM json_each(${column}) WHERE json_each.value = ${param})`,
   encodeJsonElement: (value) => (typeof value === "boolean" ? (value ? 1 : 0) : value),
 

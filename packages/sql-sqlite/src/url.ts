@@ -14,7 +14,16 @@ export function sqliteFilename(url: string): string {
   else if (rest.startsWith("//")) {
     throw new ValidationError("sqlite:// URLs are ambiguous", { fix: "Use sqlite:relative/path.db or sqlite:///absolute/path.db" });
   }
-  rest = decodeURIComponent(rest);
-  if (rest.includes("\u0000")) throw new ValidationError("The SQLite path contains a NUL character");
+  try {
+    rest = decodeURIComponent(rest);
+  } catch {
+    throw new ValidationError("The path of the sqlite: URL is not valid percent-encoding", {
+      field: "url.path",
+      fix: "Write '%' in a file name as %25 (sqlite:/tmp/x%25zz.db), and use %XX only with two hex digits",
+    });
+  }
+  if (rest.includes("\u0000")) {
+    throw new ValidationError("The path of the sqlite: URL contains a NUL character", { field: "url.path", fix: "Remove %00 from the path" });
+  }
   return isAbsolute(rest) ? rest : resolve(process.cwd(), rest);
 }
