@@ -7,10 +7,12 @@ import { listTests } from "./groups/list.js";
 import { schemaTests } from "./groups/schema.js";
 import { softDeleteTests } from "./groups/soft-delete.js";
 import { typeTests } from "./groups/types.js";
+import { vectorTests } from "./groups/vector.js";
 import { Harness } from "./harness.js";
 import type { ConformanceOptions } from "./types.js";
 
-export type { ConformanceOptions, ConformanceOracle, ConformanceSkip } from "./types.js";
+export type { ConformanceOptions, ConformanceOracle, ConformanceSkip, VectorConformance } from "./types.js";
+export { distanceOf, randomVector } from "./groups/vector.js";
 export { sameStored } from "./harness.js";
 export type { TestContext } from "./harness.js";
 export { FILTER_CASES, FILTER_ROWS } from "./groups/filters.js";
@@ -32,5 +34,6 @@ export function runAdapterConformance(options: ConformanceOptions): void {
     softDeleteTests(h);
     badInputTests(h);
     schemaTests(h);
+    if (options.vector) vectorTests(h, options.vector);
   });
 }
