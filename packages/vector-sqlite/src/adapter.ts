@@ -1,16 +1,18 @@
-import type { Model } from "@dataflow/kernel";
+import type { Model, ModelField } from "@dataflow/kernel";
 import { DataFlowError, SchemaError } from "@dataflow/kernel";
 import type { SqliteAdapterOptions } from "@dataflow/sql-sqlite";
 import { SqliteAdapter } from "@dataflow/sql-sqlite";
 import type { VectorPluginOptions } from "@dataflow/vector-core";
 import { declaredFullText } from "@dataflow/vector-core";
 import * as sqliteVec from "sqlite-vec";
+import { sqliteVecDialect, encodeVector } from "./dialect.js";
 import { createFullTextIndex } from "./fts.js";
 
 const loaded = new WeakSet<object>();
 
-/** The SQLite adapter with the sqlite-vec extension loaded and FTS5 indexes for declared full-text fields. */
+/** The SQLite adapter with the sqlite-vec extension loaded, float32 BLOB vectors, and FTS5 indexes for declared full-text fields. */
 export class SqliteVecAdapter extends SqliteAdapter {
+  override readonly dialect = sqliteVecDialect;
   override readonly capabilities = {
     transactions: true, savepoints: true, returning: true, upsert: true, json: true, vector: true, streaming: false,
     hnsw: false, ivfflat: false, fullText: false, halfvec: false,
@@ -18,6 +20,10 @@ export class SqliteVecAdapter extends SqliteAdapter {
 
   constructor(url: string, options: SqliteAdapterOptions = {}, private readonly vectorOptions: VectorPluginOptions = {}) {
     super(url, options);
+  }
+
+  protected override encoderFor(field: ModelField): ((value: unknown) => unknown) | undefined {
+    return field.kind === "vector" ? encodeVector : super.encoderFor(field);
   }
 
   override async connect(): Promise<void> {

@@ -3,14 +3,13 @@ import type { DatabaseAdapter } from "@dataflow/sql-core";
 import { Params, columnList, compileFilter, rowDecoder, tableReference } from "@dataflow/sql-core";
 import type { VectorBackend, VectorQuery } from "@dataflow/vector-core";
 import { DISTANCES, VectorCapabilityError } from "@dataflow/vector-core";
+import { encodeVector } from "./dialect.js";
 import { ftsTable, matchQuery } from "./fts.js";
 
 const DISTANCE_COLUMN = "__df_distance";
 const SCORE_COLUMN = "__df_score";
 
-function float32(values: readonly number[]): Buffer {
-  return Buffer.from(Float32Array.from(values).buffer);
-}
+const float32 = encodeVector;
 
 function decodeRows(adapter: DatabaseAdapter, op: ListOperation, fields: readonly ModelField[], rows: Record<string, unknown>[], extra: string, as: string): RowData[] {
   const decode = rowDecoder(adapter.dialect, op.model, fields, fields.map((f) => f.name).join(","));

@@ -8,6 +8,7 @@ import { SqliteVecAdapter } from "./adapter.js";
 import { sqliteVecBackend } from "./backend.js";
 
 export { SqliteVecAdapter } from "./adapter.js";
+export { decodeVector, encodeVector, sqliteVecDialect } from "./dialect.js";
 export { sqliteVecBackend } from "./backend.js";
 export { VectorCapabilityError } from "@dataflow/vector-core";
 export type { Distance, VectorPluginOptions } from "@dataflow/vector-core";
