@@ -2,20 +2,17 @@ import type { ModelField } from "@dataflow/kernel";
 import type { Dialect } from "@dataflow/sql-core";
 import { sqliteDialect } from "@dataflow/sql-sqlite";
 
-/** A vector as sqlite-vec's compact form: little-endian float32 elements. */
+/** A vector in sqlite-vec's compact form: float32 elements in the platform's (little-endian) byte order. */
 export function encodeVector(value: unknown): Buffer {
-  const v = value as readonly number[];
-  const buffer = Buffer.allocUnsafe(v.length * 4);
-  for (let i = 0; i < v.length; i++) buffer.writeFloatLE(v[i]!, i * 4);
-  return buffer;
+  const floats = Float32Array.from(value as readonly number[]);
+  return Buffer.from(floats.buffer, floats.byteOffset, floats.byteLength);
 }
 
 export function decodeVector(value: unknown): number[] {
   if (typeof value === "string") return (JSON.parse(value) as number[]).map(Math.fround);
-  const buffer = value as Buffer;
-  const out = new Array<number>(buffer.length >> 2);
-  for (let i = 0; i < out.length; i++) out[i] = buffer.readFloatLE(i * 4);
-  return out;
+  const bytes = value as Uint8Array;
+  // A copy: the driver's buffer need not be 4-byte aligned, which a Float32Array view requires.
+  return Array.from(new Float32Array(bytes.slice().buffer, 0, bytes.length >> 2));
 }
 
 /**
