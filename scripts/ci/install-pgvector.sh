@@ -8,7 +8,7 @@ set -euo pipefail
 pg_bin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)
 if [ -z "$pg_bin" ]; then echo "install-pgvector: no PostgreSQL server installed" >&2; exit 1; fi
 pg_major=$(basename "$(dirname "$pg_bin")")
-pkglib=$("$pg_bin/../bin/postgres" --version >/dev/null 2>&1; echo "/usr/lib/postgresql/$pg_major/lib")
+pkglib="/usr/lib/postgresql/$pg_major/lib"
 if [ -f "$pkglib/vector.so" ]; then echo "install-pgvector: $pkglib/vector.so already present"; exit 0; fi
 if [ "$(id -u)" -ne 0 ]; then echo "install-pgvector: need root" >&2; exit 1; fi
 

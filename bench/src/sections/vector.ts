@@ -158,7 +158,10 @@ async function pgSection(options: RunOptions, data: Data): Promise<{ workloads: 
               role: "raw-copy", label: "pg COPY",
               run: async (rows) => {
                 const stream = raw.query(copyFrom('COPY vload ("id", "cluster", "body", "embedding") FROM STDIN'));
-                await pipeline(Readable.from(rows.map((r) => `${r.id}\t${r.cluster}\t${r.body}\t[${r.embedding.join(",")}]\n`)), stream);
+                const lines = rows.map((r) => `${r.id}\t${r.cluster}\t${r.body}\t[${r.embedding.join(",")}]\n`);
+                const batches: string[] = [];
+                for (let i = 0; i < lines.length; i += 500) batches.push(lines.slice(i, i + 500).join(""));
+                await pipeline(Readable.from(batches), stream);
               },
             },
             { role: "dataflow", label: "VectorInsert", run: async (rows) => void (await runLoad("load.VDoc_VectorInsert", { data: rows })) },
@@ -184,7 +187,7 @@ async function pgSection(options: RunOptions, data: Data): Promise<{ workloads: 
       const stream = raw.query(copyFrom('COPY vdocs ("id", "cluster", "body", "embedding") FROM STDIN'));
       const lines: string[] = [];
       for (let r = from; r < Math.min(ROWS, from + 10_000); r++) lines.push(`${r + 1}\t${data.clusters[r]}\t${data.bodies[r]}\t${text(data.vectors[r]!)}\n`);
-      await pipeline(Readable.from(lines), stream);
+      await pipeline(Readable.from([lines.join("")]), stream);
     }
     notes.push(`loaded ${ROWS} rows with COPY in ${seconds(start).toFixed(1)} s`);
     await raw.query("SET maintenance_work_mem = '1GB'");
@@ -245,7 +248,7 @@ async function pgSection(options: RunOptions, data: Data): Promise<{ workloads: 
 
     // Hybrid search latency.
     start = process.hrtime.bigint();
-    for (let i = 0; i < 20; i++) await run("VDoc_HybridSearch", { vector: qList[i], text: `${WORDS[i % WORDS.length]} note`, k: K, select: ["id", "body"] });
+    for (let i = 0; i < 20; i++) await run("VDoc_HybridSearch", { vector: qList[i], text: `${WORDS[i % WORDS.length]} ${WORDS[(i + 5) % WORDS.length]}`, k: K, select: ["id", "body"] });
     notes.push(`HybridSearch k=${K} (FTS ts_rank + HNSW, RRF, 40 candidates each): ${((seconds(start) / 20) * 1000).toFixed(1)} ms/query`);
     const version = (await raw.query("SELECT extversion FROM pg_extension WHERE extname = 'vector'")).rows[0].extversion as string;
     const server = (await raw.query("SHOW server_version")).rows[0].server_version as string;
@@ -333,7 +336,7 @@ async function sqliteSection(options: RunOptions, data: Data): Promise<{ workloa
     for (let i = 0; i < 5; i++) await run("VDoc_VectorSearch", { vector: qList[i], k: K, select: ["id"], filter: { cluster: i } });
     notes.push(`filter matching 1% (one cluster, no index on cluster): ${((seconds(start) / 5) * 1000).toFixed(1)} ms/query`);
     start = process.hrtime.bigint();
-    for (let i = 0; i < 5; i++) await run("VDoc_HybridSearch", { vector: qList[i], text: `${WORDS[i % WORDS.length]} note`, k: K, select: ["id", "body"] });
+    for (let i = 0; i < 5; i++) await run("VDoc_HybridSearch", { vector: qList[i], text: `${WORDS[i % WORDS.length]} ${WORDS[(i + 5) % WORDS.length]}`, k: K, select: ["id", "body"] });
     notes.push(`HybridSearch k=${K} (FTS5 bm25 + exact vector scan, RRF): ${((seconds(start) / 5) * 1000).toFixed(1)} ms/query`);
     return { workloads, notes };
   } finally {
