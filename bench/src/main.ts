@@ -7,16 +7,18 @@ import type { RunOptions, SectionRunner } from "./sections/common.js";
 import { runMysql } from "./sections/mysql.js";
 import { runPostgres } from "./sections/postgres.js";
 import { runSqlite } from "./sections/sqlite.js";
+import { runVector } from "./sections/vector.js";
 import type { SectionResult, SkippedSection } from "./types.js";
 
 const SECTIONS: ReadonlyArray<readonly [string, SectionRunner]> = [
   ["sqlite", runSqlite],
   ["postgres", runPostgres],
   ["mysql", runMysql],
+  ["vector", runVector],
 ];
 const NAMES = SECTIONS.map(([name]) => name);
 
-const USAGE = `pnpm bench [-- --only sqlite,postgres,mysql] [--quick]
+const USAGE = `pnpm bench [-- --only sqlite,postgres,mysql,vector] [--quick]
   --only <names>  run only these sections (comma-separated or repeated)
   --quick         a few iterations per workload: checks the pipeline, measures nothing, writes nothing`;
 

@@ -145,6 +145,11 @@ export class SqliteAdapter extends DatabaseAdapter {
     };
   }
 
+  /** The bulk path's bind-value encoder of a field (a subclass with its own dialect overrides it with the same encoding). */
+  protected encoderFor(field: ModelField): Encoder {
+    return sqliteEncoder(field);
+  }
+
   /** One cached single-row INSERT per row inside one transaction: SQLite's fastest correct bulk path. */
   override async bulkWrite(ctx: NodeContext, op: BulkCreateOperation | BulkUpsertOperation) {
     const totals = { inserted: 0, skipped: 0, updated: 0 };
@@ -167,7 +172,7 @@ export class SqliteAdapter extends DatabaseAdapter {
         const columns = insertColumns(model, row);
         return {
           columns,
-          encoders: columns.map(sqliteEncoder),
+          encoders: columns.map((f) => this.encoderFor(f)),
           statement: this.statement(`INSERT INTO ${table} (${columnList(d, columns)}) VALUES (${columns.map(() => "?").join(", ")})${conflict}`),
         };
       };

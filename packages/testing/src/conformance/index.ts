@@ -8,12 +8,15 @@ import { listTests } from "./groups/list.js";
 import { schemaTests } from "./groups/schema.js";
 import { softDeleteTests } from "./groups/soft-delete.js";
 import { typeTests } from "./groups/types.js";
+import { vectorTests } from "./groups/vector.js";
 import { Harness } from "./harness.js";
 import type { ConformanceOptions } from "./types.js";
 
 export type {
   ConformanceDataFlowOptions, ConformanceOptions, ConformanceOracle, ConformanceSkip, ConformanceUrls, ConformanceWorker,
+  VectorConformance,
 } from "./types.js";
+export { distanceOf, randomVector } from "./groups/vector.js";
 export { HOSTILE_BOUND_MS, sameStored } from "./harness.js";
 export type { TestContext } from "./harness.js";
 export { FILTER_CASES, FILTER_ROWS } from "./groups/filters.js";
@@ -36,5 +39,6 @@ export function runAdapterConformance(options: ConformanceOptions): void {
     badInputTests(h);
     schemaTests(h);
     hostileTests(h);
+    if (options.vector) vectorTests(h, options.vector);
   });
 }

@@ -1,5 +1,6 @@
 import type { DataFlow, DataFlowOptions } from "@dataflow/kernel";
 
+
 /**
  * Raw access to the database under test, written by the adapter's author with the plain driver.
  * The suite checks every write through it, never through the adapter being tested.
@@ -66,6 +67,22 @@ export interface ConformanceOptions {
   createOracle(): ConformanceOracle | Promise<ConformanceOracle>;
   /** Tests this adapter cannot pass, each with the database limit that prevents it. */
   readonly skip?: readonly ConformanceSkip[];
+  /** Runs the `vector` group (vector plugins only). */
+  readonly vector?: VectorConformance;
   /** Called once after the suite. */
   teardown?(): Promise<void>;
+}
+
+/** What the `vector` group needs from a vector plugin's test file. */
+export interface VectorConformance {
+  /**
+   * A new DataFlow on the suite's database with the vector plugin, configured with `vector`
+   * (declared `indexes` and `fullText` fields, by model name), plus a row-strategy tenancy plugin
+   * when `tenancy` is true.
+   */
+  createDataFlow(options: { tenancy: boolean; vector: { indexes?: Record<string, readonly Record<string, unknown>[]>; fullText?: Record<string, readonly string[]> } }): DataFlow | Promise<DataFlow>;
+  /** ANN index kinds the database builds; CreateVectorIndex must refuse the others with a VectorCapabilityError. */
+  readonly indexMethods: readonly ("hnsw" | "ivfflat")[];
+  /** True when HybridSearch works; when false it must fail with a VectorCapabilityError. */
+  readonly hybrid: boolean;
 }

@@ -9,3 +9,4 @@ export type {
 export { isDatabaseRequired, requiredDatabases } from "./env.js";
 export { provisionDatabase, useTestDatabase } from "./provision.js";
 export { startSharedTestServers } from "./shared.js";
+export { PGVECTOR_URL_ENV, provisionPgvectorDatabase, usePgvectorDatabase } from "./pgvector.js";

@@ -1,0 +1,6 @@
+import { DataFlowError } from "@dataflow/kernel";
+
+/** A vector feature the database under the adapter does not have (an index kind, full-text search, ...). */
+export class VectorCapabilityError extends DataFlowError {
+  override readonly code: string = "VECTOR_CAPABILITY";
+}

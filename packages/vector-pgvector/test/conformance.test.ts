@@ -1,0 +1,43 @@
+import { DataFlow } from "@dataflow/kernel";
+import { tenancy } from "@dataflow/tenancy";
+import { runAdapterConformance, usePgvectorDatabase } from "@dataflow/testing";
+import pg from "pg";
+import { describe, it } from "vitest";
+import { pgvector } from "../src/index.js";
+
+const res = await usePgvectorDatabase();
+
+if (res.ok) {
+  const url = res.db.url;
+  runAdapterConformance({
+    name: "postgresql + pgvector",
+    createDataFlow: (options) => new DataFlow({ url, plugins: [pgvector()], ...options }),
+    async createOracle() {
+      const raw = new pg.Client({ connectionString: url });
+      await raw.connect();
+      const exists = async (table: string) =>
+        (await raw.query("SELECT 1 FROM information_schema.tables WHERE table_schema = current_schema() AND table_name = $1", [table])).rowCount! > 0;
+      const q = (table: string) => `"${table.replace(/"/g, '""')}"`;
+      return {
+        rows: async (table) => ((await exists(table)) ? (await raw.query(`SELECT * FROM ${q(table)} ORDER BY id`)).rows : []),
+        count: async (table) => ((await exists(table)) ? Number((await raw.query(`SELECT COUNT(*) AS n FROM ${q(table)}`)).rows[0].n) : 0),
+        columns: async (table) =>
+          (await raw.query("SELECT column_name FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = $1 ORDER BY ordinal_position", [table])).rows.map(
+            (r: { column_name: string }) => r.column_name,
+          ),
+        close: () => raw.end(),
+      };
+    },
+    vector: {
+      createDataFlow: ({ tenancy: withTenancy, vector }) =>
+        new DataFlow({ url, plugins: [pgvector(vector as never), ...(withTenancy ? [tenancy({ strategy: "row" })] : [])] }),
+      indexMethods: ["hnsw", "ivfflat"],
+      hybrid: true,
+    },
+    teardown: () => res.db.dispose(),
+  });
+} else {
+  describe.skip(`pgvector conformance [${res.reason}]`, () => {
+    it("needs PostgreSQL with pgvector", () => {});
+  });
+}
