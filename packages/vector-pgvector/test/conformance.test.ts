@@ -12,6 +12,16 @@ if (res.ok) {
   runAdapterConformance({
     name: "postgresql + pgvector",
     createDataFlow: (options) => new DataFlow({ url, plugins: [pgvector()], ...options }),
+    worker: { module: new URL("./conformance-worker.mjs", import.meta.url), data: { url } },
+    urls: {
+      invalid: ["postgres://user:p%zz@127.0.0.1:5432/db", "postgres://user@127.0.0.1:99999/db", "postgresql://user@[::1/db"],
+      withPassword(password) {
+        const u = new URL(url);
+        u.username ||= "dataflow";
+        u.password = password;
+        return u.href;
+      },
+    },
     async createOracle() {
       const raw = new pg.Client({ connectionString: url });
       await raw.connect();

@@ -14,6 +14,11 @@ const url = `sqlite://${file}`;
 runAdapterConformance({
   name: "sqlite + sqlite-vec (file, WAL)",
   createDataFlow: (options) => new DataFlow({ url, plugins: [vectorSqlite()], ...options }),
+  skip: [{ test: "hostile: util.inspect of a DataFlow never prints the URL's password", reason: "sqlite: URLs carry no credentials" }],
+  worker: { module: new URL("./conformance-worker.mjs", import.meta.url), data: { url } },
+  urls: {
+    invalid: [`sqlite:${join(dir, "x%zz.db")}`, `sqlite:${join(dir, "bad%E0%A4%A.db")}`, "sqlite://relative.db", `sqlite:${join(dir, "nul%00.db")}`],
+  },
   createOracle() {
     const raw = new Database(file);
     raw.defaultSafeIntegers(true);
