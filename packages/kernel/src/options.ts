@@ -47,7 +47,7 @@ function boolean(value: unknown, field: string): boolean | undefined {
 /** Validated pool options (own properties only), or undefined. */
 export function readPoolOptions(value: unknown): PoolOptions | undefined {
   if (value === undefined) return undefined;
-  if (!isPlainObject(value)) throw new ValidationError("pool must be an object such as { max: 10 }", { field: "pool" });
+  if (!isPlainObject(value)) throw new ValidationError("pool must be an object such as { max: 10 }", { field: "pool", fix: "Pass pool options as an object, e.g. pool: { max: 10 }" });
   const pool = ownProperties(value);
   checkKeys(pool, POOL_OPTIONS, "pool option", "pool.");
   const max = integer(pool.max, "pool.max", 1);

@@ -7,12 +7,12 @@ import { ValidationError } from "@dataflow/kernel";
  */
 export function sqliteFilename(url: string): string {
   const m = /^sqlite:(.*)$/i.exec(url);
-  if (!m) throw new ValidationError(`Not a sqlite: URL`, { fix: "Use sqlite::memory:, sqlite:path/to/app.db or sqlite:///abs/path.db" });
+  if (!m) throw new ValidationError(`Not a sqlite: URL`, { field: "url", fix: "Use sqlite::memory:, sqlite:path/to/app.db or sqlite:///abs/path.db" });
   let rest = m[1]!.replace(/\?.*$/, "");
   if (rest === ":memory:" || rest === "" || rest === "//:memory:") return ":memory:";
   if (rest.startsWith("///")) rest = rest.slice(2);
   else if (rest.startsWith("//")) {
-    throw new ValidationError("sqlite:// URLs are ambiguous", { fix: "Use sqlite:relative/path.db or sqlite:///absolute/path.db" });
+    throw new ValidationError("sqlite:// URLs are ambiguous", { field: "url", fix: "Use sqlite:relative/path.db or sqlite:///absolute/path.db" });
   }
   try {
     rest = decodeURIComponent(rest);

@@ -107,8 +107,14 @@ export function bulkGuardTests(h: Harness): void {
 
     const fresh = t.table("items");
     const narrow = t.table("items");
-    t.db.model("Narrow", { id: field.string(), name: field.string({ maxLength: 100 }) }, { table: narrow });
-    await t.run("Narrow_Create", { data: { id: "n0", name: "n0" } });
+    // A closed instance makes the narrow table: a live one would own it, and declaring Item on it is refused.
+    const seed = await t.createDataFlow();
+    try {
+      seed.model("Narrow", { id: field.string(), name: field.string({ maxLength: 100 }) }, { table: narrow });
+      await h.context(seed).run("Narrow_Create", { data: { id: "n0", name: "n0" } });
+    } finally {
+      await seed.close();
+    }
     const cases: Array<[string, unknown, string]> = [
       ["existingSchemaMode", true, fresh], // would skip creating the table
       ["namespace", "polluted", fresh], // would rename every node type
