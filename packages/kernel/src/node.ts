@@ -34,8 +34,8 @@ export interface NodeContext {
   readonly run: RunContext;
 }
 
-export interface NodeDefinition<P = any, R = unknown> {
-  readonly type: string;
+export interface NodeDefinition<P = any, R = unknown, T extends string = string> {
+  readonly type: T;
   readonly params: ParamsSchema;
   readonly description?: string;
   /** Other names that resolve to this node (e.g. `UserCreateNode`). */

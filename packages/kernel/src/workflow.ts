@@ -5,6 +5,13 @@ import { checkParamNames } from "./params.js";
 import { parsePath } from "./paths.js";
 import type { NodeOwner, ResolvedNode } from "./registry.js";
 import { resolveNode } from "./registry.js";
+import type { AnyModel, NodeTypeName, RefByName } from "./typed.js";
+import type {
+  InAt, MissingOf, MissingRequiredParams, NodeIds, NodeLike, NodeSlot, OutAt, OutputOf, ParamsArg, ParamsOf, PathValue, Paths,
+  RequiredOf, ResultsOf, Selected, TargetPaths,
+} from "./workflow-types.js";
+
+declare const RESULTS: unique symbol;
 
 const NODE_ID = /^[A-Za-z_][A-Za-z0-9_.-]{0,127}$/;
 
@@ -23,8 +30,12 @@ export interface WorkflowConnection {
   readonly targetPath: readonly string[];
 }
 
-/** A validated, immutable workflow: nodes in a topological order, with their inputs. */
-export interface Workflow {
+/**
+ * A validated, immutable workflow: nodes in a topological order, with their inputs.
+ * `R` is the type of `execute()`'s `results` (typed when built fluently from typed nodes).
+ */
+export interface Workflow<R extends object = Record<string, any>> {
+  readonly [RESULTS]?: R;
   readonly nodes: readonly WorkflowNode[];
   readonly connections: readonly WorkflowConnection[];
   /** For each node (by index in `nodes`): indexes of the nodes it waits for. */
@@ -37,20 +48,56 @@ export interface Workflow {
   readonly resolved: readonly ResolvedNode[];
 }
 
-export interface WorkflowBuilderOptions {
+export interface WorkflowBuilderOptions<M extends AnyModel = never> {
   /** Resolve node types against this DataFlow only (default: every live instance). */
   dataflow?: NodeOwner;
+  /**
+   * The models whose node type names the string form of `addNode` may use; given, the string
+   * form is typed like the references (`addNode("User_Create", ...)` as `User.nodes.Create`).
+   * Type-level only.
+   */
+  models?: readonly M[];
 }
 
-export class WorkflowBuilder {
+/**
+ * Builds a workflow. Used fluently with typed nodes (`User.nodes.Create`, `defineNode`
+ * definitions, or type names of the `models` option), it tracks every node's params and output:
+ * `addConnection` checks both paths and their value types, `build()` refuses required params that
+ * nothing supplies, and `execute()` returns typed `results`.
+ *
+ * `M`: the models of the string form; `N`: node id -> {@link NodeSlot}; `Missing`: unsupplied
+ * required params as `"nodeId:param"`.
+ */
+export class WorkflowBuilder<M extends AnyModel = never, N extends object = {}, Missing extends string = never> {
   private readonly nodes = new Map<string, WorkflowNode>();
   private readonly connections: WorkflowConnection[] = [];
   private readonly dependencies: Array<[string, string]> = [];
 
-  constructor(private readonly options: WorkflowBuilderOptions = {}) {}
+  constructor(private readonly options: WorkflowBuilderOptions<M> = {}) {}
 
-  /** Adds a node by type name (`"User_Create"`) or by a `defineNode` definition. */
-  addNode(type: string | NodeDefinition, id: string, params: Record<string, unknown> = {}): this {
+  /** Adds a typed node: a reference (`User.nodes.Create`) or a `defineNode` definition. */
+  addNode<const R extends NodeLike, const Id extends string, const G extends object = {}, const D extends object = {}, const S extends string = never>(
+    node: R,
+    id: Id,
+    params?: ParamsArg<ParamsOf<R>, G, D, S>,
+  ): WorkflowBuilder<M, N & { [K in Id]: NodeSlot<Selected<OutputOf<R>, S>, ParamsOf<R>> }, Missing | MissingOf<Id, RequiredOf<R>, G, D>>;
+  /** Adds a node by the type name of one of the builder's `models` (`"User_Create"`), typed like its reference. */
+  addNode<const T extends NodeTypeName<M>, const Id extends string, const G extends object = {}, const D extends object = {}, const S extends string = never>(
+    type: T,
+    id: Id,
+    params?: ParamsArg<ParamsOf<RefByName<M, T>>, G, D, S>,
+  ): WorkflowBuilder<
+    M,
+    N & { [K in Id]: NodeSlot<Selected<OutputOf<RefByName<M, T>>, S>, ParamsOf<RefByName<M, T>>> },
+    Missing | MissingOf<Id, RequiredOf<RefByName<M, T>>, G, D>
+  >;
+  /** Adds a node by type name, untyped (a builder without `models`): checked when built. */
+  addNode<const Id extends string>(
+    type: [M] extends [never] ? string | NodeDefinition : never,
+    id: Id,
+    params?: Record<string, unknown>,
+  ): WorkflowBuilder<M, N & { [K in Id]: NodeSlot<any, any> }, Missing>;
+  addNode(type: string | NodeDefinition, id: string, params: Record<string, unknown> = {}): WorkflowBuilder<any, any, any> {
     if (typeof id !== "string" || !NODE_ID.test(id) || id.startsWith("__")) {
       throw new WorkflowValidationError(`Node id ${JSON.stringify(id)} is not valid`, {
         fix: "Use letters, digits, '_', '.' and '-', starting with a letter or '_' (at most 128 characters)",
@@ -66,7 +113,13 @@ export class WorkflowBuilder {
   }
 
   /** Passes `source`'s output at `sourceOutput` (dotted, e.g. `"result.id"`) to `target`'s input `targetInput` (e.g. `"data.user_id"`). */
-  addConnection(source: string, sourceOutput: string, target: string, targetInput: string): this {
+  addConnection<
+    const S extends NodeIds<N>,
+    const SP extends Paths<OutAt<N, S>>,
+    const T extends NodeIds<N>,
+    const TP extends TargetPaths<InAt<N, T>, PathValue<OutAt<N, S>, SP>>,
+  >(source: S, sourceOutput: SP, target: T, targetInput: TP): WorkflowBuilder<M, N, Exclude<Missing, `${T}:${TP}` | `${T}:${TP}.${string}`>>;
+  addConnection(source: string, sourceOutput: string, target: string, targetInput: string): WorkflowBuilder<any, any, any> {
     this.connections.push({
       source,
       sourcePath: parsePath(sourceOutput, `Connection ${source} -> ${target}: source output`),
@@ -77,11 +130,12 @@ export class WorkflowBuilder {
   }
 
   /** Runs `after` once `before` has finished, without passing data. */
-  addDependency(before: string, after: string): this {
+  addDependency(before: NodeIds<N>, after: NodeIds<N>): this {
     this.dependencies.push([before, after]);
     return this;
   }
 
+  build(this: [Missing] extends [never] ? WorkflowBuilder<M, N, Missing> : MissingRequiredParams<Missing>): Workflow<ResultsOf<N>>;
   build(): Workflow {
     const nodes = [...this.nodes.values()];
     const index = new Map(nodes.map((n, i) => [n.id, i] as const));

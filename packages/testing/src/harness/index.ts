@@ -36,7 +36,7 @@ class IsolatedRuntime extends LocalRuntime {
     super({ dataflow: db, maxConcurrency: 1, logger: db.logger });
   }
 
-  override execute<R = Record<string, any>>(workflow: Workflow, options?: ExecuteOptions): Promise<ExecuteResult<R>> {
+  override execute<R extends object = Record<string, any>>(workflow: Workflow<R>, options?: ExecuteOptions): Promise<ExecuteResult<R>> {
     return this.adapter.transaction(() => super.execute<R>(workflow, options));
   }
 }
