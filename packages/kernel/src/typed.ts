@@ -113,7 +113,7 @@ export interface OperationParams<M> {
   Count: { filter?: Filter<Row<M>>; includeDeleted?: boolean };
   Upsert: {
     where: UpdateData<FieldsOf<M>> & { id?: InputValue<IdOf<M>> };
-    create?: UpdateData<FieldsOf<M>>; update?: UpdateData<FieldsOf<M>>; conflictOn?: readonly Key<M>[];
+    create?: Partial<CreateData<FieldsOf<M>>>; update?: UpdateData<FieldsOf<M>>; conflictOn?: readonly Key<M>[];
   };
   BulkCreate: {
     data: readonly CreateData<FieldsOf<M>>[]; batchSize?: number; onConflict?: "error" | "skip" | "update";

@@ -1,7 +1,7 @@
 // Type-level bookkeeping of the fluent WorkflowBuilder: which node ids exist, their params and
 // outputs, and which required params are still unsupplied. Erased at run time.
 import type { NodeDefinition } from "./node.js";
-import type { NodeRef, OutputOfRef, ParamsOfRef, RequiredOfRef } from "./typed.js";
+import type { NodeRef, NodeTypeName, OutputOfRef, ParamsOfRef, RefByName, RequiredOfRef } from "./typed.js";
 
 /** A node id's entry in the builder's ledger: what it outputs and what params it takes. */
 export interface NodeSlot<O = unknown, P = unknown> {
@@ -24,6 +24,14 @@ export type RequiredOf<N> = N extends NodeDefinition<infer P, any, any>
 type IsAny<T> = 0 extends 1 & T ? true : false;
 type Leaf = string | number | bigint | boolean | symbol | null | undefined | Date | readonly unknown[] | ((...args: never[]) => unknown);
 
+/** What `addNode` takes besides typed nodes: the builder's model node type names, or any name without models. */
+export type NodeName<M> = [M] extends [never] ? string | NodeDefinition : NodeTypeName<M>;
+
+/** The typed reference behind an `addNode` argument; an untyped name is `any` throughout. */
+export type Resolve<M, R> = R extends { readonly [K in keyof NodeRef]: unknown } | NodeDefinition<any, any, any>
+  ? R
+  : R extends NodeTypeName<M> ? RefByName<M, R> : NodeRef<string, any, any, never>;
+
 /** Marks a param the node does not have: the value is compared with this message. */
 export type UnknownParam<K> = `unknown param '${K & string}'`;
 
@@ -44,6 +52,9 @@ type DataPart<A, D> = A extends { data: infer X }
 
 /** Required params (dotted paths) of a node that its params did not give, prefixed with its id. */
 export type MissingOf<Id extends string, Req extends string, G, D> = `${Id}:${Exclude<Req, keyof G | `data.${keyof D & string}`>}`;
+
+/** The field names a node's `select` param takes. */
+export type SelectKey<A> = A extends { select?: readonly (infer K extends string)[] } ? K : string;
 
 /** `select: [...]` narrows the rows of a List's `result` to the selected fields. */
 export type Selected<O, S extends string> = [S] extends [never]

@@ -5,10 +5,10 @@ import { checkParamNames } from "./params.js";
 import { parsePath } from "./paths.js";
 import type { NodeOwner, ResolvedNode } from "./registry.js";
 import { resolveNode } from "./registry.js";
-import type { AnyModel, NodeTypeName, RefByName } from "./typed.js";
+import type { AnyModel } from "./typed.js";
 import type {
   InAt, MissingOf, MissingRequiredParams, NodeIds, NodeLike, NodeSlot, OutAt, OutputOf, ParamsArg, ParamsOf, PathValue, Paths,
-  RequiredOf, ResultsOf, Selected, TargetPaths,
+  NodeName, RequiredOf, Resolve, ResultsOf, SelectKey, Selected, TargetPaths,
 } from "./workflow-types.js";
 
 declare const RESULTS: unique symbol;
@@ -75,28 +75,27 @@ export class WorkflowBuilder<M extends AnyModel = never, N extends object = {}, 
 
   constructor(private readonly options: WorkflowBuilderOptions<M> = {}) {}
 
-  /** Adds a typed node: a reference (`User.nodes.Create`) or a `defineNode` definition. */
-  addNode<const R extends NodeLike, const Id extends string, const G extends object = {}, const D extends object = {}, const S extends string = never>(
+  /**
+   * Adds a node: a typed reference (`User.nodes.Create`), a `defineNode` definition, or a type name
+   * (`"User_Create"`: typed like its reference when the builder has `models`, else checked only
+   * when built). `params` are checked against the node's params; required ones may be left to
+   * connections (see `build()`).
+   */
+  addNode<
+    const R extends NodeLike | NodeName<M>,
+    const Id extends string,
+    const G extends object = {},
+    const D extends object = {},
+    const S extends SelectKey<ParamsOf<Resolve<M, R>>> = never,
+  >(
     node: R,
     id: Id,
-    params?: ParamsArg<ParamsOf<R>, G, D, S>,
-  ): WorkflowBuilder<M, N & { [K in Id]: NodeSlot<Selected<OutputOf<R>, S>, ParamsOf<R>> }, Missing | MissingOf<Id, RequiredOf<R>, G, D>>;
-  /** Adds a node by the type name of one of the builder's `models` (`"User_Create"`), typed like its reference. */
-  addNode<const T extends NodeTypeName<M>, const Id extends string, const G extends object = {}, const D extends object = {}, const S extends string = never>(
-    type: T,
-    id: Id,
-    params?: ParamsArg<ParamsOf<RefByName<M, T>>, G, D, S>,
+    params?: ParamsArg<ParamsOf<Resolve<M, R>>, G, D, S>,
   ): WorkflowBuilder<
     M,
-    N & { [K in Id]: NodeSlot<Selected<OutputOf<RefByName<M, T>>, S>, ParamsOf<RefByName<M, T>>> },
-    Missing | MissingOf<Id, RequiredOf<RefByName<M, T>>, G, D>
+    N & { [K in Id]: NodeSlot<Selected<OutputOf<Resolve<M, R>>, S>, ParamsOf<Resolve<M, R>>> },
+    Missing | MissingOf<Id, RequiredOf<Resolve<M, R>>, G, D>
   >;
-  /** Adds a node by type name, untyped (a builder without `models`): checked when built. */
-  addNode<const Id extends string>(
-    type: [M] extends [never] ? string | NodeDefinition : never,
-    id: Id,
-    params?: Record<string, unknown>,
-  ): WorkflowBuilder<M, N & { [K in Id]: NodeSlot<any, any> }, Missing>;
   addNode(type: string | NodeDefinition, id: string, params: Record<string, unknown> = {}): WorkflowBuilder<any, any, any> {
     if (typeof id !== "string" || !NODE_ID.test(id) || id.startsWith("__")) {
       throw new WorkflowValidationError(`Node id ${JSON.stringify(id)} is not valid`, {
