@@ -66,13 +66,16 @@ type IsUnknown<T> = unknown extends T ? (IsAny<T> extends true ? false : true) :
 /** Paths below a value at `P`: its keys, and anything below an object-valued key (unchecked). */
 type SubPaths<V, P extends string> = IsAny<V> extends true ? `${P}.${string}`
   : IsUnknown<V> extends true ? `${P}.${string}`
+  : NonNullable<V> extends readonly (infer E)[] ? `${P}.${number}` | (NonNullable<E> extends Leaf ? never : `${P}.${number}.${string}`)
   : NonNullable<V> extends Leaf ? never
   : { [K in keyof NonNullable<V> & string]-?: `${P}.${K}` | (NonNullable<NonNullable<V>[K]> extends Leaf ? never : `${P}.${K}.${string}`) }[keyof NonNullable<V> & string];
 
 /** Dotted paths into a node's output (`"result"`, `"result.id"`; deeper levels are not checked). */
 export type Paths<O> = IsAny<O> extends true ? string : IsUnknown<O> extends true ? string : { [K in keyof O & string]-?: K | SubPaths<O[K], K> }[keyof O & string];
 
-type At<O, K> = IsAny<O> extends true ? any : K extends keyof NonNullable<O> ? NonNullable<O>[K] : any;
+type At<O, K> = IsAny<O> extends true ? any
+  : NonNullable<O> extends readonly (infer E)[] ? (K extends `${number}` ? E : any)
+  : K extends keyof NonNullable<O> ? NonNullable<O>[K] : any;
 /** The type at a dotted path (`any` below the second level). */
 export type PathValue<O, P extends string> = IsAny<O> extends true
   ? any

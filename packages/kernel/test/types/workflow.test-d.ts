@@ -1,8 +1,10 @@
 // Type tests (vitest --typecheck). Every refusal is a @ts-expect-error, which fails the run if the
 // compiler stops reporting the error; the positive types are asserted with expectTypeOf.
+import * as v from "valibot";
 import { describe, expectTypeOf, it } from "vitest";
+import { z } from "zod";
 import type { Row } from "../../src/index.js";
-import { DataFlow, LocalRuntime, WorkflowBuilder, field } from "../../src/index.js";
+import { DataFlow, LocalRuntime, WorkflowBuilder, defineNode, field } from "../../src/index.js";
 
 declare const db: DataFlow;
 const User = db.model("User", {
@@ -189,3 +191,45 @@ describe("what the compiler refuses", () => {
     expectTypeOf(two.addConnection("create", "result.id", "order", "data.user_id").build()).toExtend<object>();
   });
 });
+
+describe("defineNode with a Standard Schema", () => {
+  const score = defineNode({
+    type: "Score",
+    params: z.object({ user_id: z.string(), weight: z.number().default(1) }),
+    run: (params) => {
+      expectTypeOf(params).toEqualTypeOf<{ user_id: string; weight: number }>();
+      return { result: { score: params.weight * 2, user_id: params.user_id } };
+    },
+  });
+  const valibotNode = defineNode({
+    type: "Tagged",
+    params: v.object({ tag: v.picklist(["a", "b"]) }),
+    run: ({ tag }) => ({ result: tag }),
+  });
+
+  it("types run's params and the node's output", async () => {
+    expectTypeOf(score.type).toEqualTypeOf<"Score">();
+    const wf = new WorkflowBuilder()
+      .addNode(User.nodes.Read, "read", { id: "u1" })
+      .addNode(score, "score", {})
+      .addNode(valibotNode, "tagged", { tag: "a" })
+      .addConnection("read", "result.id", "score", "user_id")
+      .build();
+    const { results } = await runtime.execute(wf);
+    expectTypeOf(results.score.result).toEqualTypeOf<{ score: number; user_id: string }>();
+    expectTypeOf(results.tagged.result).toEqualTypeOf<"a" | "b">();
+  });
+
+  it("refuses wrong params and unsupplied required params", () => {
+    // @ts-expect-error -- a string for a number param
+    b().addNode(score, "s", { user_id: "u1", weight: "2" });
+    // @ts-expect-error -- a value outside the picklist
+    b().addNode(valibotNode, "t", { tag: "c" });
+    // @ts-expect-error -- user_id is required and nothing supplies it
+    b().addNode(score, "s", { weight: 2 }).build();
+    // @ts-expect-error -- an int field cannot take the score's string user_id
+    b().addNode(score, "s", { user_id: "u1" }).addNode(Order.nodes.Create, "o", { data: { user_id: "u1" } }).addConnection("s", "result.user_id", "o", "data.total");
+  });
+});
+
+const b = () => new WorkflowBuilder();
