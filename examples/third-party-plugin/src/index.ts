@@ -1,8 +1,8 @@
 // A third-party adapter plugin, written only against DataFlow's published packages.
 // "acme-sqlite:" URLs open SQLite through @dataflow/sql-sqlite's adapter, and every statement is
 // recorded in an audit trail that a node of the plugin's own, Acme_AuditTrail, returns.
-import type { AdapterOptions, NodeDefinition } from "@dataflow/kernel";
-import { definePlugin, defineNode } from "@dataflow/kernel";
+import type { AdapterOptions, NodeDefinition } from "@dataflow/kernel/plugin";
+import { definePlugin, defineNode } from "@dataflow/kernel/plugin";
 import type { QueryResult } from "@dataflow/sql-core";
 import { sqlModelNodes } from "@dataflow/sql-core";
 import { SqliteAdapter } from "@dataflow/sql-sqlite";

@@ -42,11 +42,11 @@ export const EMBEDDED_DEFAULT_URL = "sqlite::memory:";
 
 type ModelRunner = (op: ModelOperation, ctx: NodeContext, execute: (op: ModelOperation) => Promise<unknown>) => Promise<unknown>;
 
-function compose(middleware: readonly Middleware[]): ModelRunner | undefined {
+function compose(middleware: readonly Middleware[], plugin: () => PluginContext): ModelRunner | undefined {
   if (middleware.length === 0) return undefined;
   return (op, ctx, execute) => {
     const step = (i: number, current: ModelOperation): Promise<unknown> =>
-      i === middleware.length ? execute(current) : middleware[i]!(current, ctx, (next) => step(i + 1, next));
+      i === middleware.length ? execute(current) : middleware[i]!(current, ctx, (next) => step(i + 1, next), plugin());
     return step(0, op);
   };
 }
@@ -174,7 +174,7 @@ export class DataFlow<NS extends string | undefined = string | undefined> implem
     this.plugins = Object.freeze(plugins);
     const adapterOptions: AdapterOptions = { ...(options.adapter ?? {}), logger: this.logger, ...(options.pool ? { pool: options.pool } : {}) };
     this.adapter = factory.create(rawUrl, adapterOptions);
-    this.runner = compose(plugins.flatMap((p) => p.middleware ?? []));
+    this.runner = compose(plugins.flatMap((p) => p.middleware ?? []), () => this.context);
     this.context = { adapter: this.adapter, dataflow: this };
 
     for (const plugin of plugins) for (const def of plugin.nodes?.(this.context) ?? []) this.registry.register(def);

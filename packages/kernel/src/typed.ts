@@ -154,10 +154,15 @@ export interface OperationRequired<M> {
   BulkUpsert: "data" | "conflictOn";
 }
 
-/** The typed references of a model's generated nodes: `User.nodes.Create`. */
-export type ModelNodes<M, Name extends string> = {
-  readonly [K in ModelOperationName]: NodeRef<`${Name}_${K}`, OperationParams<M>[K], OperationOutputs<M>[K], OperationRequired<M>[K]>;
-};
+/**
+ * The typed references of a model's generated nodes: `User.nodes.Create`. A model whose fields are
+ * not known statically (typed as plain `Model`) gets untyped references, as before typing.
+ */
+export type ModelNodes<M, Name extends string> = string extends keyof FieldsOf<M>
+  ? { readonly [K in ModelOperationName]: NodeRef<`${Name}_${K}`, any, any, never> }
+  : {
+    readonly [K in ModelOperationName]: NodeRef<`${Name}_${K}`, OperationParams<M>[K], OperationOutputs<M>[K], OperationRequired<M>[K]>;
+  };
 
 /** The node type name `${model}_${operation}` → reference, for the string form of `addNode`. */
 export type NodeTypeName<M> = M extends Model<any, any, infer Name> ? `${Name}_${ModelOperationName}` : never;

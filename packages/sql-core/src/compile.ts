@@ -1,4 +1,4 @@
-import type { FilterNode, Model, ModelField, OrderTerm } from "@dataflow/kernel";
+import type { FilterNode, Model, ModelField, OrderTerm } from "@dataflow/kernel/plugin";
 import type { Dialect } from "./dialect.js";
 import { escapeLike } from "./dialect.js";
 

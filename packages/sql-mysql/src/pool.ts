@@ -1,6 +1,6 @@
 import mysql from "mysql2";
 import type { PoolOptions } from "mysql2";
-import { TimeoutError } from "@dataflow/kernel";
+import { TimeoutError } from "@dataflow/kernel/plugin";
 import type { ServerFeatures } from "./server.js";
 
 /** The slice of a mysql2 (callback API) connection the adapter uses. */

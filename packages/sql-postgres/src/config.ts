@@ -1,5 +1,5 @@
-import type { PoolOptions } from "@dataflow/kernel";
-import { ValidationError } from "@dataflow/kernel";
+import type { PoolOptions } from "@dataflow/kernel/plugin";
+import { ValidationError } from "@dataflow/kernel/plugin";
 
 /** Pool and session settings resolved from the URL and the adapter options. */
 export interface PostgresSettings {

@@ -1,11 +1,11 @@
 import Database from "better-sqlite3";
 import type {
   AdapterOptions, BulkCreateOperation, BulkUpsertOperation, DataFlowError, Model, ModelField, NodeContext, RowData,
-} from "@dataflow/kernel";
+} from "@dataflow/kernel/plugin";
 import {
   ConnectionError, ConstraintViolationError, DatabaseError, ForeignKeyViolationError, NotNullViolationError, TransactionError,
   ValidationError,
-} from "@dataflow/kernel";
+} from "@dataflow/kernel/plugin";
 import type { QueryResult, SqlConnection } from "@dataflow/sql-core";
 import { DatabaseAdapter, columnList, encodeRow, insertColumns, uniqueViolation } from "@dataflow/sql-core";
 import { sqliteDialect, sqliteEncoder } from "./dialect.js";

@@ -1,5 +1,7 @@
-import type { DataFlow, ExecuteOptions, ExecuteResult, Workflow } from "@dataflow/kernel";
-import { DataFlowError, LocalRuntime } from "@dataflow/kernel";
+import type { DataFlow, ExecuteResult } from "@dataflow/kernel";
+import type { ExecuteOptions, Workflow } from "@dataflow/kernel/plugin";
+import { LocalRuntime } from "@dataflow/kernel";
+import { DataFlowError } from "@dataflow/kernel/plugin";
 import { afterAll, afterEach, beforeAll, beforeEach } from "vitest";
 
 /** The part of a SQL adapter (`DatabaseAdapter` from @dataflow/sql-core) the harness needs. */
