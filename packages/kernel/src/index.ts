@@ -2,6 +2,7 @@
 export { DataFlow } from "./dataflow.js";
 export type { DataFlowOptions, DataFlowTransaction } from "./dataflow.js";
 export { field } from "./field.js";
+export type { Field, JsonValue } from "./field.js";
 export type { Input, Model, Row } from "./model.js";
 export { WorkflowBuilder } from "./workflow.js";
 export type { Workflow, WorkflowBuilderOptions } from "./workflow.js";
