@@ -102,10 +102,17 @@ export type TargetPaths<P, V> = IsAny<P> extends true
         }[keyof NonNullable<P[K]> & string]);
   }[keyof P & string];
 
+/**
+ * `P` when it is one of `Allowed`, else `Allowed` (so the argument is reported against the allowed
+ * paths). A parameter type rather than a constraint: the check runs once `P` is inferred, and
+ * never against every node of the ledger at once (which made long chains quadratic).
+ */
+export type Checked<P extends string, Allowed> = [P] extends [Allowed] ? P : Allowed;
+
 /** Node ids of the ledger; any string while nothing is tracked (the imperative style). */
 export type NodeIds<N> = [keyof N] extends [never] ? string : keyof N & string;
-export type OutAt<N, Id> = Id extends keyof N ? (N[Id] extends NodeSlot<infer O, any> ? O : any) : any;
-export type InAt<N, Id> = Id extends keyof N ? (N[Id] extends NodeSlot<any, infer P> ? P : any) : any;
+export type OutAt<N, Id> = N extends { readonly [K in Id & string]: NodeSlot<infer O, any> } ? O : any;
+export type InAt<N, Id> = N extends { readonly [K in Id & string]: NodeSlot<any, infer P> } ? P : any;
 
 /** What `execute()` returns under `results` for a workflow built with this ledger. */
 export type ResultsOf<N> = [keyof N] extends [never]

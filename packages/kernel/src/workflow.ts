@@ -8,7 +8,7 @@ import { resolveNode } from "./registry.js";
 import type { AnyModel } from "./typed.js";
 import type {
   InAt, MissingOf, MissingRequiredParams, NodeIds, NodeLike, NodeSlot, OutAt, OutputOf, ParamsArg, ParamsOf, PathValue, Paths,
-  NodeName, RequiredOf, Resolve, ResultsOf, SelectKey, Selected, TargetPaths,
+  Checked, NodeName, RequiredOf, Resolve, ResultsOf, SelectKey, Selected, TargetPaths,
 } from "./workflow-types.js";
 
 declare const RESULTS: unique symbol;
@@ -114,10 +114,15 @@ export class WorkflowBuilder<M extends AnyModel = never, N extends object = {}, 
   /** Passes `source`'s output at `sourceOutput` (dotted, e.g. `"result.id"`) to `target`'s input `targetInput` (e.g. `"data.user_id"`). */
   addConnection<
     const S extends NodeIds<N>,
-    const SP extends Paths<OutAt<N, S>>,
+    const SP extends string,
     const T extends NodeIds<N>,
-    const TP extends TargetPaths<InAt<N, T>, PathValue<OutAt<N, S>, SP>>,
-  >(source: S, sourceOutput: SP, target: T, targetInput: TP): WorkflowBuilder<M, N, Exclude<Missing, `${T}:${TP}` | `${T}:${TP}.${string}`>>;
+    const TP extends string,
+  >(
+    source: S,
+    sourceOutput: Checked<SP, Paths<OutAt<N, S>>>,
+    target: T,
+    targetInput: Checked<TP, TargetPaths<InAt<N, T>, PathValue<OutAt<N, S>, SP>>>,
+  ): WorkflowBuilder<M, N, Exclude<Missing, `${T}:${TP}` | `${T}:${TP}.${string}`>>;
   addConnection(source: string, sourceOutput: string, target: string, targetInput: string): WorkflowBuilder<any, any, any> {
     this.connections.push({
       source,
