@@ -8,7 +8,7 @@ export { WorkflowBuilder } from "./workflow.js";
 export type { Workflow, WorkflowBuilderOptions } from "./workflow.js";
 export { LocalRuntime } from "./runtime.js";
 export type { ExecuteResult, LocalRuntimeOptions } from "./runtime.js";
-export { defineNode } from "./node.js";
+export { defineNode, nodeRef } from "./node.js";
 export { registerNode } from "./registry.js";
 export type { ExecuteOptions, NodeContext, NodeDefinition } from "./node.js";
 export type { Filter, NodeRef, OperationOutputs, OperationParams, OrderBy } from "./typed.js";

@@ -2,6 +2,7 @@ import type { Logger } from "./logger.js";
 import type { StandardSchemaV1 } from "@standard-schema/spec";
 import { ValidationError } from "./errors.js";
 import type { ParamsSchema } from "./params.js";
+import type { NodeRef } from "./typed.js";
 
 /** Options of one `runtime.execute()` call; plugins add their own keys by declaration merging. */
 export interface ExecuteOptions {
@@ -109,3 +110,14 @@ const ANY_PARAMS: ParamsSchema = new Proxy({} as ParamsSchema, {
   has: () => true,
   get: () => ({}),
 });
+
+/**
+ * A typed reference to a node that is registered by name (e.g. by a plugin's `nodes` hook), for
+ * `addNode`: `export const AuditTrail = nodeRef<{ contains?: string }, { count: number }>()("Acme_AuditTrail")`.
+ * At run time it is the type name itself.
+ */
+export function nodeRef<P, O>(): <const T extends string>(type: T) => NodeRef<T, P, O, RequiredParamNames<P>> {
+  return (type) => type as NodeRef<typeof type, P, O, RequiredParamNames<P>>;
+}
+
+type RequiredParamNames<P> = { [K in keyof P]-?: {} extends Pick<P, K> ? never : K }[keyof P] & string;

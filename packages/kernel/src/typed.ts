@@ -20,6 +20,11 @@ export type NodeRef<T extends string = string, P = unknown, O = unknown, Req ext
   readonly [REQUIRED]?: Req;
 };
 
+/** Matches typed references only (a plain string has no brand). */
+export interface NodeRefBrand {
+  readonly [NODE_TYPE]: string;
+}
+
 export type ParamsOfRef<R> = R extends { readonly [PARAMS]?: infer P } ? P : never;
 export type OutputOfRef<R> = R extends { readonly [OUTPUT]?: infer O } ? O : never;
 export type RequiredOfRef<R> = R extends { readonly [REQUIRED]?: infer Q extends string } ? Q : never;

@@ -1,7 +1,7 @@
 // Type-level bookkeeping of the fluent WorkflowBuilder: which node ids exist, their params and
 // outputs, and which required params are still unsupplied. Erased at run time.
 import type { NodeDefinition } from "./node.js";
-import type { NodeRef, NodeTypeName, OutputOfRef, ParamsOfRef, RefByName, RequiredOfRef } from "./typed.js";
+import type { NodeRef, NodeRefBrand, NodeTypeName, OutputOfRef, ParamsOfRef, RefByName, RequiredOfRef } from "./typed.js";
 
 /** A node id's entry in the builder's ledger: what it outputs and what params it takes. */
 export interface NodeSlot<O = unknown, P = unknown> {
@@ -28,7 +28,7 @@ type Leaf = string | number | bigint | boolean | symbol | null | undefined | Dat
 export type NodeName<M> = [M] extends [never] ? string | NodeDefinition : NodeTypeName<M>;
 
 /** The typed reference behind an `addNode` argument; an untyped name is `any` throughout. */
-export type Resolve<M, R> = R extends { readonly [K in keyof NodeRef]: unknown } | NodeDefinition<any, any, any>
+export type Resolve<M, R> = R extends NodeRefBrand | NodeDefinition<any, any, any>
   ? R
   : R extends NodeTypeName<M> ? RefByName<M, R> : NodeRef<string, any, any, never>;
 
