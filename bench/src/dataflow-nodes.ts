@@ -1,5 +1,6 @@
 import type { DataFlow, Model } from "@dataflow/kernel";
-import { LocalRuntime, WorkflowBuilder, channels } from "@dataflow/kernel";
+import { LocalRuntime, WorkflowBuilder } from "@dataflow/kernel";
+import { channels } from "@dataflow/kernel/plugin";
 import type { BenchInput, WorkloadId } from "./workload-data.js";
 import { LIST_LIMIT, MODEL_NAMES, TABLES, benchFields, benchIndexes } from "./workload-data.js";
 

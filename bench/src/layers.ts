@@ -1,5 +1,6 @@
-import type { NodeContext, RunContext } from "@dataflow/kernel";
-import { silentLogger } from "@dataflow/kernel";
+import type { NodeContext } from "@dataflow/kernel";
+import type { RunContext } from "@dataflow/kernel/plugin";
+import { silentLogger } from "@dataflow/kernel/plugin";
 
 /** One way of doing the same operation, from the bare driver call up to the full runtime. */
 export type Layer = readonly [name: string, op: (i: number) => unknown, sync: boolean];

@@ -9,7 +9,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { Plugin } from "@dataflow/kernel";
+import type { Plugin } from "@dataflow/kernel/plugin";
 import { DataFlow } from "@dataflow/kernel";
 import sqlitePlugin, { type SqliteAdapter } from "@dataflow/sql-sqlite";
 import { provisionDatabase } from "@dataflow/testing";

@@ -1,5 +1,5 @@
 import { field } from "@dataflow/kernel";
-import type { IndexSpec } from "@dataflow/kernel";
+import type { IndexSpec } from "@dataflow/kernel/plugin";
 
 /** The benchmark model, as DataFlow declares it (plus the framework's id, created_at and updated_at). */
 export const benchFields = {

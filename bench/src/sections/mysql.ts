@@ -6,7 +6,7 @@ import type { Generated } from "kysely";
 import { Kysely, MysqlDialect } from "kysely";
 import { createPool as createCallbackPool } from "mysql2";
 import mysql from "mysql2/promise";
-import type { Plugin } from "@dataflow/kernel";
+import type { Plugin } from "@dataflow/kernel/plugin";
 import { DataFlow } from "@dataflow/kernel";
 import type { TestDatabase } from "@dataflow/testing";
 import { provisionDatabase } from "@dataflow/testing";

@@ -8,7 +8,7 @@ import type { Generated } from "kysely";
 import { Kysely, PostgresDialect } from "kysely";
 import pg from "pg";
 import { from as copyFrom } from "pg-copy-streams";
-import type { Plugin } from "@dataflow/kernel";
+import type { Plugin } from "@dataflow/kernel/plugin";
 import { DataFlow } from "@dataflow/kernel";
 import type { TestDatabase } from "@dataflow/testing";
 import { provisionDatabase } from "@dataflow/testing";

@@ -1,6 +1,6 @@
 import { spawnSync } from "node:child_process";
 import { availableParallelism } from "node:os";
-import type { Plugin } from "@dataflow/kernel";
+import type { Plugin } from "@dataflow/kernel/plugin";
 import type { ContenderRole, Unavailable } from "../types.js";
 import type { BenchInput } from "../workload-data.js";
 

@@ -23,19 +23,20 @@ type User = Row<typeof User>;
 const runtime = new LocalRuntime();
 
 // Start from an empty table so the program can be run again on a server database.
-await runtime.execute(new WorkflowBuilder().addNode("User_BulkDelete", "reset", { filter: {}, all: true }).build());
+await runtime.execute(new WorkflowBuilder().addNode(User.nodes.BulkDelete, "reset", { filter: {}, all: true }).build());
 
 // One workflow: create -> read -> list -> count -> update -> delete. Connections pass outputs on.
+// Typed nodes (User.nodes.*): tsc checks every param, connection and result read below.
 const crud = new WorkflowBuilder()
-  .addNode("User_Create", "create", { data: { id: "user-001", name: "Ada Lovelace", email: "ada@example.com", age: 36 } })
-  .addNode("User_Create", "create2", { data: { id: "user-002", name: "Alan Turing", email: "alan@example.com", age: 41 } })
-  .addNode("User_Read", "read", {})
+  .addNode(User.nodes.Create, "create", { data: { id: "user-001", name: "Ada Lovelace", email: "ada@example.com", age: 36 } })
+  .addNode(User.nodes.Create, "create2", { data: { id: "user-002", name: "Alan Turing", email: "alan@example.com", age: 41 } })
+  .addNode(User.nodes.Read, "read", {})
   .addConnection("create", "result.id", "read", "id")
-  .addNode("User_List", "list", { filter: { age: { $gte: 30 }, active: true }, orderBy: "-age" })
-  .addNode("User_Count", "count", { filter: { email: { $like: "%@example.com" } } })
-  .addNode("User_Update", "update", { fields: { age: 37 } })
+  .addNode(User.nodes.List, "list", { filter: { age: { $gte: 30 }, active: true }, orderBy: "-age" })
+  .addNode(User.nodes.Count, "count", { filter: { email: { $like: "%@example.com" } } })
+  .addNode(User.nodes.Update, "update", { fields: { age: 37 } })
   .addConnection("read", "result.id", "update", "id")
-  .addNode("User_Delete", "delete", { id: "user-002" })
+  .addNode(User.nodes.Delete, "delete", { id: "user-002" })
   .addDependency("create2", "list")
   .addDependency("read", "list")
   .addDependency("list", "count")
@@ -47,8 +48,8 @@ const { results, runId } = await runtime.execute(crud);
 const created: User = results.create.result;
 console.log(`\nrun ${runId}`);
 console.log("create ->", created);
-console.log("read   ->", results.read.result.name, `(found: ${results.read.found})`);
-console.log("list   ->", results.list.result.map((u: User) => `${u.name} (${u.age})`));
+console.log("read   ->", results.read.result?.name, `(found: ${results.read.found})`);
+console.log("list   ->", results.list.result.map((u) => `${u.name} (${u.age})`));
 console.log("count  ->", results.count.result);
 console.log("update ->", { id: results.update.result.id, age: results.update.result.age, updated_at: results.update.result.updated_at });
 console.log("delete ->", results.delete.result);
@@ -61,9 +62,9 @@ const rows = Array.from({ length: 10_000 }, (_, i) => ({
   age: 18 + (i % 60),
 }));
 const bulk = new WorkflowBuilder()
-  .addNode("User_BulkCreate", "bulk", { data: rows })
-  .addNode("User_List", "page", { filter: { age: { $in: [30, 31] } }, orderBy: ["-age", "id"], limit: 5 })
-  .addNode("User_Count", "total", {})
+  .addNode(User.nodes.BulkCreate, "bulk", { data: rows })
+  .addNode(User.nodes.List, "page", { filter: { age: { $in: [30, 31] } }, orderBy: ["-age", "id"], limit: 5, select: ["id", "age"] })
+  .addNode(User.nodes.Count, "total", {})
   .addDependency("bulk", "page")
   .addDependency("bulk", "total")
   .build();
@@ -71,7 +72,7 @@ const started = performance.now();
 const bulkRun = await runtime.execute(bulk);
 const elapsed = performance.now() - started;
 console.log(`\nbulk   -> ${JSON.stringify(bulkRun.results.bulk.result)} in ${elapsed.toFixed(0)} ms`);
-console.log("page   ->", bulkRun.results.page.result.map((u: User) => `${u.id} age ${u.age}`));
+console.log("page   ->", bulkRun.results.page.result.map((u) => `${u.id} age ${u.age}`));
 console.log("next   ->", bulkRun.results.page.nextCursor ? "a keyset cursor for the next page" : "no more pages");
 console.log("total  ->", bulkRun.results.total.result, "users");
 

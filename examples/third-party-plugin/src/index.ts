@@ -1,8 +1,8 @@
 // A third-party adapter plugin, written only against DataFlow's published packages.
 // "acme-sqlite:" URLs open SQLite through @dataflow/sql-sqlite's adapter, and every statement is
 // recorded in an audit trail that a node of the plugin's own, Acme_AuditTrail, returns.
-import type { AdapterOptions, NodeDefinition } from "@dataflow/kernel";
-import { definePlugin, defineNode } from "@dataflow/kernel";
+import type { AdapterOptions } from "@dataflow/kernel/plugin";
+import { definePlugin, defineNode, nodeRef } from "@dataflow/kernel/plugin";
 import type { QueryResult } from "@dataflow/sql-core";
 import { sqlModelNodes } from "@dataflow/sql-core";
 import { SqliteAdapter } from "@dataflow/sql-sqlite";
@@ -26,8 +26,20 @@ export class AuditedSqliteAdapter extends SqliteAdapter {
   }
 }
 
-const auditTrail = (adapter: AuditedSqliteAdapter): NodeDefinition =>
-  defineNode<{ contains?: string }>({
+/** What the Acme_AuditTrail node returns. */
+export interface AuditTrailOutput {
+  readonly result: AuditEntry[];
+  readonly count: number;
+}
+interface AuditTrailParams {
+  readonly contains?: string;
+}
+
+/** The typed reference applications pass to `addNode` (the node itself is registered per DataFlow). */
+export const AuditTrail = nodeRef<AuditTrailParams, AuditTrailOutput>()("Acme_AuditTrail");
+
+const auditTrail = (adapter: AuditedSqliteAdapter) =>
+  defineNode<AuditTrailParams, AuditTrailOutput, "Acme_AuditTrail">({
     type: "Acme_AuditTrail",
     description: "Statements this DataFlow ran, optionally only those containing a text",
     params: { contains: { type: "string" } },

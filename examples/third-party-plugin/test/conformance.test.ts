@@ -5,7 +5,7 @@ import Database from "better-sqlite3";
 import { describe, expect, it } from "vitest";
 import { DataFlow, LocalRuntime, WorkflowBuilder, field } from "@dataflow/kernel";
 import { runAdapterConformance } from "@dataflow/testing";
-import auditedSqlite from "../src/index.js";
+import auditedSqlite, { AuditTrail } from "../src/index.js";
 
 const dir = mkdtempSync(join(tmpdir(), "acme-audited-"));
 const file = join(dir, "acme.db");
@@ -36,16 +36,16 @@ describe("the plugin's own node", () => {
   it("returns the statements the generated nodes ran", async () => {
     const db = new DataFlow({ url: "acme-sqlite::memory:", plugins: [auditedSqlite] });
     try {
-      db.model("Note", { text: field.string() });
+      const Note = db.model("Note", { text: field.string() });
       const wf = new WorkflowBuilder({ dataflow: db })
-        .addNode("Note_Create", "create", { data: { text: "audited" } })
-        .addNode("Acme_AuditTrail", "trail", { contains: "INSERT" })
+        .addNode(Note.nodes.Create, "create", { data: { text: "audited" } })
+        .addNode(AuditTrail, "trail", { contains: "INSERT" })
         .addDependency("create", "trail")
         .build();
       const { results } = await new LocalRuntime({ dataflow: db }).execute(wf);
       expect(results.trail.count).toBe(1);
-      expect(results.trail.result[0].statement).toMatch(/^INSERT INTO "notes"/);
-      expect(results.trail.result[0].parameters).toBe(3);
+      expect(results.trail.result[0]?.statement).toMatch(/^INSERT INTO "notes"/);
+      expect(results.trail.result[0]?.parameters).toBe(3);
     } finally {
       await db.close();
     }

@@ -20,7 +20,7 @@ import { LocalRuntime } from "./runtime.js";
 import type { Workflow } from "./workflow.js";
 import { loadFirstPartyPlugin, schemeOf } from "./scheme.js";
 
-export interface DataFlowOptions {
+export interface DataFlowOptions<NS extends string | undefined = string | undefined> {
   /** Database URL. Default: `DATABASE_URL`, else an embedded in-memory SQLite database. */
   url?: string;
   plugins?: readonly Plugin[];
@@ -31,10 +31,13 @@ export interface DataFlowOptions {
   pool?: PoolOptions;
   logger?: Logger;
   /** Prefix for node types (`analytics.User_Create`), so two instances can declare the same model name. */
-  namespace?: string;
+  namespace?: NS;
   /** Extra options passed to the adapter. */
   adapter?: Record<string, unknown>;
 }
+
+/** `analytics.User` for a DataFlow with a literal namespace, else the model name. */
+export type QualifiedName<NS extends string | undefined, N extends string> = string extends NS ? N : NS extends string ? `${NS}.${N}` : N;
 
 export const EMBEDDED_DEFAULT_URL = "sqlite::memory:";
 
@@ -51,11 +54,11 @@ function tableCollision(model: Model, other: Model, where: string): ValidationEr
 
 type ModelRunner = (op: ModelOperation, ctx: NodeContext, execute: (op: ModelOperation) => Promise<unknown>) => Promise<unknown>;
 
-function compose(middleware: readonly Middleware[]): ModelRunner | undefined {
+function compose(middleware: readonly Middleware[], plugin: () => PluginContext): ModelRunner | undefined {
   if (middleware.length === 0) return undefined;
   return (op, ctx, execute) => {
     const step = (i: number, current: ModelOperation): Promise<unknown> =>
-      i === middleware.length ? execute(current) : middleware[i]!(current, ctx, (next) => step(i + 1, next));
+      i === middleware.length ? execute(current) : middleware[i]!(current, ctx, (next) => step(i + 1, next), plugin());
     return step(0, op);
   };
 }
@@ -69,7 +72,7 @@ export interface DataFlowTransaction {
    * and rejects, and the transaction stays usable. Its nodes run one at a time (they share the
    * connection); node types resolve against this DataFlow (and process-wide custom nodes).
    */
-  execute<R = Record<string, any>>(workflow: Workflow, options?: ExecuteOptions): Promise<ExecuteResult<R>>;
+  execute<R extends object = Record<string, any>>(workflow: Workflow<R>, options?: ExecuteOptions): Promise<ExecuteResult<R>>;
   /** Runs `fn` in a savepoint: if it rejects, its writes are undone and the transaction goes on. */
   savepoint<T>(fn: () => Promise<T>): Promise<T>;
 }
@@ -92,7 +95,7 @@ class Transaction implements DataFlowTransaction {
     private readonly runtime: () => LocalRuntime,
   ) {}
 
-  execute<R = Record<string, any>>(workflow: Workflow, options?: ExecuteOptions): Promise<ExecuteResult<R>> {
+  execute<R extends object = Record<string, any>>(workflow: Workflow<R>, options?: ExecuteOptions): Promise<ExecuteResult<R>> {
     return this.savepoint(() => this.runtime().execute<R>(workflow, options));
   }
 
@@ -137,7 +140,9 @@ class Transaction implements DataFlowTransaction {
  * One database, its models and their generated nodes.
  * Construction does no I/O; the connection and schema work happen on first use or `initialize()`.
  */
-export class DataFlow implements DataFlowHandle, NodeOwner {
+export class DataFlow<NS extends string | undefined = string | undefined> implements DataFlowHandle, NodeOwner {
+  /** The namespace as a literal type, for the node type names of `model()`'s typed references. */
+  declare readonly __namespace: NS;
   readonly url: string;
   readonly scheme: string;
   readonly namespace: string | undefined;
@@ -156,7 +161,7 @@ export class DataFlow implements DataFlowHandle, NodeOwner {
   private transactionRuntime: LocalRuntime | undefined;
   readonly context: PluginContext;
 
-  constructor(urlOrOptions: string | DataFlowOptions = {}) {
+  constructor(urlOrOptions: string | DataFlowOptions<NS> = {}) {
     const options = readDataFlowOptions(urlOrOptions);
     const envUrl = Object.hasOwn(process.env, "DATABASE_URL") ? process.env.DATABASE_URL : undefined;
     const rawUrl = options.url ?? (envUrl || undefined) ?? EMBEDDED_DEFAULT_URL;
@@ -180,7 +185,7 @@ export class DataFlow implements DataFlowHandle, NodeOwner {
     const adapterOptions = Object.assign(Object.create(null) as Record<string, unknown>, options.adapter, { logger: this.logger });
     if (options.pool) adapterOptions.pool = options.pool;
     this.adapter = factory.create(rawUrl, adapterOptions as AdapterOptions);
-    this.runner = compose(plugins.flatMap((p) => p.middleware ?? []));
+    this.runner = compose(plugins.flatMap((p) => p.middleware ?? []), () => this.context);
     this.context = { adapter: this.adapter, dataflow: this };
 
     for (const plugin of plugins) for (const def of plugin.nodes?.(this.context) ?? []) this.registry.register(def);
@@ -192,7 +197,12 @@ export class DataFlow implements DataFlowHandle, NodeOwner {
   }
 
   /** Declares a model and generates its nodes. Synchronous; touches no database. */
-  model<F extends FieldsShape, const O extends ModelOptions = {}>(name: string, fields: F, options?: O): Model<F, O> {
+  model<const N extends string, F extends FieldsShape, const O extends ModelOptions = {}, S extends string | undefined = NS>(
+    this: DataFlow<S>,
+    name: N,
+    fields: F,
+    options?: O,
+  ): Model<F, O, QualifiedName<S, N>> {
     this.assertOpen();
     if (this.modelsByName.has(name)) {
       throw new ValidationError(`Model '${name}' is already declared on this DataFlow instance`);
@@ -204,7 +214,7 @@ export class DataFlow implements DataFlowHandle, NodeOwner {
         });
       }
     }
-    const model = new Model(name, fields, options ?? ({} as O), this.namespace);
+    const model = new Model<F, O, QualifiedName<S, N>>(name, fields, options ?? ({} as O), this.namespace);
     this.assertOwnTable(model);
     for (const plugin of this.plugins) plugin.onModel?.(model, this.context);
     if (model.tenant && model.scopeField === undefined) {

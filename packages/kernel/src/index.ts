@@ -1,46 +1,17 @@
-export { DataFlow, EMBEDDED_DEFAULT_URL } from "./dataflow.js";
+// @dataflow/kernel: what an application uses. Plugin and adapter authors: "@dataflow/kernel/plugin".
+export { DataFlow } from "./dataflow.js";
 export type { DataFlowOptions, DataFlowTransaction } from "./dataflow.js";
-export { field, Field } from "./field.js";
-export type { AnyField, FieldConfig, FieldDefault, FieldInput, FieldKind, FieldValues, FieldsShape, JsonValue } from "./field.js";
-export { Model, MODEL_OPERATIONS, DELETED_AT } from "./model.js";
-export type { IndexSpec, Input, ModelField, ModelOperationName, ModelOptions, ResolvedIndex, Row } from "./model.js";
+export { field } from "./field.js";
+export type { Field, JsonValue } from "./field.js";
+export type { Input, Model, Row } from "./model.js";
 export { WorkflowBuilder } from "./workflow.js";
-export type { Workflow, WorkflowBuilderOptions, WorkflowConnection, WorkflowNode } from "./workflow.js";
-export { LocalRuntime, neverAborts } from "./runtime.js";
+export type { Workflow, WorkflowBuilderOptions } from "./workflow.js";
+export { LocalRuntime } from "./runtime.js";
 export type { ExecuteResult, LocalRuntimeOptions } from "./runtime.js";
-export { defineNode } from "./node.js";
-export type { ExecuteOptions, NodeContext, NodeDefinition, RunContext } from "./node.js";
-export { registerNode, resolveNode, NodeRegistry } from "./registry.js";
-export type { NodeOwner, ResolvedNode } from "./registry.js";
-export { checkTransactionOptions, definePlugin, ISOLATION_LEVELS, KERNEL_CONTRACT_VERSION } from "./plugin.js";
-export type {
-  AdapterCapabilities, AdapterFactory, AdapterOptions, BaseAdapter, DataFlowHandle, HealthStatus, Middleware, Plugin,
-  IsolationLevel, PluginContext, PoolOptions, RunHooks, TransactionOptions,
-} from "./plugin.js";
-export { FIRST_PARTY_SCHEMES, schemeOf } from "./scheme.js";
-export {
-  andFilters, filterShape, FILTER_OPERATORS, isEmptyFilter, isPlainObject, parseFilter, parseOrderBy, simplifyFilter,
-  MAX_FILTER_DEPTH, MAX_FILTER_NODES, MAX_IN_VALUES,
-} from "./filter.js";
-export type { ComparisonOp, FilterNode, OrderTerm, ParsedFilter } from "./filter.js";
-export {
-  ambiguousMatch, encodeCursor, isUniqueTarget, normalizeCreateData, normalizeOperation, normalizeUpdateFields,
-  OPERATION_PARAMS, MAX_BULK_ROWS,
-} from "./operations.js";
-export type {
-  BulkCreateOperation, BulkDeleteOperation, BulkUpdateOperation, BulkUpsertOperation, ConflictMode, CountOperation,
-  CreateOperation, DeleteOperation, ListOperation, ModelOperation, OperationResults, ReadOperation, RowData,
-  UpdateOperation, UpsertOperation,
-} from "./operations.js";
-export { checkParamNames, checkParams } from "./params.js";
-export type { ParamSpec, ParamType, ParamsSchema } from "./params.js";
-export { MAX_DATETIME, MIN_DATETIME, assertPortableText, canonicalDecimal, validateValue } from "./values.js";
-export { assertIdentifier, MAX_IDENTIFIER_LENGTH, pluralize, tableNameFor, toSnakeCase } from "./identifiers.js";
-export { closest, didYouMean } from "./suggest.js";
-export { quoteName, shortName } from "./names.js";
-export { maskCredentials, maskUrl } from "./mask.js";
-export { channels } from "./tracing.js";
-export type { NodeTraceContext, QueryTraceContext } from "./tracing.js";
-export { silentLogger } from "./logger.js";
+export { defineNode, nodeRef } from "./node.js";
+export { registerNode } from "./registry.js";
+export type { ExecuteOptions, NodeContext, NodeDefinition } from "./node.js";
+export type { Filter, NodeRef, OperationOutputs, OperationParams, OrderBy } from "./typed.js";
+export type { IsolationLevel, TransactionOptions } from "./plugin.js";
 export type { Logger } from "./logger.js";
 export * from "./errors.js";

@@ -4,6 +4,7 @@ import { quoteName, shortName } from "./names.js";
 import type { FieldConfig, FieldsShape, FieldDefault, FieldKind, FieldInput, FieldValues } from "./field.js";
 import { Field } from "./field.js";
 import { assertIdentifier, tableNameFor } from "./identifiers.js";
+import type { ModelNodes } from "./typed.js";
 
 export const MODEL_OPERATIONS = [
   "Create", "Read", "Update", "Delete", "List", "Count", "Upsert",
@@ -104,9 +105,11 @@ const SYSTEM_DATETIME: FieldConfig = { kind: "datetime", optional: false, unique
  * A declared model. Created by `db.model()`; holds no connection and does no I/O.
  * `F` and `O` carry the declared fields and options for the `Row` / `Input` helper types.
  */
-export class Model<F extends FieldsShape = FieldsShape, O extends ModelOptions = ModelOptions> {
+export class Model<F extends FieldsShape = FieldsShape, O extends ModelOptions = ModelOptions, Name extends string = string> {
   declare readonly __fields: F;
   declare readonly __options: O;
+  /** The qualified model name as a literal type (`"User"`, `"analytics.User"`). */
+  declare readonly __name: Name;
 
   readonly name: string;
   /** `namespace.Name` when the owning DataFlow has a namespace. */
@@ -271,9 +274,9 @@ export class Model<F extends FieldsShape = FieldsShape, O extends ModelOptions =
    * The same model stored in another schema/database (e.g. one per tenant): shares fields, indexes
    * and node types; only `schema` differs. Adapters qualify the table with it.
    */
-  inSchema(schema: string): Model<F, O> {
+  inSchema(schema: string): Model<F, O, Name> {
     assertIdentifier(schema, `Model '${this.name}': schema name`);
-    const view = Object.create(this) as Model<F, O>;
+    const view = Object.create(this) as Model<F, O, Name>;
     Object.defineProperty(view, "schema", { value: schema, enumerable: true, writable: false });
     return view;
   }
@@ -283,11 +286,14 @@ export class Model<F extends FieldsShape = FieldsShape, O extends ModelOptions =
     return `${this.qualifiedName}_${operation}`;
   }
 
-  /** The generated node types, e.g. `User.nodes.Create === "User_Create"`. */
-  get nodes(): { readonly [K in ModelOperationName]: string } {
+  /**
+   * The generated node types, e.g. `User.nodes.Create === "User_Create"`. Each is a typed node
+   * reference: the type name at run time, and its params and output types for `WorkflowBuilder`.
+   */
+  get nodes(): ModelNodes<Model<F, O, Name>, Name> {
     const out = {} as Record<ModelOperationName, string>;
     for (const op of MODEL_OPERATIONS) out[op] = this.nodeType(op);
-    return out;
+    return out as unknown as ModelNodes<Model<F, O, Name>, Name>;
   }
 }
 
@@ -297,9 +303,9 @@ type IdOf<F> = "id" extends keyof F ? {} : { id: number };
 type TenantOf<O> = O extends { tenant: true } ? { tenant_id: string } : {};
 
 /** The row type of a model, as results return it: `Row<typeof User>`. */
-export type Row<M> = M extends Model<infer F, infer O>
+export type Row<M> = M extends Model<infer F, infer O, any>
   ? { [K in keyof (FieldValues<F> & IdOf<F> & Timestamps<O> & SoftDelete<O> & TenantOf<O>)]: (FieldValues<F> & IdOf<F> & Timestamps<O> & SoftDelete<O> & TenantOf<O>)[K] }
   : never;
 
 /** The create input of a model: `Input<typeof User>`. */
-export type Input<M> = M extends Model<infer F, any> ? FieldInput<F> : never;
+export type Input<M> = M extends Model<infer F, any, any> ? FieldInput<F> : never;

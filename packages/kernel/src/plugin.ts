@@ -124,10 +124,15 @@ export interface DataFlowHandle {
   readonly plugins: readonly Plugin[];
 }
 
+/**
+ * Wraps every model operation of the DataFlows whose plugins include it. `plugin` is the owning
+ * DataFlow's plugin context (its adapter and handle), so middleware needs no model -> adapter map.
+ */
 export type Middleware = (
   op: ModelOperation,
   ctx: NodeContext,
   next: (op: ModelOperation) => Promise<unknown>,
+  plugin: PluginContext,
 ) => Promise<unknown>;
 
 /**

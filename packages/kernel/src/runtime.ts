@@ -103,7 +103,7 @@ export class LocalRuntime {
   }
 
   /** Runs a built workflow. Rejects with `WorkflowExecutionError` when a node fails. */
-  execute<R = Record<string, any>>(workflow: Workflow, options: ExecuteOptions = {}): Promise<ExecuteResult<R>> {
+  execute<R extends object = Record<string, any>>(workflow: Workflow<R>, options: ExecuteOptions = {}): Promise<ExecuteResult<R>> {
     if (!channels.run.hasSubscribers) return this.executeRun<R>(workflow, options);
     const trace = { runId: "" };
     return channels.run.tracePromise(async () => {

@@ -8,6 +8,13 @@ import { checkParamNames } from "./params.js";
 import { parsePath } from "./paths.js";
 import type { NodeOwner, ResolvedNode } from "./registry.js";
 import { resolveNode } from "./registry.js";
+import type { AnyModel } from "./typed.js";
+import type {
+  InAt, MissingOf, MissingRequiredParams, NodeIds, NodeLike, NodeSlot, OutAt, OutputOf, ParamsArg, ParamsOf, PathValue, Paths,
+  Checked, NodeName, RequiredOf, Resolve, ResultsOf, SelectKey, Selected, TargetPaths,
+} from "./workflow-types.js";
+
+declare const RESULTS: unique symbol;
 
 const NODE_ID = /^[A-Za-z_][A-Za-z0-9_.-]{0,127}$/;
 
@@ -26,8 +33,12 @@ export interface WorkflowConnection {
   readonly targetPath: readonly string[];
 }
 
-/** A validated, immutable workflow: nodes in a topological order, with their inputs. */
-export interface Workflow {
+/**
+ * A validated, immutable workflow: nodes in a topological order, with their inputs.
+ * `R` is the type of `execute()`'s `results` (typed when built fluently from typed nodes).
+ */
+export interface Workflow<R extends object = Record<string, any>> {
+  readonly [RESULTS]?: R;
   readonly nodes: readonly WorkflowNode[];
   readonly connections: readonly WorkflowConnection[];
   /** For each node (by index in `nodes`): indexes of the nodes it waits for. */
@@ -40,24 +51,59 @@ export interface Workflow {
   readonly resolved: readonly ResolvedNode[];
 }
 
-export interface WorkflowBuilderOptions {
+export interface WorkflowBuilderOptions<M extends AnyModel = never> {
   /** Resolve node types against this DataFlow only (default: every live instance). */
   dataflow?: NodeOwner;
+  /**
+   * The models whose node type names the string form of `addNode` may use; given, the string
+   * form is typed like the references (`addNode("User_Create", ...)` as `User.nodes.Create`).
+   * Type-level only.
+   */
+  models?: readonly M[];
 }
 
-export class WorkflowBuilder {
+/**
+ * Builds a workflow. Used fluently with typed nodes (`User.nodes.Create`, `defineNode`
+ * definitions, or type names of the `models` option), it tracks every node's params and output:
+ * `addConnection` checks both paths and their value types, `build()` refuses required params that
+ * nothing supplies, and `execute()` returns typed `results`.
+ *
+ * `M`: the models of the string form; `N`: node id -> {@link NodeSlot}; `Missing`: unsupplied
+ * required params as `"nodeId:param"`.
+ */
+export class WorkflowBuilder<M extends AnyModel = never, N extends object = {}, Missing extends string = never> {
   private readonly nodes = new Map<string, WorkflowNode>();
   private readonly connections: WorkflowConnection[] = [];
   private readonly dependencies: Array<[string, string]> = [];
 
-  private readonly options: WorkflowBuilderOptions;
+  private readonly options: WorkflowBuilderOptions<M>;
 
-  constructor(options: WorkflowBuilderOptions = {}) {
-    this.options = ownProperties(options ?? {}) as WorkflowBuilderOptions;
+  constructor(options: WorkflowBuilderOptions<M> = {}) {
+    this.options = ownProperties(options ?? {}) as WorkflowBuilderOptions<M>;
   }
 
-  /** Adds a node by type name (`"User_Create"`) or by a `defineNode` definition. */
-  addNode(type: string | NodeDefinition, id: string, params: Record<string, unknown> = {}): this {
+  /**
+   * Adds a node: a typed reference (`User.nodes.Create`), a `defineNode` definition, or a type name
+   * (`"User_Create"`: typed like its reference when the builder has `models`, else checked only
+   * when built). `params` are checked against the node's params; required ones may be left to
+   * connections (see `build()`).
+   */
+  addNode<
+    const R extends NodeLike | NodeName<M>,
+    const Id extends string,
+    const G extends object = {},
+    const D extends object = {},
+    const S extends SelectKey<ParamsOf<Resolve<M, R>>> = never,
+  >(
+    node: R,
+    id: Id,
+    params?: ParamsArg<ParamsOf<Resolve<M, R>>, G, D, S>,
+  ): WorkflowBuilder<
+    M,
+    N & { [K in Id]: NodeSlot<Selected<OutputOf<Resolve<M, R>>, S>, ParamsOf<Resolve<M, R>>> },
+    Missing | MissingOf<Id, RequiredOf<Resolve<M, R>>, G, D>
+  >;
+  addNode(type: string | NodeDefinition, id: string, params: Record<string, unknown> = {}): WorkflowBuilder<any, any, any> {
     if (typeof id !== "string" || !NODE_ID.test(id) || id.startsWith("__")) {
       throw new WorkflowValidationError(`Node id ${typeof id === "string" ? quoteName(id) : `of type ${typeof id}`} is not valid`, {
         fix: "Use letters, digits, '_', '.' and '-', starting with a letter or '_' (at most 128 characters)",
@@ -73,7 +119,18 @@ export class WorkflowBuilder {
   }
 
   /** Passes `source`'s output at `sourceOutput` (dotted, e.g. `"result.id"`) to `target`'s input `targetInput` (e.g. `"data.user_id"`). */
-  addConnection(source: string, sourceOutput: string, target: string, targetInput: string): this {
+  addConnection<
+    const S extends NodeIds<N>,
+    const SP extends string,
+    const T extends NodeIds<N>,
+    const TP extends string,
+  >(
+    source: S,
+    sourceOutput: Checked<SP, Paths<OutAt<N, S>>>,
+    target: T,
+    targetInput: Checked<TP, TargetPaths<InAt<N, T>, PathValue<OutAt<N, S>, SP>>>,
+  ): WorkflowBuilder<M, N, Exclude<Missing, `${T}:${TP}` | `${T}:${TP}.${string}`>>;
+  addConnection(source: string, sourceOutput: string, target: string, targetInput: string): WorkflowBuilder<any, any, any> {
     this.connections.push({
       source,
       sourcePath: parsePath(sourceOutput, `Connection ${source} -> ${target}: source output`),
@@ -84,11 +141,12 @@ export class WorkflowBuilder {
   }
 
   /** Runs `after` once `before` has finished, without passing data. */
-  addDependency(before: string, after: string): this {
+  addDependency(before: NodeIds<N>, after: NodeIds<N>): this {
     this.dependencies.push([before, after]);
     return this;
   }
 
+  build(this: [Missing] extends [never] ? WorkflowBuilder<M, N, Missing> : MissingRequiredParams<Missing>): Workflow<ResultsOf<N>>;
   build(): Workflow {
     const nodes = [...this.nodes.values()];
     const index = new Map(nodes.map((n, i) => [n.id, i] as const));

@@ -1,5 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { Model, ValidationError, field, filterShape, parseFilter, parseOrderBy } from "../src/index.js";
+import { ValidationError, field } from "../src/index.js";
+import { Model } from "../src/plugin-api.js";
+import { filterShape, parseFilter, parseOrderBy } from "../src/plugin-api.js";
 
 const User = new Model("User", {
   id: field.string(),

@@ -1,5 +1,6 @@
-import type { BaseAdapter, Plugin } from "../src/index.js";
-import { DataFlow, definePlugin } from "../src/index.js";
+import type { BaseAdapter, Plugin } from "../src/plugin-api.js";
+import { DataFlow } from "../src/index.js";
+import { definePlugin } from "../src/plugin-api.js";
 
 /** An adapter that owns no database: enough for declaring models and resolving node types. */
 class DeclarationOnlyAdapter implements BaseAdapter {

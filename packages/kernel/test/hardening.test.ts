@@ -1,10 +1,11 @@
 import { Worker } from "node:worker_threads";
 import { afterEach, describe, expect, it } from "vitest";
-import type { DataFlow, Plugin } from "../src/index.js";
+import type { DataFlow } from "../src/index.js";
 import {
-  DataFlow as DataFlowClass, Model, ValidationError, WorkflowBuilder, WorkflowValidationError, defineNode, definePlugin, field,
-  normalizeOperation, parseFilter, quoteName, checkTransactionOptions, LocalRuntime,
+  DataFlow as DataFlowClass, ValidationError, WorkflowBuilder, WorkflowValidationError, defineNode, field, LocalRuntime,
 } from "../src/index.js";
+import type { Plugin } from "../src/plugin-api.js";
+import { Model, checkTransactionOptions, definePlugin, normalizeOperation, parseFilter, quoteName } from "../src/plugin-api.js";
 import { declarationOnly } from "./fixtures.js";
 
 const Item = new Model("Item", { name: field.string(), price: field.int().optional() });

@@ -1,6 +1,8 @@
 import { afterEach, describe, expect, expectTypeOf, it } from "vitest";
 import type { DataFlow, Input, Row } from "../src/index.js";
-import { InvalidIdentifierError, Model, ValidationError, field, tableNameFor } from "../src/index.js";
+import { InvalidIdentifierError, ValidationError, field } from "../src/index.js";
+import { Model } from "../src/plugin-api.js";
+import { tableNameFor } from "../src/plugin-api.js";
 import { testDataFlow } from "./fixtures.js";
 
 const open: DataFlow[] = [];

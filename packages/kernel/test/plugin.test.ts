@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { DataFlow, PluginError, definePlugin, maskCredentials, maskUrl } from "../src/index.js";
+import { DataFlow, PluginError } from "../src/index.js";
+import { definePlugin, maskCredentials, maskUrl } from "../src/plugin-api.js";
 
 describe("plugins and URLs", () => {
   it("checks the kernel contract range", () => {

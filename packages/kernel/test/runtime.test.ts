@@ -1,9 +1,11 @@
 import { tracingChannel } from "node:diagnostics_channel";
 import { describe, expect, it } from "vitest";
-import type { NodeDefinition, RunContext } from "../src/index.js";
+import type { NodeDefinition } from "../src/index.js";
+import type { RunContext } from "../src/plugin-api.js";
 import {
-  AbortError, DataFlow, LocalRuntime, ValidationError, WorkflowBuilder, WorkflowExecutionError, defineNode, definePlugin,
+  AbortError, DataFlow, LocalRuntime, ValidationError, WorkflowBuilder, WorkflowExecutionError, defineNode,
 } from "../src/index.js";
+import { definePlugin } from "../src/plugin-api.js";
 import { deferred } from "./fixtures.js";
 
 const echo = defineNode<{ value?: unknown; data?: unknown }>({

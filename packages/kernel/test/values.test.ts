@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
-import type { ModelField } from "../src/index.js";
-import { MAX_DATETIME, MIN_DATETIME, Model, ValidationError, canonicalDecimal, field, validateValue } from "../src/index.js";
+import type { ModelField } from "../src/plugin-api.js";
+import { ValidationError, field } from "../src/index.js";
+import { MAX_DATETIME, MIN_DATETIME, Model, canonicalDecimal, validateValue } from "../src/plugin-api.js";
 
 const M = new Model("Value", {
   s: field.string({ maxLength: 3 }), i: field.int(), b: field.bigint(), f: field.float(), d: field.decimal({ precision: 6, scale: 2 }),

@@ -44,6 +44,7 @@ describe("WorkflowBuilder.build() validation", () => {
 
   it("connections to missing nodes or unknown inputs", () => {
     withUser();
+    // @ts-expect-error -- the compiler refuses the unknown node id too; this checks the runtime refusal
     const missing = new WorkflowBuilder().addNode("User_List", "a").addConnection("a", "result", "ghost", "filter");
     expect(() => missing.build()).toThrow(/'ghost' is not a node/);
     const badInput = new WorkflowBuilder().addNode("User_List", "a").addNode("User_Create", "b", { data: {} }).addConnection("a", "result", "b", "dta.x");

@@ -2,10 +2,10 @@ import { AsyncLocalStorage } from "node:async_hooks";
 import type {
   BulkCreateOperation, BulkUpsertOperation, OperationResults, UpsertOperation,
   AdapterCapabilities, AdapterOptions, BaseAdapter, DataFlowError, HealthStatus, Logger, Model, NodeContext,
-} from "@dataflow/kernel";
+} from "@dataflow/kernel/plugin";
 import {
   AbortError, ConnectionError, TimeoutError, TransactionError, ValidationError, channels, checkTransactionOptions, silentLogger,
-} from "@dataflow/kernel";
+} from "@dataflow/kernel/plugin";
 import type { Dialect, TransactionOptions } from "./dialect.js";
 import { ensureTables } from "./ddl.js";
 import { multiRowBulkWrite, upsertRow } from "./execute.js";

@@ -1,4 +1,4 @@
-import type { Model, ModelField, RowData } from "@dataflow/kernel";
+import type { Model, ModelField, RowData } from "@dataflow/kernel/plugin";
 import type { Dialect } from "./dialect.js";
 
 export type RowDecoder = (row: Record<string, unknown>) => RowData;

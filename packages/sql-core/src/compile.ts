@@ -1,5 +1,5 @@
-import type { FilterNode, Model, ModelField, OrderTerm } from "@dataflow/kernel";
-import { ValidationError } from "@dataflow/kernel";
+import type { FilterNode, Model, ModelField, OrderTerm } from "@dataflow/kernel/plugin";
+import { ValidationError } from "@dataflow/kernel/plugin";
 import type { Dialect } from "./dialect.js";
 import { escapeLike } from "./dialect.js";
 

@@ -1,5 +1,5 @@
-import type { Model } from "@dataflow/kernel";
-import { UniqueViolationError } from "@dataflow/kernel";
+import type { Model } from "@dataflow/kernel/plugin";
+import { UniqueViolationError } from "@dataflow/kernel/plugin";
 import type { Dialect } from "./dialect.js";
 import { indexName } from "./ddl.js";
 

@@ -1,5 +1,5 @@
-import type { Model, ModelField, ResolvedIndex } from "@dataflow/kernel";
-import { SchemaError } from "@dataflow/kernel";
+import type { Model, ModelField, ResolvedIndex } from "@dataflow/kernel/plugin";
+import { SchemaError } from "@dataflow/kernel/plugin";
 import type { DatabaseAdapter, SqlExecutor } from "./adapter.js";
 import type { Dialect } from "./dialect.js";
 import { fitIdentifier, tableReference } from "./dialect.js";

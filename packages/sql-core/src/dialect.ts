@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import type { Model, ModelField } from "@dataflow/kernel";
+import type { Model, ModelField } from "@dataflow/kernel/plugin";
 
 export type IsolationLevel = "read committed" | "repeatable read" | "serializable";
 

@@ -1,8 +1,8 @@
 import type {
-  BulkCreateOperation, BulkUpsertOperation, FilterNode, Model, ModelField, ModelOperation, NodeContext, OperationResults, RowData,
-  UpsertOperation,
-} from "@dataflow/kernel";
-import { DELETED_AT, DataFlowError, NotFoundError, ambiguousMatch, encodeCursor } from "@dataflow/kernel";
+  BulkCreateOperation, BulkUpsertOperation, FilterNode, Model, ModelField, ModelOperation, NodeContext, OperationResults,
+  RowData, UpsertOperation,
+} from "@dataflow/kernel/plugin";
+import { DELETED_AT, DataFlowError, NotFoundError, ambiguousMatch, encodeCursor } from "@dataflow/kernel/plugin";
 import type { DatabaseAdapter, SqlExecutor } from "./adapter.js";
 import { rowDecoder } from "./codec.js";
 import type { Dialect } from "./dialect.js";

@@ -1,5 +1,5 @@
-import type { DataFlowError, DataFlowErrorOptions, FilterNode } from "@dataflow/kernel";
-import { ConnectionError, TimeoutError, TooManyConnectionsError, TransactionError, ValidationError } from "@dataflow/kernel";
+import type { DataFlowError, DataFlowErrorOptions, FilterNode } from "@dataflow/kernel/plugin";
+import { ConnectionError, TimeoutError, TooManyConnectionsError, TransactionError, ValidationError } from "@dataflow/kernel/plugin";
 
 /**
  * Failures every SQL database can report. Each dialect maps its own codes to one of these

@@ -1,5 +1,5 @@
-import type { AdapterFactory, Model, NodeDefinition, Plugin, PluginContext } from "@dataflow/kernel";
-import { MODEL_OPERATIONS, OPERATION_PARAMS, PluginError, definePlugin, normalizeOperation } from "@dataflow/kernel";
+import type { AdapterFactory, Model, NodeDefinition, Plugin, PluginContext } from "@dataflow/kernel/plugin";
+import { MODEL_OPERATIONS, OPERATION_PARAMS, PluginError, definePlugin, normalizeOperation } from "@dataflow/kernel/plugin";
 import type { DatabaseAdapter } from "./adapter.js";
 import { executeOperation } from "./execute.js";
 

@@ -1,5 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { Model, field, parseFilter, parseOrderBy } from "@dataflow/kernel";
+import { field } from "@dataflow/kernel";
+import { Model } from "@dataflow/kernel/plugin";
+import { parseFilter, parseOrderBy } from "@dataflow/kernel/plugin";
 import type { Dialect } from "../src/index.js";
 import { Params, compileFilter, createIndexStatement, createTableStatement, fitIdentifier, keysetFilter, orderByClause, pinsPrimaryKey } from "../src/index.js";
 

@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import {
-  ConnectionError, Model, TimeoutError, TooManyConnectionsError, TransactionError, ValidationError, field, parseFilter,
-} from "@dataflow/kernel";
+  ConnectionError, Model, TimeoutError, TooManyConnectionsError, TransactionError, ValidationError, parseFilter,
+} from "@dataflow/kernel/plugin";
+import { field } from "@dataflow/kernel";
 import type { Dialect } from "../src/index.js";
 import { FAILURES, Params, compileFilter, failure, invalidRegex, withRegexField } from "../src/index.js";
 

@@ -3,8 +3,8 @@ import type { PoolOptions, SslOptions, Timezone } from "mysql2";
 import type {
   AdapterOptions, BulkCreateOperation, BulkUpsertOperation, DataFlowError, Model, NodeContext, OperationResults,
   UpsertOperation,
-} from "@dataflow/kernel";
-import { AbortError, SchemaError, channels, neverAborts } from "@dataflow/kernel";
+} from "@dataflow/kernel/plugin";
+import { AbortError, SchemaError, channels, neverAborts } from "@dataflow/kernel/plugin";
 import type { QueryResult, SqlConnection, SqlExecutor } from "@dataflow/sql-core";
 import { DatabaseAdapter } from "@dataflow/sql-core";
 import { mysqlBulkWrite } from "./bulk.js";

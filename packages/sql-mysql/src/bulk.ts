@@ -1,5 +1,5 @@
-import type { BulkCreateOperation, BulkUpsertOperation, Model, ModelField, NodeContext, RowData } from "@dataflow/kernel";
-import { DatabaseError } from "@dataflow/kernel";
+import type { BulkCreateOperation, BulkUpsertOperation, Model, ModelField, NodeContext, RowData } from "@dataflow/kernel/plugin";
+import { DatabaseError } from "@dataflow/kernel/plugin";
 import { columnList, encodeRow, insertColumns, rowDecoder, tableReference } from "@dataflow/sql-core";
 import type { MysqlAdapter } from "./adapter.js";
 import type { MysqlDialect } from "./dialect.js";

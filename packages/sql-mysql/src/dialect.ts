@@ -1,5 +1,5 @@
-import type { ModelField } from "@dataflow/kernel";
-import { canonicalDecimal } from "@dataflow/kernel";
+import type { ModelField } from "@dataflow/kernel/plugin";
+import { canonicalDecimal } from "@dataflow/kernel/plugin";
 import type { Dialect, IsolationLevel, TransactionOptions } from "@dataflow/sql-core";
 import type { ServerFeatures, ServerInfo } from "./server.js";
 import { serverFeatures } from "./server.js";

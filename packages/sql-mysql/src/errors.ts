@@ -1,8 +1,8 @@
-import type { DataFlowError, Model } from "@dataflow/kernel";
+import type { DataFlowError, Model } from "@dataflow/kernel/plugin";
 import {
   ConstraintViolationError, DataFlowError as BaseError, DatabaseError, ForeignKeyViolationError,
   NotNullViolationError, SchemaError, TransactionError, ValidationError,
-} from "@dataflow/kernel";
+} from "@dataflow/kernel/plugin";
 import type { Dialect } from "@dataflow/sql-core";
 import { failure, fieldsOfConstraint, invalidRegex, uniqueViolation } from "@dataflow/sql-core";
 

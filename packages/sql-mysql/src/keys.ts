@@ -1,4 +1,4 @@
-import type { Model } from "@dataflow/kernel";
+import type { Model } from "@dataflow/kernel/plugin";
 
 function sameFields(a: readonly string[], b: readonly string[]): boolean {
   return a.length === b.length && a.every((f) => b.includes(f));

@@ -1,4 +1,4 @@
-import { AbortError, TransactionError } from "@dataflow/kernel";
+import { AbortError, TransactionError } from "@dataflow/kernel/plugin";
 import type { QueryResult, SqlConnection, SqlExecutor } from "@dataflow/sql-core";
 import { ER, isConnectionFailure } from "./errors.js";
 import type { DriverError } from "./errors.js";

@@ -1,5 +1,5 @@
-import type { Model, NodeContext, OperationResults, RowData, UpsertOperation } from "@dataflow/kernel";
-import { DataFlowError, type UniqueViolationError } from "@dataflow/kernel";
+import type { Model, NodeContext, OperationResults, RowData, UpsertOperation } from "@dataflow/kernel/plugin";
+import { DataFlowError, type UniqueViolationError } from "@dataflow/kernel/plugin";
 import { Params, columnList, encodeRow, insertColumns, rowDecoder, tableReference, uniqueViolation } from "@dataflow/sql-core";
 import type { MysqlAdapter } from "./adapter.js";
 import { otherUniqueKeys } from "./keys.js";

@@ -1,4 +1,4 @@
-import { ValidationError, didYouMean, quoteName } from "@dataflow/kernel";
+import { ValidationError, didYouMean, quoteName } from "@dataflow/kernel/plugin";
 
 /** Where and how to connect, as read from a `mysql://` / `mariadb://` URL. */
 export interface MysqlUrl {

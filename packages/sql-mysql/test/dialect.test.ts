@@ -1,4 +1,4 @@
-import type { ModelField } from "@dataflow/kernel";
+import type { ModelField } from "@dataflow/kernel/plugin";
 import {
   ConnectionError, ConstraintViolationError, DatabaseError, DataFlow, ForeignKeyViolationError, NotNullViolationError,
   TimeoutError, TooManyConnectionsError, TransactionError, UniqueViolationError, ValidationError, field,

@@ -1,7 +1,8 @@
 import {
-  ConnectionError, DataFlow, MAX_DATETIME, MIN_DATETIME, NotFoundError, SchemaError, TransactionError, UniqueViolationError, ValidationError,
+  ConnectionError, DataFlow, NotFoundError, SchemaError, TransactionError, UniqueViolationError, ValidationError,
   WorkflowExecutionError, field,
 } from "@dataflow/kernel";
+import { MAX_DATETIME, MIN_DATETIME } from "@dataflow/kernel/plugin";
 import { useTestDatabase } from "@dataflow/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import mysql from "../src/index.js";

@@ -4,8 +4,9 @@
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import type { DataFlow as DataFlowType, Model } from "@dataflow/kernel";
-import { DataFlow, LocalRuntime, WorkflowBuilder, defineNode, field, normalizeOperation } from "@dataflow/kernel";
-import type { BulkCreateOperation } from "@dataflow/kernel";
+import { DataFlow, LocalRuntime, WorkflowBuilder, defineNode, field } from "@dataflow/kernel";
+import { normalizeOperation } from "@dataflow/kernel/plugin";
+import type { BulkCreateOperation } from "@dataflow/kernel/plugin";
 import { multiRowBulkWrite } from "@dataflow/sql-core";
 import pg from "pg";
 import copyStreams from "pg-copy-streams";
@@ -47,11 +48,11 @@ const runtime = new LocalRuntime({ dataflow: db });
 const data = rows(ROWS);
 let tableNo = 0;
 
-const multiRow = defineNode<{ data: unknown[] }>({
+const multiRow = defineNode<{ data: unknown[]; model: string }>({
   type: "Bench_MultiRow",
   params: { data: { type: "array", required: true }, model: { type: "string", required: true } },
   async run(params, ctx) {
-    const model = db.models.get((params as unknown as { model: string }).model)!;
+    const model = db.models.get(params.model)!;
     return multiRowBulkWrite(adapter, ctx, normalizeOperation(model, "BulkCreate", { data: params.data }) as BulkCreateOperation);
   },
 });

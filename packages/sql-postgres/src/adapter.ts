@@ -1,5 +1,5 @@
-import type { AdapterOptions, BulkCreateOperation, BulkUpsertOperation, Model, NodeContext } from "@dataflow/kernel";
-import { AbortError, DataFlowError, channels, neverAborts } from "@dataflow/kernel";
+import type { AdapterOptions, BulkCreateOperation, BulkUpsertOperation, Model, NodeContext } from "@dataflow/kernel/plugin";
+import { AbortError, DataFlowError, channels, neverAborts } from "@dataflow/kernel/plugin";
 import type { QueryResult, SqlConnection, SqlExecutor } from "@dataflow/sql-core";
 import { DatabaseAdapter } from "@dataflow/sql-core";
 import { Readable } from "node:stream";

@@ -1,4 +1,4 @@
-import type { BulkCreateOperation, BulkUpsertOperation, Model, ModelField, NodeContext, RowData } from "@dataflow/kernel";
+import type { BulkCreateOperation, BulkUpsertOperation, Model, ModelField, NodeContext, RowData } from "@dataflow/kernel/plugin";
 import type { SqlExecutor } from "@dataflow/sql-core";
 import { columnList, insertColumns } from "@dataflow/sql-core";
 import type { PostgresAdapter } from "./adapter.js";

@@ -1,4 +1,4 @@
-import { AbortError } from "@dataflow/kernel";
+import { AbortError } from "@dataflow/kernel/plugin";
 import { redactedCause } from "./errors.js";
 
 /** Asks the server to cancel whatever `pid` is running (from a connection other than `pid`'s). Never throws. */

@@ -1,6 +1,6 @@
 import { existsSync } from "node:fs";
-import type { PoolOptions } from "@dataflow/kernel";
-import { ValidationError, didYouMean } from "@dataflow/kernel";
+import type { PoolOptions } from "@dataflow/kernel/plugin";
+import { ValidationError, didYouMean } from "@dataflow/kernel/plugin";
 
 /** Pool and session settings resolved from the URL and the adapter options. */
 export interface PostgresSettings {

@@ -1,4 +1,4 @@
-import type { ModelField, RowData } from "@dataflow/kernel";
+import type { ModelField, RowData } from "@dataflow/kernel/plugin";
 import type { Dialect } from "@dataflow/sql-core";
 
 const SPECIAL = /[\\\t\n\r]/;

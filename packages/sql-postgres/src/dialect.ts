@@ -1,5 +1,5 @@
-import type { Model, ModelField } from "@dataflow/kernel";
-import { canonicalDecimal } from "@dataflow/kernel";
+import type { Model, ModelField } from "@dataflow/kernel/plugin";
+import { canonicalDecimal } from "@dataflow/kernel/plugin";
 import type { Dialect, TransactionOptions } from "@dataflow/sql-core";
 import { lastInstantFormatter } from "@dataflow/sql-core";
 

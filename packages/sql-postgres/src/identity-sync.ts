@@ -1,23 +1,6 @@
-import type { Middleware, Model, ModelOperation, PluginContext } from "@dataflow/kernel";
+import type { Middleware, Model, ModelOperation } from "@dataflow/kernel/plugin";
 import { PostgresAdapter } from "./adapter.js";
 import { qualifiedTable, quoteIdentifier } from "./dialect.js";
-
-/** Models of PostgreSQL DataFlow instances, with their adapter. */
-const adapters = new WeakMap<Model, PostgresAdapter>();
-
-/** `onModel` hook: remembers which adapter a model's operations run on. */
-export function trackModel(model: Model, ctx: PluginContext): void {
-  if (ctx.adapter instanceof PostgresAdapter) adapters.set(model, ctx.adapter);
-}
-
-/** The adapter of a model, or of the model a schema view (`Model.inSchema`) was made from. */
-function adapterOf(model: Model): PostgresAdapter | undefined {
-  for (let m: Model | null = model; m; m = Object.getPrototypeOf(m) as Model | null) {
-    const adapter = adapters.get(m);
-    if (adapter) return adapter;
-  }
-  return undefined;
-}
 
 function insertsExplicitId(op: ModelOperation): boolean {
   switch (op.kind) {
@@ -47,12 +30,12 @@ export function identitySyncStatement(model: Model): string {
  * sequence, so a later generated id would collide with it. SQLite and MySQL continue after the
  * largest id; after such a write this middleware makes PostgreSQL do the same.
  */
-export const syncIdentityAfterExplicitIds: Middleware = async (op, ctx, next) => {
+export const syncIdentityAfterExplicitIds: Middleware = async (op, ctx, next, plugin) => {
   const result = await next(op);
   const model = op.model;
   if (!model.primaryKey.autoIncrement || !insertsExplicitId(op)) return result;
-  const adapter = adapterOf(model);
-  if (!adapter) return result;
+  const adapter = plugin.adapter;
+  if (!(adapter instanceof PostgresAdapter)) return result;
   try {
     await adapter.executorFor(ctx).query(identitySyncStatement(model), [qualifiedTable(model), model.primaryKey.name]);
   } catch (error) {

@@ -1,8 +1,8 @@
-import { definePlugin } from "@dataflow/kernel";
+import { definePlugin } from "@dataflow/kernel/plugin";
 import { sqlModelNodes } from "@dataflow/sql-core";
 import type { PostgresAdapterOptions } from "./adapter.js";
 import { PostgresAdapter } from "./adapter.js";
-import { syncIdentityAfterExplicitIds, trackModel } from "./identity-sync.js";
+import { syncIdentityAfterExplicitIds } from "./identity-sync.js";
 
 export { PgConnection, PostgresAdapter } from "./adapter.js";
 export type { PoolStats, PostgresAdapterOptions } from "./adapter.js";
@@ -22,7 +22,6 @@ const postgres = definePlugin({
   adapters: [
     { schemes: ["postgres", "postgresql"], create: (url, options) => new PostgresAdapter(url, options as PostgresAdapterOptions) },
   ],
-  onModel: trackModel,
   modelNodes: sqlModelNodes,
   middleware: [syncIdentityAfterExplicitIds],
 });

@@ -1,6 +1,7 @@
 import {
-  ConnectionError, DataFlow, MAX_DATETIME, MIN_DATETIME, NotFoundError, ValidationError, WorkflowExecutionError, field,
+  ConnectionError, DataFlow, NotFoundError, ValidationError, WorkflowExecutionError, field,
 } from "@dataflow/kernel";
+import { MAX_DATETIME, MIN_DATETIME } from "@dataflow/kernel/plugin";
 import { useTestDatabase } from "@dataflow/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { PostgresAdapter } from "../src/index.js";

@@ -1,5 +1,5 @@
 // Pure logic only (no server): text encodings, parsing and settings.
-import type { ModelField } from "@dataflow/kernel";
+import type { ModelField } from "@dataflow/kernel/plugin";
 import { ValidationError } from "@dataflow/kernel";
 import { describe, expect, it } from "vitest";
 import type { Model } from "@dataflow/kernel";

@@ -1,11 +1,11 @@
 import Database from "better-sqlite3";
 import type {
   AdapterOptions, BulkCreateOperation, BulkUpsertOperation, DataFlowError, Model, ModelField, NodeContext, RowData,
-} from "@dataflow/kernel";
+} from "@dataflow/kernel/plugin";
 import {
   ConnectionError, ConstraintViolationError, DatabaseError, ForeignKeyViolationError, NotNullViolationError,
   ValidationError,
-} from "@dataflow/kernel";
+} from "@dataflow/kernel/plugin";
 import type { QueryResult, SqlConnection } from "@dataflow/sql-core";
 import { DatabaseAdapter, columnList, encodeRow, failure, insertColumns, uniqueViolation } from "@dataflow/sql-core";
 import { regexpFunction, sqliteDialect, sqliteEncoder } from "./dialect.js";

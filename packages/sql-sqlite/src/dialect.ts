@@ -1,4 +1,4 @@
-import type { ModelField } from "@dataflow/kernel";
+import type { ModelField } from "@dataflow/kernel/plugin";
 import type { Dialect, TransactionOptions } from "@dataflow/sql-core";
 import { lastInstantFormatter } from "@dataflow/sql-core";
 import { RE2JS } from "re2js";

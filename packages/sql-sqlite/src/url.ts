@@ -1,5 +1,5 @@
 import { isAbsolute, resolve } from "node:path";
-import { ValidationError } from "@dataflow/kernel";
+import { ValidationError } from "@dataflow/kernel/plugin";
 
 /**
  * `sqlite::memory:` -> in memory; `sqlite:relative/path.db` -> relative to the working directory;

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { DataFlow, MAX_DATETIME, MIN_DATETIME, NotFoundError, ValidationError, field } from "@dataflow/kernel";
+import { DataFlow, NotFoundError, ValidationError, field } from "@dataflow/kernel";
+import { MAX_DATETIME, MIN_DATETIME } from "@dataflow/kernel/plugin";
 import { failureOf, runNode } from "@dataflow/testing";
 import type { SqliteAdapter } from "../src/index.js";
 import { sqliteFilename } from "../src/index.js";

@@ -1,6 +1,6 @@
 import { AsyncLocalStorage } from "node:async_hooks";
-import type { NodeContext } from "@dataflow/kernel";
-import { TenantError } from "@dataflow/kernel";
+import type { NodeContext } from "@dataflow/kernel/plugin";
+import { TenantError } from "@dataflow/kernel/plugin";
 import { checkTenantId } from "./tenant-id.js";
 
 const hasOwn = Object.hasOwn;

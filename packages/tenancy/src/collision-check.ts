@@ -1,5 +1,5 @@
-import type { FilterNode, Model, ModelOperation, NodeContext, RowData } from "@dataflow/kernel";
-import { DataFlowError, TenantError } from "@dataflow/kernel";
+import type { FilterNode, Model, ModelOperation, NodeContext, RowData } from "@dataflow/kernel/plugin";
+import { DataFlowError, TenantError } from "@dataflow/kernel/plugin";
 import type { DatabaseAdapter, SqlExecutor } from "@dataflow/sql-core";
 import { Params, compileFilter, rowDecoder, tableReference } from "@dataflow/sql-core";
 import { TENANT_COLUMN } from "./row-scope.js";

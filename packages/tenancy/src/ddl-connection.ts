@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { SchemaError } from "@dataflow/kernel";
+import { SchemaError } from "@dataflow/kernel/plugin";
 import type { DatabaseAdapter, SqlExecutor } from "@dataflow/sql-core";
 
 /** A lock name that fits MySQL's 64-character limit, the same in every process. */

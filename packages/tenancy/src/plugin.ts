@@ -1,5 +1,5 @@
-import type { Middleware, Model, Plugin, PluginContext } from "@dataflow/kernel";
-import { PluginError, TenantError, ValidationError, definePlugin } from "@dataflow/kernel";
+import type { Middleware, Model, Plugin, PluginContext } from "@dataflow/kernel/plugin";
+import { PluginError, TenantError, ValidationError, definePlugin } from "@dataflow/kernel/plugin";
 import type { DatabaseAdapter } from "@dataflow/sql-core";
 import { TenantBinding } from "./binding.js";
 import { RlsStrategy } from "./rls-strategy.js";
@@ -80,13 +80,14 @@ export function tenancy(options: TenancyOptions): TenancyPlugin {
   const { strategy: name, prefix } = readOptions(options);
   const strategy = strategyFor(name, prefix);
   const binding = new TenantBinding(strategy.tenantPattern);
-  const adapters = new WeakMap<Model, DatabaseAdapter>();
+  const enforced = new WeakSet<Model>();
 
-  const middleware: Middleware = async (op, ctx, next) => {
+  const middleware: Middleware = async (op, ctx, next, plugin) => {
     if (!op.model.tenant) return next(op);
-    const adapter = adapters.get(op.model);
-    if (!adapter) throw new TenantError(`${op.model.name} is a tenant model this tenancy plugin does not enforce`);
-    return strategy.run(op, ctx, next, binding.resolve(ctx), adapter);
+    if (!enforced.has(op.model)) {
+      throw new TenantError(`${op.model.name} is a tenant model this tenancy plugin does not enforce`);
+    }
+    return strategy.run(op, ctx, next, binding.resolve(ctx), sqlAdapter(plugin));
   };
 
   return definePlugin({
@@ -103,7 +104,7 @@ export function tenancy(options: TenancyOptions): TenancyPlugin {
       const adapter = sqlAdapter(ctx);
       strategy.checkDatabase(adapter);
       model.addSystemField(TENANT_COLUMN, TENANT_FIELD, { scopeIndexes: true, acceptInput: true });
-      adapters.set(model, adapter);
+      enforced.add(model);
     },
     middleware: [middleware],
     run: <T>(tenantId: string, fn: () => T): T => binding.run(tenantId, fn),

@@ -1,5 +1,5 @@
-import type { Model } from "@dataflow/kernel";
-import { DataFlowError, SchemaError, TenantError } from "@dataflow/kernel";
+import type { Model } from "@dataflow/kernel/plugin";
+import { DataFlowError, SchemaError, TenantError } from "@dataflow/kernel/plugin";
 import type { DatabaseAdapter, SqlExecutor } from "@dataflow/sql-core";
 import { tableReference } from "@dataflow/sql-core";
 import { catalogQuery, withDdlConnection } from "./ddl-connection.js";

@@ -1,5 +1,5 @@
-import type { ModelOperation, NodeContext } from "@dataflow/kernel";
-import { PluginError, TenantError } from "@dataflow/kernel";
+import type { ModelOperation, NodeContext } from "@dataflow/kernel/plugin";
+import { PluginError, TenantError } from "@dataflow/kernel/plugin";
 import type { DatabaseAdapter, TransactionHandle } from "@dataflow/sql-core";
 import { assertNoHiddenCollisions } from "./collision-check.js";
 import { RlsPolicies, SET_TENANT } from "./rls-policies.js";

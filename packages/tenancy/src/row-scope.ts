@@ -1,5 +1,5 @@
-import type { FilterNode, Model, ModelField, ModelOperation, RowData } from "@dataflow/kernel";
-import { TenantError, andFilters, isUniqueTarget } from "@dataflow/kernel";
+import type { FilterNode, Model, ModelField, ModelOperation, RowData } from "@dataflow/kernel/plugin";
+import { TenantError, andFilters, isUniqueTarget } from "@dataflow/kernel/plugin";
 
 /** The column every tenant model gets. */
 export const TENANT_COLUMN = "tenant_id";

@@ -1,4 +1,4 @@
-import type { ModelOperation, NodeContext } from "@dataflow/kernel";
+import type { ModelOperation, NodeContext } from "@dataflow/kernel/plugin";
 import type { DatabaseAdapter } from "@dataflow/sql-core";
 import { catalogFor } from "./catalog.js";
 import { assertNoForeignRows } from "./collision-check.js";

@@ -1,5 +1,5 @@
-import type { ModelOperation, NodeContext } from "@dataflow/kernel";
-import { PluginError } from "@dataflow/kernel";
+import type { ModelOperation, NodeContext } from "@dataflow/kernel/plugin";
+import { PluginError } from "@dataflow/kernel/plugin";
 import type { DatabaseAdapter } from "@dataflow/sql-core";
 import type { Catalog } from "./catalog.js";
 import { catalogFor } from "./catalog.js";

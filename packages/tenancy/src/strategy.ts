@@ -1,5 +1,5 @@
-import type { Model, ModelOperation, NodeContext } from "@dataflow/kernel";
-import { TenantError } from "@dataflow/kernel";
+import type { Model, ModelOperation, NodeContext } from "@dataflow/kernel/plugin";
+import { TenantError } from "@dataflow/kernel/plugin";
 import type { DatabaseAdapter } from "@dataflow/sql-core";
 import type { Catalog } from "./catalog.js";
 import { catalogQuery } from "./ddl-connection.js";

@@ -1,4 +1,4 @@
-import { TenantError } from "@dataflow/kernel";
+import { TenantError } from "@dataflow/kernel/plugin";
 
 /** Tenant ids of the `row` and `rls` strategies. */
 export const TENANT_ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;

@@ -1,5 +1,5 @@
-import type { Model } from "@dataflow/kernel";
-import { DataFlowError, SchemaError } from "@dataflow/kernel";
+import type { Model } from "@dataflow/kernel/plugin";
+import { DataFlowError, SchemaError } from "@dataflow/kernel/plugin";
 import type { DatabaseAdapter, SqlExecutor } from "@dataflow/sql-core";
 import { columnDefinition, createIndexStatement, createTableStatement, indexName, tableReference } from "@dataflow/sql-core";
 import type { Catalog } from "./catalog.js";

@@ -1,5 +1,7 @@
 import type { ExecuteOptions } from "@dataflow/kernel";
-import { LocalRuntime, TenantError, TransactionError, UniqueViolationError, WorkflowBuilder, WorkflowExecutionError, field } from "@dataflow/kernel";
+import {
+  LocalRuntime, TenantError, TransactionError, UniqueViolationError, WorkflowBuilder, WorkflowExecutionError, field,
+} from "@dataflow/kernel";
 import { prng } from "./support.js";
 import type { Target } from "./targets.js";
 import { modelName } from "./targets.js";

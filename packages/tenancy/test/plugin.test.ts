@@ -1,8 +1,9 @@
 import { describe, expect, it } from "vitest";
 import type { Row } from "@dataflow/kernel";
 import {
-  DataFlow, LocalRuntime, PluginError, TenantError, ValidationError, WorkflowBuilder, defineNode, field, isUniqueTarget,
+  DataFlow, LocalRuntime, PluginError, TenantError, ValidationError, WorkflowBuilder, defineNode, field,
 } from "@dataflow/kernel";
+import { isUniqueTarget } from "@dataflow/kernel/plugin";
 import sqlite from "@dataflow/sql-sqlite";
 import { tenancy } from "../src/index.js";
 import { failure, runNode, statementsDuring } from "./support.js";

@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { tracingChannel } from "node:diagnostics_channel";
-import type { DataFlow, ExecuteOptions, QueryTraceContext } from "@dataflow/kernel";
+import type { DataFlow, ExecuteOptions } from "@dataflow/kernel";
+import type { QueryTraceContext } from "@dataflow/kernel/plugin";
 import { LocalRuntime, WorkflowBuilder, WorkflowExecutionError } from "@dataflow/kernel";
 
 /** Runs a one-node workflow and returns the node's output. */

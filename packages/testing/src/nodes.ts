@@ -1,5 +1,7 @@
-import type { DataFlow, ExecuteOptions, NodeDefinition } from "@dataflow/kernel";
-import { LocalRuntime, WorkflowBuilder, WorkflowExecutionError } from "@dataflow/kernel";
+import type { DataFlow } from "@dataflow/kernel";
+import type { ExecuteOptions, NodeDefinition } from "@dataflow/kernel/plugin";
+import { LocalRuntime, WorkflowBuilder } from "@dataflow/kernel";
+import { WorkflowExecutionError } from "@dataflow/kernel/plugin";
 
 /** Runs a one-node workflow on `db` and returns the node's output. */
 export async function runNode<R = any>(

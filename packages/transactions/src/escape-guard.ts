@@ -1,5 +1,5 @@
-import type { Middleware, Model, ModelOperation, NodeContext } from "@dataflow/kernel";
-import { TransactionError } from "@dataflow/kernel";
+import type { BaseAdapter, Middleware, ModelOperation, NodeContext } from "@dataflow/kernel/plugin";
+import { TransactionError } from "@dataflow/kernel/plugin";
 import type { DatabaseAdapter } from "@dataflow/sql-core";
 import { RunState } from "./run-state.js";
 
@@ -13,11 +13,11 @@ const WRITES: ReadonlySet<ModelOperation["kind"]> = new Set([
  * write would run outside every transaction while a scope of another DataFlow is open, since that
  * write would survive the scope's rollback.
  */
-export function escapeGuard(adapterOf: (model: Model) => DatabaseAdapter | undefined): Middleware {
-  return (op, ctx, next) => {
+export function escapeGuard(sqlAdapterOf: (adapter: BaseAdapter) => DatabaseAdapter | undefined): Middleware {
+  return (op, ctx, next, plugin) => {
     const state = RunState.peek(ctx.run);
     if (!state) return next(op);
-    if (state.transactions.size > 0 && WRITES.has(op.kind)) refuseEscapingWrite(state, adapterOf(op.model), op, ctx);
+    if (state.transactions.size > 0 && WRITES.has(op.kind)) refuseEscapingWrite(state, sqlAdapterOf(plugin.adapter), op, ctx);
     return state.track(next(op));
   };
 }

@@ -1,5 +1,5 @@
-import type { Model, Plugin } from "@dataflow/kernel";
-import { definePlugin } from "@dataflow/kernel";
+import type { Model, Plugin } from "@dataflow/kernel/plugin";
+import { definePlugin } from "@dataflow/kernel/plugin";
 import type { DatabaseAdapter } from "@dataflow/sql-core";
 import { escapeGuard } from "./escape-guard.js";
 import { transactionNodes } from "./nodes.js";
@@ -20,16 +20,11 @@ export type { DataFlowTransaction, IsolationLevel, TransactionOptions } from "@d
  * ```
  */
 export function transactions(): Plugin {
-  const adapters = new WeakMap<Model, DatabaseAdapter>();
   return definePlugin({
     name: "@dataflow/transactions",
     kernel: "^1",
-    onModel: (model, ctx) => {
-      const adapter = asSqlAdapter(ctx.adapter);
-      if (adapter) adapters.set(model, adapter);
-    },
     nodes: transactionNodes,
-    middleware: [escapeGuard((model) => adapters.get(model))],
+    middleware: [escapeGuard(asSqlAdapter)],
     runHooks: transactionRunHooks,
   });
 }

@@ -1,5 +1,5 @@
-import type { NodeContext, NodeDefinition, ParamsSchema, PluginContext, TransactionOptions } from "@dataflow/kernel";
-import { AbortError, checkTransactionOptions } from "@dataflow/kernel";
+import type { NodeContext, NodeDefinition, ParamsSchema, PluginContext, TransactionOptions } from "@dataflow/kernel/plugin";
+import { AbortError, checkTransactionOptions } from "@dataflow/kernel/plugin";
 import type { TransactionNodeKind } from "./node-types.js";
 import { transactionNodeTypes } from "./node-types.js";
 import { RunState } from "./run-state.js";

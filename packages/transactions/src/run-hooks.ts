@@ -1,5 +1,5 @@
-import type { DataFlowError, PluginContext, RunContext, RunHooks } from "@dataflow/kernel";
-import { AbortError, TransactionError } from "@dataflow/kernel";
+import type { DataFlowError, PluginContext, RunContext, RunHooks } from "@dataflow/kernel/plugin";
+import { AbortError, TransactionError } from "@dataflow/kernel/plugin";
 import type { Verdict } from "./run-state.js";
 import { RunState } from "./run-state.js";
 import type { RunTransaction } from "./run-transaction.js";

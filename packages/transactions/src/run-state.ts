@@ -1,4 +1,4 @@
-import type { RunContext } from "@dataflow/kernel";
+import type { RunContext } from "@dataflow/kernel/plugin";
 import type { DatabaseAdapter } from "@dataflow/sql-core";
 import { RunTransaction } from "./run-transaction.js";
 

@@ -1,5 +1,5 @@
-import type { DataFlowError, RunContext, TransactionOptions } from "@dataflow/kernel";
-import { ConnectionError, TransactionError, ValidationError } from "@dataflow/kernel";
+import type { DataFlowError, RunContext, TransactionOptions } from "@dataflow/kernel/plugin";
+import { ConnectionError, TransactionError, ValidationError } from "@dataflow/kernel/plugin";
 import type { DatabaseAdapter, SqlConnection, TransactionHandle } from "@dataflow/sql-core";
 import { RUN_TRANSACTIONS } from "@dataflow/sql-core";
 

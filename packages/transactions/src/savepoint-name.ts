@@ -1,4 +1,4 @@
-import { InvalidIdentifierError, ValidationError, assertIdentifier } from "@dataflow/kernel";
+import { InvalidIdentifierError, ValidationError, assertIdentifier } from "@dataflow/kernel/plugin";
 
 /** Savepoints DataFlow makes itself (`df_sp_N` in sql-core, `df_scope_N` here) use this prefix. */
 const RESERVED_PREFIX = /^df_/i;

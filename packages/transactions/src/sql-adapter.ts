@@ -1,5 +1,5 @@
-import type { BaseAdapter, DataFlowHandle, PluginContext } from "@dataflow/kernel";
-import { PluginError } from "@dataflow/kernel";
+import type { BaseAdapter, DataFlowHandle, PluginContext } from "@dataflow/kernel/plugin";
+import { PluginError } from "@dataflow/kernel/plugin";
 import type { DatabaseAdapter } from "@dataflow/sql-core";
 
 /**

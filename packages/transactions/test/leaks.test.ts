@@ -1,6 +1,8 @@
 import { afterAll, describe, expect, it } from "vitest";
 import type { ExecuteOptions, Workflow } from "@dataflow/kernel";
-import { AbortError, DataFlow, LocalRuntime, TransactionError, UniqueViolationError, WorkflowExecutionError, defineNode } from "@dataflow/kernel";
+import {
+  AbortError, DataFlow, LocalRuntime, TransactionError, UniqueViolationError, WorkflowExecutionError, defineNode,
+} from "@dataflow/kernel";
 import { transactionNodeTypes, transactions } from "../src/index.js";
 import type { Provider } from "./support/providers.js";
 import { provideAll } from "./support/providers.js";

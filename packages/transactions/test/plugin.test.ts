@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
-import type { BaseAdapter } from "@dataflow/kernel";
-import { DataFlow, PluginError, definePlugin } from "@dataflow/kernel";
+import type { BaseAdapter } from "@dataflow/kernel/plugin";
+import { DataFlow, PluginError } from "@dataflow/kernel";
+import { definePlugin } from "@dataflow/kernel/plugin";
 import defaultPlugin, { TRANSACTION_NODE_KINDS, transactionNodeTypes, transactions } from "../src/index.js";
 
 describe("the plugin", () => {

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { DataFlow } from "@dataflow/kernel";
 import {
-  AbortError, DataFlow as DataFlowClass, InvalidIdentifierError, LocalRuntime, TransactionError, UniqueViolationError, ValidationError,
-  WorkflowBuilder, defineNode,
+  AbortError, DataFlow as DataFlowClass, InvalidIdentifierError, LocalRuntime, TransactionError, UniqueViolationError,
+  ValidationError, WorkflowBuilder, defineNode,
 } from "@dataflow/kernel";
 import type { DatabaseAdapter } from "@dataflow/sql-core";
 import { transactionNodeTypes, transactions } from "../src/index.js";

@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { expect, it } from "vitest";
 import { ConnectionError, DataFlow, LocalRuntime, WorkflowBuilder, WorkflowExecutionError, field } from "@dataflow/kernel";
-import type { Plugin } from "@dataflow/kernel";
+import type { Plugin } from "@dataflow/kernel/plugin";
 import type { ServerControl } from "@dataflow/testing";
 import { transactions } from "../src/index.js";
 

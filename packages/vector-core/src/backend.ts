@@ -1,4 +1,4 @@
-import type { ListOperation, ModelField, NodeContext, RowData } from "@dataflow/kernel";
+import type { ListOperation, ModelField, NodeContext, RowData } from "@dataflow/kernel/plugin";
 import type { DatabaseAdapter, SqlExecutor } from "@dataflow/sql-core";
 import type { Distance, ResolvedVectorIndex } from "./spec.js";
 

@@ -1,5 +1,5 @@
-import type { ListOperation, Model, ModelField, NodeContext, NodeDefinition, ParamsSchema, PluginContext, RowData } from "@dataflow/kernel";
-import { DataFlowError, PluginError, ValidationError, isPlainObject, normalizeOperation, validateValue } from "@dataflow/kernel";
+import type { ListOperation, Model, ModelField, NodeContext, NodeDefinition, ParamsSchema, PluginContext, RowData } from "@dataflow/kernel/plugin";
+import { DataFlowError, PluginError, ValidationError, isPlainObject, normalizeOperation, validateValue } from "@dataflow/kernel/plugin";
 import type { DatabaseAdapter } from "@dataflow/sql-core";
 import { executeOperation } from "@dataflow/sql-core";
 import type { TextQuery, VectorBackend, VectorQuery } from "./backend.js";

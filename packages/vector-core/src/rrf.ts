@@ -1,4 +1,4 @@
-import type { RowData } from "@dataflow/kernel";
+import type { RowData } from "@dataflow/kernel/plugin";
 
 export interface FusionWeights {
   readonly vector: number;

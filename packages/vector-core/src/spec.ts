@@ -1,5 +1,5 @@
-import type { Model, ModelField } from "@dataflow/kernel";
-import { ValidationError, assertIdentifier, isPlainObject } from "@dataflow/kernel";
+import type { Model, ModelField } from "@dataflow/kernel/plugin";
+import { ValidationError, assertIdentifier, isPlainObject } from "@dataflow/kernel/plugin";
 
 export const DISTANCES = ["cosine", "l2", "ip"] as const;
 /** `cosine`: 1 - cosine similarity; `l2`: Euclidean distance; `ip`: the negative inner product. Smaller is nearer for all three. */

@@ -1,5 +1,5 @@
-import type { Model } from "@dataflow/kernel";
-import { DataFlowError, SchemaError } from "@dataflow/kernel";
+import type { Model } from "@dataflow/kernel/plugin";
+import { DataFlowError, SchemaError } from "@dataflow/kernel/plugin";
 import type { Dialect } from "@dataflow/sql-core";
 import type { PostgresAdapterOptions } from "@dataflow/sql-postgres";
 import { PostgresAdapter } from "@dataflow/sql-postgres";

@@ -1,4 +1,4 @@
-import type { ListOperation, ModelField, RowData } from "@dataflow/kernel";
+import type { ListOperation, ModelField, RowData } from "@dataflow/kernel/plugin";
 import type { DatabaseAdapter, SqlExecutor } from "@dataflow/sql-core";
 import { Params, columnList, compileFilter, rowDecoder, tableReference } from "@dataflow/sql-core";
 import type { VectorBackend, VectorQuery } from "@dataflow/vector-core";

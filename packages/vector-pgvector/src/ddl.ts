@@ -1,4 +1,4 @@
-import type { Model, ModelField } from "@dataflow/kernel";
+import type { Model, ModelField } from "@dataflow/kernel/plugin";
 import type { DatabaseAdapter, SqlExecutor } from "@dataflow/sql-core";
 import { fitIdentifier, tableReference } from "@dataflow/sql-core";
 import { quoteLiteral } from "@dataflow/sql-postgres";

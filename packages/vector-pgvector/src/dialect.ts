@@ -1,4 +1,4 @@
-import type { ModelField } from "@dataflow/kernel";
+import type { ModelField } from "@dataflow/kernel/plugin";
 import type { Dialect } from "@dataflow/sql-core";
 import { postgresDialect } from "@dataflow/sql-postgres";
 import type { Distance } from "@dataflow/vector-core";

@@ -1,4 +1,5 @@
-import { Field, field } from "@dataflow/kernel";
+import { field } from "@dataflow/kernel";
+import { Field } from "@dataflow/kernel/plugin";
 
 /** Bits per element of a vector field: 32 (`vector`) or 16 (`halfvec`, recorded in `precision`). */
 export const HALF_PRECISION = 16;

@@ -1,5 +1,5 @@
-import type { Model, Plugin, PluginContext } from "@dataflow/kernel";
-import { definePlugin } from "@dataflow/kernel";
+import type { Model, Plugin, PluginContext } from "@dataflow/kernel/plugin";
+import { definePlugin } from "@dataflow/kernel/plugin";
 import type { PostgresAdapterOptions } from "@dataflow/sql-postgres";
 import postgres from "@dataflow/sql-postgres";
 import type { VectorPluginOptions } from "@dataflow/vector-core";
@@ -30,7 +30,7 @@ export function pgvector(options: VectorPluginOptions = {}): Plugin {
       },
     ],
     onModel(model: Model, ctx: PluginContext) {
-      postgres.onModel?.(model, ctx);
+      (postgres as Plugin).onModel?.(model, ctx);
       declaredIndexes(model, settings);
       declaredFullText(model, settings);
     },

@@ -1,5 +1,5 @@
-import type { Model, ModelField } from "@dataflow/kernel";
-import { DataFlowError, SchemaError } from "@dataflow/kernel";
+import type { Model, ModelField } from "@dataflow/kernel/plugin";
+import { DataFlowError, SchemaError } from "@dataflow/kernel/plugin";
 import type { SqliteAdapterOptions } from "@dataflow/sql-sqlite";
 import { SqliteAdapter } from "@dataflow/sql-sqlite";
 import type { VectorPluginOptions } from "@dataflow/vector-core";

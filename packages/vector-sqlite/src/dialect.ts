@@ -1,4 +1,4 @@
-import type { ModelField } from "@dataflow/kernel";
+import type { ModelField } from "@dataflow/kernel/plugin";
 import type { Dialect } from "@dataflow/sql-core";
 import { sqliteDialect } from "@dataflow/sql-sqlite";
 

@@ -1,5 +1,5 @@
-import type { Model, Plugin, PluginContext } from "@dataflow/kernel";
-import { definePlugin } from "@dataflow/kernel";
+import type { Model, Plugin, PluginContext } from "@dataflow/kernel/plugin";
+import { definePlugin } from "@dataflow/kernel/plugin";
 import type { SqliteAdapterOptions } from "@dataflow/sql-sqlite";
 import sqlite from "@dataflow/sql-sqlite";
 import type { VectorPluginOptions } from "@dataflow/vector-core";
@@ -26,7 +26,7 @@ export function vectorSqlite(options: VectorPluginOptions = {}): Plugin {
       { schemes: ["sqlite"], create: (url, adapterOptions) => new SqliteVecAdapter(url, adapterOptions as SqliteAdapterOptions, settings) },
     ],
     onModel(model: Model, ctx: PluginContext) {
-      sqlite.onModel?.(model, ctx);
+      (sqlite as Plugin).onModel?.(model, ctx);
       const indexes = declaredIndexes(model, settings);
       if (indexes.length > 0) {
         throw new VectorCapabilityError(`sqlite-vec has no ${indexes[0]!.method} index on table columns (declared for ${model.name})`, {

@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import type { DataFlow } from "@dataflow/kernel";
-import { LocalRuntime, WorkflowBuilder, WorkflowExecutionError } from "@dataflow/kernel";
+import { LocalRuntime, WorkflowBuilder } from "@dataflow/kernel";
+import { WorkflowExecutionError } from "@dataflow/kernel/plugin";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import type { ConformanceDataFlowOptions, ConformanceOptions, ConformanceOracle, ConformanceUrls } from "./types.js";
 import type { WorkerCaseArgs, WorkerCaseName } from "./worker/cases.js";

@@ -1,5 +1,7 @@
-import type { DataFlow, ExecuteOptions, ExecuteResult, Workflow } from "@dataflow/kernel";
-import { DataFlowError, LocalRuntime } from "@dataflow/kernel";
+import type { DataFlow, ExecuteResult } from "@dataflow/kernel";
+import type { ExecuteOptions, Workflow } from "@dataflow/kernel/plugin";
+import { LocalRuntime } from "@dataflow/kernel";
+import { DataFlowError } from "@dataflow/kernel/plugin";
 import { afterAll, afterEach, beforeAll, beforeEach } from "vitest";
 
 /** The part of a SQL adapter (`DatabaseAdapter` from @dataflow/sql-core) the harness needs. */
@@ -36,7 +38,7 @@ class IsolatedRuntime extends LocalRuntime {
     super({ dataflow: db, maxConcurrency: 1, logger: db.logger });
   }
 
-  override execute<R = Record<string, any>>(workflow: Workflow, options?: ExecuteOptions): Promise<ExecuteResult<R>> {
+  override execute<R extends object = Record<string, any>>(workflow: Workflow<R>, options?: ExecuteOptions): Promise<ExecuteResult<R>> {
     return this.adapter.transaction(() => super.execute<R>(workflow, options));
   }
 }

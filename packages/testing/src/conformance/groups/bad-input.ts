@@ -1,4 +1,5 @@
-import { InvalidIdentifierError, ValidationError, field } from "@dataflow/kernel";
+import { field } from "@dataflow/kernel";
+import { InvalidIdentifierError, ValidationError } from "@dataflow/kernel/plugin";
 import { describe, expect } from "vitest";
 import type { Harness } from "../harness.js";
 import { declareItem } from "../models.js";

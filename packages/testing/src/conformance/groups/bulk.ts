@@ -1,4 +1,4 @@
-import { UniqueViolationError, ValidationError } from "@dataflow/kernel";
+import { UniqueViolationError, ValidationError } from "@dataflow/kernel/plugin";
 import { describe, expect } from "vitest";
 import type { Harness } from "../harness.js";
 import { declareCounter, declareItem } from "../models.js";

@@ -1,4 +1,4 @@
-import { AmbiguousMatchError, NotFoundError, UniqueViolationError, ValidationError } from "@dataflow/kernel";
+import { AmbiguousMatchError, NotFoundError, UniqueViolationError, ValidationError } from "@dataflow/kernel/plugin";
 import { describe, expect } from "vitest";
 import type { Harness } from "../harness.js";
 import { declareCounter, declareItem } from "../models.js";

@@ -1,4 +1,4 @@
-import { ValidationError } from "@dataflow/kernel";
+import { ValidationError } from "@dataflow/kernel/plugin";
 import { describe, expect } from "vitest";
 import type { Harness, TestContext } from "../harness.js";
 import { declareItem } from "../models.js";

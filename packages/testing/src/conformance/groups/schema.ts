@@ -1,4 +1,5 @@
-import { SchemaError, field } from "@dataflow/kernel";
+import { field } from "@dataflow/kernel";
+import { SchemaError } from "@dataflow/kernel/plugin";
 import { describe, expect } from "vitest";
 import type { Harness } from "../harness.js";
 

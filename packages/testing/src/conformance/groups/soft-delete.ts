@@ -1,4 +1,4 @@
-import { NotFoundError } from "@dataflow/kernel";
+import { NotFoundError } from "@dataflow/kernel/plugin";
 import { describe, expect } from "vitest";
 import type { Harness } from "../harness.js";
 import { declareItem } from "../models.js";

@@ -1,4 +1,4 @@
-import { ValidationError } from "@dataflow/kernel";
+import { ValidationError } from "@dataflow/kernel/plugin";
 import { describe, expect } from "vitest";
 import type { Harness } from "../harness.js";
 import { sameStored } from "../harness.js";

@@ -1,4 +1,5 @@
-import { DataFlow, NotFoundError, ValidationError, definePlugin, field } from "@dataflow/kernel";
+import { DataFlow, NotFoundError, ValidationError, field } from "@dataflow/kernel";
+import { definePlugin } from "@dataflow/kernel/plugin";
 import { expect } from "vitest";
 import type { Harness } from "../../harness.js";
 import { declareItem } from "../../models.js";

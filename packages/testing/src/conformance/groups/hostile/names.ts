@@ -1,5 +1,5 @@
 import { ValidationError, field } from "@dataflow/kernel";
-import type { FieldsShape, ModelOptions } from "@dataflow/kernel";
+import type { FieldsShape, ModelOptions } from "@dataflow/kernel/plugin";
 import { expect } from "vitest";
 import type { Harness } from "../../harness.js";
 import { thrownBy } from "./expect.js";

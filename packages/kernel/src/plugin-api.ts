@@ -1,0 +1,51 @@
+// @dataflow/kernel/plugin: the plugin and adapter contract (definePlugin, BaseAdapter, capabilities,
+// the operation and filter tree types, cursor helpers, validation helpers, tracing channels, errors).
+// Applications import from "@dataflow/kernel".
+export { EMBEDDED_DEFAULT_URL } from "./dataflow.js";
+export { Field } from "./field.js";
+export type { AnyField, FieldConfig, FieldDefault, FieldInput, FieldKind, FieldValues, FieldsShape, JsonValue } from "./field.js";
+export { Model, MODEL_OPERATIONS, DELETED_AT } from "./model.js";
+export type { IndexSpec, Input, ModelField, ModelOperationName, ModelOptions, ResolvedIndex, Row } from "./model.js";
+export type { Workflow, WorkflowConnection, WorkflowNode } from "./workflow.js";
+export { neverAborts } from "./runtime.js";
+export { defineNode, nodeRef } from "./node.js";
+export type { ExecuteOptions, NodeContext, NodeDefinition, RunContext } from "./node.js";
+export { registerNode, resolveNode, NodeRegistry } from "./registry.js";
+export type { NodeOwner, ResolvedNode } from "./registry.js";
+export { checkTransactionOptions, definePlugin, ISOLATION_LEVELS, KERNEL_CONTRACT_VERSION } from "./plugin.js";
+export type {
+  AdapterCapabilities, AdapterFactory, AdapterOptions, BaseAdapter, DataFlowHandle, HealthStatus, Middleware, Plugin,
+  IsolationLevel, PluginContext, PoolOptions, RunHooks, TransactionOptions,
+} from "./plugin.js";
+export { FIRST_PARTY_SCHEMES, schemeOf } from "./scheme.js";
+export {
+  andFilters, filterShape, FILTER_OPERATORS, isEmptyFilter, isPlainObject, parseFilter, parseOrderBy, simplifyFilter,
+  MAX_FILTER_DEPTH, MAX_FILTER_NODES, MAX_IN_VALUES,
+} from "./filter.js";
+export type { ComparisonOp, FilterNode, OrderTerm, ParsedFilter } from "./filter.js";
+export {
+  ambiguousMatch, encodeCursor, isUniqueTarget, normalizeCreateData, normalizeOperation, normalizeUpdateFields,
+  OPERATION_PARAMS, MAX_BULK_ROWS,
+} from "./operations.js";
+export type {
+  BulkCreateOperation, BulkDeleteOperation, BulkUpdateOperation, BulkUpsertOperation, ConflictMode, CountOperation,
+  CreateOperation, DeleteOperation, ListOperation, ModelOperation, OperationResults, ReadOperation, RowData,
+  UpdateOperation, UpsertOperation,
+} from "./operations.js";
+export { checkParamNames, checkParams } from "./params.js";
+export type { ParamSpec, ParamType, ParamsSchema } from "./params.js";
+export { MAX_DATETIME, MIN_DATETIME, assertPortableText, canonicalDecimal, validateValue } from "./values.js";
+export { assertIdentifier, MAX_IDENTIFIER_LENGTH, pluralize, tableNameFor, toSnakeCase } from "./identifiers.js";
+export { closest, didYouMean } from "./suggest.js";
+export { quoteName, shortName } from "./names.js";
+export { maskCredentials, maskUrl } from "./mask.js";
+export { channels } from "./tracing.js";
+export type { NodeTraceContext, QueryTraceContext } from "./tracing.js";
+export { silentLogger } from "./logger.js";
+export type { Logger } from "./logger.js";
+export * from "./errors.js";
+export type {
+  CreateData, Filter, FieldOperators, InputValue, ModelNodes, NodeRef, OperationOutputs, OperationParams, OperationRequired, OrderBy,
+  UpdateData,
+} from "./typed.js";
+export type { SchemaNodeDefinition } from "./node.js";
