@@ -30,14 +30,19 @@ const NUMBER_PARAMS = {
 const KNOWN_PARAMS = [...Object.keys(NUMBER_PARAMS), "socket", "socketPath", "ssl", "preparedStatements"];
 const FIX = "Use mysql://user:password@host:3306/database (or mariadb://...); options go in the query string, e.g. ?connectionLimit=20";
 
-function decode(part: string, what: string): string {
+function decode(part: string, what: string, field: string): string {
   let text: string;
   try {
     text = decodeURIComponent(part);
   } catch {
-    throw new ValidationError(`The ${what} in the database URL is not valid percent-encoding`, { fix: FIX });
+    throw new ValidationError(`The ${what} in the database URL is not valid percent-encoding`, {
+      field,
+      fix: "Write '%' as %25, and use %XX only with two hex digits",
+    });
   }
-  if (text.includes("\u0000")) throw new ValidationError(`The ${what} in the database URL contains a NUL character`);
+  if (text.includes("\u0000")) {
+    throw new ValidationError(`The ${what} in the database URL contains a NUL character`, { field, fix: "Remove %00 from the URL" });
+  }
   return text;
 }
 
@@ -81,7 +86,7 @@ function sslParam(raw: string): MysqlUrl["ssl"] {
  */
 export function parseMysqlUrl(url: string): MysqlUrl {
   const m = /^(mysql|mariadb):\/\//i.exec(url);
-  if (!m) throw new ValidationError("Not a mysql:// or mariadb:// URL", { fix: FIX });
+  if (!m) throw new ValidationError("Not a mysql:// or mariadb:// URL", { field: "url", fix: FIX });
   const authority = url.slice(m[0].length).split(/[/?#]/, 1)[0]!;
   const port = /^(?:\[[^\]]*\]|[^:]*)(?::(.*))?$/.exec(authority.slice(authority.lastIndexOf("@") + 1))?.[1];
   if (port !== undefined && (!/^\d{1,5}$/.test(port) || Number(port) < 1 || Number(port) > 65_535)) {
@@ -91,11 +96,11 @@ export function parseMysqlUrl(url: string): MysqlUrl {
   try {
     parsed = new URL(url);
   } catch {
-    throw new ValidationError("The database URL cannot be parsed", { fix: FIX });
+    throw new ValidationError("The database URL cannot be parsed", { field: "url", fix: FIX });
   }
-  const database = decode(parsed.pathname.replace(/^\//, ""), "database name");
+  const database = decode(parsed.pathname.replace(/^\//, ""), "database name", "url.database");
   if (database === "" || database.includes("/")) {
-    throw new ValidationError("The database URL names no database", { fix: FIX });
+    throw new ValidationError("The database URL names no database", { field: "url.database", fix: FIX });
   }
   const options: Record<string, string> = {};
   for (const [key, value] of parsed.searchParams) {
@@ -117,9 +122,9 @@ export function parseMysqlUrl(url: string): MysqlUrl {
     scheme: m[1]!.toLowerCase() as "mysql" | "mariadb",
     host: parsed.hostname.replace(/^\[(.*)\]$/, "$1") || "localhost",
     port: parsed.port ? Number(parsed.port) : 3306,
-    socketPath: socket === undefined ? undefined : decode(socket, "socket path"),
-    user: parsed.username ? decode(parsed.username, "user name") : "root",
-    password: parsed.password ? decode(parsed.password, "password") : undefined,
+    socketPath: socket === undefined ? undefined : decode(socket, "socket path", "url.socket"),
+    user: parsed.username ? decode(parsed.username, "user name", "url.user") : "root",
+    password: parsed.password ? decode(parsed.password, "password", "url.password") : undefined,
     database,
     connectionLimit: numbers.connectionLimit,
     connectTimeoutMs: numbers.connectTimeoutMs,

@@ -15,7 +15,7 @@ if (res.ok) {
     urls: {
       invalid: [
         "postgres://user:p%zz@127.0.0.1:5432/db",
-        "postgres://us%E0%A4%Aer@127.0.0.1:5432/db",
+        "postgres://us%E0%A4er@127.0.0.1:5432/db", // a truncated UTF-8 sequence
         "postgresql://user@127.0.0.1:5432/db%zz",
         "postgres://user@127.0.0.1:99999/db",
         "postgres://user@127.0.0.1:54x2/db",
