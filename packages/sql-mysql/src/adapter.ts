@@ -183,10 +183,16 @@ export class MysqlAdapter extends DatabaseAdapter {
         fix: "Use MySQL 8.0.17 or later, or MariaDB 10.2 or later",
       });
     }
+    // On the schema connection: the pool may be held entirely by transactions waiting for this model.
+    await this.withSchemaConnection((exec) => this.refusePaddedTables(models, collation, exec));
+    await super.ensureSchema(models, options);
+  }
+
+  private async refusePaddedTables(models: readonly Model[], collation: string, exec: SqlExecutor): Promise<void> {
     for (const model of models) {
       const text = new Set(model.fields.filter((f) => f.kind === "string" || f.kind === "text" || f.kind === "enum").map((f) => f.name));
       if (text.size === 0) continue;
-      const { rows } = await this.query(
+      const { rows } = await exec.query(
         "SELECT column_name AS name, collation_name AS collation FROM information_schema.columns " +
           "WHERE table_schema = COALESCE(?, DATABASE()) AND table_name = ? AND collation_name IS NOT NULL",
         [model.schema ?? null, model.table],
@@ -204,7 +210,6 @@ export class MysqlAdapter extends DatabaseAdapter {
         );
       }
     }
-    await super.ensureSchema(models, options);
   }
 
   async close(): Promise<void> {
