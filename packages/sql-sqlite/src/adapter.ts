@@ -8,7 +8,7 @@ import {
 } from "@dataflow/kernel/plugin";
 import type { QueryResult, SqlConnection } from "@dataflow/sql-core";
 import { DatabaseAdapter, columnList, encodeRow, failure, insertColumns, uniqueViolation } from "@dataflow/sql-core";
-import { regexpFunction, sqliteDialect, sqliteEncoder } from "./dialect.js";
+import { decimalKey, regexpFunction, sqliteDialect, sqliteEncoder } from "./dialect.js";
 import { Mutex } from "./mutex.js";
 import { sqliteFilename } from "./url.js";
 
@@ -80,6 +80,7 @@ export class SqliteAdapter extends DatabaseAdapter {
       db.pragma("synchronous = NORMAL");
     }
     db.function("regexp", { deterministic: true, varargs: false }, regexpFunction);
+    db.function("decimal_key", { deterministic: true, varargs: false }, decimalKey);
     this.db = db;
     return db;
   }

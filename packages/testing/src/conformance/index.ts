@@ -2,6 +2,7 @@ import { describe } from "vitest";
 import { badInputTests } from "./groups/bad-input.js";
 import { bulkTests } from "./groups/bulk.js";
 import { crudTests } from "./groups/crud.js";
+import { decimalOrderTests } from "./groups/decimal-order.js";
 import { filterTests } from "./groups/filters.js";
 import { hostileTests } from "./groups/hostile/index.js";
 import { listTests } from "./groups/list.js";
@@ -34,6 +35,7 @@ export function runAdapterConformance(options: ConformanceOptions): void {
     typeTests(h);
     filterTests(h);
     listTests(h);
+    decimalOrderTests(h);
     bulkTests(h);
     softDeleteTests(h);
     badInputTests(h);
