@@ -3,7 +3,7 @@ import type {
   AdapterOptions, BulkCreateOperation, BulkUpsertOperation, DataFlowError, Model, ModelField, NodeContext, RowData,
 } from "@dataflow/kernel/plugin";
 import {
-  ConnectionError, ConstraintViolationError, DatabaseError, ForeignKeyViolationError, NotNullViolationError,
+  ClosedError, ConnectionError, ConstraintViolationError, DatabaseError, ForeignKeyViolationError, NotNullViolationError,
   ValidationError,
 } from "@dataflow/kernel/plugin";
 import type { QueryResult, SqlConnection } from "@dataflow/sql-core";
@@ -44,6 +44,7 @@ export class SqliteAdapter extends DatabaseAdapter {
   };
   readonly filename: string;
   private db: Database.Database | undefined;
+  private closed = false;
   private readonly prepared = new Map<string, Statement>();
   private readonly lock = new Mutex();
   private readonly busyTimeoutMs: number;
@@ -65,6 +66,7 @@ export class SqliteAdapter extends DatabaseAdapter {
 
   private open(): Database.Database {
     if (this.db) return this.db;
+    if (this.closed) throw new ClosedError("This SQLite adapter is closed", { fix: "Create a new DataFlow instance; a closed one never reopens the file" });
     let db: Database.Database;
     try {
       db = new Database(this.filename);
@@ -90,6 +92,7 @@ export class SqliteAdapter extends DatabaseAdapter {
   }
 
   async close(): Promise<void> {
+    this.closed = true;
     this.prepared.clear();
     this.db?.close();
     this.db = undefined;

@@ -5,6 +5,7 @@ import { crudTests } from "./groups/crud.js";
 import { decimalOrderTests } from "./groups/decimal-order.js";
 import { filterTests } from "./groups/filters.js";
 import { hostileTests } from "./groups/hostile/index.js";
+import { lifecycleTests } from "./groups/lifecycle.js";
 import { listTests } from "./groups/list.js";
 import { schemaTests } from "./groups/schema.js";
 import { softDeleteTests } from "./groups/soft-delete.js";
@@ -41,6 +42,7 @@ export function runAdapterConformance(options: ConformanceOptions): void {
     badInputTests(h);
     schemaTests(h);
     hostileTests(h);
+    lifecycleTests(h);
     if (options.vector) vectorTests(h, options.vector);
   });
 }
