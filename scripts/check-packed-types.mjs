@@ -3,6 +3,7 @@
 // runs @arethetypeswrong/cli on each tarball, then installs all tarballs with npm (no workspace links)
 // into a throwaway project and type-checks a file importing every entry point with `strict` and
 // `skipLibCheck: false`. A type a public .d.ts needs that is only a devDependency fails here (TS7016).
+// Also checks that every tarball carries the root LICENSE and its repository/homepage/keywords.
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -21,6 +22,17 @@ try {
   for (const p of packages) {
     const out = JSON.parse(run("pnpm", ["pack", "--json", "--pack-destination", work], p.dir));
     tarballs.push(resolve(work, (Array.isArray(out) ? out[0] : out).filename));
+  }
+
+  // Every tarball ships the root LICENSE unchanged and says where it comes from.
+  const license = readFileSync(join(root, "LICENSE"), "utf8");
+  for (const tarball of tarballs) {
+    if (run("tar", ["-xzOf", tarball, "package/LICENSE"], work) !== license) throw new Error(`${tarball}: LICENSE differs from the root LICENSE`);
+    const manifest = JSON.parse(run("tar", ["-xzOf", tarball, "package/package.json"], work));
+    for (const key of ["license", "repository", "homepage", "keywords"]) {
+      if (!manifest[key]) throw new Error(`${manifest.name}: package.json lacks "${key}"`);
+    }
+    if (!manifest.repository.directory) throw new Error(`${manifest.name}: repository.directory is missing`);
   }
 
   const attw = join(root, "node_modules", ".bin", "attw");
@@ -57,7 +69,7 @@ try {
     files: ["index.ts"],
   }));
   run(join(project, "node_modules", ".bin", "tsc"), ["-p", "."], project);
-  console.log(`packed types: ${packages.length} packages, ${imports.length} entry points pass attw and a strict consumer typecheck`);
+  console.log(`packed packages: ${packages.length} ship LICENSE and metadata; ${imports.length} entry points pass attw and a strict consumer typecheck`);
 } catch (error) {
   if (error.stdout) process.stdout.write(error.stdout);
   console.error(`packed types check failed: ${error.message.split("\n")[0]}`);
