@@ -1,4 +1,5 @@
-import { Model, ValidationError, field } from "@dataflow/kernel";
+import { field } from "@dataflow/kernel";
+import { Model, ValidationError } from "@dataflow/kernel/plugin";
 import { describe, expect, it } from "vitest";
 import { checkPluginOptions, reciprocalRankFusion, resolveIndexSpec } from "../src/index.js";
 
