@@ -1,5 +1,5 @@
 // Scaffolds packages/<folder> with the house layout: tsup (ESM + d.ts), typed exports, vitest.
-import { mkdirSync, writeFileSync, existsSync } from "node:fs";
+import { copyFileSync, mkdirSync, writeFileSync, existsSync } from "node:fs";
 import { join } from "node:path";
 
 const [folder, description, ...deps] = process.argv.slice(2);
@@ -26,6 +26,10 @@ const pkg = {
   description,
   type: "module",
   license: "Apache-2.0",
+  repository: { type: "git", url: "git+https://github.com/dataflow-ts/dataflow.git", directory: `packages/${folder}` },
+  homepage: `https://github.com/dataflow-ts/dataflow/tree/main/packages/${folder}#readme`,
+  bugs: "https://github.com/dataflow-ts/dataflow/issues",
+  keywords: ["dataflow"],
   sideEffects: false,
   exports: {
     ".": { types: "./dist/index.d.ts", default: "./dist/index.js" },
@@ -33,7 +37,7 @@ const pkg = {
   },
   main: "./dist/index.js",
   types: "./dist/index.d.ts",
-  files: ["dist", "README.md"],
+  files: ["dist", "README.md", "LICENSE"],
   engines: { node: ">=20.19" },
   scripts: {
     build: "tsup",
@@ -46,6 +50,7 @@ const pkg = {
   devDependencies: isKernel ? {} : { "@dataflow/kernel": "workspace:*" },
 };
 writeFileSync(join(dir, "package.json"), JSON.stringify(pkg, null, 2) + "\n");
+copyFileSync("LICENSE", join(dir, "LICENSE"));
 writeFileSync(
   join(dir, "tsconfig.json"),
   JSON.stringify({ extends: "../../tsconfig.base.json", include: ["src", "test", "*.ts"] }, null, 2) + "\n",

@@ -1,5 +1,5 @@
 import { AsyncLocalStorage } from "node:async_hooks";
-import { DataFlowError, PluginError, SchemaError, TransactionError, ValidationError } from "./errors.js";
+import { ClosedError, DataFlowError, PluginError, SchemaError, TransactionError, ValidationError } from "./errors.js";
 import type { FieldsShape } from "./field.js";
 import type { Logger } from "./logger.js";
 import { silentLogger } from "./logger.js";
@@ -363,6 +363,7 @@ export class DataFlow<NS extends string | undefined = string | undefined> implem
   }
 
   async healthCheck(): Promise<HealthStatus> {
+    if (this.closed) return { ok: false, latencyMs: 0, error: ClosedError.ofInstance().message };
     return this.adapter.healthCheck();
   }
 
@@ -371,7 +372,7 @@ export class DataFlow<NS extends string | undefined = string | undefined> implem
   }
 
   assertOpen(): void {
-    if (this.closed) throw new DataFlowError("This DataFlow instance is closed");
+    if (this.closed) throw ClosedError.ofInstance();
   }
 
   /** Closes the connection(s) and removes this instance's nodes from runtime resolution. */

@@ -85,6 +85,16 @@ export class ConnectionError extends DataFlowError {
   override readonly code: string = "CONNECTION_ERROR";
 }
 
+/** The DataFlow instance (or its adapter) was closed; nothing reopens it. Create a new instance instead. */
+export class ClosedError extends ConnectionError {
+  override readonly code = "CLOSED";
+
+  /** The error every use of a closed DataFlow instance gets. */
+  static ofInstance(): ClosedError {
+    return new ClosedError("This DataFlow instance is closed", { fix: "Create a new DataFlow instance; a closed one never reopens" });
+  }
+}
+
 export class TooManyConnectionsError extends ConnectionError {
   override readonly code = "TOO_MANY_CONNECTIONS";
 }

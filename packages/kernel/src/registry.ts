@@ -11,6 +11,8 @@ export interface NodeOwner {
   readonly context: PluginContext;
   readonly registry: NodeRegistry;
   readonly namespace: string | undefined;
+  /** True once the owner is closed: its nodes must not run (a runtime held across the close included). */
+  readonly isClosed?: boolean;
 }
 
 export interface ResolvedNode {

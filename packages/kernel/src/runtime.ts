@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { ownProperties } from "./own.js";
 import { quoteName, shortName } from "./names.js";
-import { AbortError, DataFlowError, ValidationError, WorkflowExecutionError, WorkflowValidationError } from "./errors.js";
+import { AbortError, ClosedError, DataFlowError, ValidationError, WorkflowExecutionError, WorkflowValidationError } from "./errors.js";
 import type { Logger } from "./logger.js";
 import { silentLogger } from "./logger.js";
 import type { ExecuteOptions, NodeContext, RunContext } from "./node.js";
@@ -30,6 +30,7 @@ interface Plan {
   readonly resolved: readonly ResolvedNode[];
   readonly dependents: readonly (readonly number[])[];
   readonly hooks: ReadonlyArray<{ plugin: string; hooks: RunHooks; ctx: PluginContext }>;
+  readonly owners: readonly NodeOwner[];
 }
 
 const RUN_FAILED = "(run)";
@@ -97,7 +98,7 @@ export class LocalRuntime {
     const hooks = [...owners].flatMap((owner) =>
       owner.plugins.filter((p) => p.runHooks).map((p) => ({ plugin: p.name, hooks: p.runHooks!, ctx: owner.context })),
     );
-    plan = { resolved, dependents, hooks };
+    plan = { resolved, dependents, hooks, owners: [...owners] };
     this.plans.set(wf, plan);
     return plan;
   }
@@ -118,7 +119,9 @@ export class LocalRuntime {
     if (!workflow || !Array.isArray(workflow.nodes) || !workflow.index) {
       throw new WorkflowValidationError("execute() takes a workflow from WorkflowBuilder.build()");
     }
+    if (this.scope?.isClosed) throw new WorkflowExecutionError(RUN_FAILED, randomUUID(), ClosedError.ofInstance(), {});
     const plan = this.plan(workflow);
+    if (plan.owners.some((owner) => owner.isClosed)) throw new WorkflowExecutionError(RUN_FAILED, randomUUID(), ClosedError.ofInstance(), {});
     if (options.parameters !== undefined) this.checkRuntimeParameters(workflow, options.parameters);
     if (options.tenantId !== undefined && typeof options.tenantId !== "string") {
       throw new ValidationError("tenantId must be a string", { field: "tenantId" });

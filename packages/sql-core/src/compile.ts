@@ -24,9 +24,9 @@ export function columnList(dialect: Dialect, fields: readonly ModelField[]): str
   return fields.map((f) => dialect.quote(f.name)).join(", ");
 }
 
-function numericDecimal(dialect: Dialect, field: ModelField, column: string, placeholder: string, op: string): string {
-  if (field.kind === "decimal" && dialect.name === "sqlite") return `CAST(${column} AS REAL) ${op} CAST(${placeholder} AS REAL)`;
-  return `${column} ${op} ${placeholder}`;
+/** The field's column (or bound value) as it compares and sorts: the dialect's order key where it has one. */
+function keyed(dialect: Dialect, field: ModelField, expression: string): string {
+  return dialect.orderKey ? dialect.orderKey(field, expression) : expression;
 }
 
 /** Filter AST -> SQL boolean expression. Identifiers come from the model (already validated); values are bound. */
@@ -40,16 +40,16 @@ export function compileFilter(node: FilterNode, dialect: Dialect, params: Params
     case "not":
       return `NOT (${compileFilter(node.item, dialect, params)})`;
     case "cmp": {
-      const column = dialect.quote(node.field.name);
-      return numericDecimal(dialect, node.field, column, params.field(node.field, node.value), node.op);
+      const column = keyed(dialect, node.field, dialect.quote(node.field.name));
+      return `${column} ${node.op} ${keyed(dialect, node.field, params.field(node.field, node.value))}`;
     }
     case "in": {
-      const column = dialect.quote(node.field.name);
+      const column = keyed(dialect, node.field, dialect.quote(node.field.name));
       if (dialect.inList) {
         const encoded = node.values.map((v) => dialect.encode(node.field, v));
         return dialect.inList(column, node.field, encoded, node.negate, (v) => params.add(v));
       }
-      const list = node.values.map((v) => params.field(node.field, v)).join(", ");
+      const list = node.values.map((v) => keyed(dialect, node.field, params.field(node.field, v))).join(", ");
       return `${column} ${node.negate ? "NOT IN" : "IN"} (${list})`;
     }
     case "null":
@@ -91,7 +91,7 @@ export function orderByClause(terms: readonly OrderTerm[], dialect: Dialect): st
     const column = dialect.quote(t.field.name);
     const dir = t.direction === "desc" ? "DESC" : "ASC";
     if (t.field.nullable) parts.push(`(CASE WHEN ${column} IS NULL THEN 1 ELSE 0 END) ${dir}`);
-    parts.push(`${column} ${dir}`);
+    parts.push(`${keyed(dialect, t.field, column)} ${dir}`);
   }
   return ` ORDER BY ${parts.join(", ")}`;
 }
@@ -102,16 +102,18 @@ export function keysetFilter(terms: readonly OrderTerm[], values: readonly unkno
   for (let i = 0; i < terms.length; i++) {
     const parts: string[] = [];
     for (let j = 0; j < i; j++) {
-      const column = dialect.quote(terms[j]!.field.name);
+      const earlier = terms[j]!.field;
+      const column = dialect.quote(earlier.name);
       const v = values[j];
-      parts.push(v === null ? `${column} IS NULL` : `${column} = ${params.field(terms[j]!.field, v)}`);
+      parts.push(v === null ? `${column} IS NULL` : `${keyed(dialect, earlier, column)} = ${keyed(dialect, earlier, params.field(earlier, v))}`);
     }
     const { field, direction } = terms[i]!;
     const column = dialect.quote(field.name);
+    const key = keyed(dialect, field, column);
     const v = values[i];
     let beyond: string;
-    if (direction === "asc") beyond = v === null ? "1 = 0" : `(${column} > ${params.field(field, v)}${field.nullable ? ` OR ${column} IS NULL` : ""})`;
-    else beyond = v === null ? `${column} IS NOT NULL` : `${column} < ${params.field(field, v)}`;
+    if (direction === "asc") beyond = v === null ? "1 = 0" : `(${key} > ${keyed(dialect, field, params.field(field, v))}${field.nullable ? ` OR ${column} IS NULL` : ""})`;
+    else beyond = v === null ? `${column} IS NOT NULL` : `${key} < ${keyed(dialect, field, params.field(field, v))}`;
     parts.push(beyond);
     branches.push(`(${parts.join(" AND ")})`);
   }

@@ -62,6 +62,12 @@ export interface Dialect {
    * comparisons exact (MySQL compares a DECIMAL column with a string as doubles). Default: the placeholder.
    */
   parameter?(field: ModelField, placeholder: string): string;
+  /**
+   * An expression over `expression` (a column or a bound value of `field`) that compares and sorts
+   * like the field's values, for a field whose stored form does not (SQLite keeps decimals as text).
+   * Used on both sides of comparisons, in IN lists, ORDER BY and keyset cursors. Default: as stored.
+   */
+  orderKey?(field: ModelField, expression: string): string;
   /** `LIMIT`/`OFFSET` clause; params are placeholders or undefined. */
   limitOffset(limit: string | undefined, offset: string | undefined): string;
   /** `ON CONFLICT` / `ON DUPLICATE KEY` clause; `update` empty means do nothing on conflict. */

@@ -3,12 +3,12 @@ import type {
   AdapterOptions, BulkCreateOperation, BulkUpsertOperation, DataFlowError, Model, ModelField, NodeContext, RowData,
 } from "@dataflow/kernel/plugin";
 import {
-  ConnectionError, ConstraintViolationError, DatabaseError, ForeignKeyViolationError, NotNullViolationError,
+  ClosedError, ConnectionError, ConstraintViolationError, DatabaseError, ForeignKeyViolationError, NotNullViolationError,
   ValidationError,
 } from "@dataflow/kernel/plugin";
 import type { QueryResult, SqlConnection } from "@dataflow/sql-core";
 import { DatabaseAdapter, columnList, encodeRow, failure, insertColumns, uniqueViolation } from "@dataflow/sql-core";
-import { regexpFunction, sqliteDialect, sqliteEncoder } from "./dialect.js";
+import { decimalKey, regexpFunction, sqliteDialect, sqliteEncoder } from "./dialect.js";
 import { Mutex } from "./mutex.js";
 import { sqliteFilename } from "./url.js";
 
@@ -44,6 +44,7 @@ export class SqliteAdapter extends DatabaseAdapter {
   };
   readonly filename: string;
   private db: Database.Database | undefined;
+  private closed = false;
   private readonly prepared = new Map<string, Statement>();
   private readonly lock = new Mutex();
   private readonly busyTimeoutMs: number;
@@ -65,6 +66,7 @@ export class SqliteAdapter extends DatabaseAdapter {
 
   private open(): Database.Database {
     if (this.db) return this.db;
+    if (this.closed) throw new ClosedError("This SQLite adapter is closed", { fix: "Create a new DataFlow instance; a closed one never reopens the file" });
     let db: Database.Database;
     try {
       db = new Database(this.filename);
@@ -80,6 +82,7 @@ export class SqliteAdapter extends DatabaseAdapter {
       db.pragma("synchronous = NORMAL");
     }
     db.function("regexp", { deterministic: true, varargs: false }, regexpFunction);
+    db.function("decimal_key", { deterministic: true, varargs: false }, decimalKey);
     this.db = db;
     return db;
   }
@@ -89,6 +92,7 @@ export class SqliteAdapter extends DatabaseAdapter {
   }
 
   async close(): Promise<void> {
+    this.closed = true;
     this.prepared.clear();
     this.db?.close();
     this.db = undefined;

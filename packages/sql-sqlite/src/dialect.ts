@@ -2,6 +2,9 @@ import type { ModelField } from "@dataflow/kernel/plugin";
 import type { Dialect, TransactionOptions } from "@dataflow/sql-core";
 import { lastInstantFormatter } from "@dataflow/sql-core";
 import { RE2JS } from "re2js";
+import { decimalKey } from "./decimal-key.js";
+
+export { decimalKey };
 
 const ISO_NOW = "(strftime('%Y-%m-%dT%H:%M:%fZ','now'))";
 
@@ -169,7 +172,10 @@ export const sqliteDialect: Dialect = {
     }
   },
   // One JSON parameter for any list size (SQLite allows 32,766 bound values per statement).
-  inList: (column, _field, values, negate, add) => `${column} ${negate ? "NOT IN" : "IN"} (SELECT value FROM json_each(${add(jsonList(values))}))`,
+  inList: (column, field, values, negate, add) =>
+    `${column} ${negate ? "NOT IN" : "IN"} (SELECT ${field.kind === "decimal" ? "decimal_key(value)" : "value"} FROM json_each(${add(jsonList(values))}))`,
+  // Decimals are exact text; comparisons and ORDER BY go through the order-preserving key (see decimal-key.ts).
+  orderKey: (field, expression) => (field.kind === "decimal" ? `decimal_key(${expression})` : expression),
   jsonContains: (column, param) => `EXISTS (SELECT 1 FROM json_each(${column}) WHERE json_each.value = ${param})`,
   encodeJsonElement: (value) => (typeof value === "boolean" ? (value ? 1 : 0) : value),
 

@@ -1,5 +1,5 @@
-import { ValidationError, field } from "@dataflow/kernel";
-import { Model } from "@dataflow/kernel/plugin";
+import { field } from "@dataflow/kernel";
+import { Model, ValidationError } from "@dataflow/kernel/plugin";
 import { describe, expect, it } from "vitest";
 import { checkPluginOptions, reciprocalRankFusion, resolveIndexSpec } from "../src/index.js";
 

@@ -2,8 +2,10 @@ import { describe } from "vitest";
 import { badInputTests } from "./groups/bad-input.js";
 import { bulkTests } from "./groups/bulk.js";
 import { crudTests } from "./groups/crud.js";
+import { decimalOrderTests } from "./groups/decimal-order.js";
 import { filterTests } from "./groups/filters.js";
 import { hostileTests } from "./groups/hostile/index.js";
+import { lifecycleTests } from "./groups/lifecycle.js";
 import { listTests } from "./groups/list.js";
 import { schemaTests } from "./groups/schema.js";
 import { softDeleteTests } from "./groups/soft-delete.js";
@@ -34,11 +36,13 @@ export function runAdapterConformance(options: ConformanceOptions): void {
     typeTests(h);
     filterTests(h);
     listTests(h);
+    decimalOrderTests(h);
     bulkTests(h);
     softDeleteTests(h);
     badInputTests(h);
     schemaTests(h);
     hostileTests(h);
+    lifecycleTests(h);
     if (options.vector) vectorTests(h, options.vector);
   });
 }
