@@ -118,18 +118,25 @@ export class WorkflowBuilder<M extends AnyModel = never, N extends object = {}, 
     return this;
   }
 
+  // The ledger and the missing params are re-inferred from `this` (`L`, `Miss`) rather than read
+  // from the class parameters: a class parameter reaches the signature through a composed mapper
+  // that re-instantiates the whole ledger (one mapped type per node) at every step of inference,
+  // which made each call cost time in proportion to the number of nodes.
   /** Passes `source`'s output at `sourceOutput` (dotted, e.g. `"result.id"`) to `target`'s input `targetInput` (e.g. `"data.user_id"`). */
   addConnection<
-    const S extends NodeIds<N>,
+    L extends object,
+    Miss extends string,
+    const S extends NodeIds<L>,
     const SP extends string,
-    const T extends NodeIds<N>,
+    const T extends NodeIds<L>,
     const TP extends string,
   >(
+    this: WorkflowBuilder<M, L, Miss>,
     source: S,
-    sourceOutput: Checked<SP, Paths<OutAt<N, S>>>,
+    sourceOutput: Checked<SP, Paths<OutAt<L, S>>>,
     target: T,
-    targetInput: Checked<TP, TargetPaths<InAt<N, T>, PathValue<OutAt<N, S>, SP>>>,
-  ): WorkflowBuilder<M, N, Exclude<Missing, `${T}:${TP}` | `${T}:${TP}.${string}`>>;
+    targetInput: Checked<TP, TargetPaths<InAt<L, T>, PathValue<OutAt<L, S>, SP>>>,
+  ): WorkflowBuilder<M, L, Exclude<Miss, `${T}:${TP}` | `${T}:${TP}.${string}`>>;
   addConnection(source: string, sourceOutput: string, target: string, targetInput: string): WorkflowBuilder<any, any, any> {
     this.connections.push({
       source,
