@@ -82,6 +82,10 @@ export class WorkflowBuilder<M extends AnyModel = never, N extends object = {}, 
     this.options = ownProperties(options ?? {}) as WorkflowBuilderOptions<M>;
   }
 
+  // addNode and addConnection re-infer the ledger and the missing params from `this` (`L`, `Miss`) rather than read
+  // from the class parameters: a class parameter reaches the signature through a composed mapper
+  // that re-instantiates the whole ledger (one mapped type per node) at every step of inference,
+  // which made each call cost time in proportion to the number of nodes.
   /**
    * Adds a node: a typed reference (`User.nodes.Create`), a `defineNode` definition, or a type name
    * (`"User_Create"`: typed like its reference when the builder has `models`, else checked only
@@ -89,19 +93,22 @@ export class WorkflowBuilder<M extends AnyModel = never, N extends object = {}, 
    * connections (see `build()`).
    */
   addNode<
+    L extends object,
+    Miss extends string,
     const R extends NodeLike | NodeName<M>,
     const Id extends string,
     const G extends object = {},
     const D extends object = {},
     const S extends SelectKey<ParamsOf<Resolve<M, R>>> = never,
   >(
+    this: WorkflowBuilder<M, L, Miss>,
     node: R,
     id: Id,
     params?: ParamsArg<ParamsOf<Resolve<M, R>>, G, D, S>,
   ): WorkflowBuilder<
     M,
-    N & { [K in Id]: NodeSlot<Selected<OutputOf<Resolve<M, R>>, S>, ParamsOf<Resolve<M, R>>> },
-    Missing | MissingOf<Id, RequiredOf<Resolve<M, R>>, G, D>
+    L & { [K in Id]: NodeSlot<Selected<OutputOf<Resolve<M, R>>, S>, ParamsOf<Resolve<M, R>>> },
+    Miss | MissingOf<Id, RequiredOf<Resolve<M, R>>, G, D>
   >;
   addNode(type: string | NodeDefinition, id: string, params: Record<string, unknown> = {}): WorkflowBuilder<any, any, any> {
     if (typeof id !== "string" || !NODE_ID.test(id) || id.startsWith("__")) {
@@ -120,16 +127,19 @@ export class WorkflowBuilder<M extends AnyModel = never, N extends object = {}, 
 
   /** Passes `source`'s output at `sourceOutput` (dotted, e.g. `"result.id"`) to `target`'s input `targetInput` (e.g. `"data.user_id"`). */
   addConnection<
-    const S extends NodeIds<N>,
+    L extends object,
+    Miss extends string,
+    const S extends NodeIds<L>,
     const SP extends string,
-    const T extends NodeIds<N>,
+    const T extends NodeIds<L>,
     const TP extends string,
   >(
+    this: WorkflowBuilder<M, L, Miss>,
     source: S,
-    sourceOutput: Checked<SP, Paths<OutAt<N, S>>>,
+    sourceOutput: Checked<SP, Paths<OutAt<L, S>>>,
     target: T,
-    targetInput: Checked<TP, TargetPaths<InAt<N, T>, PathValue<OutAt<N, S>, SP>>>,
-  ): WorkflowBuilder<M, N, Exclude<Missing, `${T}:${TP}` | `${T}:${TP}.${string}`>>;
+    targetInput: Checked<TP, TargetPaths<InAt<L, T>, PathValue<OutAt<L, S>, SP>>>,
+  ): WorkflowBuilder<M, L, Exclude<Miss, `${T}:${TP}` | `${T}:${TP}.${string}`>>;
   addConnection(source: string, sourceOutput: string, target: string, targetInput: string): WorkflowBuilder<any, any, any> {
     this.connections.push({
       source,
