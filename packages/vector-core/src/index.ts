@@ -7,3 +7,4 @@ export {
   DISTANCES, INDEX_METHODS, checkDistance, checkPluginOptions, declaredFullText, declaredIndexes, resolveIndexSpec, textField, vectorField,
 } from "./spec.js";
 export type { Distance, IndexMethod, ResolvedVectorIndex, VectorIndexSpec, VectorPluginOptions } from "./spec.js";
+export { DISTANCE_COLUMN, SCORE_COLUMN, decodeScoredRows } from "./rows.js";

@@ -1,25 +1,13 @@
 import type { ListOperation, ModelField, RowData } from "@dataflow/kernel/plugin";
 import type { DatabaseAdapter, SqlExecutor } from "@dataflow/sql-core";
-import { Params, columnList, compileFilter, rowDecoder, tableReference } from "@dataflow/sql-core";
+import { Params, columnList, compileFilter, tableReference } from "@dataflow/sql-core";
 import type { VectorBackend, VectorQuery } from "@dataflow/vector-core";
-import { DISTANCES } from "@dataflow/vector-core";
+import { DISTANCES, DISTANCE_COLUMN, SCORE_COLUMN, decodeScoredRows } from "@dataflow/vector-core";
 import { DEFAULT_TEXT_CONFIG, createVectorIndex, tsvector } from "./ddl.js";
 import { DISTANCE_OPERATOR, vectorType } from "./dialect.js";
 import { quoteLiteral } from "@dataflow/sql-postgres";
 
-const DISTANCE_COLUMN = "__df_distance";
-const SCORE_COLUMN = "__df_score";
 
-function decodeRows(adapter: DatabaseAdapter, op: ListOperation, fields: readonly ModelField[], rows: Record<string, unknown>[], extra: string, as: string): RowData[] {
-  const decode = rowDecoder(adapter.dialect, op.model, fields, fields.map((f) => f.name).join(","));
-  for (const row of rows) {
-    decode(row);
-    const value = row[extra];
-    delete row[extra];
-    row[as] = value === null || value === undefined ? null : Number(value);
-  }
-  return rows;
-}
 
 /**
  * The nearest-neighbour statement. `exact` orders by an expression no index matches, so PostgreSQL
@@ -72,7 +60,7 @@ export const pgvectorBackend: VectorBackend = {
         return found;
       }, {}, ctx);
     }
-    return decodeRows(adapter, op, fields, rows, DISTANCE_COLUMN, "distance");
+    return decodeScoredRows(adapter, op, fields, rows, DISTANCE_COLUMN, "distance");
   },
 
   async textSearch(adapter, exec, op, fields, q) {
@@ -88,7 +76,7 @@ export const pgvectorBackend: VectorBackend = {
       `SELECT ${columnList(d, fields)}, ts_rank(${document}, ${query}) AS ${d.quote(SCORE_COLUMN)} FROM ${tableReference(d, op.model)}` +
       ` WHERE ${conditions.join(" AND ")} ORDER BY ${d.quote(SCORE_COLUMN)} DESC, ${d.quote(op.model.primaryKey.name)} LIMIT ${params.add(q.limit)}`;
     const { rows } = await exec.query(text, params.values);
-    return decodeRows(adapter, op, fields, rows, SCORE_COLUMN, "textScore");
+    return decodeScoredRows(adapter, op, fields, rows, SCORE_COLUMN, "textScore");
   },
 
   createIndex(adapter, op, index, ctx) {

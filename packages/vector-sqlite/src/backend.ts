@@ -1,26 +1,14 @@
 import type { ListOperation, ModelField, RowData } from "@dataflow/kernel/plugin";
 import type { DatabaseAdapter } from "@dataflow/sql-core";
-import { Params, columnList, compileFilter, rowDecoder, tableReference } from "@dataflow/sql-core";
+import { Params, columnList, compileFilter, tableReference } from "@dataflow/sql-core";
 import type { VectorBackend, VectorQuery } from "@dataflow/vector-core";
-import { DISTANCES, VectorCapabilityError } from "@dataflow/vector-core";
+import { DISTANCES, DISTANCE_COLUMN, SCORE_COLUMN, VectorCapabilityError, decodeScoredRows } from "@dataflow/vector-core";
 import { encodeVector } from "./dialect.js";
 import { ftsTable, matchQuery } from "./fts.js";
 
-const DISTANCE_COLUMN = "__df_distance";
-const SCORE_COLUMN = "__df_score";
 
 const float32 = encodeVector;
 
-function decodeRows(adapter: DatabaseAdapter, op: ListOperation, fields: readonly ModelField[], rows: Record<string, unknown>[], extra: string, as: string): RowData[] {
-  const decode = rowDecoder(adapter.dialect, op.model, fields, fields.map((f) => f.name).join(","));
-  for (const row of rows) {
-    decode(row);
-    const value = row[extra];
-    delete row[extra];
-    row[as] = value === null || value === undefined ? null : Number(value);
-  }
-  return rows;
-}
 
 /**
  * sqlite-vec's distance functions over the stored vectors. The inner product has no function of
@@ -59,7 +47,7 @@ export const sqliteVecBackend: VectorBackend = {
       `SELECT * FROM (SELECT ${columnList(d, fields)}, ${distance} AS ${d.quote(DISTANCE_COLUMN)} FROM ${tableReference(d, op.model)} WHERE ${conditions.join(" AND ")})` +
       `${bound} ORDER BY ${d.quote(DISTANCE_COLUMN)} LIMIT ${params.add(q.k)}`;
     const { rows } = await exec.query(text, params.values);
-    return decodeRows(adapter, op, fields, rows, DISTANCE_COLUMN, "distance");
+    return decodeScoredRows(adapter, op, fields, rows, DISTANCE_COLUMN, "distance");
   },
 
   async textSearch(adapter, exec, op, fields, q) {
@@ -85,7 +73,7 @@ export const sqliteVecBackend: VectorBackend = {
       `SELECT ${columnList(d, fields)}, ${d.quote(SCORE_COLUMN)} FROM ${tableReference(d, op.model)}, ${ranked}` +
       ` WHERE ${conditions.join(" AND ")} ORDER BY ${d.quote(SCORE_COLUMN)} DESC, ${d.quote(op.model.primaryKey.name)} LIMIT ${params.add(q.limit)}`;
     const { rows } = await exec.query(text, params.values);
-    return decodeRows(adapter, op, fields, rows, SCORE_COLUMN, "textScore");
+    return decodeScoredRows(adapter, op, fields, rows, SCORE_COLUMN, "textScore");
   },
 
   async createIndex(_adapter, _op, index) {
