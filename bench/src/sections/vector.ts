@@ -4,7 +4,7 @@ import Database from "better-sqlite3";
 import pg from "pg";
 import { from as copyFrom } from "pg-copy-streams";
 import { DataFlow, LocalRuntime, WorkflowBuilder, field } from "@dataflow/kernel";
-import { provisionPgvectorDatabase } from "@dataflow/testing";
+import { provisionPgvectorDatabase, seededRandom as random } from "@dataflow/testing";
 import { pgvector } from "@dataflow/vector-pgvector";
 import { vectorSqlite } from "@dataflow/vector-sqlite";
 import { machine, packageVersion } from "../environment.js";
@@ -34,16 +34,6 @@ const SEARCH_BUDGETS: Budgets = { singleRowMaxDeltaUs: 20, bulkBaseline: ["raw-c
 const SEARCH_PLAN: LatencyPlan = { warmupOps: 50, rounds: 10, batch: 20, sampleRounds: 5, sampleBatch: 20 };
 const SQLITE_PLAN: LatencyPlan = { warmupOps: 3, rounds: 5, batch: 4, sampleRounds: 2, sampleBatch: 4 };
 
-function random(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function gaussian(next: () => number): number {
   return Math.sqrt(-2 * Math.log(next() + 1e-12)) * Math.cos(2 * Math.PI * next());

@@ -3,6 +3,7 @@ import { tracingChannel } from "node:diagnostics_channel";
 import type { DataFlow, ExecuteOptions } from "@dataflow/kernel";
 import type { QueryTraceContext } from "@dataflow/kernel/plugin";
 import { LocalRuntime, WorkflowBuilder, WorkflowExecutionError } from "@dataflow/kernel";
+import { seededRandom } from "@dataflow/testing";
 
 /** Runs a one-node workflow and returns the node's output. */
 export async function runNode<R = any>(db: DataFlow, type: string, params: Record<string, unknown>, options: ExecuteOptions = {}): Promise<R> {
@@ -55,14 +56,5 @@ export function uniquePrefix(tag: string): string {
   return `t${tag}${randomBytes(3).toString("hex")}_`;
 }
 
-/** mulberry32: a small seeded PRNG, so a failing randomized run can be replayed with its seed. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** A small seeded PRNG, so a failing randomized run can be replayed with its seed. */
+export const prng = seededRandom;

@@ -2,3 +2,4 @@ export * from "./conformance/index.js";
 export * from "./harness/index.js";
 export * from "./nodes.js";
 export * from "./provision/index.js";
+export { seededRandom } from "./random.js";

@@ -3,6 +3,7 @@ import { LocalRuntime, TenantError, ValidationError, WorkflowBuilder, WorkflowEx
 import { describe, expect, it } from "vitest";
 import type { Harness } from "../harness.js";
 import type { VectorConformance } from "../types.js";
+import { seededRandom as random } from "../../random.js";
 
 type Row = Record<string, any>;
 type Distance = "cosine" | "l2" | "ip";
@@ -10,17 +11,6 @@ const DISTANCES: readonly Distance[] = ["cosine", "l2", "ip"];
 const DIMS = 8;
 const TAGS = ["a", "b", "c", "d"];
 
-/** A deterministic generator (mulberry32), so failures reproduce. */
-function random(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Float32-exact components, so every database stores exactly these numbers. */
 export function randomVector(next: () => number, dims = DIMS): number[] {
