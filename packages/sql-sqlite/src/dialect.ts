@@ -91,6 +91,11 @@ export function sqliteEncoder(field: ModelField): ((value: unknown) => unknown) 
 }
 
 /** SQLite as better-sqlite3 sees it: STRICT tables, ISO-8601 text instants, JSON as text, 0/1 booleans. */
+/** Decimals are exact text; comparisons, `$in` and ORDER BY go through the order-preserving key (see decimal-key.ts). */
+function orderKey(field: ModelField, expression: string): string {
+  return field.kind === "decimal" ? `decimal_key(${expression})` : expression;
+}
+
 export const sqliteDialect: Dialect = {
   name: "sqlite",
   maxIdentifierLength: 63,
@@ -173,9 +178,8 @@ export const sqliteDialect: Dialect = {
   },
   // One JSON parameter for any list size (SQLite allows 32,766 bound values per statement).
   inList: (column, field, values, negate, add) =>
-    `${column} ${negate ? "NOT IN" : "IN"} (SELECT ${field.kind === "decimal" ? "decimal_key(value)" : "value"} FROM json_each(${add(jsonList(values))}))`,
-  // Decimals are exact text; comparisons and ORDER BY go through the order-preserving key (see decimal-key.ts).
-  orderKey: (field, expression) => (field.kind === "decimal" ? `decimal_key(${expression})` : expression),
+    `${column} ${negate ? "NOT IN" : "IN"} (SELECT ${orderKey(field, "value")} FROM json_each(${add(jsonList(values))}))`,
+  orderKey,
   jsonContains: (column, param) => `EXISTS (SELECT 1 FROM json_each(${column}) WHERE json_each.value = ${param})`,
   encodeJsonElement: (value) => (typeof value === "boolean" ? (value ? 1 : 0) : value),
 
