@@ -99,6 +99,7 @@ export class SqlJsAdapter extends DatabaseAdapter {
       writeFileSync(temporary, this.db!.export());
       renameSync(temporary, this.filename);
     } catch (error) {
+      this.forget(); // the unsaved change is dropped: the next statement reads the file again
       throw new ConnectionError(`Writing the sql.js database to ${this.filename} failed`, { cause: error, fix: "Check that the directory exists and is writable" });
     }
     this.stamp = this.fileStamp();
