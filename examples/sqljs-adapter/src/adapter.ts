@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
+import { readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
 import { threadId } from "node:worker_threads";
 import type { AdapterOptions, BulkCreateOperation, BulkUpsertOperation, DataFlowError, Model, NodeContext } from "@dataflow/kernel/plugin";
 import { ClosedError, ConnectionError } from "@dataflow/kernel/plugin";
@@ -65,17 +65,18 @@ export class SqlJsAdapter extends DatabaseAdapter {
     if (this.db && (this.inTransaction || this.inMemory || this.stamp === this.fileStamp())) return this.db;
     if (!this.sql) throw new ConnectionError("The sql.js adapter is not connected", { fix: "Call db.initialize() (DataFlow connects before the first run)" });
     this.forget();
+    const stamp = this.fileStamp(); // before reading: a file replaced meanwhile is read again next time
     let db: Database;
     try {
-      db = new this.sql.Database(this.inMemory || !existsSync(this.filename) ? undefined : readFileSync(this.filename));
+      db = new this.sql.Database(stamp === "missing" || this.inMemory ? undefined : readFileSync(this.filename));
       db.run("PRAGMA foreign_keys = ON; PRAGMA case_sensitive_like = ON");
       for (const { name, fn } of sqliteFunctions) db.create_function(name, fn as (...args: unknown[]) => SqlValue);
     } catch (error) {
       throw new ConnectionError(`Opening the sql.js database ${this.filename} failed`, { cause: error, fix: "Check that the file is a SQLite database" });
     }
     this.db = db;
-    this.stamp = this.fileStamp();
-    if (this.stamp === "missing") this.persist(); // creates the file now, so a bad path fails at connect
+    this.stamp = stamp;
+    if (stamp === "missing") this.persist(); // creates the file now, so a bad path fails at connect
     return db;
   }
 
