@@ -74,6 +74,29 @@ describe("a file database", () => {
     await again.close();
   });
 
+  it("loses no write when two DataFlows on the file write while one holds a transaction", async () => {
+    const url = `sqljs://${join(dir, "turns.db")}`;
+    const a = open(url);
+    const b = open(url, "b");
+    await a.initialize();
+    await b.initialize();
+    let inside!: () => void;
+    const entered = new Promise<void>((done) => (inside = done));
+    const tx = a.transaction(async () => {
+      await run(a, "Note_Create", { data: { text: "in a's transaction", amount: "1" } });
+      inside();
+      await new Promise((done) => setTimeout(done, 50)); // keeps the transaction open while b writes (no timing is asserted)
+    });
+    await entered;
+    await run(b, "b.Note_Create", { data: { text: "b, meanwhile", amount: "2" } });
+    await tx;
+    await a.close();
+    await b.close();
+    const after = open(url);
+    expect((await run(after, "Note_List", { orderBy: "amount" })).result.map((n: { text: string }) => n.text)).toEqual(["in a's transaction", "b, meanwhile"]);
+    await after.close();
+  });
+
   it("in a directory that does not exist is a ConnectionError at connect", async () => {
     const db = open(`sqljs://${join(dir, "missing", "x.db")}`);
     await expect(db.initialize()).rejects.toMatchObject({ name: "ConnectionError", message: expect.stringMatching(/Writing the sql.js database/) });
