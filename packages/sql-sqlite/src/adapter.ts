@@ -8,7 +8,7 @@ import {
 } from "@dataflow/kernel/plugin";
 import type { QueryResult, SqlConnection } from "@dataflow/sql-core";
 import { DatabaseAdapter, columnList, encodeRow, failure, insertColumns, uniqueViolation } from "@dataflow/sql-core";
-import { decimalKey, regexpFunction, sqliteDialect, sqliteEncoder } from "./dialect.js";
+import { sqliteDialect, sqliteEncoder, sqliteFunctions } from "./dialect.js";
 import { Mutex } from "./mutex.js";
 import { sqliteFilename } from "./url.js";
 
@@ -81,8 +81,7 @@ export class SqliteAdapter extends DatabaseAdapter {
       db.pragma("journal_mode = WAL");
       db.pragma("synchronous = NORMAL");
     }
-    db.function("regexp", { deterministic: true, varargs: false }, regexpFunction);
-    db.function("decimal_key", { deterministic: true, varargs: false }, decimalKey);
+    for (const { name, fn } of sqliteFunctions) db.function(name, { deterministic: true, varargs: false }, fn as (...args: unknown[]) => unknown);
     this.db = db;
     return db;
   }

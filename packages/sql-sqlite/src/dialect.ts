@@ -64,6 +64,15 @@ export function regexpFunction(pattern: unknown, value: unknown): number | null 
   return compileRegex(String(pattern)).matcher(String(value)).find() ? 1 : 0;
 }
 
+/**
+ * The deterministic SQL functions statements of `sqliteDialect` call (`REGEXP` for `$regex`,
+ * `decimal_key` for decimal order): every connection that runs them must register these, whatever its driver.
+ */
+export const sqliteFunctions: ReadonlyArray<{ readonly name: string; readonly fn: (...args: never[]) => unknown }> = [
+  { name: "regexp", fn: regexpFunction },
+  { name: "decimal_key", fn: decimalKey },
+];
+
 /** A JSON array of encoded values for `json_each` (bigints as exact integer literals). */
 function jsonList(values: readonly unknown[]): string {
   let text = "[";

@@ -4,7 +4,7 @@ import { SqliteAdapter } from "./adapter.js";
 
 export { SqliteAdapter } from "./adapter.js";
 export type { SqliteAdapterOptions } from "./adapter.js";
-export { sqliteDialect } from "./dialect.js";
+export { sqliteDialect, sqliteFunctions } from "./dialect.js";
 export { sqliteFilename } from "./url.js";
 
 /** The SQLite plugin: `sqlite:` URLs. DataFlow loads it on its own for the zero-config default. */
