@@ -216,8 +216,9 @@ describe("requiredDatabases()", () => {
 
   it("requires every database under CI=true", () => {
     set("true", undefined);
-    expect(requiredDatabases()).toEqual(new Set(["postgres", "mysql", "pgvector", "sqlite"]));
+    expect(requiredDatabases()).toEqual(new Set(["postgres", "mysql", "pgvector", "sqlite", "pgbouncer"]));
     expect(isDatabaseRequired("mysql")).toBe(true);
+    expect(isDatabaseRequired("pgbouncer")).toBe(true);
   });
 
   it("takes DATAFLOW_TEST_REQUIRE as a comma list with aliases, overriding CI", () => {
@@ -229,7 +230,7 @@ describe("requiredDatabases()", () => {
     set("true", "none");
     expect(requiredDatabases()).toEqual(new Set());
     set(undefined, "all");
-    expect(requiredDatabases().size).toBe(4);
+    expect(requiredDatabases().size).toBe(5);
   });
 
   it("rejects unknown names instead of silently skipping", () => {

@@ -10,3 +10,11 @@ export { isDatabaseRequired, requiredDatabases } from "./env.js";
 export { provisionDatabase, useTestDatabase } from "./provision.js";
 export { startSharedTestServers } from "./shared.js";
 export { PGVECTOR_URL_ENV, provisionPgvectorDatabase, usePgvectorDatabase } from "./pgvector.js";
+export {
+  PGBOUNCER_POOL_SIZE,
+  PGBOUNCER_URL_ENV,
+  provisionPgbouncerDatabase,
+  usePgbouncerDatabase,
+  type PgbouncerDatabase,
+  type PgbouncerProvisionResult,
+} from "./pgbouncer.js";
