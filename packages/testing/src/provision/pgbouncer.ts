@@ -1,5 +1,6 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { loadDriver } from "./admin.js";
 import { findPgbouncerBinary } from "./binaries.js";
 import { isDatabaseRequired } from "./env.js";
 import { LocalServer } from "./local-server.js";
@@ -89,6 +90,20 @@ function launchPgbouncer(binary: string, backend: URL): Promise<LocalServer> {
   return pending;
 }
 
+/** Connects through PgBouncer once, so a wrong DATAFLOW_TEST_PGBOUNCER_URL fails here with its reason. */
+async function probe(url: string): Promise<void> {
+  const driver = await loadDriver("postgres");
+  if (driver?.kind !== "postgres") return;
+  const client = new driver.pg.Client({ connectionString: url, connectionTimeoutMillis: 10_000 });
+  client.on("error", () => {});
+  try {
+    await client.connect();
+    await client.query("SELECT 1");
+  } finally {
+    await client.end().catch(() => {});
+  }
+}
+
 function withDatabase(base: string, database: string): string {
   const url = new URL(base);
   url.pathname = `/${database}`;
@@ -120,10 +135,13 @@ export async function provisionPgbouncerDatabase(options: Pick<ProvisionOptions,
   const database = direct.pathname.slice(1);
   try {
     if (fromEnv) {
-      return { ok: true, db: { ...db, url: withDatabase(fromEnv, database), directUrl: db.url, poolSize: PGBOUNCER_POOL_SIZE } };
+      const url = withDatabase(fromEnv, database);
+      await probe(url);
+      return { ok: true, db: { ...db, url, directUrl: db.url, poolSize: PGBOUNCER_POOL_SIZE } };
     }
     const bouncer = await launchPgbouncer(binary!, direct);
     const url = through(direct, bouncer.port);
+    await probe(url);
     const pgbouncer: ServerControl = {
       get port() {
         return bouncer.port;
