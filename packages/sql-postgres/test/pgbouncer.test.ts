@@ -213,3 +213,41 @@ describe.skipIf(!res.ok)(`PostgreSQL through PgBouncer in transaction pooling mo
     }
   });
 });
+
+const session = await usePgbouncerDatabase({ poolMode: "session" });
+
+describe.skipIf(!session.ok)(`PostgreSQL through PgBouncer in session pooling mode${session.ok ? "" : ` [${session.reason}]`}`, () => {
+  const url = session.ok ? `${session.db.url}?pgbouncer=session` : "";
+  afterAll(async () => {
+    if (session.ok) await session.db.dispose();
+  });
+
+  it("keeps named statements on the client's own server connection, and aborts cancel through PgBouncer", async () => {
+    const db = new DataFlow({ url, plugins: [postgres], pool: { max: 1 } });
+    try {
+      const adapter = db.adapter as PostgresAdapter;
+      expect(adapter.settings.pooler.namedStatements).toBe(true);
+      const exec = adapter.executorFor(undefined);
+      const text = "SELECT pg_backend_pid() AS pid, $1::int AS n";
+      const pids = new Set<number>();
+      for (let n = 0; n < 3; n++) pids.add((await exec.query(text, [n])).rows[0]!.pid as number);
+      expect(pids.size).toBe(1);
+      const { rows } = await exec.query("SELECT name FROM pg_prepared_statements WHERE statement = $1", [text]);
+      expect(rows.map((r) => r.name)).toEqual([expect.stringMatching(/^df_/)]);
+
+      const direct = await rawClient(session.ok ? session.db.directUrl : "");
+      try {
+        const controller = new AbortController();
+        const running = failure(runNode(db, sqlNode(db), { sql: "SELECT pg_sleep(30) AS pgb_session_cancel" }, { signal: controller.signal }));
+        await eventually(async () => (await activeBackends(direct, "pgb_session_cancel")).length === 1, "the sleep runs");
+        controller.abort();
+        expect(await running).toBeInstanceOf(AbortError);
+        await eventually(async () => (await activeBackends(direct, "pgb_session_cancel")).length === 0, "the backend stopped sleeping");
+      } finally {
+        await direct.end();
+      }
+    } finally {
+      await db.close();
+    }
+  });
+});

@@ -16,5 +16,7 @@ export {
   provisionPgbouncerDatabase,
   usePgbouncerDatabase,
   type PgbouncerDatabase,
+  type PgbouncerOptions,
+  type PgbouncerPoolMode,
   type PgbouncerProvisionResult,
 } from "./pgbouncer.js";

@@ -17,8 +17,16 @@ export const PGBOUNCER_POOL_SIZE = 2;
 const MISSING_PGBOUNCER =
   "no pgbouncer binary on PATH or in /usr/sbin (apt-get install pgbouncer), and no " + PGBOUNCER_URL_ENV;
 
+/** PgBouncer's `pool_mode`: when a server connection goes back to the pool. */
+export type PgbouncerPoolMode = "transaction" | "session";
+
+export interface PgbouncerOptions extends Pick<ProvisionOptions, "maxConnections"> {
+  /** Default `transaction`; `session` always starts its own PgBouncer (DATAFLOW_TEST_PGBOUNCER_URL is a transaction-mode one). */
+  poolMode?: PgbouncerPoolMode;
+}
+
 export interface PgbouncerDatabase extends TestDatabase {
-  /** The same fresh database, reached through PgBouncer in transaction pooling mode. */
+  /** The same fresh database, reached through PgBouncer (transaction pooling unless asked otherwise). */
   url: string;
   /** The database reached directly on PostgreSQL, bypassing PgBouncer (for checks). */
   directUrl: string;
@@ -32,7 +40,7 @@ export interface PgbouncerDatabase extends TestDatabase {
 
 export type PgbouncerProvisionResult = { ok: true; db: PgbouncerDatabase } | { ok: false; reason: string };
 
-function pgbouncerConfig(port: number, backend: URL, dir: string, user: string): string {
+function pgbouncerConfig(port: number, backend: URL, dir: string, user: string, mode: PgbouncerPoolMode): string {
   return [
     "[databases]",
     `* = host=${backend.hostname} port=${backend.port || 5432}`,
@@ -45,7 +53,7 @@ function pgbouncerConfig(port: number, backend: URL, dir: string, user: string):
     // Roles a test creates are looked up on the server (trust still wants a known user).
     `auth_user = ${user}`,
     "admin_users = postgres",
-    "pool_mode = transaction",
+    `pool_mode = ${mode}`,
     `default_pool_size = ${PGBOUNCER_POOL_SIZE}`,
     "min_pool_size = 0",
     "reserve_pool_size = 0",
@@ -55,11 +63,11 @@ function pgbouncerConfig(port: number, backend: URL, dir: string, user: string):
   ].join("\n");
 }
 
-/** One PgBouncer per backend server for this process; stopped when the process exits. */
+/** One PgBouncer per backend server and pool mode for this process; stopped when the process exits. */
 const bouncers = new Map<string, Promise<LocalServer>>();
 
-function launchPgbouncer(binary: string, backend: URL): Promise<LocalServer> {
-  const key = `${backend.hostname}:${backend.port}`;
+function launchPgbouncer(binary: string, backend: URL, mode: PgbouncerPoolMode): Promise<LocalServer> {
+  const key = `${backend.hostname}:${backend.port}:${mode}`;
   let pending = bouncers.get(key);
   if (!pending) {
     pending = (async () => {
@@ -75,7 +83,7 @@ function launchPgbouncer(binary: string, backend: URL): Promise<LocalServer> {
         command: binary,
         // The listen port lives in the config file, so each start attempt writes it first.
         args: (port) => {
-          writeFileSync(config, pgbouncerConfig(port, backend, dir, user));
+          writeFileSync(config, pgbouncerConfig(port, backend, dir, user, mode));
           return [config];
         },
         dir,
@@ -118,17 +126,18 @@ function through(direct: URL, bouncerPort: number): string {
 }
 
 /**
- * A fresh PostgreSQL database reached through PgBouncer in transaction pooling mode: the database
+ * A fresh PostgreSQL database reached through PgBouncer in `options.poolMode` (transaction): the database
  * is created on the PostgreSQL test server (as `provisionDatabase("postgres")` finds it), and
  * PgBouncer is either the one in DATAFLOW_TEST_PGBOUNCER_URL (transaction mode, with a `*`
  * database entry pointing at that same server) or one this process starts from the `pgbouncer`
  * binary (own config dir and auth file, free port, stopped at exit).
  */
-export async function provisionPgbouncerDatabase(options: Pick<ProvisionOptions, "maxConnections"> = {}): Promise<PgbouncerProvisionResult> {
-  const fromEnv = process.env[PGBOUNCER_URL_ENV]?.trim();
+export async function provisionPgbouncerDatabase(options: PgbouncerOptions = {}): Promise<PgbouncerProvisionResult> {
+  const mode = options.poolMode ?? "transaction";
+  const fromEnv = mode === "transaction" ? process.env[PGBOUNCER_URL_ENV]?.trim() : undefined;
   const binary = fromEnv ? undefined : findPgbouncerBinary();
   if (!fromEnv && !binary) return { ok: false, reason: MISSING_PGBOUNCER };
-  const provisioned = await provisionDatabase("postgres", options);
+  const provisioned = await provisionDatabase("postgres", options.maxConnections === undefined ? {} : { maxConnections: options.maxConnections });
   if (!provisioned.ok) return { ok: false, reason: `no PostgreSQL server to put PgBouncer in front of: ${provisioned.reason}` };
   const db = provisioned.db;
   const direct = new URL(db.url);
@@ -139,7 +148,7 @@ export async function provisionPgbouncerDatabase(options: Pick<ProvisionOptions,
       await probe(url);
       return { ok: true, db: { ...db, url, directUrl: db.url, poolSize: PGBOUNCER_POOL_SIZE } };
     }
-    const bouncer = await launchPgbouncer(binary!, direct);
+    const bouncer = await launchPgbouncer(binary!, direct, mode);
     const url = through(direct, bouncer.port);
     await probe(url);
     const pgbouncer: ServerControl = {
@@ -165,7 +174,7 @@ export async function provisionPgbouncerDatabase(options: Pick<ProvisionOptions,
 }
 
 /** For test files: like provisionPgbouncerDatabase, but throws when pgbouncer is required (CI=true, DATAFLOW_TEST_REQUIRE). */
-export async function usePgbouncerDatabase(options: Pick<ProvisionOptions, "maxConnections"> = {}): Promise<PgbouncerProvisionResult> {
+export async function usePgbouncerDatabase(options: PgbouncerOptions = {}): Promise<PgbouncerProvisionResult> {
   const result = await provisionPgbouncerDatabase(options);
   if (!result.ok && isDatabaseRequired("pgbouncer")) {
     throw new Error(`pgbouncer test database is required (CI / DATAFLOW_TEST_REQUIRE) but unavailable: ${result.reason}`);
