@@ -1,5 +1,5 @@
 import type { AdapterOptions, BulkCreateOperation, BulkUpsertOperation, Model, NodeContext } from "@dataflow/kernel/plugin";
-import { AbortError, DataFlowError, channels, neverAborts } from "@dataflow/kernel/plugin";
+import { AbortError, DataFlowError, ValidationError, channels, neverAborts } from "@dataflow/kernel/plugin";
 import type { QueryResult, SqlConnection, SqlExecutor } from "@dataflow/sql-core";
 import { DatabaseAdapter } from "@dataflow/sql-core";
 import { Readable } from "node:stream";
@@ -13,12 +13,16 @@ import type { PostgresSettings } from "./config.js";
 import { resolveSettings } from "./config.js";
 import { postgresDialect } from "./dialect.js";
 import { isConnectionFailure, mapPostgresError } from "./errors.js";
+import type { CancelTarget, PoolerMode } from "./pooler.js";
+import { sendCancelRequest } from "./pooler.js";
 import { StatementNames } from "./statement-names.js";
 import { createTypeParsers } from "./type-parsers.js";
 
 export interface PostgresAdapterOptions extends AdapterOptions {
   /** Extra `pg.Pool` settings (e.g. `ssl`), applied over what the URL and `pool` give. */
   readonly pg?: pg.PoolConfig;
+  /** The PgBouncer pooling mode in front of the server (wins over the URL's `?pgbouncer=`); see the README. */
+  readonly pgbouncer?: PoolerMode;
 }
 
 export interface PoolStats {
@@ -93,15 +97,16 @@ export class PostgresAdapter extends DatabaseAdapter {
   readonly #connectionConfig: pg.PoolConfig;
   readonly #poolConfig: pg.PoolConfig;
   #control: pg.Pool | undefined;
-  private readonly names = new StatementNames();
+  private readonly names: StatementNames | undefined;
   #schema: pg.Pool | undefined;
   private closed = false;
   private readonly plainExecutor: SqlExecutor = { query: (text, params) => this.runQuery(text, params) };
 
   constructor(url: string, options: PostgresAdapterOptions = {}) {
     super(options);
-    const { connectionString, ...settings } = resolveSettings(url, options.pool);
+    const { connectionString, ...settings } = resolveSettings(url, options.pool, { mode: options.pgbouncer, pgOptions: Object.keys(options.pg ?? {}) });
     this.settings = settings;
+    this.names = settings.pooler.namedStatements ? new StatementNames() : undefined;
     const s = { connectionString, ...settings };
     this.#connectionConfig = { connectionString, ...options.pg };
     this.#poolConfig = {
@@ -113,7 +118,7 @@ export class PostgresAdapter extends DatabaseAdapter {
       application_name: s.applicationName,
       ...(s.statementTimeoutMs > 0 ? { statement_timeout: s.statementTimeoutMs } : {}),
       types: createTypeParsers(),
-      options: "-c client_encoding=UTF8",
+      ...(settings.pooler.startupSettings ? { options: "-c client_encoding=UTF8" } : {}),
       ...options.pg,
     };
     this.#pool = new pg.Pool(this.#poolConfig);
@@ -129,8 +134,19 @@ export class PostgresAdapter extends DatabaseAdapter {
   }
 
   async connect(): Promise<void> {
-    const client = await this.checkout(undefined);
-    client.release();
+    if (this.settings.pooler.startupSettings) {
+      (await this.checkout(undefined)).release();
+      return;
+    }
+    // Behind a pooler the client encoding is the server's default rather than set at connect.
+    const { rows } = await this.runQuery("SHOW client_encoding", []);
+    const encoding = String(rows[0]?.client_encoding ?? "");
+    if (encoding.toUpperCase() !== "UTF8") {
+      throw new ValidationError(`Behind PgBouncer the client encoding is the server's default, here ${encoding}; DataFlow needs UTF8`, {
+        field: "pgbouncer",
+        fix: "ALTER DATABASE <name> SET client_encoding = 'UTF8' (or client_encoding in postgresql.conf)",
+      });
+    }
   }
 
   async close(): Promise<void> {
@@ -174,7 +190,7 @@ export class PostgresAdapter extends DatabaseAdapter {
 
   private queryConfig(text: string, params: readonly unknown[]): pg.QueryConfig {
     if (params.length === 0) return { text };
-    const name = this.names.nameFor(text);
+    const name = this.names?.nameFor(text);
     return name === undefined ? { text, values: params as unknown[] } : { name, text, values: params as unknown[] };
   }
 
@@ -188,7 +204,7 @@ export class PostgresAdapter extends DatabaseAdapter {
 
   private async execute(client: pg.PoolClient, text: string, params: readonly unknown[], signal: AbortSignal | undefined): Promise<QueryResult> {
     const config = this.queryConfig(text, params);
-    const res = signal ? await cancellable(backendPid(client), signal, this.cancelBackend, () => client.query(config)) : await client.query(config);
+    const res = signal ? await cancellable(backendPid(client), signal, this.cancelFor(client), () => client.query(config)) : await client.query(config);
     return toResult(res);
   }
 
@@ -280,6 +296,12 @@ export class PostgresAdapter extends DatabaseAdapter {
     }
   };
 
+  /** How to cancel what `client` runs: by pid, or behind a pooler by the protocol's cancel request with its backend key. */
+  private cancelFor(client: pg.PoolClient): CancelBackend {
+    if (this.settings.pooler.cancelByPid) return this.cancelBackend;
+    return () => sendCancelRequest(client as pg.PoolClient & CancelTarget);
+  }
+
   /** The connection of the transaction `ctx` runs in (run, ambient or pinned), if there is one. */
   transactionConnection(ctx: NodeContext | undefined): PgConnection | undefined {
     const executor = this.transactionFor(ctx)?.executor;
@@ -294,7 +316,7 @@ export class PostgresAdapter extends DatabaseAdapter {
       return stream.rowCount;
     };
     const traced = () => (channels.query.hasSubscribers ? channels.query.tracePromise(run, { system: this.dialect.name, operation: "COPY", text }) : run());
-    return signal ? cancellable(backendPid(client), signal, this.cancelBackend, traced) : traced();
+    return signal ? cancellable(backendPid(client), signal, this.cancelFor(client), traced) : traced();
   }
 
   override bulkWrite(ctx: NodeContext, op: BulkCreateOperation | BulkUpsertOperation) {

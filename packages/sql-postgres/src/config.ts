@@ -1,6 +1,8 @@
 import { existsSync } from "node:fs";
 import type { PoolOptions } from "@dataflow/kernel/plugin";
 import { ValidationError, didYouMean } from "@dataflow/kernel/plugin";
+import type { PoolerFeatures } from "./pooler.js";
+import { checkPoolerSettings, poolerFeatures, resolvePoolerMode } from "./pooler.js";
 
 /** Pool and session settings resolved from the URL and the adapter options. */
 export interface PostgresSettings {
@@ -14,6 +16,8 @@ export interface PostgresSettings {
   /** `statement_timeout` of every session in ms; 0 = none. */
   readonly statementTimeoutMs: number;
   readonly applicationName: string;
+  /** The pooler in front of the server (`?pgbouncer=`), and what it turns off. */
+  readonly pooler: PoolerFeatures;
 }
 
 export const DEFAULTS = {
@@ -26,7 +30,7 @@ export const DEFAULTS = {
 } as const;
 
 /** URL query parameters that configure DataFlow's pool rather than the libpq connection. */
-const OWN_PARAMS = ["max", "min", "idle_timeout", "acquire_timeout", "connect_timeout", "statement_timeout"] as const;
+const OWN_PARAMS = ["max", "min", "idle_timeout", "acquire_timeout", "connect_timeout", "statement_timeout", "pgbouncer"] as const;
 
 function nonNegativeInt(raw: string | number | undefined, name: string, min = 0): number | undefined {
   if (raw === undefined) return undefined;
@@ -102,9 +106,14 @@ function checkUrl(base: string, query: URLSearchParams): void {
 /**
  * `postgres[ql]://user:pass@host:port/db?max=20&statement_timeout=5000&sslmode=require`.
  * DataFlow reads `max`, `min`, `idle_timeout` (ms), `acquire_timeout` (ms), `connect_timeout`
- * (seconds, as in libpq) and `statement_timeout` (ms); `options.pool` wins over the URL.
+ * (seconds, as in libpq), `statement_timeout` (ms) and `pgbouncer` (see pooler.ts); `options.pool`
+ * and `pooler.mode` win over the URL. `pooler.pgOptions` names the `pg` options the user set.
  */
-export function resolveSettings(url: string, pool: PoolOptions = {}): PostgresSettings {
+export function resolveSettings(
+  url: string,
+  pool: PoolOptions = {},
+  pooler: { mode?: string | undefined; pgOptions?: Iterable<string> } = {},
+): PostgresSettings {
   if (!/^postgres(?:ql)?:\/\//i.test(url)) {
     throw new ValidationError("Not a postgres:// or postgresql:// URL", {
       fix: "Use postgresql://user:password@host:5432/database",
@@ -125,6 +134,17 @@ export function resolveSettings(url: string, pool: PoolOptions = {}): PostgresSe
   const max = nonNegativeInt(pool.max, "pool.max", 1) ?? nonNegativeInt(own.get("max"), "max", 1) ?? DEFAULTS.max;
   const min = nonNegativeInt(pool.min, "pool.min") ?? nonNegativeInt(own.get("min"), "min") ?? DEFAULTS.min;
   if (min > max) throw new ValidationError(`The pool minimum (${min}) is larger than its maximum (${max})`, { field: "pool.min" });
+  const statementTimeoutMs =
+    nonNegativeInt(pool.statementTimeoutMs, "pool.statementTimeoutMs") ??
+    nonNegativeInt(own.get("statement_timeout"), "statement_timeout") ??
+    DEFAULTS.statementTimeoutMs;
+  const features = poolerFeatures(resolvePoolerMode(own.get("pgbouncer"), pooler.mode));
+  checkPoolerSettings(features, [
+    ...(pool.statementTimeoutMs ? [{ name: "statement_timeout", field: "pool.statementTimeoutMs" }] : []),
+    ...(own.has("statement_timeout") && statementTimeoutMs > 0 ? [{ name: "statement_timeout", field: "url.statement_timeout" }] : []),
+    ...[...query.keys()].map((name) => ({ name, field: `url.${name}` })),
+    ...[...(pooler.pgOptions ?? [])].map((name) => ({ name, field: `pg.${name}` })),
+  ]);
   return {
     connectionString: rest ? `${base}?${rest}` : base,
     max,
@@ -134,10 +154,8 @@ export function resolveSettings(url: string, pool: PoolOptions = {}): PostgresSe
       nonNegativeInt(pool.acquireTimeoutMs, "pool.acquireTimeoutMs") ??
       nonNegativeInt(own.get("acquire_timeout"), "acquire_timeout") ??
       (connectTimeoutSeconds === undefined ? DEFAULTS.acquireTimeoutMs : connectTimeoutSeconds * 1000),
-    statementTimeoutMs:
-      nonNegativeInt(pool.statementTimeoutMs, "pool.statementTimeoutMs") ??
-      nonNegativeInt(own.get("statement_timeout"), "statement_timeout") ??
-      DEFAULTS.statementTimeoutMs,
+    statementTimeoutMs,
     applicationName: query.get("application_name") ?? DEFAULTS.applicationName,
+    pooler: features,
   };
 }

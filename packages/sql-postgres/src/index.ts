@@ -8,6 +8,7 @@ export { PgConnection, PostgresAdapter } from "./adapter.js";
 export type { PoolStats, PostgresAdapterOptions } from "./adapter.js";
 export { DEFAULT_UNNEST_BATCH, roundsByKey } from "./bulk.js";
 export { resolveSettings } from "./config.js";
+export type { PoolerFeatures, PoolerMode } from "./pooler.js";
 export type { PostgresSettings } from "./config.js";
 export { copyField } from "./copy-text.js";
 export { baseType, formatInstant, postgresDialect, qualifiedTable, quoteIdentifier, quoteLiteral } from "./dialect.js";

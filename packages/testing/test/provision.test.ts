@@ -4,6 +4,8 @@ import { loadMysql, loadPg } from "../src/provision/drivers.js";
 import {
   isDatabaseRequired,
   provisionDatabase,
+  provisionPgbouncerDatabase,
+  usePgbouncerDatabase,
   requiredDatabases,
   useTestDatabase,
   type DatabaseKind,
@@ -216,8 +218,9 @@ describe("requiredDatabases()", () => {
 
   it("requires every database under CI=true", () => {
     set("true", undefined);
-    expect(requiredDatabases()).toEqual(new Set(["postgres", "mysql", "pgvector", "sqlite"]));
+    expect(requiredDatabases()).toEqual(new Set(["postgres", "mysql", "pgvector", "sqlite", "pgbouncer"]));
     expect(isDatabaseRequired("mysql")).toBe(true);
+    expect(isDatabaseRequired("pgbouncer")).toBe(true);
   });
 
   it("takes DATAFLOW_TEST_REQUIRE as a comma list with aliases, overriding CI", () => {
@@ -229,12 +232,33 @@ describe("requiredDatabases()", () => {
     set("true", "none");
     expect(requiredDatabases()).toEqual(new Set());
     set(undefined, "all");
-    expect(requiredDatabases().size).toBe(4);
+    expect(requiredDatabases().size).toBe(5);
   });
 
   it("rejects unknown names instead of silently skipping", () => {
     set(undefined, "postgres,postgress");
     expect(() => requiredDatabases()).toThrow(/postgress/);
+  });
+
+  it.runIf(hasPgDriver)("makes usePgbouncerDatabase throw when pgbouncer is required and its URL does not answer", async () => {
+    const savedUrl = process.env.DATAFLOW_TEST_PGBOUNCER_URL;
+    process.env.DATAFLOW_TEST_PGBOUNCER_URL = "postgresql://u:s3cr3t@127.0.0.1:1/none";
+    try {
+      set(undefined, "pgbouncer");
+      const error = await usePgbouncerDatabase().then(
+        () => undefined,
+        (e: unknown) => e as Error,
+      );
+      expect(error?.message).toMatch(/pgbouncer test database is required/);
+      expect(error?.message).not.toContain("s3cr3t");
+      set(undefined, "none");
+      const res = await usePgbouncerDatabase();
+      expect(res.ok).toBe(false);
+      if (!res.ok) expect(res.reason).toContain("DATAFLOW_TEST_PGBOUNCER_URL=postgresql://u:***@127.0.0.1:1/none");
+    } finally {
+      if (savedUrl === undefined) delete process.env.DATAFLOW_TEST_PGBOUNCER_URL;
+      else process.env.DATAFLOW_TEST_PGBOUNCER_URL = savedUrl;
+    }
   });
 
   it.runIf(hasPgDriver)("makes useTestDatabase throw when a required database is unavailable", async () => {
@@ -256,5 +280,25 @@ describe("requiredDatabases()", () => {
       if (savedUrl === undefined) delete process.env.DATAFLOW_TEST_POSTGRES_URL;
       else process.env.DATAFLOW_TEST_POSTGRES_URL = savedUrl;
     }
+  });
+});
+
+const bouncer = hasPgDriver ? await provisionPgbouncerDatabase() : ({ ok: false, reason: "pg not installed" } as const);
+
+describe.skipIf(!bouncer.ok)(`a database behind PgBouncer${bouncer.ok ? "" : ` [${bouncer.reason}]`}`, () => {
+  afterAll(async () => {
+    if (bouncer.ok) await bouncer.db.dispose();
+  });
+
+  it("is the database of directUrl, reached through a PgBouncer in transaction pooling mode with poolSize server connections", async () => {
+    if (!bouncer.ok) return;
+    const { db } = bouncer;
+    expect(new URL(db.url).port).not.toBe(new URL(db.directUrl).port);
+    await query("postgres", db.directUrl, "CREATE TABLE behind_bouncer (n int)");
+    await query("postgres", db.directUrl, "INSERT INTO behind_bouncer VALUES (7)");
+    expect(await query("postgres", db.url, "SELECT n FROM behind_bouncer")).toEqual([{ n: 7 }]);
+    const config = new Map((await query("postgres", db.consoleUrl!, "SHOW CONFIG")).map((r) => [r.key, r.value]));
+    expect(config.get("pool_mode")).toBe("transaction");
+    expect(Number(config.get("default_pool_size"))).toBe(db.poolSize);
   });
 });

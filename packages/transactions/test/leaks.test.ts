@@ -5,7 +5,7 @@ import {
 } from "@dataflow/kernel";
 import { transactionNodeTypes, transactions } from "../src/index.js";
 import type { Provider } from "./support/providers.js";
-import { provideAll } from "./support/providers.js";
+import { isPostgres, provideAll } from "./support/providers.js";
 import { chain, committedAccounts, declareModels } from "./support/workflows.js";
 
 const RUNS = 1_000;
@@ -24,7 +24,7 @@ async function openServerTransactions(p: Provider): Promise<number> {
   const database = new URL(p.url).pathname.slice(1);
   const admin = await p.raw({ admin: true });
   try {
-    if (p.name === "postgres") {
+    if (isPostgres(p)) {
       const rows = await admin.query<{ n: number }>(
         "SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = $1 AND state LIKE 'idle in transaction%'",
         [database],

@@ -7,7 +7,7 @@ import {
 import type { DatabaseAdapter } from "@dataflow/sql-core";
 import { transactionNodeTypes, transactions } from "../src/index.js";
 import type { Provider, RawConnection } from "./support/providers.js";
-import { provideAll } from "./support/providers.js";
+import { isPostgres, provideAll } from "./support/providers.js";
 import type { Step } from "./support/workflows.js";
 import { chain, committedAccounts, declareModels, gate, runChain, runFailure, sqlNode } from "./support/workflows.js";
 
@@ -389,7 +389,7 @@ for (const p of providers) {
             params: {},
             async run(_params, ctx) {
               const exec = adapter.executorFor(ctx);
-              if (p.name === "postgres") {
+              if (isPostgres(p)) {
                 const pid = (await exec.query("SELECT pg_backend_pid() AS pid", [])).rows[0]!.pid;
                 await admin.query("SELECT pg_terminate_backend($1)", [pid]);
               } else {

@@ -72,3 +72,8 @@ export function findMariaDbBinaries(): MariaDbBinaries | undefined {
 
 export const MISSING_MARIADB =
   "no MariaDB server binaries (mariadbd or mysqld, plus mariadb-install-db or mysql_install_db) on PATH or in /usr/sbin";
+
+/** The `pgbouncer` binary on PATH or in the sbin directories (Debian installs it in /usr/sbin). */
+export function findPgbouncerBinary(): string | undefined {
+  return findIn(pathDirs(SBIN_DIRS), ["pgbouncer"]);
+}

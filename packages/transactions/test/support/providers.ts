@@ -4,9 +4,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import mysql from "mysql2/promise";
 import pg from "pg";
-import { useTestDatabase } from "@dataflow/testing";
+import { usePgbouncerDatabase, useTestDatabase } from "@dataflow/testing";
 
-export type ProviderName = "sqlite" | "postgres" | "mysql";
+/** `pgbouncer`: PostgreSQL through PgBouncer in transaction pooling mode (`?pgbouncer=transaction`). */
+export type ProviderName = "sqlite" | "postgres" | "mysql" | "pgbouncer";
 
 /** A connection of the database's own driver, opened beside DataFlow: what it reads is what is committed. */
 export interface RawConnection {
@@ -96,6 +97,33 @@ async function postgresProvider(): Promise<Provider> {
   };
 }
 
+/** PostgreSQL reached through PgBouncer (transaction pooling); raw connections go to the server directly. */
+async function pgbouncerProvider(): Promise<Provider> {
+  const res = await usePgbouncerDatabase();
+  if (!res.ok) return unavailable("pgbouncer", res.reason);
+  const { db } = res;
+  return {
+    name: "pgbouncer",
+    skipReason: "",
+    url: `${db.url}?pgbouncer=transaction`,
+    adminUrl: db.adminUrl,
+    async raw(options = {}) {
+      const client = new pg.Client({ connectionString: options.admin ? db.adminUrl : db.directUrl });
+      client.on("error", () => {});
+      await client.connect();
+      return {
+        query: async <R>(sql: string, params: unknown[] = []) => (await client.query(sql, params)).rows as R[],
+        run: async (sql: string) => void (await client.query(sql)),
+        close: () => client.end(),
+      };
+    },
+    dispose: () => db.dispose(),
+  };
+}
+
+/** PostgreSQL, directly or through PgBouncer. */
+export const isPostgres = (p: Provider): boolean => p.name === "postgres" || p.name === "pgbouncer";
+
 async function mysqlProvider(): Promise<Provider> {
   const res = await useTestDatabase("mysql");
   if (!res.ok) return unavailable("mysql", res.reason);
@@ -123,13 +151,14 @@ async function mysqlProvider(): Promise<Provider> {
   };
 }
 
-/** The three SQL databases, each a fresh empty database (or a skip that names its reason). */
+/** The three SQL databases, and PostgreSQL through PgBouncer, each a fresh empty database (or a skip that names its reason). */
 export async function provideAll(): Promise<Provider[]> {
-  return [sqliteProvider(), await postgresProvider(), await mysqlProvider()];
+  return [sqliteProvider(), await postgresProvider(), await mysqlProvider(), await pgbouncerProvider()];
 }
 
 /** One provider by name. */
 export async function provide(name: ProviderName): Promise<Provider> {
   if (name === "sqlite") return sqliteProvider();
+  if (name === "pgbouncer") return pgbouncerProvider();
   return name === "postgres" ? postgresProvider() : mysqlProvider();
 }
