@@ -216,7 +216,7 @@ describe("requiredDatabases()", () => {
 
   it("requires every database under CI=true", () => {
     set("true", undefined);
-    expect(requiredDatabases()).toEqual(new Set(["postgres", "mysql", "pgvector", "sqlite"]));
+    expect(requiredDatabases()).toEqual(new Set(["postgres", "mysql", "pgvector", "sqlite", "mongodb"]));
     expect(isDatabaseRequired("mysql")).toBe(true);
   });
 
@@ -229,7 +229,9 @@ describe("requiredDatabases()", () => {
     set("true", "none");
     expect(requiredDatabases()).toEqual(new Set());
     set(undefined, "all");
-    expect(requiredDatabases().size).toBe(4);
+    expect(requiredDatabases().size).toBe(5);
+    set(undefined, "mongo");
+    expect(isDatabaseRequired("mongodb")).toBe(true);
   });
 
   it("rejects unknown names instead of silently skipping", () => {

@@ -5,7 +5,7 @@ const URL_ENV: Record<DatabaseKind, string> = {
   mysql: "DATAFLOW_TEST_MYSQL_URL",
 };
 
-const ALL_REQUIRABLE: readonly RequirableDatabase[] = ["postgres", "mysql", "pgvector", "sqlite"];
+const ALL_REQUIRABLE: readonly RequirableDatabase[] = ["postgres", "mysql", "pgvector", "sqlite", "mongodb"];
 
 const ALIASES: Record<string, RequirableDatabase> = {
   postgres: "postgres",
@@ -15,6 +15,8 @@ const ALIASES: Record<string, RequirableDatabase> = {
   mariadb: "mysql",
   pgvector: "pgvector",
   sqlite: "sqlite",
+  mongodb: "mongodb",
+  mongo: "mongodb",
 };
 
 export function urlEnvVar(kind: DatabaseKind): string {

@@ -10,3 +10,5 @@ export { isDatabaseRequired, requiredDatabases } from "./env.js";
 export { provisionDatabase, useTestDatabase } from "./provision.js";
 export { startSharedTestServers } from "./shared.js";
 export { PGVECTOR_URL_ENV, provisionPgvectorDatabase, usePgvectorDatabase } from "./pgvector.js";
+export { MONGODB_URL_ENVS, provisionMongoDatabase, useMongoDatabase } from "./mongo.js";
+export type { MongoProvisionResult, MongoTestDatabase } from "./mongo.js";

@@ -34,7 +34,7 @@ export interface ProvisionOptions {
   maxConnections?: number;
 }
 
-export type RequirableDatabase = DatabaseKind | "pgvector" | "sqlite";
+export type RequirableDatabase = DatabaseKind | "pgvector" | "sqlite" | "mongodb";
 
 /** Internal: settings for servers this process starts. */
 export interface LocalServerOptions {
