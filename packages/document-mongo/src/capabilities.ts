@@ -18,6 +18,8 @@ export interface MongoCapabilities extends AdapterCapabilities {
   readonly positionalUpdates: boolean;
   /** Aggregation stages that write: `$out` and `$merge`. */
   readonly writeStages: boolean;
+  /** Int64 values beyond 2^53 compare by value in queries. */
+  readonly int64Order: boolean;
   /** The server is the in-process CongoServer test emulator, not MongoDB. */
   readonly emulator: boolean;
 }
@@ -45,6 +47,7 @@ export const UNPROBED_CAPABILITIES: MongoCapabilities = Object.freeze({
   lookupPipeline: true,
   positionalUpdates: true,
   writeStages: true,
+  int64Order: true,
   emulator: false,
 });
 
@@ -63,6 +66,7 @@ export const EMULATOR_LIMITS: Readonly<Record<string, string>> = Object.freeze({
   lookupPipeline: "the CongoServer emulator has no $lookup with a pipeline",
   positionalUpdates: "the CongoServer emulator has no positional ($) updates",
   writeStages: "the CongoServer emulator has no $out or $merge stage",
+  int64Order: "the CongoServer emulator does not compare int64 values beyond 2^53 in queries",
 });
 
 export function isEmulator(facts: ServerFacts): boolean {

@@ -1,5 +1,5 @@
 import { useMongoDatabase } from "@dataflow/testing";
-import { MongoClient } from "mongodb";
+import { Long, MongoClient } from "mongodb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { EMULATOR_LIMITS, MongoAdapter, UNPROBED_CAPABILITIES } from "../src/index.js";
 
@@ -49,6 +49,13 @@ describe("the emulator's declared limits hold (a newer emulator that lifts one f
   it("refuses non-ObjectId _id values", async (t) => {
     if (source !== "emulator") return t.skip(realServer);
     await expect(db().collection("ids").insertOne({ _id: "text-id" as never })).rejects.toThrow(/24 character hex/);
+  });
+
+  it("does not compare int64 values beyond 2^53", async (t) => {
+    if (source !== "emulator") return t.skip(realServer);
+    const c = db().collection("longs");
+    await c.insertOne({ big: Long.fromBigInt(9007199254740993n) });
+    expect(await c.countDocuments({ big: { $gt: Long.fromBigInt(9007199254740992n) } })).toBe(0);
   });
 
   it("has no update pipelines, $out or $text", async (t) => {
