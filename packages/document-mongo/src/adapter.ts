@@ -13,16 +13,17 @@ import { checkCollectionName } from "./names.js";
 export class MongoAdapter implements BaseAdapter {
   readonly adapterType = "document" as const;
   readonly databaseType = "mongodb";
-  readonly settings: MongoSettings;
+  // Private fields: util.inspect and error reporters never see the URL's credentials or the client holding them.
+  readonly #settings: MongoSettings;
   private readonly logger: Logger;
-  private client: MongoClient | undefined;
-  private connecting: Promise<Db> | undefined;
+  #client: MongoClient | undefined;
+  #connecting: Promise<Db> | undefined;
   private closed = false;
   private caps: MongoCapabilities = UNPROBED_CAPABILITIES;
   private facts: ServerFacts | undefined;
 
   constructor(url: string, options: MongoAdapterOptions = {}) {
-    this.settings = resolveSettings(url, options);
+    this.#settings = resolveSettings(url, options);
     this.logger = options.logger ?? silentLogger;
   }
 
@@ -37,7 +38,17 @@ export class MongoAdapter implements BaseAdapter {
   }
 
   get databaseName(): string {
-    return this.settings.databaseName;
+    return this.#settings.databaseName;
+  }
+
+  /** `maxTimeMS` of every read; 0 = none. */
+  get statementTimeoutMs(): number {
+    return this.#settings.statementTimeoutMs;
+  }
+
+  /** The server URL with its password masked. */
+  get url(): string {
+    return maskUrl(this.#settings.url);
   }
 
   /** Why a capability is missing here (undefined when present), e.g. for a skip or an error message. */
@@ -52,19 +63,19 @@ export class MongoAdapter implements BaseAdapter {
   /** The database handle, connecting (and probing the server) on first use. */
   database(): Promise<Db> {
     if (this.closed) return Promise.reject(new ClosedError("The MongoDB adapter is closed", { fix: "Create a new DataFlow instance" }));
-    this.connecting ??= this.open().catch((error: unknown) => {
-      this.connecting = undefined;
-      const client = this.client;
-      this.client = undefined;
+    this.#connecting ??= this.open().catch((error: unknown) => {
+      this.#connecting = undefined;
+      const client = this.#client;
+      this.#client = undefined;
       void client?.close().catch(() => {});
       throw mapMongoError(error, { operation: "connect" });
     });
-    return this.connecting;
+    return this.#connecting;
   }
 
   private async open(): Promise<Db> {
-    const client = new MongoClient(this.settings.url, this.settings.clientOptions);
-    this.client = client;
+    const client = new MongoClient(this.#settings.url, this.#settings.clientOptions);
+    this.#client = client;
     await client.connect();
     const admin = client.db("admin");
     const [build, hello] = await Promise.all([admin.command({ buildInfo: 1 }), admin.command({ hello: 1 })]);
@@ -75,8 +86,8 @@ export class MongoAdapter implements BaseAdapter {
       ...(typeof hello.msg === "string" ? { msg: hello.msg } : {}),
     });
     this.caps = capabilitiesOf(this.facts);
-    this.logger.debug({ server: maskUrl(this.settings.url), version: this.facts.version, emulator: this.caps.emulator }, "mongodb connected");
-    return client.db(this.settings.databaseName);
+    this.logger.debug({ server: this.url, version: this.facts.version, emulator: this.caps.emulator }, "mongodb connected");
+    return client.db(this.#settings.databaseName);
   }
 
   async collection(name: string): Promise<Collection<Document>> {
@@ -123,9 +134,9 @@ export class MongoAdapter implements BaseAdapter {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    const client = this.client;
-    this.client = undefined;
-    await this.connecting?.catch(() => {});
+    const client = this.#client;
+    this.#client = undefined;
+    await this.#connecting?.catch(() => {});
     await client?.close();
   }
 }

@@ -167,7 +167,7 @@ function filterOf(params: Params): Document {
 /** The seed's 8 document nodes, on the collections of one MongoDB adapter. */
 export function documentNodes(adapter: MongoAdapter): NodeDefinition[] {
   const readOptions = (ctx: NodeContext) => {
-    const ms = adapter.settings.statementTimeoutMs;
+    const ms = adapter.statementTimeoutMs;
     return { signal: ctx.signal, ...(ms > 0 ? { maxTimeMS: ms } : {}) };
   };
   const runners: { [K in keyof DocumentResults]: (p: Params, ctx: NodeContext) => Promise<DocumentResults[K]> } = {

@@ -1,3 +1,4 @@
+import { tracingChannel } from "node:diagnostics_channel";
 import { ClosedError, ConnectionError, DataFlow, SchemaError, TransactionError, UniqueViolationError, ValidationError, field } from "@dataflow/kernel";
 import { failureOf, runNode, useMongoDatabase } from "@dataflow/testing";
 import type { MongoTestDatabase } from "@dataflow/testing";
@@ -228,6 +229,20 @@ describe.skipIf(skipReason !== undefined)(`document nodes on MongoDB (${provisio
     } finally {
       await offline.close();
     }
+  });
+
+  it("traces each driver call on the dataflow:query channel, without values", async () => {
+    const seen: { system: string; operation: string; text: string }[] = [];
+    const handlers = { start: (ctx: unknown) => void seen.push(ctx as (typeof seen)[number]) };
+    const channel = tracingChannel("dataflow:query");
+    channel.subscribe(handlers as never);
+    try {
+      await runNode(db, "DocumentCount", { collection: "numbers", filter: { secret: "s3cr3t" } });
+    } finally {
+      channel.unsubscribe(handlers as never);
+    }
+    expect(seen).toEqual([expect.objectContaining({ system: "mongodb", operation: "countDocuments", text: "countDocuments numbers" })]);
+    expect(JSON.stringify(seen)).not.toContain("s3cr3t");
   });
 
   it("healthCheck answers, and a closed adapter refuses work with ClosedError", async () => {
