@@ -189,6 +189,15 @@ describe.skipIf(skipReason !== undefined)(`document nodes on MongoDB (${provisio
     expect(await read("members").countDocuments({ email: "c@example.com" })).toBe(0);
   });
 
+  it("a duplicate _id is a UniqueViolationError on _id", async () => {
+    const _id = new ObjectId();
+    await runNode(db, "DocumentInsert", { collection: "dups", document: { _id, v: 1 } });
+    const e = await failureOf(runNode(db, "DocumentInsert", { collection: "dups", document: { _id, v: 2 } }));
+    expect(e).toBeInstanceOf(UniqueViolationError);
+    expect((e as UniqueViolationError).fields).toEqual(["_id"]);
+    expect(await read("dups").findOne({ _id })).toMatchObject({ v: 1 });
+  });
+
   it("string _id values are stored verbatim", async (t) => {
     const reason = lacks("customIds");
     if (reason) return t.skip(reason);
