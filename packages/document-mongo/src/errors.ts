@@ -24,7 +24,9 @@ interface DriverErrorShape {
 
 const DUPLICATE_KEY = new Set([11000, 11001, 12582]);
 /** Server codes for malformed queries, updates and pipelines. */
-const BAD_INPUT = new Set([2, 9, 14, 15, 17, 28, 31, 40, 52, 55, 56, 57, 66, 72, 168, 15998, 16410, 17276, 31249, 31250, 31253, 31254, 40323, 40324, 40352, 51091]);
+// BadValue, FailedToParse, TypeMismatch, PathNotViable, ConflictingUpdateOperators, DollarPrefixedFieldName,
+// ImmutableField, InvalidOptions, InvalidPipelineOperator, field-path, projection, stage and regex errors.
+const BAD_INPUT = new Set([2, 9, 14, 28, 40, 52, 66, 72, 168, 15998, 16410, 31249, 31250, 31253, 31254, 40323, 40324, 40352, 51091]);
 const TIMEOUT = new Set([50, 202, 262]);
 const AUTH = new Set([13, 18]);
 const TRANSACTION = new Set([112, 225, 244, 251, 256, 257, 263, 267]);
