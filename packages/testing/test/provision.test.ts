@@ -218,7 +218,7 @@ describe("requiredDatabases()", () => {
 
   it("requires every database under CI=true", () => {
     set("true", undefined);
-    expect(requiredDatabases()).toEqual(new Set(["postgres", "mysql", "pgvector", "sqlite", "pgbouncer"]));
+    expect(requiredDatabases()).toEqual(new Set(["postgres", "mysql", "pgvector", "sqlite", "pgbouncer", "mongodb"]));
     expect(isDatabaseRequired("mysql")).toBe(true);
     expect(isDatabaseRequired("pgbouncer")).toBe(true);
   });
@@ -232,7 +232,9 @@ describe("requiredDatabases()", () => {
     set("true", "none");
     expect(requiredDatabases()).toEqual(new Set());
     set(undefined, "all");
-    expect(requiredDatabases().size).toBe(5);
+    expect(requiredDatabases().size).toBe(6);
+    set(undefined, "mongo");
+    expect(isDatabaseRequired("mongodb")).toBe(true);
   });
 
   it("rejects unknown names instead of silently skipping", () => {

@@ -5,7 +5,7 @@ const URL_ENV: Record<DatabaseKind, string> = {
   mysql: "DATAFLOW_TEST_MYSQL_URL",
 };
 
-const ALL_REQUIRABLE: readonly RequirableDatabase[] = ["postgres", "mysql", "pgvector", "sqlite", "pgbouncer"];
+const ALL_REQUIRABLE: readonly RequirableDatabase[] = ["postgres", "mysql", "pgvector", "sqlite", "pgbouncer", "mongodb"];
 
 const ALIASES: Record<string, RequirableDatabase> = {
   postgres: "postgres",
@@ -16,6 +16,8 @@ const ALIASES: Record<string, RequirableDatabase> = {
   pgvector: "pgvector",
   sqlite: "sqlite",
   pgbouncer: "pgbouncer",
+  mongodb: "mongodb",
+  mongo: "mongodb",
 };
 
 export function urlEnvVar(kind: DatabaseKind): string {

@@ -20,3 +20,5 @@ export {
   type PgbouncerPoolMode,
   type PgbouncerProvisionResult,
 } from "./pgbouncer.js";
+export { MONGODB_URL_ENVS, provisionMongoDatabase, useMongoDatabase } from "./mongo.js";
+export type { MongoProvisionResult, MongoTestDatabase } from "./mongo.js";

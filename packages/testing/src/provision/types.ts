@@ -34,7 +34,7 @@ export interface ProvisionOptions {
   maxConnections?: number;
 }
 
-export type RequirableDatabase = DatabaseKind | "pgvector" | "sqlite" | "pgbouncer";
+export type RequirableDatabase = DatabaseKind | "pgvector" | "sqlite" | "pgbouncer" | "mongodb";
 
 /** Internal: settings for servers this process starts. */
 export interface LocalServerOptions {

@@ -1,0 +1,142 @@
+import type { BaseAdapter, HealthStatus, Logger, Model } from "@dataflow/kernel/plugin";
+import { AbortError, ClosedError, SchemaError, channels, maskUrl, silentLogger } from "@dataflow/kernel/plugin";
+import type { Collection, Db, Document } from "mongodb";
+import { MongoClient } from "mongodb";
+import type { MongoCapabilities, ServerFacts } from "./capabilities.js";
+import { capabilitiesOf, missingReason, UNPROBED_CAPABILITIES } from "./capabilities.js";
+import type { MongoAdapterOptions, MongoSettings } from "./config.js";
+import { resolveSettings } from "./config.js";
+import { mapMongoError } from "./errors.js";
+import { checkCollectionName } from "./names.js";
+
+/** A MongoDB connection pool (one `MongoClient`) on one database, with the deployment's capabilities. */
+export class MongoAdapter implements BaseAdapter {
+  readonly adapterType = "document" as const;
+  readonly databaseType = "mongodb";
+  // Private fields: util.inspect and error reporters never see the URL's credentials or the client holding them.
+  readonly #settings: MongoSettings;
+  private readonly logger: Logger;
+  #client: MongoClient | undefined;
+  #connecting: Promise<Db> | undefined;
+  private closed = false;
+  private caps: MongoCapabilities = UNPROBED_CAPABILITIES;
+  private facts: ServerFacts | undefined;
+
+  constructor(url: string, options: MongoAdapterOptions = {}) {
+    this.#settings = resolveSettings(url, options);
+    this.logger = options.logger ?? silentLogger;
+  }
+
+  /** Probed on connect; before that, what any MongoDB offers with transactions off. */
+  get capabilities(): MongoCapabilities {
+    return this.caps;
+  }
+
+  /** The server's version and identity, known after `connect()`. */
+  get serverFacts(): ServerFacts | undefined {
+    return this.facts;
+  }
+
+  get databaseName(): string {
+    return this.#settings.databaseName;
+  }
+
+  /** `maxTimeMS` of every read; 0 = none. */
+  get statementTimeoutMs(): number {
+    return this.#settings.statementTimeoutMs;
+  }
+
+  /** The server URL with its password masked. */
+  get url(): string {
+    return maskUrl(this.#settings.url);
+  }
+
+  /** Why a capability is missing here (undefined when present), e.g. for a skip or an error message. */
+  missing(name: keyof MongoCapabilities & string): string | undefined {
+    return missingReason(this.caps, name);
+  }
+
+  async connect(): Promise<void> {
+    await this.database();
+  }
+
+  /** The database handle, connecting (and probing the server) on first use. */
+  database(): Promise<Db> {
+    if (this.closed) return Promise.reject(new ClosedError("The MongoDB adapter is closed", { fix: "Create a new DataFlow instance" }));
+    this.#connecting ??= this.open().catch((error: unknown) => {
+      this.#connecting = undefined;
+      const client = this.#client;
+      this.#client = undefined;
+      void client?.close().catch(() => {});
+      throw mapMongoError(error, { operation: "connect" });
+    });
+    return this.#connecting;
+  }
+
+  private async open(): Promise<Db> {
+    const client = new MongoClient(this.#settings.url, this.#settings.clientOptions);
+    this.#client = client;
+    await client.connect();
+    const admin = client.db("admin");
+    const [build, hello] = await Promise.all([admin.command({ buildInfo: 1 }), admin.command({ hello: 1 })]);
+    this.facts = Object.freeze({
+      version: String(build.version ?? ""),
+      gitVersion: String(build.gitVersion ?? ""),
+      ...(typeof hello.setName === "string" ? { setName: hello.setName } : {}),
+      ...(typeof hello.msg === "string" ? { msg: hello.msg } : {}),
+    });
+    this.caps = capabilitiesOf(this.facts);
+    this.logger.debug({ server: this.url, version: this.facts.version, emulator: this.caps.emulator }, "mongodb connected");
+    return client.db(this.#settings.databaseName);
+  }
+
+  async collection(name: string): Promise<Collection<Document>> {
+    return (await this.database()).collection(checkCollectionName(name));
+  }
+
+  /**
+   * Runs one driver call on a collection: refuses to start when the signal has fired, traces it on
+   * `dataflow:query`, and maps driver errors to DataFlow's classes.
+   */
+  async run<T>(operation: string, collection: string, signal: AbortSignal | undefined, fn: (c: Collection<Document>) => Promise<T>): Promise<T> {
+    if (signal?.aborted) throw new AbortError(`MongoDB ${operation} on '${collection}' was aborted before it started`, { cause: signal.reason });
+    const c = await this.collection(collection);
+    const call = async () => {
+      try {
+        return await fn(c);
+      } catch (error) {
+        if (signal?.aborted) throw new AbortError(`MongoDB ${operation} on '${collection}' was aborted`, { cause: error });
+        throw mapMongoError(error, { operation, collection });
+      }
+    };
+    if (!channels.query.hasSubscribers) return call();
+    return channels.query.tracePromise(call, { system: "mongodb", operation, text: `${operation} ${collection}` });
+  }
+
+  async healthCheck(): Promise<HealthStatus> {
+    const started = performance.now();
+    try {
+      await (await this.database()).command({ ping: 1 });
+      return { ok: true, latencyMs: performance.now() - started };
+    } catch (error) {
+      const mapped = mapMongoError(error, { operation: "ping" });
+      return { ok: false, latencyMs: performance.now() - started, error: mapped.message };
+    }
+  }
+
+  async ensureSchema(models: readonly Model[]): Promise<void> {
+    if (models.length === 0) return;
+    throw new SchemaError(`Models on MongoDB are not available yet (model ${models[0]!.name})`, {
+      fix: "Use the document nodes (DocumentInsert, DocumentFind, ...) on a collection for now",
+    });
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    const client = this.#client;
+    this.#client = undefined;
+    await this.#connecting?.catch(() => {});
+    await client?.close();
+  }
+}
