@@ -1,6 +1,9 @@
 import type { RowCursor } from "@dataflow/sql-core";
 import type { DriverConnection } from "./pool.js";
 
+/** Rows an early close of the stream's own connection reads and discards before it gives up and has the connection destroyed. */
+const DRAIN_LIMIT = 10_000;
+
 /** mysql2's connection flow control (not in the adapter's `DriverConnection` slice). */
 interface Pausable {
   pause(): void;
@@ -19,9 +22,11 @@ interface RowEvents {
  * The statement uses the same protocol as the adapter's other reads (binary when `prepared`), so
  * rows have the same driver types.
  *
- * A result cannot be abandoned halfway on a MySQL connection: closing early drains it when the
- * connection belongs to someone else's transaction (`owned` false), else reports the connection as
- * not reusable so the caller destroys it (the server then ends the statement).
+ * A result cannot be abandoned halfway on a MySQL connection: closing early reads the rest and
+ * discards it. On a connection of the caller's transaction it reads to the end (destroying the
+ * connection would lose the transaction); on the stream's own connection at most `DRAIN_LIMIT`
+ * rows, then it reports the connection as not reusable and the caller destroys it (the server
+ * then ends the statement).
  */
 export function openMysqlCursor(
   connection: DriverConnection, text: string, params: readonly unknown[], prepared: boolean, options: { batchSize: number; owned: boolean },
@@ -83,12 +88,20 @@ export function openMysqlCursor(
     async close() {
       buffer = [];
       if (ended) return failure === undefined;
-      if (owned) return false;
+      // Reading on to the end keeps the connection; on our own connection only while the rest is short.
+      let budget = owned ? DRAIN_LIMIT : Infinity;
       discard = true;
       const done = new Promise<void>((resolve) => (wake = resolve));
+      command.on("result", () => {
+        if (--budget === 0 && !ended) {
+          paused = true;
+          flow.pause();
+          notify();
+        }
+      });
       resume();
       await done;
-      return failure === undefined;
+      return ended && failure === undefined;
     },
   };
 }
