@@ -116,18 +116,20 @@ export function openStream(host: StreamHost, model: Model, params: Record<string
         const rows = await host.runOperation(op, ctx, async (final) => stream.call(host.adapter, final as ListOperation, ctx, { batchSize: options.batchSize }));
         return rows[Symbol.asyncIterator]();
       };
+      const first = async (): Promise<IteratorResult<RowData>> => {
+        try {
+          inner = await (opening ??= open());
+        } catch (error) {
+          done = true;
+          throw error;
+        }
+        return inner.next();
+      };
       return {
-        async next(): Promise<IteratorResult<RowData>> {
-          if (done) return { done: true, value: undefined };
-          try {
-            inner ??= await (opening ??= open());
-            const step = await inner.next();
-            if (step.done) done = true;
-            return step;
-          } catch (error) {
-            done = true;
-            throw error;
-          }
+        next(): Promise<IteratorResult<RowData>> {
+          if (done) return Promise.resolve({ done: true, value: undefined });
+          // Once open, the adapter's iterator answers directly (it ends itself after an error or the last row).
+          return inner ? inner.next() : first();
         },
         async return(): Promise<IteratorResult<RowData>> {
           done = true;

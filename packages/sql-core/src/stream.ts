@@ -128,7 +128,21 @@ class RowStream implements AsyncIterator<RowData> {
     this.ctx.signal.addEventListener("abort", this.onAbort, { once: true });
   }
 
-  async next(): Promise<IteratorResult<RowData>> {
+  next(): Promise<IteratorResult<RowData>> {
+    // A row of the current batch: no async machinery (one resolved promise per row).
+    if (this.at < this.batch.length && this.finished === undefined && !this.ctx.signal.aborted) {
+      const raw = this.batch[this.at]!;
+      this.batch[this.at++] = undefined as never;
+      try {
+        return Promise.resolve({ done: false, value: this.compiled.decode(raw) });
+      } catch (error) {
+        return this.finish(true).then(() => Promise.reject(this.fail(error)));
+      }
+    }
+    return this.pull();
+  }
+
+  private async pull(): Promise<IteratorResult<RowData>> {
     if (this.finished) {
       await this.finished;
       if (this.ctx.signal.aborted && !this.exhausted) throw this.aborted();
