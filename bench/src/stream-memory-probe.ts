@@ -3,7 +3,7 @@
  * streams every row of `stream_rows` with the raw driver's streaming API or with `db.stream()`, and
  * prints JSON: rows read, seconds and peak RSS and heap growth from the baseline taken after setup to the end of the stream.
  *
- *   node --expose-gc --import tsx src/stream-memory-probe.ts <sqlite|postgres|mysql> <raw|dataflow> <url>
+ *   node --expose-gc --import tsx src/stream-memory-probe.ts <sqlite|postgres|mysql> <raw|dataflow> <url> <expected rows>
  */
 import { DataFlow } from "@dataflow/kernel";
 import { streamModel } from "./stream-model.js";
@@ -19,6 +19,9 @@ let peakRss = 0;
 let peakHeap = 0;
 let rows = 0;
 let checksum = 0;
+/** Heap in use after a full GC, with the stream open, at 10% and at 100% of the rows: equal when nothing accumulates. */
+const retained: number[] = [];
+const expected = Number(process.argv[5] ?? 0);
 
 function baseline(): void {
   global.gc?.();
@@ -35,6 +38,10 @@ function seen(qty: unknown): void {
     const m = process.memoryUsage();
     if (m.rss > peakRss) peakRss = m.rss;
     if (m.heapUsed > peakHeap) peakHeap = m.heapUsed;
+  }
+  if (expected > 0 && (rows === Math.floor(expected / 10) || rows === expected - 1)) {
+    global.gc?.();
+    retained.push((process.memoryUsage().heapUsed - baseHeap) / MB);
   }
 }
 
@@ -77,4 +84,4 @@ async function dataflow(): Promise<void> {
 
 await (contender === "raw" ? raw() : dataflow());
 const seconds = (performance.now() - startedAt) / 1000;
-console.log(JSON.stringify({ database, contender, rows, checksum, seconds, rssGrowthMB: (peakRss - baseRss) / MB, heapGrowthMB: (peakHeap - baseHeap) / MB }));
+console.log(JSON.stringify({ database, contender, rows, checksum, seconds, rssGrowthMB: (peakRss - baseRss) / MB, heapGrowthMB: (peakHeap - baseHeap) / MB, retainedMB: retained }));

