@@ -86,6 +86,7 @@ class RowStream implements AsyncIterator<RowData> {
   private finished: Promise<void> | undefined;
   /** The read or open in flight: closing waits for it (one statement at a time on a connection). */
   private busy: Promise<unknown> = Promise.resolve();
+  private listening = false;
   private readonly onAbort = () => void this.finish(true).catch(() => undefined);
 
   constructor(
@@ -125,7 +126,25 @@ class RowStream implements AsyncIterator<RowData> {
       if (own) await adapter.rollback(own);
       throw error;
     }
-    this.ctx.signal.addEventListener("abort", this.onAbort, { once: true });
+  }
+
+  /** `work`, or an AbortError as soon as the signal aborts (the work goes on; `finish` waits for it and cleans up). */
+  private untilAborted<T>(work: Promise<T>): Promise<T> {
+    const signal = this.ctx.signal;
+    return new Promise<T>((resolve, reject) => {
+      const onAbort = () => reject(this.aborted());
+      signal.addEventListener("abort", onAbort, { once: true });
+      work.then(
+        (value) => {
+          signal.removeEventListener("abort", onAbort);
+          resolve(value);
+        },
+        (error: unknown) => {
+          signal.removeEventListener("abort", onAbort);
+          reject(error);
+        },
+      );
+    });
   }
 
   next(): Promise<IteratorResult<RowData>> {
@@ -153,15 +172,25 @@ class RowStream implements AsyncIterator<RowData> {
       throw this.aborted();
     }
     if (this.at === this.batch.length) {
+      // From the first pull on, an abort gives the connection back even if nobody pulls again.
+      if (!this.listening) {
+        this.listening = true;
+        this.ctx.signal.addEventListener("abort", this.onAbort, { once: true });
+      }
       try {
         const pending = (async () => {
           if (!this.cursor) await this.open();
           return this.cursor!.read();
         })();
         this.busy = pending.catch(() => undefined);
-        this.batch = await pending;
+        this.batch = await this.untilAborted(pending);
         this.at = 0;
       } catch (error) {
+        if (error instanceof AbortError && this.ctx.signal.aborted) {
+          // Waiting for a connection or a batch: reject now; the connection is released once the wait ends.
+          void this.finish(true).catch(() => undefined);
+          throw error;
+        }
         await this.finish(true, true).catch(() => undefined);
         throw this.fail(error);
       }

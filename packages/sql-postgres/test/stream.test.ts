@@ -1,5 +1,5 @@
 import { tracingChannel } from "node:diagnostics_channel";
-import { DataFlow, field } from "@dataflow/kernel";
+import { AbortError, DataFlow, field } from "@dataflow/kernel";
 import { useTestDatabase } from "@dataflow/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import postgres from "../src/index.js";
@@ -50,6 +50,29 @@ describe.skipIf(!res.ok)("db.stream on PostgreSQL: a cursor read as the consumer
     expect(fetches(texts)).toBe(1);
     texts = await statementsDuring(async () => void (await rows.return!()));
     expect(texts).toEqual(["COMMIT"]);
+  });
+
+  it("an abort while waiting for a pool connection rejects at once; the connection is given back when it comes", async () => {
+    const small = new DataFlow({ url, plugins: [postgres], pool: { max: 1 }, namespace: "small" });
+    const P = small.model("Point", { n: field.int() }, { table: "stream_points", timestamps: false });
+    const status = () => (small.adapter as unknown as { poolStatus(): { total: number; idle: number } }).poolStatus();
+    try {
+      const holder = small.stream(P, {}, { batchSize: 5 })[Symbol.asyncIterator]();
+      await holder.next();
+      expect(status()).toEqual({ total: 1, idle: 0 });
+      const controller = new AbortController();
+      const waiter = small.stream(P, {}, { batchSize: 5, signal: controller.signal })[Symbol.asyncIterator]();
+      const waiting = waiter.next();
+      controller.abort();
+      await expect(waiting).rejects.toBeInstanceOf(AbortError);
+      expect(status(), "the holder still has the only connection").toEqual({ total: 1, idle: 0 });
+      await holder.return!();
+      for (let i = 0; i < 100 && status().idle !== status().total; i++) await new Promise((r) => setTimeout(r, 50));
+      expect(status()).toEqual({ total: 1, idle: 1 });
+      await expect(waiter.next()).rejects.toBeInstanceOf(AbortError);
+    } finally {
+      await small.close();
+    }
   });
 
   it("inside db.transaction the cursor is declared there, and other statements run between batches", async () => {
