@@ -7,6 +7,7 @@ import type { RunOptions, SectionRunner } from "./sections/common.js";
 import { runMysql } from "./sections/mysql.js";
 import { runPostgres } from "./sections/postgres.js";
 import { runSqlite } from "./sections/sqlite.js";
+import { runStreaming } from "./sections/streaming.js";
 import { runVector } from "./sections/vector.js";
 import type { SectionResult, SkippedSection } from "./types.js";
 
@@ -15,10 +16,11 @@ const SECTIONS: ReadonlyArray<readonly [string, SectionRunner]> = [
   ["postgres", runPostgres],
   ["mysql", runMysql],
   ["vector", runVector],
+  ["streaming", runStreaming],
 ];
 const NAMES = SECTIONS.map(([name]) => name);
 
-const USAGE = `pnpm bench [-- --only sqlite,postgres,mysql,vector] [--quick]
+const USAGE = `pnpm bench [-- --only sqlite,postgres,mysql,vector,streaming] [--quick]
   --only <names>  run only these sections (comma-separated or repeated)
   --quick         a few iterations per workload: checks the pipeline, measures nothing, writes nothing`;
 

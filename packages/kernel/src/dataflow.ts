@@ -19,6 +19,8 @@ import type { ExecuteResult } from "./runtime.js";
 import { LocalRuntime } from "./runtime.js";
 import type { Workflow } from "./workflow.js";
 import { loadFirstPartyPlugin, schemeOf } from "./scheme.js";
+import type { StreamOptions, StreamParams, StreamRow } from "./stream.js";
+import { openStream } from "./stream.js";
 
 export interface DataFlowOptions<NS extends string | undefined = string | undefined> {
   /** Database URL. Default: `DATABASE_URL`, else an embedded in-memory SQLite database. */
@@ -360,6 +362,16 @@ export class DataFlow<NS extends string | undefined = string | undefined> implem
       (this.transactionRuntime ??= new LocalRuntime({ dataflow: this, maxConcurrency: 1, logger: this.logger })),
     );
     return adapter.transaction(() => tx.enter(fn), options);
+  }
+
+  /**
+   * Every row of `model` matching `params` (List's filter, orderBy, select, includeDeleted), as an
+   * async iterable read in batches as you pull, in constant memory. Tenancy and soft delete apply
+   * as for List; inside `db.transaction()` it reads on the transaction's connection. A stream holds
+   * a connection from its first `next()` until it ends, you `break`, or `options.signal` aborts.
+   */
+  stream<M extends Model<any, any, any>, const P extends StreamParams<M> = {}>(model: M, params?: P, options?: StreamOptions): AsyncIterable<StreamRow<M, P>> {
+    return openStream(this, model, params as Record<string, unknown> | undefined, options) as AsyncIterable<StreamRow<M, P>>;
   }
 
   async healthCheck(): Promise<HealthStatus> {

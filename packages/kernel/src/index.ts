@@ -1,6 +1,7 @@
 // @dataflow/kernel: what an application uses. Plugin and adapter authors: "@dataflow/kernel/plugin".
 export { DataFlow } from "./dataflow.js";
 export type { DataFlowOptions, DataFlowTransaction } from "./dataflow.js";
+export type { StreamOptions, StreamParams, StreamRow } from "./stream.js";
 export { field } from "./field.js";
 export type { Field, JsonValue } from "./field.js";
 export type { Input, Model, Row } from "./model.js";

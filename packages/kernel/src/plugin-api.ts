@@ -8,6 +8,8 @@ export { Model, MODEL_OPERATIONS, DELETED_AT } from "./model.js";
 export type { IndexSpec, Input, ModelField, ModelOperationName, ModelOptions, ResolvedIndex, Row } from "./model.js";
 export type { Workflow, WorkflowConnection, WorkflowNode } from "./workflow.js";
 export { neverAborts } from "./runtime.js";
+export { DEFAULT_STREAM_BATCH } from "./stream.js";
+export type { StreamOptions, StreamRequest } from "./stream.js";
 export { defineNode, nodeRef } from "./node.js";
 export type { ExecuteOptions, NodeContext, NodeDefinition, RunContext } from "./node.js";
 export { registerNode, resolveNode, NodeRegistry } from "./registry.js";

@@ -2,7 +2,8 @@ import { PluginError, ValidationError } from "./errors.js";
 import { ownProperties } from "./own.js";
 import type { Model } from "./model.js";
 import type { NodeContext, NodeDefinition, RunContext } from "./node.js";
-import type { ModelOperation } from "./operations.js";
+import type { ListOperation, ModelOperation, RowData } from "./operations.js";
+import type { StreamRequest } from "./stream.js";
 
 /** The adapter contract version this kernel implements. Plugins declare a range (e.g. `"^1"`). */
 export const KERNEL_CONTRACT_VERSION = "1.0.0";
@@ -83,6 +84,13 @@ export interface BaseAdapter {
    * Commits when `fn` resolves, rolls back when it rejects. `DataFlow.transaction()` delegates here.
    */
   transaction?<T>(fn: () => Promise<T>, options?: TransactionOptions): Promise<T>;
+  /**
+   * Optional (`capabilities.streaming`): the rows of a List operation as an async iterable that reads
+   * `request.batchSize` rows per round trip, only as the consumer pulls. Nothing may run before the
+   * first `next()`; `return()` (an early `break`) and an abort of `ctx.signal` must release the
+   * connection. `db.stream()` delegates here after the middleware.
+   */
+  stream?(op: ListOperation, ctx: NodeContext, request: StreamRequest): AsyncIterable<RowData>;
 }
 
 export interface AdapterOptions {

@@ -1,6 +1,6 @@
 import { AsyncLocalStorage } from "node:async_hooks";
 import type {
-  BulkCreateOperation, BulkUpsertOperation, OperationResults, UpsertOperation,
+  BulkCreateOperation, BulkUpsertOperation, ListOperation, OperationResults, RowData, StreamRequest, UpsertOperation,
   AdapterCapabilities, AdapterOptions, BaseAdapter, DataFlowError, HealthStatus, Logger, Model, NodeContext,
 } from "@dataflow/kernel/plugin";
 import {
@@ -9,6 +9,8 @@ import {
 import type { Dialect, TransactionOptions } from "./dialect.js";
 import { ensureTables } from "./ddl.js";
 import { multiRowBulkWrite, upsertRow } from "./execute.js";
+import type { CursorOptions, RowCursor } from "./stream.js";
+import { streamRows } from "./stream.js";
 
 export interface QueryResult {
   readonly rows: Record<string, unknown>[];
@@ -306,6 +308,24 @@ export abstract class DatabaseAdapter implements BaseAdapter, SqlExecutor {
       throw error;
     }
   }
+
+  // ---- streaming (logic in stream.ts) ----
+
+  /**
+   * Optional driver part of `db.stream()`: a cursor over `text` on `executor`, a connection inside a
+   * transaction that the stream holds until `close()`. Without it the adapter cannot stream.
+   */
+  openCursor?(executor: SqlExecutor, text: string, params: readonly unknown[], options: CursorOptions): Promise<RowCursor>;
+
+  /** Optional: connections of the pool, all (`total`) and not handed out (`idle`); for leak checks and monitoring. */
+  poolStatus?(): { total: number; idle: number };
+
+  /** The rows of a List, read batch by batch as the consumer pulls (see `streamRows`). */
+  stream(op: ListOperation, ctx: NodeContext, request: StreamRequest): AsyncIterable<RowData> {
+    return streamRows(this, op, ctx, request);
+  }
+
+  // ---- end streaming ----
 
   /** Makes every query of this adapter join `tx` until `unpin()` (per-test isolation). */
   pin(tx: TransactionHandle): void {

@@ -11,3 +11,5 @@ export { fieldsOfConstraint, uniqueViolation } from "./constraint-errors.js";
 export { defineSqlPlugin, sqlModelNodes } from "./nodes.js";
 export { FAILURES, failure, invalidRegex, withRegexField } from "./failures.js";
 export type { FailureKind } from "./failures.js";
+export { compileStream, streamRows } from "./stream.js";
+export type { CursorOptions, RowCursor, StreamingAdapter } from "./stream.js";

@@ -4,8 +4,8 @@ import type {
   AdapterOptions, BulkCreateOperation, BulkUpsertOperation, DataFlowError, Model, NodeContext, OperationResults,
   UpsertOperation,
 } from "@dataflow/kernel/plugin";
-import { AbortError, SchemaError, channels, neverAborts } from "@dataflow/kernel/plugin";
-import type { QueryResult, SqlConnection, SqlExecutor } from "@dataflow/sql-core";
+import { AbortError, PluginError, SchemaError, channels, neverAborts } from "@dataflow/kernel/plugin";
+import type { CursorOptions, QueryResult, RowCursor, SqlConnection, SqlExecutor } from "@dataflow/sql-core";
 import { DatabaseAdapter } from "@dataflow/sql-core";
 import { mysqlBulkWrite } from "./bulk.js";
 import type { MysqlDialect } from "./dialect.js";
@@ -69,7 +69,7 @@ function alreadyDone(text: string, error: unknown): QueryResult {
 export class MysqlAdapter extends DatabaseAdapter {
   readonly databaseType = "mysql";
   readonly capabilities = {
-    transactions: true, savepoints: true, returning: false, upsert: true, json: true, vector: false, streaming: false,
+    transactions: true, savepoints: true, returning: false, upsert: true, json: true, vector: false, streaming: true,
   };
   /** Where the adapter connects, as read from the URL; the password is not kept here. */
   readonly url: Omit<MysqlUrl, "password">;
@@ -291,6 +291,18 @@ export class MysqlAdapter extends DatabaseAdapter {
   async acquire(): Promise<SqlConnection> {
     if (!this.connected) await this.connect();
     return new MysqlSession(await this.#pool.acquire(), this.runner);
+  }
+
+  /** `db.stream()`: mysql2 result streaming with the socket paused between batches (cursor.ts). */
+  override async openCursor(executor: SqlExecutor, text: string, params: readonly unknown[], options: CursorOptions): Promise<RowCursor> {
+    if (!(executor instanceof MysqlSession)) {
+      throw new PluginError("A MySQL stream needs a connection of this adapter's pool", { fix: "Stream through db.stream(), not a custom executor" });
+    }
+    return executor.cursor(text, params, this.prepared && params.length > 0 && params.length <= MAX_PREPARED_PARAMS, options);
+  }
+
+  override poolStatus(): { total: number; idle: number } {
+    return this.#pool.status();
   }
 
   /**

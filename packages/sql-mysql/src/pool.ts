@@ -137,6 +137,12 @@ export class ConnectionPool {
     });
   }
 
+  /** Connections the pool holds (`total`) and those not handed out (`idle`), from mysql2's internals. */
+  status(): { total: number; idle: number } {
+    const all = (this.#pool as unknown as { _allConnections?: { length: number } })._allConnections?.length ?? 0;
+    return { total: all, idle: this.idleCount() };
+  }
+
   private idleCount(): number {
     return (this.#pool as unknown as { _freeConnections?: { length: number } })._freeConnections?.length ?? 0;
   }

@@ -1,5 +1,6 @@
 import { AbortError, TransactionError } from "@dataflow/kernel/plugin";
-import type { QueryResult, SqlConnection, SqlExecutor } from "@dataflow/sql-core";
+import type { QueryResult, RowCursor, SqlConnection, SqlExecutor } from "@dataflow/sql-core";
+import { openMysqlCursor } from "./cursor.js";
 import { ER, isConnectionFailure } from "./errors.js";
 import type { DriverError } from "./errors.js";
 import type { DriverConnection, StatementResult } from "./pool.js";
@@ -70,6 +71,14 @@ export class MysqlSession implements SqlConnection {
       } else if (isConnectionFailure(error)) this.broken = true;
       throw error;
     }
+  }
+
+  /** A streaming read on this connection (`db.stream()`, see cursor.ts). */
+  cursor(text: string, params: readonly unknown[], prepared: boolean, options: { batchSize: number; owned: boolean }): RowCursor {
+    if (this.mustRollback) {
+      throw new TransactionError(`The transaction must be rolled back: ${this.mustRollback}`, { retryable: true, fix: "Roll back the whole transaction and retry it" });
+    }
+    return openMysqlCursor(this.#connection, text, params, prepared, options);
   }
 
   release(broken?: boolean): void {

@@ -29,6 +29,8 @@ export async function mysqlOracle(url: string): Promise<ConformanceOracle> {
     count: async (table) => (await exists(table) ? Number(((await raw.query(`SELECT COUNT(*) AS n FROM \`${table}\``))[0] as Array<{ n: string }>)[0]!.n) : 0),
     columns: async (table) =>
       ((await raw.query("SELECT column_name AS name FROM information_schema.columns WHERE table_schema = DATABASE() AND table_name = ? ORDER BY ordinal_position", [table]))[0] as Array<{ name: string }>).map((c) => c.name),
+    connections: async () =>
+      Number(((await raw.query("SELECT COUNT(*) AS n FROM information_schema.PROCESSLIST WHERE DB = DATABASE() AND ID <> CONNECTION_ID()"))[0] as Array<{ n: string }>)[0]!.n),
     close: () => raw.end(),
   };
 }

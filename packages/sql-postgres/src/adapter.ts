@@ -1,7 +1,8 @@
 import type { AdapterOptions, BulkCreateOperation, BulkUpsertOperation, Model, NodeContext } from "@dataflow/kernel/plugin";
 import { AbortError, DataFlowError, ValidationError, channels, neverAborts } from "@dataflow/kernel/plugin";
-import type { QueryResult, SqlConnection, SqlExecutor } from "@dataflow/sql-core";
+import type { CursorOptions, QueryResult, RowCursor, SqlConnection, SqlExecutor } from "@dataflow/sql-core";
 import { DatabaseAdapter } from "@dataflow/sql-core";
+import { openPgCursor } from "./cursor.js";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import pg from "pg";
@@ -87,7 +88,7 @@ export class PostgresAdapter extends DatabaseAdapter {
   readonly databaseType = "postgresql";
   readonly dialect = postgresDialect;
   readonly capabilities = {
-    transactions: true, savepoints: true, returning: true, upsert: true, json: true, vector: false, streaming: false,
+    transactions: true, savepoints: true, returning: true, upsert: true, json: true, vector: false, streaming: true,
   };
   /** Pool and session settings; the connection string (it may hold a password) is not kept here. */
   readonly settings: Omit<PostgresSettings, "connectionString">;
@@ -240,6 +241,15 @@ export class PostgresAdapter extends DatabaseAdapter {
 
   async acquire(): Promise<SqlConnection> {
     return new PgConnection(this, await this.checkout(undefined));
+  }
+
+  /** `db.stream()`: a server-side cursor (DECLARE / FETCH) in the stream's transaction. */
+  override openCursor(executor: SqlExecutor, text: string, params: readonly unknown[], options: CursorOptions): Promise<RowCursor> {
+    return openPgCursor(executor, text, params, options);
+  }
+
+  override poolStatus(): { total: number; idle: number } {
+    return { total: this.#pool.totalCount, idle: this.#pool.idleCount };
   }
 
   override get separateSchemaConnection(): boolean {

@@ -6,9 +6,10 @@ import {
   ClosedError, ConnectionError, ConstraintViolationError, DatabaseError, ForeignKeyViolationError, NotNullViolationError,
   ValidationError,
 } from "@dataflow/kernel/plugin";
-import type { QueryResult, SqlConnection } from "@dataflow/sql-core";
+import type { CursorOptions, QueryResult, RowCursor, SqlConnection, SqlExecutor } from "@dataflow/sql-core";
 import { DatabaseAdapter, columnList, encodeRow, failure, insertColumns, uniqueViolation } from "@dataflow/sql-core";
 import { sqliteDialect, sqliteEncoder, sqliteFunctions } from "./dialect.js";
+import { openSqliteCursor } from "./cursor.js";
 import { Mutex } from "./mutex.js";
 import { sqliteFilename } from "./url.js";
 
@@ -40,7 +41,7 @@ export class SqliteAdapter extends DatabaseAdapter {
   readonly databaseType = "sqlite";
   readonly dialect = sqliteDialect;
   readonly capabilities = {
-    transactions: true, savepoints: true, returning: true, upsert: true, json: true, vector: false, streaming: false,
+    transactions: true, savepoints: true, returning: true, upsert: true, json: true, vector: false, streaming: true,
   };
   readonly filename: string;
   private db: Database.Database | undefined;
@@ -146,6 +147,16 @@ export class SqliteAdapter extends DatabaseAdapter {
         release();
       },
     };
+  }
+
+  /** `db.stream()`: the stream holds the one connection (its transaction's), so it steps the statement directly. */
+  override async openCursor(_executor: SqlExecutor, text: string, params: readonly unknown[], options: CursorOptions): Promise<RowCursor> {
+    return openSqliteCursor(this.open(), text, params, options.batchSize);
+  }
+
+  /** Connections in use: the one connection, busy while a transaction or stream holds it. */
+  override poolStatus(): { total: number; idle: number } {
+    return { total: this.db ? 1 : 0, idle: this.db && !this.lock.held ? 1 : 0 };
   }
 
   /** The bulk path's bind-value encoder of a field (a subclass with its own dialect overrides it with the same encoding). */

@@ -35,6 +35,8 @@ if (res.ok) {
           (await raw.query("SELECT column_name FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = $1 ORDER BY ordinal_position", [table])).rows.map(
             (r: { column_name: string }) => r.column_name,
           ),
+        connections: async () =>
+          Number((await raw.query("SELECT count(*) AS n FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()")).rows[0].n),
         close: () => raw.end(),
       };
     },

@@ -9,6 +9,7 @@ import { lifecycleTests } from "./groups/lifecycle.js";
 import { listTests } from "./groups/list.js";
 import { schemaTests } from "./groups/schema.js";
 import { softDeleteTests } from "./groups/soft-delete.js";
+import { streamingTests } from "./groups/streaming.js";
 import { typeTests } from "./groups/types.js";
 import { vectorTests } from "./groups/vector.js";
 import { Harness } from "./harness.js";
@@ -25,7 +26,7 @@ export { FILTER_CASES, FILTER_ROWS } from "./groups/filters.js";
 
 /**
  * The adapter conformance suite: every generated node, every filter operator, every field type,
- * soft delete, ordering and keyset pagination, schema migration, every bad-input path and the hostile group.
+ * soft delete, ordering and keyset pagination, streaming (`db.stream`), schema migration, every bad-input path and the hostile group.
  * Call it at the top level of a vitest file. Writes are checked through `createOracle()`'s raw driver.
  */
 export function runAdapterConformance(options: ConformanceOptions): void {
@@ -39,6 +40,7 @@ export function runAdapterConformance(options: ConformanceOptions): void {
     decimalOrderTests(h);
     bulkTests(h);
     softDeleteTests(h);
+    streamingTests(h);
     badInputTests(h);
     schemaTests(h);
     hostileTests(h);

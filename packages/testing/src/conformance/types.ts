@@ -12,6 +12,12 @@ export interface ConformanceOracle {
   count(table: string): Promise<number>;
   /** Column names of the table (empty when it does not exist). */
   columns(table: string): Promise<string[]>;
+  /**
+   * Client sessions the server has open on the test database, the oracle's own excluded
+   * (pg_stat_activity, the process list). Leave it out for an embedded database (no server):
+   * the streaming group's leak tests then check the adapter's pool alone.
+   */
+  connections?(): Promise<number>;
   close(): Promise<void>;
 }
 
