@@ -11,6 +11,68 @@ export interface TransactionOptions {
 /** How a dialect tells inserted from updated rows in a single-row upsert. */
 export type UpsertStrategy = "returning-inserted-flag" | "precheck" | "on-duplicate-key";
 
+/** A catalog read: SQL text and its bind values. */
+export interface CatalogQuery {
+  readonly text: string;
+  readonly params: unknown[];
+}
+
+/**
+ * A lock held across processes while schema work on one subject runs (two processes creating the
+ * same tenant schema). `transaction`: `acquire` runs inside a transaction and its end releases the
+ * lock (PostgreSQL advisory xact locks). `session`: `acquire` returns one row whose `locked` is 1
+ * when granted, and `release` gives it back (MySQL named locks).
+ */
+export type DdlLock =
+  | { readonly scope: "transaction"; acquire(name: string): CatalogQuery }
+  | { readonly scope: "session"; acquire(name: string): CatalogQuery; release(name: string): CatalogQuery };
+
+/**
+ * Row-level security (PostgreSQL): what the tenancy plugin's `rls` strategy needs, as statements.
+ * A dialect without it has no way to enforce tenant rows in the database itself.
+ */
+export interface RowSecurity {
+  /** Sets `setting` to the single bound value for the rest of the current transaction only. */
+  setLocal(setting: string): string;
+  /** The value of `setting` in SQL (no default: unset is an error, not "all rows"). */
+  currentSetting(setting: string): string;
+  /** One row: `bypasses` (true when the role ignores policies) and `schema` (the default schema). */
+  readonly roleQuery: CatalogQuery;
+  /** Policies on a table: `name`, `permissive`, `cmd` (`*` = all commands), `using_expr`, `check_expr`. */
+  policiesQuery(table: string): CatalogQuery;
+  /** One row: `enabled`, `forced`. */
+  flagsQuery(table: string): CatalogQuery;
+  createPolicy(name: string, table: string, expression: string): string;
+  enable(table: string): string;
+  force(table: string): string;
+  /** True when a driver error is a row the policies refused. */
+  isViolation(error: unknown): boolean;
+}
+
+/**
+ * What the database says about its own tables, and the schema-level features DDL and the tenancy
+ * plugin build on. The two queries are required; every other member is a capability a database may
+ * lack, and code that needs one refuses a dialect without it.
+ */
+export interface DialectCatalog {
+  /** Column names (`name`) of the table in the connection's default schema, or in `schema`; no rows when it is missing. */
+  columns(table: string, schema?: string): CatalogQuery;
+  /** Index names (`name`) of the table, as `columns`. */
+  indexes(table: string, schema?: string): CatalogQuery;
+  /** The collation (`collation`) of a column of the default schema, for databases where text may compare case-insensitively. */
+  columnCollation?(table: string, column: string): CatalogQuery;
+  /** Set when `=` on text always compares exactly here, so no collation needs checking. */
+  readonly exactTextComparison?: true;
+  /** Statement that creates a namespace (PostgreSQL schema, MySQL database) if it is missing. */
+  createNamespace?(name: string): string;
+  /** Check constraints named `name` on a table of the default schema (`n` = count). */
+  checkConstraintCount?(table: string, name: string): CatalogQuery;
+  /** A CHECK no row satisfies, added to a table of the default schema. */
+  addRowFreeCheck?(table: string, name: string): string;
+  readonly ddlLock?: DdlLock;
+  readonly rowSecurity?: RowSecurity;
+}
+
 /** Everything that differs between SQL databases, as data and small pure functions. */
 export interface Dialect {
   /** OpenTelemetry `db.system.name`: `sqlite`, `postgresql`, `mysql`. */
@@ -78,10 +140,8 @@ export interface Dialect {
   releaseSavepoint(name: string): string;
   rollbackToSavepoint(name: string): string;
 
-  /** Query listing the table's column names (one column `name`); no rows when the table is missing. */
-  columnsQuery(table: string): { text: string; params: unknown[] };
-  /** Query listing the table's index names (one column `name`). */
-  indexesQuery(table: string): { text: string; params: unknown[] };
+  /** Introspection and schema-level features, shared by DDL and the tenancy plugin. */
+  readonly catalog: DialectCatalog;
 }
 
 /** The model's table as statements name it: `"table"`, or `"schema"."table"` for a model placed with `Model.inSchema`. */
