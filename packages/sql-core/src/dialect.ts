@@ -73,23 +73,19 @@ export interface DialectCatalog {
   readonly rowSecurity?: RowSecurity;
 }
 
-/** Everything that differs between SQL databases, as data and small pure functions. */
-export interface Dialect {
-  /** OpenTelemetry `db.system.name`: `sqlite`, `postgresql`, `mysql`. */
+/** Names and limits: the database's identity in traces, and how identifiers and values are written. */
+export interface DialectSyntax {
+  /** OpenTelemetry `db.system.name`: `sqlite`, `postgresql`, `mysql`. Reported, never compared outside a dialect package. */
   readonly name: string;
   readonly maxIdentifierLength: number;
   readonly maxBindParameters: number;
-  /** `INSERT/UPDATE/DELETE ... RETURNING`. */
-  readonly returning: boolean;
-  readonly upsertStrategy: UpsertStrategy;
-  /** With `returning-inserted-flag`: a RETURNING expression true for inserted rows (PostgreSQL: `(xmax = 0)`). */
-  readonly insertedFlag?: string;
-  /** Suffix that locks selected rows inside a transaction (`FOR UPDATE`), or "". */
-  readonly forUpdate: string;
-
   quote(identifier: string): string;
   /** 1-based placeholder. */
   placeholder(index: number): string;
+}
+
+/** Column types and the JS <-> driver value mapping. */
+export interface DialectTypes {
   columnType(field: ModelField): string;
   /** Full column definition of an auto-increment integer primary key. */
   autoIncrementPrimaryKey(column: string): string;
@@ -98,12 +94,14 @@ export interface Dialect {
   /** Current instant, in the format `datetime` columns store. */
   readonly nowExpression: string;
   readonly createTableSuffix: string;
-
   /** JS value (canonical, validated) -> driver bind value. */
   encode(field: ModelField, value: unknown): unknown;
   /** Decoder for a field's driver values, or undefined when the driver value is already right. */
   decoder(field: ModelField): ((value: unknown) => unknown) | undefined;
+}
 
+/** Filters, ordering and paging. The optional members have defaults in the compiler. */
+export interface DialectQueries {
   like(column: string, param: string, caseInsensitive: boolean): string;
   regex(column: string, param: string): string;
   /**
@@ -132,14 +130,36 @@ export interface Dialect {
   orderKey?(field: ModelField, expression: string): string;
   /** `LIMIT`/`OFFSET` clause; params are placeholders or undefined. */
   limitOffset(limit: string | undefined, offset: string | undefined): string;
+}
+
+/** How writes report and resolve: RETURNING, conflicts, upserts, row locks. */
+export interface DialectWrites {
+  /** `INSERT/UPDATE/DELETE ... RETURNING`. */
+  readonly returning: boolean;
+  readonly upsertStrategy: UpsertStrategy;
+  /** With `returning-inserted-flag`: a RETURNING expression true for inserted rows (PostgreSQL: `(xmax = 0)`). */
+  readonly insertedFlag?: string;
+  /** Suffix that locks selected rows inside a transaction (`FOR UPDATE`), or "". */
+  readonly forUpdate: string;
   /** `ON CONFLICT` / `ON DUPLICATE KEY` clause; `update` empty means do nothing on conflict. */
   conflictClause(target: readonly string[] | undefined, update: readonly string[]): string;
+}
+
+/** Transaction and savepoint statements. */
+export interface DialectTransactions {
   /** Statements that open a transaction. */
   begin(options: TransactionOptions): string[];
   savepoint(name: string): string;
   releaseSavepoint(name: string): string;
   rollbackToSavepoint(name: string): string;
+}
 
+/**
+ * Everything that differs between SQL databases, as data and small pure functions, in named parts:
+ * syntax, types, queries, writes and transactions (flat members, typed by part) and the `catalog`
+ * (a nested object, shared by DDL and the tenancy plugin).
+ */
+export interface Dialect extends DialectSyntax, DialectTypes, DialectQueries, DialectWrites, DialectTransactions {
   /** Introspection and schema-level features, shared by DDL and the tenancy plugin. */
   readonly catalog: DialectCatalog;
 }
