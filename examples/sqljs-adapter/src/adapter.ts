@@ -3,7 +3,7 @@ import { threadId } from "node:worker_threads";
 import type { AdapterOptions, BulkCreateOperation, BulkUpsertOperation, DataFlowError, Model, NodeContext } from "@dataflow/kernel/plugin";
 import { ClosedError, ConnectionError } from "@dataflow/kernel/plugin";
 import type { QueryResult, SqlConnection } from "@dataflow/sql-core";
-import { DatabaseAdapter, columnList, encodeRow, insertColumns } from "@dataflow/sql-core";
+import { DatabaseAdapter, columnList, encodeRow, insertColumns, multiRowBulkWrite } from "@dataflow/sql-core";
 import { sqliteDialect, sqliteFunctions } from "@dataflow/sql-sqlite/dialect";
 import type { Database, SqlJsStatic, SqlValue, Statement } from "sql.js";
 import initSqlJs from "sql.js";
@@ -173,7 +173,7 @@ export class SqlJsAdapter extends DatabaseAdapter {
    * inserted nothing. Plain inserts and skips keep sql-core's batched multi-row INSERT.
    */
   override async bulkWrite(ctx: NodeContext, op: BulkCreateOperation | BulkUpsertOperation) {
-    if (op.kind === "BulkCreate" && op.onConflict !== "update") return super.bulkWrite(ctx, op);
+    if (op.kind === "BulkCreate" && op.onConflict !== "update") return multiRowBulkWrite(this, ctx, op);
     const totals = { inserted: 0, skipped: 0, updated: 0 };
     const d = this.dialect;
     const table = d.quote(op.model.table);

@@ -328,6 +328,10 @@ export class DataFlow<NS extends string | undefined = string | undefined> implem
     await Promise.allSettled([...this.modelsByName.values()].map((m) => this.ensureModel(m)));
   }
 
+  get hasMiddleware(): boolean {
+    return this.runner !== undefined;
+  }
+
   runOperation<R>(op: ModelOperation, ctx: NodeContext, execute: (op: ModelOperation) => Promise<R>): Promise<R> {
     if (!this.runner) return execute(op);
     return this.runner(op, ctx, execute as (op: ModelOperation) => Promise<unknown>) as Promise<R>;

@@ -127,6 +127,8 @@ export interface DataFlowHandle {
   isReady(model: Model): boolean;
   /** Resolves once the model's schema exists (deferred schema work). */
   ensureModel(model: Model): Promise<void>;
+  /** False when no plugin middleware wraps model operations, so `runOperation` would call `execute` directly. */
+  readonly hasMiddleware?: boolean;
   /** Runs an operation through the middleware chain, then `execute`. */
   runOperation<R>(op: ModelOperation, ctx: NodeContext, execute: (op: ModelOperation) => Promise<R>): Promise<R>;
   readonly plugins: readonly Plugin[];

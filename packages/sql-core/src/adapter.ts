@@ -1,59 +1,35 @@
-import { AsyncLocalStorage } from "node:async_hooks";
 import type {
   BulkCreateOperation, BulkUpsertOperation, ListOperation, OperationResults, RowData, StreamRequest, UpsertOperation,
   AdapterCapabilities, AdapterOptions, BaseAdapter, DataFlowError, HealthStatus, Logger, Model, NodeContext,
 } from "@dataflow/kernel/plugin";
-import {
-  AbortError, ConnectionError, TimeoutError, TransactionError, ValidationError, channels, checkTransactionOptions, silentLogger,
-} from "@dataflow/kernel/plugin";
+import { AbortError, ConnectionError, TimeoutError, ValidationError, channels, checkTransactionOptions, silentLogger } from "@dataflow/kernel/plugin";
 import type { Dialect, TransactionOptions } from "./dialect.js";
+import type { QueryResult, SqlConnection, SqlExecutor } from "./driver.js";
 import { ensureTables } from "./ddl.js";
-import { multiRowBulkWrite, upsertRow } from "./execute.js";
 import type { CursorOptions, RowCursor } from "./stream.js";
 import { streamRows } from "./stream.js";
+import type { SessionOwner, SessionTransaction } from "./session.js";
+import * as session from "./session.js";
 
-export interface QueryResult {
-  readonly rows: Record<string, unknown>[];
-  /** Rows affected (writes) or returned (reads). */
-  readonly rowCount: number;
-  readonly insertId?: number | bigint | undefined;
-}
-
-/** Something that runs SQL: the pool, or one connection inside a transaction. */
-export interface SqlExecutor {
-  query(text: string, params: readonly unknown[]): Promise<QueryResult>;
-}
-
-/** One connection taken out of the pool for a transaction. */
-export interface SqlConnection extends SqlExecutor {
-  /** `broken`: the connection is in an unknown state and must be destroyed, not reused. */
-  release(broken?: boolean): void;
-}
+export type { QueryResult, SqlConnection, SqlExecutor } from "./driver.js";
 
 /** An open transaction of one adapter. */
-export interface TransactionHandle {
+export interface TransactionHandle extends SessionTransaction {
   readonly adapter: DatabaseAdapter;
-  readonly executor: SqlExecutor;
-  readonly options: TransactionOptions;
-  /** Next savepoint number. */
-  savepoints: number;
 }
 
-/** Transactions bound to the current async context by `adapter.transaction()` / `db.transaction()`. */
-const ambient = new AsyncLocalStorage<ReadonlyMap<DatabaseAdapter, TransactionHandle>>();
-
-/**
- * Transactions a node opened for its own work (bulk writes, upserts, single-row changes by filter),
- * keyed by the node's context. Binding them here rather than with AsyncLocalStorage keeps Node's
- * promise hooks off: once an AsyncLocalStorage runs, every await in the process gets slower.
- */
-const nodeScoped = new WeakMap<NodeContext, Map<DatabaseAdapter, TransactionHandle>>();
-
 /** Key of the per-run map `DatabaseAdapter -> TransactionHandle` in `RunContext.state` (used by @dataflow/transactions). */
-export const RUN_TRANSACTIONS = Symbol.for("@dataflow/sql-core:run-transactions");
+export const RUN_TRANSACTIONS = session.RUN_TRANSACTIONS;
 
 export function runTransactions(ctx: NodeContext | undefined): Map<DatabaseAdapter, TransactionHandle> | undefined {
-  return ctx?.run.state.get(RUN_TRANSACTIONS) as Map<DatabaseAdapter, TransactionHandle> | undefined;
+  return session.runTransactions(ctx) as Map<DatabaseAdapter, TransactionHandle> | undefined;
+}
+
+/** Bulk counts of BulkCreate / BulkUpsert. */
+export interface BulkTotals {
+  inserted: number;
+  skipped: number;
+  updated: number;
 }
 
 /** A failure after which a connection's state is unknown. */
@@ -72,18 +48,17 @@ function assertSameSettings(requested: TransactionOptions, current: TransactionO
 }
 
 /**
- * Base of the SQL adapters. Subclasses provide the driver: `runQuery` on the pool, `acquire` for a
- * dedicated connection, and `mapError`. Transactions, savepoints, schema work and context
- * propagation live here, written once.
+ * Base of the SQL adapters. Subclasses provide the driver only: `connect`/`close`, `runQuery` on
+ * the pool, `acquire` for a dedicated connection, and `mapError`; optionally faster write
+ * strategies (`bulkWrite`, `upsert`). Which connection a statement uses is the session module's
+ * decision (`session.ts`); transactions, savepoints and schema work live here, written once.
  */
-export abstract class DatabaseAdapter implements BaseAdapter, SqlExecutor {
+export abstract class DatabaseAdapter implements BaseAdapter, SqlExecutor, SessionOwner {
   readonly adapterType = "sql" as const;
   abstract readonly databaseType: string;
   abstract readonly dialect: Dialect;
   abstract readonly capabilities: AdapterCapabilities;
   protected readonly logger: Logger;
-  /** A transaction every query of this adapter joins (test isolation). */
-  private pinned: TransactionHandle | undefined;
 
   // #private: adapter options may carry credentials (e.g. `pg: { password }`, TLS keys); inspection must not reach them.
   readonly #adapterOptions: AdapterOptions;
@@ -100,8 +75,8 @@ export abstract class DatabaseAdapter implements BaseAdapter, SqlExecutor {
 
   abstract connect(): Promise<void>;
   abstract close(): Promise<void>;
-  /** Runs one statement on the pool (any free connection). */
-  protected abstract runQuery(text: string, params: readonly unknown[]): Promise<QueryResult>;
+  /** Runs one statement on the pool (any free connection); when `signal` aborts, the statement is cancelled if the driver can. */
+  protected abstract runQuery(text: string, params: readonly unknown[], signal?: AbortSignal): Promise<QueryResult>;
   /** Takes one connection out of the pool, exclusively. */
   abstract acquire(): Promise<SqlConnection>;
   /** Driver error -> DataFlow error. `model` helps name fields of constraints. */
@@ -117,18 +92,17 @@ export abstract class DatabaseAdapter implements BaseAdapter, SqlExecutor {
     }
   }
 
-  /** BulkCreate/BulkUpsert. Default: batched multi-row INSERT in one transaction; override for a faster path. */
-  bulkWrite(ctx: NodeContext, op: BulkCreateOperation | BulkUpsertOperation): Promise<{ inserted: number; skipped: number; updated: number }> {
-    return multiRowBulkWrite(this, ctx, op);
-  }
+  /** Optional strategy: a faster BulkCreate/BulkUpsert. Without it, sql-core's batched multi-row INSERT in one transaction. */
+  bulkWrite?(ctx: NodeContext, op: BulkCreateOperation | BulkUpsertOperation): Promise<BulkTotals>;
 
-  /** Upsert of one row. Default: the dialect's `upsertStrategy`; override for a database-specific path. */
-  upsert(ctx: NodeContext, op: UpsertOperation): Promise<OperationResults["Upsert"]> {
-    return upsertRow(this, ctx, op);
-  }
+  /** Optional strategy: a database-specific single-row Upsert. Without it, the dialect's `upsertStrategy`. */
+  upsert?(ctx: NodeContext, op: UpsertOperation): Promise<OperationResults["Upsert"]>;
+
+  /** Optional strategy: runs after a write of explicit values into an auto-increment primary key. */
+  afterExplicitKeys?(ctx: NodeContext, model: Model): Promise<void>;
 
   /**
-   * True when this adapter's own `bulkWrite` / `upsert` overrides name tables with `tableReference`,
+   * True when this adapter's own `bulkWrite` / `upsert` strategies name tables with `tableReference`,
    * so they serve models placed in another schema (`Model.inSchema`, e.g. a tenant's). While false,
    * operations on such models use sql-core's generic implementations, which always qualify.
    */
@@ -142,8 +116,8 @@ export abstract class DatabaseAdapter implements BaseAdapter, SqlExecutor {
    * through `query` (the pool, or the ambient/pinned transaction).
    */
   ensureSchema(models: readonly Model[], options: { autoMigrate: boolean; existingSchemaMode: boolean }): Promise<void> {
-    if (!this.separateSchemaConnection) return ensureTables(this, models, options);
-    return this.withSchemaConnection((exec) => ensureTables(this, models, options, exec));
+    if (!this.separateSchemaConnection) return ensureTables(this.dialect, this, models, options);
+    return this.withSchemaConnection((exec) => ensureTables(this.dialect, exec, models, options));
   }
 
   /**
@@ -192,30 +166,40 @@ export abstract class DatabaseAdapter implements BaseAdapter, SqlExecutor {
     return this.executorFor(undefined).query(text, params);
   }
 
-  /** The executor a node must use: its run's transaction, the ambient one, the pinned one, or the pool. */
+  /** The executor a node must use: its own, its run's, the ambient or the pinned transaction, or the pool (see `session.ts`). */
   executorFor(ctx: NodeContext | undefined): SqlExecutor {
-    const tx = this.transactionFor(ctx);
-    if (tx) return tx.executor;
-    return this.poolExecutor;
+    return session.executorFor(this, ctx);
   }
 
   transactionFor(ctx: NodeContext | undefined): TransactionHandle | undefined {
-    const tx = (ctx && nodeScoped.get(ctx)?.get(this)) ?? runTransactions(ctx)?.get(this) ?? ambient.getStore()?.get(this) ?? this.pinned;
-    if (tx === undefined && ctx?.run.options.transaction === true) {
-      // Fail closed: without a run transaction this node's writes would escape the atomic run.
-      throw new TransactionError(`This run asked for transaction: true, but no transaction is open on this ${this.databaseType} database`, {
-        fix: "Add the @dataflow/transactions plugin to the DataFlow whose nodes the run uses (plugins: [transactions()])",
-      });
-    }
-    return tx;
+    return session.transactionFor(this, ctx) as TransactionHandle | undefined;
   }
 
-  private readonly poolExecutor: SqlExecutor = {
+  private readonly plainPool: SqlExecutor = {
     query: (text, params) => {
       if (!channels.query.hasSubscribers) return this.runQuery(text, params);
       return channels.query.tracePromise(() => this.runQuery(text, params), { system: this.dialect.name, operation: text.slice(0, text.indexOf(" ")), text });
     },
   };
+
+  private readonly signalled = new WeakMap<AbortSignal, SqlExecutor>();
+
+  /** The pool as an executor; with `signal`, its statements are cancelled when it aborts (for the session). */
+  poolExecutor(signal: AbortSignal | undefined): SqlExecutor {
+    if (!signal) return this.plainPool;
+    let executor = this.signalled.get(signal);
+    if (!executor) {
+      const run = (text: string, params: readonly unknown[]) => this.runQuery(text, params, signal);
+      executor = {
+        query: (text, params) => {
+          if (!channels.query.hasSubscribers) return run(text, params);
+          return channels.query.tracePromise(() => run(text, params), { system: this.dialect.name, operation: text.slice(0, text.indexOf(" ")), text });
+        },
+      };
+      this.signalled.set(signal, executor);
+    }
+    return executor;
+  }
 
   /** Opens a transaction on a dedicated connection. The caller must `commit` or `rollback` it. */
   async begin(options: TransactionOptions = {}): Promise<TransactionHandle & { connection: SqlConnection }> {
@@ -263,30 +247,13 @@ export abstract class DatabaseAdapter implements BaseAdapter, SqlExecutor {
     const tx = await this.begin(options);
     let result: T;
     try {
-      result = ctx ? await this.inNodeScope(ctx, tx, fn) : await this.inAmbientScope(tx, fn);
+      result = ctx ? await session.inNodeScope(this, ctx, tx, () => fn(tx.executor)) : await session.inAmbientScope(this, tx, () => fn(tx.executor));
     } catch (error) {
       await this.rollback(tx);
       throw error;
     }
     await this.commit(tx);
     return result;
-  }
-
-  private async inNodeScope<T>(ctx: NodeContext, tx: TransactionHandle, fn: (tx: SqlExecutor) => Promise<T>): Promise<T> {
-    let scope = nodeScoped.get(ctx);
-    if (!scope) nodeScoped.set(ctx, (scope = new Map()));
-    scope.set(this, tx);
-    try {
-      return await fn(tx.executor);
-    } finally {
-      scope.delete(this);
-    }
-  }
-
-  private inAmbientScope<T>(tx: TransactionHandle, fn: (tx: SqlExecutor) => Promise<T>): Promise<T> {
-    const scope = new Map(ambient.getStore() ?? []);
-    scope.set(this, tx);
-    return ambient.run(scope, () => fn(tx.executor));
   }
 
   /** Runs `fn` inside a savepoint of an open transaction; a failure rolls back to it and rethrows. */
@@ -329,10 +296,10 @@ export abstract class DatabaseAdapter implements BaseAdapter, SqlExecutor {
 
   /** Makes every query of this adapter join `tx` until `unpin()` (per-test isolation). */
   pin(tx: TransactionHandle): void {
-    this.pinned = tx;
+    session.pin(this, tx);
   }
 
   unpin(): void {
-    this.pinned = undefined;
+    session.pin(this, undefined);
   }
 }

@@ -1,7 +1,7 @@
 import type { Model, ModelField, ResolvedIndex } from "@dataflow/kernel/plugin";
 import { SchemaError } from "@dataflow/kernel/plugin";
-import type { DatabaseAdapter, SqlExecutor } from "./adapter.js";
-import type { Dialect } from "./dialect.js";
+import type { CatalogQuery, Dialect } from "./dialect.js";
+import type { SqlExecutor } from "./driver.js";
 import { fitIdentifier, tableReference } from "./dialect.js";
 
 function staticDefault(field: ModelField): { value: unknown } | undefined {
@@ -42,7 +42,7 @@ export function createIndexStatement(dialect: Dialect, model: Model, index: Reso
   return `CREATE ${index.unique ? "UNIQUE " : ""}INDEX ${dialect.quote(indexName(dialect, index))} ON ${tableReference(dialect, model)} (${columns})`;
 }
 
-async function names(exec: SqlExecutor, q: { text: string; params: unknown[] }): Promise<Set<string>> {
+async function names(exec: SqlExecutor, q: CatalogQuery): Promise<Set<string>> {
   const { rows } = await exec.query(q.text, q.params);
   return new Set(rows.map((r) => String(r.name)));
 }
@@ -51,15 +51,14 @@ async function names(exec: SqlExecutor, q: { text: string; params: unknown[] }):
  * Creates missing tables and indexes and adds new columns. Never drops, renames or retypes anything.
  * `autoMigrate: false`: missing tables are created, existing ones are not altered.
  * `existingSchemaMode`: no DDL at all; missing tables or columns are a `SchemaError`.
- * Statements run on `exec` (default: the adapter itself).
+ * Statements run on `exec`.
  */
 export async function ensureTables(
-  adapter: DatabaseAdapter,
+  d: Dialect,
+  exec: SqlExecutor,
   models: readonly Model[],
   options: { autoMigrate: boolean; existingSchemaMode: boolean },
-  exec: SqlExecutor = adapter,
 ): Promise<void> {
-  const d = adapter.dialect;
   for (const model of models) {
     if (Buffer.byteLength(model.table) > d.maxIdentifierLength) {
       throw new SchemaError(`Table name of ${model.name} is longer than ${d.maxIdentifierLength} bytes, the ${d.name} limit`);
@@ -69,7 +68,7 @@ export async function ensureTables(
         throw new SchemaError(`Field '${f.name}' of ${model.name} is longer than ${d.maxIdentifierLength} bytes, the ${d.name} limit`, { field: f.name });
       }
     }
-    const existing = await names(exec, d.columnsQuery(model.table));
+    const existing = await names(exec, d.catalog.columns(model.table));
     if (existing.size === 0) {
       if (options.existingSchemaMode) {
         throw new SchemaError(`Table '${model.table}' of model ${model.name} does not exist`, {
@@ -92,7 +91,7 @@ export async function ensureTables(
       }
     }
     if (options.existingSchemaMode || !options.autoMigrate) continue;
-    const indexes = await names(exec, d.indexesQuery(model.table));
+    const indexes = await names(exec, d.catalog.indexes(model.table));
     for (const index of model.indexes) {
       if (!indexes.has(indexName(d, index))) await exec.query(createIndexStatement(d, model, index), []);
     }

@@ -11,23 +11,81 @@ export interface TransactionOptions {
 /** How a dialect tells inserted from updated rows in a single-row upsert. */
 export type UpsertStrategy = "returning-inserted-flag" | "precheck" | "on-duplicate-key";
 
-/** Everything that differs between SQL databases, as data and small pure functions. */
-export interface Dialect {
-  /** OpenTelemetry `db.system.name`: `sqlite`, `postgresql`, `mysql`. */
+/** A catalog read: SQL text and its bind values. */
+export interface CatalogQuery {
+  readonly text: string;
+  readonly params: unknown[];
+}
+
+/**
+ * A lock held across processes while schema work on one subject runs (two processes creating the
+ * same tenant schema). `transaction`: `acquire` runs inside a transaction and its end releases the
+ * lock (PostgreSQL advisory xact locks). `session`: `acquire` returns one row whose `locked` is 1
+ * when granted, and `release` gives it back (MySQL named locks).
+ */
+export type DdlLock =
+  | { readonly scope: "transaction"; acquire(name: string): CatalogQuery }
+  | { readonly scope: "session"; acquire(name: string): CatalogQuery; release(name: string): CatalogQuery };
+
+/**
+ * Row-level security (PostgreSQL): what the tenancy plugin's `rls` strategy needs, as statements.
+ * A dialect without it has no way to enforce tenant rows in the database itself.
+ */
+export interface RowSecurity {
+  /** Sets `setting` to the single bound value for the rest of the current transaction only. */
+  setLocal(setting: string): string;
+  /** The value of `setting` in SQL (no default: unset is an error, not "all rows"). */
+  currentSetting(setting: string): string;
+  /** One row: `bypasses` (true when the role ignores policies) and `schema` (the default schema). */
+  readonly roleQuery: CatalogQuery;
+  /** Policies on a table: `name`, `permissive`, `cmd` (`*` = all commands), `using_expr`, `check_expr`. */
+  policiesQuery(table: string): CatalogQuery;
+  /** One row: `enabled`, `forced`. */
+  flagsQuery(table: string): CatalogQuery;
+  createPolicy(name: string, table: string, expression: string): string;
+  enable(table: string): string;
+  force(table: string): string;
+  /** True when a driver error is a row the policies refused. */
+  isViolation(error: unknown): boolean;
+}
+
+/**
+ * What the database says about its own tables, and the schema-level features DDL and the tenancy
+ * plugin build on. The two queries are required; every other member is a capability a database may
+ * lack, and code that needs one refuses a dialect without it.
+ */
+export interface DialectCatalog {
+  /** Column names (`name`) of the table in the connection's default schema, or in `schema`; no rows when it is missing. */
+  columns(table: string, schema?: string): CatalogQuery;
+  /** Index names (`name`) of the table, as `columns`. */
+  indexes(table: string, schema?: string): CatalogQuery;
+  /** The collation (`collation`) of a column of the default schema, for databases where text may compare case-insensitively. */
+  columnCollation?(table: string, column: string): CatalogQuery;
+  /** Set when `=` on text always compares exactly here, so no collation needs checking. */
+  readonly exactTextComparison?: true;
+  /** Statement that creates a namespace (PostgreSQL schema, MySQL database) if it is missing. */
+  createNamespace?(name: string): string;
+  /** Check constraints named `name` on a table of the default schema (`n` = count). */
+  checkConstraintCount?(table: string, name: string): CatalogQuery;
+  /** A CHECK no row satisfies, added to a table of the default schema. */
+  addRowFreeCheck?(table: string, name: string): string;
+  readonly ddlLock?: DdlLock;
+  readonly rowSecurity?: RowSecurity;
+}
+
+/** Names and limits: the database's identity in traces, and how identifiers and values are written. */
+export interface DialectSyntax {
+  /** OpenTelemetry `db.system.name`: `sqlite`, `postgresql`, `mysql`. Reported, never compared outside a dialect package. */
   readonly name: string;
   readonly maxIdentifierLength: number;
   readonly maxBindParameters: number;
-  /** `INSERT/UPDATE/DELETE ... RETURNING`. */
-  readonly returning: boolean;
-  readonly upsertStrategy: UpsertStrategy;
-  /** With `returning-inserted-flag`: a RETURNING expression true for inserted rows (PostgreSQL: `(xmax = 0)`). */
-  readonly insertedFlag?: string;
-  /** Suffix that locks selected rows inside a transaction (`FOR UPDATE`), or "". */
-  readonly forUpdate: string;
-
   quote(identifier: string): string;
   /** 1-based placeholder. */
   placeholder(index: number): string;
+}
+
+/** Column types and the JS <-> driver value mapping. */
+export interface DialectTypes {
   columnType(field: ModelField): string;
   /** Full column definition of an auto-increment integer primary key. */
   autoIncrementPrimaryKey(column: string): string;
@@ -36,12 +94,14 @@ export interface Dialect {
   /** Current instant, in the format `datetime` columns store. */
   readonly nowExpression: string;
   readonly createTableSuffix: string;
-
   /** JS value (canonical, validated) -> driver bind value. */
   encode(field: ModelField, value: unknown): unknown;
   /** Decoder for a field's driver values, or undefined when the driver value is already right. */
   decoder(field: ModelField): ((value: unknown) => unknown) | undefined;
+}
 
+/** Filters, ordering and paging. The optional members have defaults in the compiler. */
+export interface DialectQueries {
   like(column: string, param: string, caseInsensitive: boolean): string;
   regex(column: string, param: string): string;
   /**
@@ -70,18 +130,38 @@ export interface Dialect {
   orderKey?(field: ModelField, expression: string): string;
   /** `LIMIT`/`OFFSET` clause; params are placeholders or undefined. */
   limitOffset(limit: string | undefined, offset: string | undefined): string;
+}
+
+/** How writes report and resolve: RETURNING, conflicts, upserts, row locks. */
+export interface DialectWrites {
+  /** `INSERT/UPDATE/DELETE ... RETURNING`. */
+  readonly returning: boolean;
+  readonly upsertStrategy: UpsertStrategy;
+  /** With `returning-inserted-flag`: a RETURNING expression true for inserted rows (PostgreSQL: `(xmax = 0)`). */
+  readonly insertedFlag?: string;
+  /** Suffix that locks selected rows inside a transaction (`FOR UPDATE`), or "". */
+  readonly forUpdate: string;
   /** `ON CONFLICT` / `ON DUPLICATE KEY` clause; `update` empty means do nothing on conflict. */
   conflictClause(target: readonly string[] | undefined, update: readonly string[]): string;
+}
+
+/** Transaction and savepoint statements. */
+export interface DialectTransactions {
   /** Statements that open a transaction. */
   begin(options: TransactionOptions): string[];
   savepoint(name: string): string;
   releaseSavepoint(name: string): string;
   rollbackToSavepoint(name: string): string;
+}
 
-  /** Query listing the table's column names (one column `name`); no rows when the table is missing. */
-  columnsQuery(table: string): { text: string; params: unknown[] };
-  /** Query listing the table's index names (one column `name`). */
-  indexesQuery(table: string): { text: string; params: unknown[] };
+/**
+ * Everything that differs between SQL databases, as data and small pure functions, in named parts:
+ * syntax, types, queries, writes and transactions (flat members, typed by part) and the `catalog`
+ * (a nested object, shared by DDL and the tenancy plugin).
+ */
+export interface Dialect extends DialectSyntax, DialectTypes, DialectQueries, DialectWrites, DialectTransactions {
+  /** Introspection and schema-level features, shared by DDL and the tenancy plugin. */
+  readonly catalog: DialectCatalog;
 }
 
 /** The model's table as statements name it: `"table"`, or `"schema"."table"` for a model placed with `Model.inSchema`. */

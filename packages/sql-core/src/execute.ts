@@ -1,65 +1,31 @@
 import type {
-  BulkCreateOperation, BulkUpsertOperation, FilterNode, Model, ModelField, ModelOperation, NodeContext, OperationResults,
+  BulkCreateOperation, BulkUpsertOperation, FilterNode, ListOperation, Model, ModelField, ModelOperation, NodeContext, OperationResults,
   RowData, UpsertOperation,
 } from "@dataflow/kernel/plugin";
-import { DELETED_AT, DataFlowError, NotFoundError, ambiguousMatch, encodeCursor } from "@dataflow/kernel/plugin";
-import type { DatabaseAdapter, SqlExecutor } from "./adapter.js";
-import { rowDecoder } from "./codec.js";
-import type { Dialect } from "./dialect.js";
-import { tableReference } from "./dialect.js";
+import { DataFlowError, NotFoundError, ambiguousMatch, encodeCursor } from "@dataflow/kernel/plugin";
+import type { SqlExecutor } from "./driver.js";
 import { withRegexField } from "./failures.js";
-import { Params, columnList, compileFilter, keysetFilter, orderByClause, pinsPrimaryKey, whereClause } from "./compile.js";
+import { pinsPrimaryKey } from "./compile.js";
+import type { Statement } from "./statements.js";
+import * as compile from "./statements.js";
+import { byKey, insertColumns } from "./statements.js";
+import type { SqlTarget } from "./target.js";
+
+/**
+ * The executor of the pipeline: runs the compiled statements (`statements.ts`) of an operation on
+ * the connection the session chooses (`adapter.executorFor(ctx)`, `adapter.transaction`), and
+ * turns their results into the node's result. Multi-statement flows (read-back without RETURNING,
+ * lock-then-change by a filter, upserts, batches) are sequenced here.
+ */
 
 type Result = OperationResults[keyof OperationResults];
 
-/** SQL text that depends only on (dialect, model, kind): built once, then the same string object every call. */
-const fixedText = new WeakMap<Dialect, WeakMap<Model, Map<string, string>>>();
-
-function cachedText(dialect: Dialect, model: Model, kind: string, build: () => string): string {
-  let perDialect = fixedText.get(dialect);
-  if (!perDialect) fixedText.set(dialect, (perDialect = new WeakMap()));
-  let perModel = perDialect.get(model);
-  if (!perModel) perDialect.set(model, (perModel = new Map()));
-  let text = perModel.get(kind);
-  if (text === undefined) perModel.set(kind, (text = build()));
-  return text;
-}
-
-function allColumns(adapter: DatabaseAdapter, model: Model): string {
-  return cachedText(adapter.dialect, model, "columns", () => columnList(adapter.dialect, model.fields));
-}
-
-function decodeAll(adapter: DatabaseAdapter, model: Model): (row: Record<string, unknown>) => RowData {
-  return rowDecoder(adapter.dialect, model, model.fields, "*");
-}
-
-/** The primary-key value when `where` is exactly `pk = value` (optionally AND `deleted_at IS NULL`). */
-function keyLookup(where: FilterNode): { value: unknown; live: boolean } | undefined {
-  if (where.t === "cmp" && where.field.primaryKey && where.op === "=") return { value: where.value, live: false };
-  if (where.t === "and" && where.items.length === 2) {
-    const [a, b] = where.items;
-    if (a!.t === "cmp" && a!.field.primaryKey && a!.op === "=" && b!.t === "null" && b!.isNull && b!.field.name === DELETED_AT) {
-      return { value: a!.value, live: true };
-    }
-  }
-  return undefined;
-}
-
-/** Encoded values of `fields` taken from `row`. */
-export function encodeRow(adapter: DatabaseAdapter, fields: readonly ModelField[], row: RowData): unknown[] {
-  const d = adapter.dialect;
-  const out = new Array<unknown>(fields.length);
-  for (let i = 0; i < fields.length; i++) {
-    const f = fields[i]!;
-    const v = row[f.name];
-    out[i] = v === null || v === undefined ? null : d.encode(f, v);
-  }
-  return out;
-}
-
-/** Columns present in the row, in model order; cached per presence pattern. */
-export function insertColumns(model: Model, row: RowData): ModelField[] {
-  return model.fields.filter((f) => Object.hasOwn(row, f.name));
+/** Runs a statement and decodes its rows in place. */
+async function rowsOf(exec: SqlExecutor, statement: Statement): Promise<RowData[]> {
+  const { rows } = await exec.query(statement.text, statement.params);
+  const decode = statement.decode;
+  if (decode) for (let i = 0; i < rows.length; i++) decode(rows[i]!);
+  return rows as RowData[];
 }
 
 function primaryKeyValue(where: FilterNode): unknown {
@@ -72,95 +38,43 @@ function notFound(model: Model, what: string): NotFoundError {
   return new NotFoundError(`${model.name} ${what} was not found`, { fix: "Check the id or filter; Read accepts raiseOnNotFound: false" });
 }
 
-async function selectOne(adapter: DatabaseAdapter, exec: SqlExecutor, model: Model, where: FilterNode): Promise<RowData[]> {
-  const d = adapter.dialect;
-  const key = keyLookup(where);
-  if (key) {
-    const text = cachedText(d, model, key.live ? "read-live" : "read", () => {
-      const live = key.live ? ` AND ${d.quote(DELETED_AT)} IS NULL` : "";
-      return `SELECT ${allColumns(adapter, model)} FROM ${tableReference(d, model)} WHERE ${d.quote(model.primaryKey.name)} = ${d.placeholder(1)}${live}${d.limitOffset("2", undefined)}`;
-    });
-    const { rows } = await exec.query(text, [d.encode(model.primaryKey, key.value)]);
-    return rows.map(decodeAll(adapter, model));
-  }
-  const params = new Params(d);
-  const text = `SELECT ${allColumns(adapter, model)} FROM ${tableReference(d, model)}${whereClause(where, d, params)}${d.limitOffset("2", undefined)}`;
-  const { rows } = await exec.query(text, params.values);
-  return rows.map(decodeAll(adapter, model));
+function selectOne(adapter: SqlTarget, exec: SqlExecutor, model: Model, where: FilterNode): Promise<RowData[]> {
+  return rowsOf(exec, compile.selectOne(adapter.dialect, model, where));
 }
 
 /** Primary keys of the rows matching `where` (at most 2), locked for update inside a transaction. */
-async function matchingKeys(adapter: DatabaseAdapter, exec: SqlExecutor, model: Model, where: FilterNode): Promise<unknown[]> {
-  const d = adapter.dialect;
-  const params = new Params(d);
-  const pk = d.quote(model.primaryKey.name);
-  const text = `SELECT ${pk} FROM ${tableReference(d, model)}${whereClause(where, d, params)}${d.limitOffset("2", undefined)}${d.forUpdate}`;
-  const { rows } = await exec.query(text, params.values);
-  const decode = rowDecoder(d, model, [model.primaryKey], "pk");
-  return rows.map((r) => decode(r)[model.primaryKey.name]);
+async function matchingKeys(adapter: SqlTarget, exec: SqlExecutor, model: Model, where: FilterNode): Promise<unknown[]> {
+  const rows = await rowsOf(exec, compile.matchingKeys(adapter.dialect, model, where));
+  return rows.map((r) => r[model.primaryKey.name]);
 }
 
-function byKey(model: Model, key: unknown): FilterNode {
-  return { t: "cmp", field: model.primaryKey, op: "=", value: key };
-}
-
-async function insertRow(adapter: DatabaseAdapter, exec: SqlExecutor, model: Model, data: RowData): Promise<RowData> {
-  const d = adapter.dialect;
-  const withId = Object.hasOwn(data, "id");
-  const complete = Object.keys(data).length === model.fields.length - (withId ? 0 : 1);
-  const fields = complete && (withId || model.primaryKey.autoIncrement) ? (withId ? model.fields : model.fields.slice(1)) : insertColumns(model, data);
-  const build = () => {
-    const placeholders = fields.map((_, i) => d.placeholder(i + 1)).join(", ");
-    const head = `INSERT INTO ${tableReference(d, model)} (${columnList(d, fields)}) VALUES (${placeholders})`;
-    return d.returning ? `${head} RETURNING ${allColumns(adapter, model)}` : head;
-  };
-  const text = complete ? cachedText(d, model, withId ? "insert" : "insert-auto", build) : build();
-  const values = encodeRow(adapter, fields, data);
-  if (d.returning) {
-    const { rows } = await exec.query(text, values);
-    return decodeAll(adapter, model)(rows[0]!);
-  }
-  const res = await exec.query(text, values);
+async function insertRow(adapter: SqlTarget, exec: SqlExecutor, model: Model, data: RowData): Promise<RowData> {
+  const statement = compile.insertRow(adapter.dialect, model, data);
+  if (statement.decode) return (await rowsOf(exec, statement))[0]!;
+  const res = await exec.query(statement.text, statement.params);
   const id = Object.hasOwn(data, "id") ? data.id : res.insertId;
   const [row] = await selectOne(adapter, exec, model, byKey(model, typeof id === "bigint" && model.primaryKey.kind === "int" ? Number(id) : id));
   if (!row) throw new DataFlowError(`The inserted ${model.name} could not be read back`);
   return row;
 }
 
-async function updateByWhere(adapter: DatabaseAdapter, exec: SqlExecutor, model: Model, where: FilterNode, fields: RowData): Promise<RowData | undefined> {
-  const d = adapter.dialect;
-  const params = new Params(d);
-  const set = Object.keys(fields).map((name) => `${d.quote(name)} = ${params.field(model.field(name)!, fields[name])}`);
-  let text = `UPDATE ${tableReference(d, model)} SET ${set.join(", ")}${whereClause(where, d, params)}`;
-  if (d.returning) {
-    text += ` RETURNING ${allColumns(adapter, model)}`;
-    const { rows } = await exec.query(text, params.values);
-    return rows[0] ? decodeAll(adapter, model)(rows[0]) : undefined;
-  }
-  const res = await exec.query(text, params.values);
+async function updateByWhere(adapter: SqlTarget, exec: SqlExecutor, model: Model, where: FilterNode, fields: RowData): Promise<RowData | undefined> {
+  const statement = compile.updateRows(adapter.dialect, model, where, fields, true);
+  if (statement.decode) return (await rowsOf(exec, statement))[0];
+  const res = await exec.query(statement.text, statement.params);
   if (res.rowCount === 0) return undefined;
   const [row] = await selectOne(adapter, exec, model, byKey(model, primaryKeyValue(where)));
   return row;
 }
 
-function softDeleteFields(model: Model, now: Date): RowData {
-  return model.timestamps ? { deleted_at: now, updated_at: now } : { deleted_at: now };
-}
-
-async function deleteByWhere(adapter: DatabaseAdapter, exec: SqlExecutor, model: Model, where: FilterNode, soft: boolean, now: Date): Promise<number> {
-  const d = adapter.dialect;
-  const params = new Params(d);
-  if (soft) {
-    const fields = softDeleteFields(model, now);
-    const set = Object.keys(fields).map((n) => `${d.quote(n)} = ${params.field(model.field(n)!, fields[n])}`);
-    return (await exec.query(`UPDATE ${tableReference(d, model)} SET ${set.join(", ")}${whereClause(where, d, params)}`, params.values)).rowCount;
-  }
-  return (await exec.query(`DELETE FROM ${tableReference(d, model)}${whereClause(where, d, params)}`, params.values)).rowCount;
+async function deleteByWhere(adapter: SqlTarget, exec: SqlExecutor, model: Model, where: FilterNode, soft: boolean, now: Date): Promise<number> {
+  const statement = compile.deleteRows(adapter.dialect, model, where, soft, now);
+  return (await exec.query(statement.text, statement.params)).rowCount;
 }
 
 /** Update/Delete by a filter that is not the primary key: find the one row under lock, then change it by key. */
 async function singleByFilter<T>(
-  adapter: DatabaseAdapter, ctx: NodeContext, model: Model, where: FilterNode, node: string,
+  adapter: SqlTarget, ctx: NodeContext, model: Model, where: FilterNode, node: string,
   change: (exec: SqlExecutor, key: unknown) => Promise<T>,
 ): Promise<T | undefined> {
   return adapter.transaction(async (exec) => {
@@ -171,43 +85,20 @@ async function singleByFilter<T>(
   }, {}, ctx);
 }
 
-async function list(adapter: DatabaseAdapter, exec: SqlExecutor, op: Extract<ModelOperation, { kind: "List" }>): Promise<OperationResults["List"]> {
-  const d = adapter.dialect;
-  const model = op.model;
-  const params = new Params(d);
-  const conditions: string[] = [];
-  if (!(op.where.t === "const" && op.where.value)) conditions.push(compileFilter(op.where, d, params));
-  if (op.after) conditions.push(keysetFilter(op.orderBy, op.after, d, params));
-  let fields: readonly ModelField[] = model.fields;
-  let extra: string[] = [];
-  if (op.select) {
-    const chosen = new Set(op.select.map((f) => f.name));
-    extra = op.limit !== undefined ? op.orderBy.map((t) => t.field.name).filter((n) => !chosen.has(n)) : [];
-    const wanted = new Set([...chosen, ...extra]);
-    fields = model.fields.filter((f) => wanted.has(f.name));
-  }
-  const limit = op.limit === undefined ? undefined : params.add(op.limit);
-  const offset = op.offset === undefined ? undefined : params.add(op.offset);
-  const text =
-    `SELECT ${op.select ? columnList(d, fields) : allColumns(adapter, model)} FROM ${tableReference(d, model)}` +
-    `${conditions.length ? ` WHERE ${conditions.join(" AND ")}` : ""}${orderByClause(op.orderBy, d)}${d.limitOffset(limit, offset)}`;
-  const { rows } = await exec.query(text, params.values);
-  const decode = op.select ? rowDecoder(d, model, fields, fields.map((f) => f.name).join(",")) : decodeAll(adapter, model);
-  for (let i = 0; i < rows.length; i++) decode(rows[i]!);
+async function list(adapter: SqlTarget, exec: SqlExecutor, op: ListOperation): Promise<OperationResults["List"]> {
+  const statement = compile.listRows(adapter.dialect, op);
+  const rows = await rowsOf(exec, statement);
   const last = rows.at(-1);
   const nextCursor = op.limit !== undefined && op.limit > 0 && rows.length === op.limit && last ? encodeCursor(last, op.orderBy) : undefined;
-  if (extra.length) for (const r of rows) for (const n of extra) delete r[n];
+  if (statement.extra.length) for (const r of rows) for (const n of statement.extra) delete r[n];
   return nextCursor === undefined ? { result: rows, count: rows.length } : { result: rows, count: rows.length, nextCursor };
 }
 
-/** The default single-row upsert (see `DatabaseAdapter.upsert`). */
-export async function upsertRow(adapter: DatabaseAdapter, ctx: NodeContext, op: UpsertOperation): Promise<OperationResults["Upsert"]> {
+/** The default single-row upsert, by the dialect's `upsertStrategy` (see `SqlTarget.upsert`). */
+export async function upsertRow(adapter: SqlTarget, ctx: NodeContext, op: UpsertOperation): Promise<OperationResults["Upsert"]> {
   const d = adapter.dialect;
   const model = op.model;
-  const conflictWhere: FilterNode = {
-    t: "and",
-    items: op.conflictOn.map((name) => ({ t: "cmp", field: model.field(name)!, op: "=", value: op.create[name] }) as FilterNode),
-  };
+  const conflictWhere = compile.conflictTarget(op);
   if (d.upsertStrategy === "precheck") {
     return adapter.transaction(async (exec) => {
       const keys = await matchingKeys(adapter, exec, model, conflictWhere);
@@ -220,43 +111,29 @@ export async function upsertRow(adapter: DatabaseAdapter, ctx: NodeContext, op: 
     }, {}, ctx);
   }
   const exec = adapter.executorFor(ctx);
-  const fields = insertColumns(model, op.create);
-  const params = new Params(d);
-  const values = encodeRow(adapter, fields, op.create).map((v) => params.add(v));
-  const updateNames = Object.keys(op.update);
-  const set = updateNames.length
-    ? updateNames.map((n) => `${d.quote(n)} = ${params.field(model.field(n)!, op.update[n])}`)
-    : [`${d.quote(op.conflictOn[0]!)} = ${d.quote(model.table)}.${d.quote(op.conflictOn[0]!)}`];
-  const head = `INSERT INTO ${tableReference(d, model)} (${columnList(d, fields)}) VALUES (${values.join(", ")})`;
+  const statement = compile.upsertOne(d, op);
   if (d.upsertStrategy === "returning-inserted-flag") {
-    const text = `${head} ON CONFLICT (${op.conflictOn.map((c) => d.quote(c)).join(", ")}) DO UPDATE SET ${set.join(", ")} RETURNING ${allColumns(adapter, model)}, ${d.insertedFlag} AS df_inserted`;
-    const { rows } = await exec.query(text, params.values);
+    const { rows } = await exec.query(statement.text, statement.params);
     const raw = rows[0]!;
     const created = raw.df_inserted === true || raw.df_inserted === 1;
     delete raw.df_inserted;
-    return { result: decodeAll(adapter, model)(raw), created };
+    return { result: statement.decode!(raw), created };
   }
-  const text = `${head} ON DUPLICATE KEY UPDATE ${set.map((s) => s.replace(`${d.quote(model.table)}.`, "")).join(", ")}`;
-  const res = await exec.query(text, params.values);
+  const res = await exec.query(statement.text, statement.params);
   const [row] = await selectOne(adapter, exec, model, conflictWhere);
   return { result: row!, created: res.rowCount === 1 };
 }
 
-function batchSizeFor(adapter: DatabaseAdapter, requested: number | undefined, columns: number): number {
-  const byParams = Math.max(1, Math.floor(adapter.dialect.maxBindParameters / Math.max(1, columns)));
-  return Math.min(requested ?? 1000, byParams);
-}
-
 /**
  * Multi-row INSERT in batches, inside one transaction (or savepoint), so a failing batch leaves
- * no row of the node behind. Adapters with a faster path override `DatabaseAdapter.bulkWrite`.
+ * no row of the node behind. Adapters with a faster path declare a `bulkWrite` strategy.
  */
 export async function multiRowBulkWrite(
-  adapter: DatabaseAdapter, ctx: NodeContext, op: BulkCreateOperation | BulkUpsertOperation,
+  adapter: SqlTarget, ctx: NodeContext, op: BulkCreateOperation | BulkUpsertOperation,
 ): Promise<{ inserted: number; skipped: number; updated: number }> {
   const d = adapter.dialect;
   const model = op.model;
-  const mode = op.kind === "BulkUpsert" ? "update" : op.onConflict;
+  const mode = compile.bulkMode(op);
   const groups = new Map<string, { fields: ModelField[]; rows: RowData[] }>();
   for (const row of op.rows) {
     const key = Object.hasOwn(row, "id") ? "id" : "auto";
@@ -266,23 +143,19 @@ export async function multiRowBulkWrite(
   }
   const totals = { inserted: 0, skipped: 0, updated: 0 };
   if (op.rows.length === 0) return totals;
-  const conflict = mode === "error" ? "" : ` ${d.conflictClause(op.conflictOn, mode === "update" ? op.updateFields : [])}`;
-  const flag = mode === "update" && d.insertedFlag ? ` RETURNING ${d.insertedFlag} AS df_inserted` : "";
+  const flagged = mode === "update" && Boolean(d.insertedFlag);
   await adapter.transaction(async (exec) => {
     for (const { fields, rows } of groups.values()) {
-      const size = batchSizeFor(adapter, op.batchSize, fields.length);
-      const columns = columnList(d, fields);
+      const size = compile.batchSize(d, op.batchSize, fields.length);
       for (let start = 0; start < rows.length; start += size) {
         const chunk = rows.slice(start, start + size);
-        const params = new Params(d);
-        const tuples = chunk.map((row) => `(${encodeRow(adapter, fields, row).map((v) => params.add(v)).join(", ")})`);
-        const text = `INSERT INTO ${tableReference(d, model)} (${columns}) VALUES ${tuples.join(", ")}${conflict}${flag}`;
-        const res = await exec.query(text, params.values);
+        const statement = compile.insertBatch(d, op, fields, chunk);
+        const res = await exec.query(statement.text, statement.params);
         if (mode === "error") totals.inserted += res.rowCount;
         else if (mode === "skip") {
           totals.inserted += res.rowCount;
           totals.skipped += chunk.length - res.rowCount;
-        } else if (flag) {
+        } else if (flagged) {
           const inserted = res.rows.filter((r) => r.df_inserted === true || r.df_inserted === 1).length;
           totals.inserted += inserted;
           totals.updated += res.rows.length - inserted;
@@ -299,12 +172,41 @@ export async function multiRowBulkWrite(
 }
 
 /** A model in another schema whose adapter-specific write paths may not qualify its table: use the generic ones. */
-function placedElsewhere(adapter: DatabaseAdapter, model: Model): boolean {
+function placedElsewhere(adapter: SqlTarget, model: Model): boolean {
   return model.schema !== undefined && !adapter.qualifiesTables();
 }
 
+/** The adapter's bulk strategy when it has one that serves the model, else the batched multi-row INSERT. */
+function bulkWrite(adapter: SqlTarget, ctx: NodeContext, op: BulkCreateOperation | BulkUpsertOperation): Promise<{ inserted: number; skipped: number; updated: number }> {
+  return adapter.bulkWrite && !placedElsewhere(adapter, op.model) ? adapter.bulkWrite(ctx, op) : multiRowBulkWrite(adapter, ctx, op);
+}
+
+/** True when a write puts explicit values into an auto-increment primary key. */
+function writesExplicitKeys(op: ModelOperation): boolean {
+  const pk = op.model.primaryKey;
+  if (!pk.autoIncrement) return false;
+  switch (op.kind) {
+    case "Create":
+      return Object.hasOwn(op.data, pk.name);
+    case "Upsert":
+      return Object.hasOwn(op.create, pk.name);
+    case "BulkCreate":
+    case "BulkUpsert":
+      return op.rows.some((row) => Object.hasOwn(row, pk.name));
+    default:
+      return false;
+  }
+}
+
 /** Executes a validated operation with SQL. Driver errors become DataFlow errors. */
-export async function executeOperation(adapter: DatabaseAdapter, op: ModelOperation, ctx: NodeContext): Promise<Result> {
+export async function executeOperation(adapter: SqlTarget, op: ModelOperation, ctx: NodeContext): Promise<Result> {
+  if (!adapter.afterExplicitKeys || !writesExplicitKeys(op)) return runOperation(adapter, op, ctx);
+  const result = await runOperation(adapter, op, ctx);
+  await adapter.afterExplicitKeys(ctx, op.model);
+  return result;
+}
+
+async function runOperation(adapter: SqlTarget, op: ModelOperation, ctx: NodeContext): Promise<Result> {
   const model = op.model;
   try {
     switch (op.kind) {
@@ -345,24 +247,21 @@ export async function executeOperation(adapter: DatabaseAdapter, op: ModelOperat
       case "List":
         return await list(adapter, adapter.executorFor(ctx), op);
       case "Count": {
-        const d = adapter.dialect;
-        const params = new Params(d);
-        const { rows } = await adapter.executorFor(ctx).query(`SELECT COUNT(*) AS n FROM ${tableReference(d, model)}${whereClause(op.where, d, params)}`, params.values);
+        const statement = compile.countRows(adapter.dialect, model, op.where);
+        const { rows } = await adapter.executorFor(ctx).query(statement.text, statement.params);
         return { result: Number(rows[0]!.n) };
       }
       case "Upsert":
-        return await (placedElsewhere(adapter, model) ? upsertRow(adapter, ctx, op) : adapter.upsert(ctx, op));
+        return await (adapter.upsert && !placedElsewhere(adapter, model) ? adapter.upsert(ctx, op) : upsertRow(adapter, ctx, op));
       case "BulkCreate":
-        return { result: await (placedElsewhere(adapter, model) ? multiRowBulkWrite(adapter, ctx, op) : adapter.bulkWrite(ctx, op)) };
+        return { result: await bulkWrite(adapter, ctx, op) };
       case "BulkUpsert": {
-        const { inserted, updated } = await (placedElsewhere(adapter, model) ? multiRowBulkWrite(adapter, ctx, op) : adapter.bulkWrite(ctx, op));
+        const { inserted, updated } = await bulkWrite(adapter, ctx, op);
         return { result: { inserted, updated } };
       }
       case "BulkUpdate": {
-        const d = adapter.dialect;
-        const params = new Params(d);
-        const set = Object.keys(op.fields).map((n) => `${d.quote(n)} = ${params.field(model.field(n)!, op.fields[n])}`);
-        const res = await adapter.executorFor(ctx).query(`UPDATE ${tableReference(d, model)} SET ${set.join(", ")}${whereClause(op.where, d, params)}`, params.values);
+        const statement = compile.updateRows(adapter.dialect, model, op.where, op.fields, false);
+        const res = await adapter.executorFor(ctx).query(statement.text, statement.params);
         return { result: { updated: res.rowCount } };
       }
       case "BulkDelete":

@@ -1,12 +1,22 @@
 export { DatabaseAdapter, RUN_TRANSACTIONS, runTransactions } from "./adapter.js";
-export type { QueryResult, SqlConnection, SqlExecutor, TransactionHandle } from "./adapter.js";
+export type { BulkTotals, TransactionHandle } from "./adapter.js";
+export type { QueryResult, SqlConnection, SqlExecutor } from "./driver.js";
+export { bindRunTransaction } from "./session.js";
+export type { SessionOwner, SessionTransaction } from "./session.js";
+export type { SqlTarget } from "./target.js";
 export { escapeLike, fitIdentifier, lastInstantFormatter, tableReference } from "./dialect.js";
-export type { Dialect, IsolationLevel, TransactionOptions, UpsertStrategy } from "./dialect.js";
+export type {
+  CatalogQuery, DdlLock, Dialect, DialectCatalog, DialectQueries, DialectSyntax, DialectTransactions, DialectTypes, DialectWrites,
+  IsolationLevel, RowSecurity, TransactionOptions, UpsertStrategy,
+} from "./dialect.js";
 export { Params, columnList, compileFilter, keysetFilter, orderByClause, pinsPrimaryKey, whereClause } from "./compile.js";
 export { rowDecoder } from "./codec.js";
 export type { RowDecoder } from "./codec.js";
 export { columnDefinition, createIndexStatement, createTableStatement, ensureTables, indexName } from "./ddl.js";
-export { encodeRow, executeOperation, insertColumns, multiRowBulkWrite, upsertRow } from "./execute.js";
+export { executeOperation, multiRowBulkWrite, upsertRow } from "./execute.js";
+export { encodeRow, insertColumns } from "./statements.js";
+export * as statements from "./statements.js";
+export type { Statement } from "./statements.js";
 export { fieldsOfConstraint, uniqueViolation } from "./constraint-errors.js";
 export { defineSqlPlugin, sqlModelNodes } from "./nodes.js";
 export { FAILURES, failure, invalidRegex, withRegexField } from "./failures.js";

@@ -1,6 +1,6 @@
 import type { AdapterFactory, Model, NodeDefinition, Plugin, PluginContext } from "@dataflow/kernel/plugin";
 import { MODEL_OPERATIONS, OPERATION_PARAMS, PluginError, definePlugin, normalizeOperation } from "@dataflow/kernel/plugin";
-import type { DatabaseAdapter } from "./adapter.js";
+import type { SqlTarget } from "./target.js";
 import { executeOperation } from "./execute.js";
 
 const DESCRIPTIONS: Record<string, string> = {
@@ -19,7 +19,7 @@ const DESCRIPTIONS: Record<string, string> = {
 
 /** The 11 generated nodes of a model on a SQL adapter: validate (kernel), then compile and run (sql-core). */
 export function sqlModelNodes(model: Model, ctx: PluginContext): NodeDefinition[] {
-  const adapter = ctx.adapter as DatabaseAdapter;
+  const adapter = ctx.adapter as unknown as SqlTarget & { adapterType?: string };
   // A shape check, not instanceof: a plugin may come with its own copy of sql-core.
   if (adapter.adapterType !== "sql" || typeof adapter.executorFor !== "function" || typeof adapter.dialect?.quote !== "function") {
     throw new PluginError(`The SQL node generator needs a DatabaseAdapter from @dataflow/sql-core, got ${ctx.adapter.databaseType}`);
@@ -33,6 +33,8 @@ export function sqlModelNodes(model: Model, ctx: PluginContext): NodeDefinition[
     async run(params: Record<string, unknown>, nodeCtx) {
       const op = normalizeOperation(model, kind, params);
       if (!dataflow.isReady(model)) await dataflow.ensureModel(model);
+      // Without middleware the kernel would only call back: run the operation here, one package crossing fewer.
+      if (dataflow.hasMiddleware === false) return executeOperation(adapter, op, nodeCtx);
       return dataflow.runOperation(op, nodeCtx, (o) => executeOperation(adapter, o, nodeCtx));
     },
   }));

@@ -3,7 +3,7 @@ import { field } from "@dataflow/kernel";
 import { Model } from "@dataflow/kernel/plugin";
 import { parseFilter, parseOrderBy } from "@dataflow/kernel/plugin";
 import type { Dialect } from "../src/index.js";
-import { Params, compileFilter, createIndexStatement, createTableStatement, fitIdentifier, keysetFilter, orderByClause, pinsPrimaryKey } from "../src/index.js";
+import { Params, compileFilter, createIndexStatement, createTableStatement, fitIdentifier, keysetFilter, orderByClause, pinsPrimaryKey, statements } from "../src/index.js";
 
 /** A minimal PostgreSQL-flavoured dialect, enough to pin the compiler's output. */
 const dialect: Dialect = {
@@ -18,7 +18,7 @@ const dialect: Dialect = {
   jsonContains: (c, p) => `${c} @> ${p}`, encodeJsonElement: (v) => JSON.stringify([v]),
   limitOffset: (l, o) => `${l ? ` LIMIT ${l}` : ""}${o ? ` OFFSET ${o}` : ""}`,
   conflictClause: () => "", begin: () => ["BEGIN"], savepoint: (n) => `SAVEPOINT ${n}`, releaseSavepoint: (n) => `RELEASE ${n}`,
-  rollbackToSavepoint: (n) => `ROLLBACK TO ${n}`, columnsQuery: () => ({ text: "", params: [] }), indexesQuery: () => ({ text: "", params: [] }),
+  rollbackToSavepoint: (n) => `ROLLBACK TO ${n}`, catalog: { columns: () => ({ text: "", params: [] }), indexes: () => ({ text: "", params: [] }) },
 };
 
 const User = new Model("User", {
@@ -92,5 +92,45 @@ describe("DDL", () => {
     expect(a).toHaveLength(63);
     expect(a).not.toBe(b);
     expect(fitIdentifier("short", 63)).toBe("short");
+  });
+});
+
+describe("the compile step (operation parts -> statements, no adapter)", () => {
+  it("compiles a key read once per model and binds the encoded key", () => {
+    const where = parseFilter(User, { id: "u1" }).ast;
+    const first = statements.selectOne(dialect, User, where);
+    expect(first.text).toBe('SELECT "id", "name", "age", "tags", "role", "active", "created_at", "updated_at" FROM "users" WHERE "id" = $1 LIMIT 2');
+    expect(first.params).toEqual(["u1"]);
+    expect(typeof first.decode).toBe("function");
+    // The same string object: drivers that cache prepared statements by text find it again.
+    expect(statements.selectOne(dialect, User, parseFilter(User, { id: "u2" }).ast).text).toBe(first.text);
+  });
+
+  it("compiles an insert with RETURNING and its row decoder on a dialect that has RETURNING, and without both otherwise", () => {
+    const data = { id: "u1", name: "Ada", age: 36, tags: ["x"], role: "admin", active: true };
+    const returning = statements.insertRow(dialect, User, data);
+    expect(returning.text).toBe(
+      'INSERT INTO "users" ("id", "name", "age", "tags", "role", "active") VALUES ($1, $2, $3, $4, $5, $6) RETURNING "id", "name", "age", "tags", "role", "active", "created_at", "updated_at"',
+    );
+    expect(returning.params).toEqual(["u1", "Ada", 36, '["x"]', "admin", true]);
+    expect(returning.decode).toBeDefined();
+    const plain = statements.insertRow({ ...dialect, returning: false }, User, data);
+    expect(plain.text).not.toContain("RETURNING");
+    expect(plain.decode).toBeUndefined();
+  });
+
+  it("compiles soft deletes as an UPDATE of the tombstone and a List with its order columns kept for the cursor", () => {
+    const Note = new Model("Note", { id: field.string(), title: field.string() }, { softDelete: true, timestamps: false });
+    const now = new Date("2026-01-01T00:00:00Z");
+    const soft = statements.deleteRows(dialect, Note, parseFilter(Note, { id: "n1" }).ast, true, now);
+    expect(soft.text).toBe('UPDATE "notes" SET "deleted_at" = $1 WHERE "id" = $2');
+    expect(soft.params).toEqual([now, "n1"]);
+    const list = statements.listRows(dialect, {
+      kind: "List", model: User, where: parseFilter(User, { age: { $gt: 1 } }).ast, orderBy: parseOrderBy(User, ["-age"]),
+      select: [User.field("name")!], limit: 10,
+    } as never);
+    expect(list.text).toBe('SELECT "name", "age" FROM "users" WHERE "age" > $1 ORDER BY (CASE WHEN "age" IS NULL THEN 1 ELSE 0 END) DESC, "age" DESC LIMIT $2');
+    expect(list.params).toEqual([1, 10]);
+    expect(list.extra).toEqual(["age"]);
   });
 });

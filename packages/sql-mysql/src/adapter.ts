@@ -83,7 +83,6 @@ export class MysqlAdapter extends DatabaseAdapter {
   private current: MysqlDialect;
   private connecting: Promise<void> | undefined;
   private connected = false;
-  private readonly signalled = new WeakMap<AbortSignal, SqlExecutor>();
 
   constructor(url: string, options: MysqlAdapterOptions = {}) {
     super(options);
@@ -284,8 +283,8 @@ export class MysqlAdapter extends DatabaseAdapter {
     }
   }
 
-  protected runQuery(text: string, params: readonly unknown[]): Promise<QueryResult> {
-    return this.execute(text, params);
+  protected runQuery(text: string, params: readonly unknown[], signal?: AbortSignal): Promise<QueryResult> {
+    return this.execute(text, params, signal);
   }
 
   async acquire(): Promise<SqlConnection> {
@@ -343,35 +342,10 @@ export class MysqlAdapter extends DatabaseAdapter {
     return this.#schema;
   }
 
-  /** Like the base class, but statements of a node are cancelled (KILL QUERY) when its run aborts. */
-  override executorFor(ctx: NodeContext | undefined): SqlExecutor {
-    const tx = this.transactionFor(ctx);
-    const signal = ctx?.signal;
-    if (tx) return signal && tx.executor instanceof MysqlSession ? tx.executor.withSignal(signal) : tx.executor;
-    if (!signal || neverAborts(signal)) return super.executorFor(undefined);
-    let executor = this.signalled.get(signal);
-    if (!executor) {
-      const run = (text: string, params: readonly unknown[]) => this.execute(text, params, signal);
-      executor = {
-        query: (text, params) => {
-          if (!channels.query.hasSubscribers) return run(text, params);
-          return channels.query.tracePromise(() => run(text, params), { system: this.dialect.name, operation: text.slice(0, text.indexOf(" ")), text });
-        },
-      };
-      this.signalled.set(signal, executor);
-    }
-    return executor;
-  }
-
   /** Runs a statement in a node's context (its transaction, cancellation) and returns the server's counts too. */
   async statement(ctx: NodeContext | undefined, text: string, params: readonly unknown[]): Promise<StatementResult> {
-    const tx = this.transactionFor(ctx);
-    if (tx?.executor instanceof MysqlSession) return tx.executor.run(text, params, ctx?.signal);
-    if (tx) {
-      const result = await tx.executor.query(text, params);
-      return { ...result, affectedRows: result.rowCount, info: "" };
-    }
-    return this.execute(text, params, ctx?.signal);
+    const result = await this.executorFor(ctx).query(text, params);
+    return "affectedRows" in result ? (result as StatementResult) : { ...result, affectedRows: result.rowCount, info: "" };
   }
 
   /** The bulk and upsert paths below name tables with `tableReference`, so they serve models placed in another database. */

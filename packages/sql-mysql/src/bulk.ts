@@ -1,7 +1,7 @@
 import type { BulkCreateOperation, BulkUpsertOperation, Model, ModelField, NodeContext, RowData } from "@dataflow/kernel/plugin";
 import { DatabaseError } from "@dataflow/kernel/plugin";
 import { columnList, encodeRow, insertColumns, rowDecoder, tableReference } from "@dataflow/sql-core";
-import type { MysqlAdapter } from "./adapter.js";
+import type { MysqlTarget } from "./target.js";
 import type { MysqlDialect } from "./dialect.js";
 import { otherUniqueKeys } from "./keys.js";
 import { sqlLiteral } from "./literals.js";
@@ -74,7 +74,7 @@ function targetKey(values: readonly unknown[]): string {
  * Rows of a chunk whose (non-NULL) target values are not in the table after the statement: they
  * met another unique key, and the guard left that row alone.
  */
-async function rowsMissingTarget(adapter: MysqlAdapter, ctx: NodeContext, model: Model, target: readonly ModelField[], rows: readonly RowData[]): Promise<RowData[]> {
+async function rowsMissingTarget(adapter: MysqlTarget, ctx: NodeContext, model: Model, target: readonly ModelField[], rows: readonly RowData[]): Promise<RowData[]> {
   const d = adapter.dialect;
   const candidates = rows.filter((row) => target.every((f) => row[f.name] !== null && row[f.name] !== undefined));
   if (candidates.length === 0) return [];
@@ -97,7 +97,7 @@ async function rowsMissingTarget(adapter: MysqlAdapter, ctx: NodeContext, model:
  * one), so a failing chunk leaves none of the node's rows behind. Conflicts use ON DUPLICATE KEY
  * UPDATE (`skip`: a no-op assignment, never INSERT IGNORE, which would also hide other errors).
  */
-export async function mysqlBulkWrite(adapter: MysqlAdapter, ctx: NodeContext, op: BulkCreateOperation | BulkUpsertOperation): Promise<BulkTotals> {
+export async function mysqlBulkWrite(adapter: MysqlTarget, ctx: NodeContext, op: BulkCreateOperation | BulkUpsertOperation): Promise<BulkTotals> {
   const totals: BulkTotals = { inserted: 0, skipped: 0, updated: 0 };
   if (op.rows.length === 0) return totals;
   const d = adapter.dialect;

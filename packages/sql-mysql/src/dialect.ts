@@ -248,13 +248,33 @@ export function createMysqlDialect(server: ServerInfo): MysqlDialect {
     releaseSavepoint: (name) => `RELEASE SAVEPOINT ${quote(name)}`,
     rollbackToSavepoint: (name) => `ROLLBACK TO SAVEPOINT ${quote(name)}`,
 
-    columnsQuery: (table) => ({
-      text: "SELECT column_name AS name FROM information_schema.columns WHERE table_schema = DATABASE() AND table_name = ?",
-      params: [table],
-    }),
-    indexesQuery: (table) => ({
-      text: "SELECT DISTINCT index_name AS name FROM information_schema.statistics WHERE table_schema = DATABASE() AND table_name = ?",
-      params: [table],
-    }),
+    catalog: {
+      columns: (table, schema) => ({
+        text: `SELECT column_name AS name FROM information_schema.columns WHERE table_schema = ${schema === undefined ? "DATABASE()" : "?"} AND table_name = ?`,
+        params: schema === undefined ? [table] : [schema, table],
+      }),
+      indexes: (table, schema) => ({
+        text: `SELECT DISTINCT index_name AS name FROM information_schema.statistics WHERE table_schema = ${schema === undefined ? "DATABASE()" : "?"} AND table_name = ?`,
+        params: schema === undefined ? [table] : [schema, table],
+      }),
+      // A column's collation decides whether `=` ignores case (`_ci`), so it is read, not assumed.
+      columnCollation: (table, column) => ({
+        text: "SELECT COLLATION_NAME AS collation FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ? AND COLUMN_NAME = ?",
+        params: [table, column],
+      }),
+      createNamespace: (name) => `CREATE DATABASE IF NOT EXISTS ${quote(name)} CHARACTER SET utf8mb4 COLLATE utf8mb4_bin`,
+      checkConstraintCount: (table, name) => ({
+        text:
+          "SELECT COUNT(*) AS n FROM information_schema.TABLE_CONSTRAINTS WHERE CONSTRAINT_SCHEMA = DATABASE() AND TABLE_NAME = ? " +
+          "AND CONSTRAINT_NAME = ? AND CONSTRAINT_TYPE = 'CHECK'",
+        params: [table, name],
+      }),
+      addRowFreeCheck: (table, name) => `ALTER TABLE ${quote(table)} ADD CONSTRAINT ${quote(name)} CHECK (1 = 0)`,
+      ddlLock: {
+        scope: "session",
+        acquire: (name) => ({ text: "SELECT GET_LOCK(?, 60) AS locked", params: [name] }),
+        release: (name) => ({ text: "SELECT RELEASE_LOCK(?)", params: [name] }),
+      },
+    },
   };
 }

@@ -1,12 +1,12 @@
 import type { Model, NodeContext, OperationResults, RowData, UpsertOperation } from "@dataflow/kernel/plugin";
 import { DataFlowError, type UniqueViolationError } from "@dataflow/kernel/plugin";
 import { Params, columnList, encodeRow, insertColumns, rowDecoder, tableReference, uniqueViolation } from "@dataflow/sql-core";
-import type { MysqlAdapter } from "./adapter.js";
+import type { MysqlTarget } from "./target.js";
 import { otherUniqueKeys } from "./keys.js";
 
 /** Reads rows of `model` where each named column equals its value (bound, with the dialect's casts). */
 export async function selectWhere(
-  adapter: MysqlAdapter, ctx: NodeContext, model: Model, values: Readonly<Record<string, unknown>>, columns: string,
+  adapter: MysqlTarget, ctx: NodeContext, model: Model, values: Readonly<Record<string, unknown>>, columns: string,
 ): Promise<Record<string, unknown>[]> {
   const d = adapter.dialect;
   const params = new Params(d);
@@ -24,7 +24,7 @@ function pick(row: RowData, names: readonly string[]): Record<string, unknown> {
  * looking each candidate up. Used when ON DUPLICATE KEY UPDATE hit a key that is not the target.
  */
 export async function collisionError(
-  adapter: MysqlAdapter, ctx: NodeContext, model: Model, keys: readonly string[][], rows: readonly RowData[],
+  adapter: MysqlTarget, ctx: NodeContext, model: Model, keys: readonly string[][], rows: readonly RowData[],
 ): Promise<UniqueViolationError> {
   for (const row of rows) {
     for (const key of keys) {
@@ -42,7 +42,7 @@ export async function collisionError(
  * unique key, every assignment is guarded by "the existing row matches on conflictOn", and a row
  * that collided elsewhere is reported as a unique violation, as ON CONFLICT (target) would.
  */
-export async function mysqlUpsert(adapter: MysqlAdapter, ctx: NodeContext, op: UpsertOperation): Promise<OperationResults["Upsert"]> {
+export async function mysqlUpsert(adapter: MysqlTarget, ctx: NodeContext, op: UpsertOperation): Promise<OperationResults["Upsert"]> {
   const d = adapter.dialect;
   const model = op.model;
   const q = d.quote;
@@ -90,7 +90,7 @@ export async function mysqlUpsert(adapter: MysqlAdapter, ctx: NodeContext, op: U
 }
 
 /** Upsert as lock, then UPDATE by primary key or INSERT, inside the caller's transaction. */
-async function lockedUpsert(adapter: MysqlAdapter, ctx: NodeContext, op: UpsertOperation): Promise<OperationResults["Upsert"]> {
+async function lockedUpsert(adapter: MysqlTarget, ctx: NodeContext, op: UpsertOperation): Promise<OperationResults["Upsert"]> {
   const d = adapter.dialect;
   const model = op.model;
   const pk = model.primaryKey.name;

@@ -16,6 +16,7 @@ import { postgresDialect } from "./dialect.js";
 import { isConnectionFailure, mapPostgresError } from "./errors.js";
 import type { CancelTarget, PoolerMode } from "./pooler.js";
 import { sendCancelRequest } from "./pooler.js";
+import { identitySyncParams, identitySyncStatement } from "./identity-sync.js";
 import { StatementNames } from "./statement-names.js";
 import { createTypeParsers } from "./type-parsers.js";
 
@@ -223,20 +224,14 @@ export class PostgresAdapter extends DatabaseAdapter {
     }
   }
 
-  protected runQuery(text: string, params: readonly unknown[]): Promise<QueryResult> {
-    return this.withClient(undefined, (client) => this.runOn(client, text, params, undefined));
+  protected runQuery(text: string, params: readonly unknown[], signal?: AbortSignal): Promise<QueryResult> {
+    return this.withClient(signal, (client) => this.runOn(client, text, params, signal));
   }
 
-  /**
-   * The run's transaction (its statements cancellable by the run's signal), else the pool with
-   * cancellation when the node has a signal, else the plain pool.
-   */
-  override executorFor(ctx: NodeContext | undefined): SqlExecutor {
-    const tx = this.transactionFor(ctx);
-    const signal = ctx?.signal;
-    if (tx) return signal && tx.executor instanceof PgConnection ? tx.executor.withSignal(signal) : tx.executor;
-    if (!signal || neverAborts(signal)) return this.plainExecutor;
-    return { query: (text, params) => this.withClient(signal, (client) => this.runOn(client, text, params, signal)) };
+  /** The pool, with statements cancelled when `signal` aborts. `runOn` traces each statement, so no second trace here. */
+  override poolExecutor(signal: AbortSignal | undefined): SqlExecutor {
+    if (!signal) return this.plainExecutor;
+    return { query: (text, params) => this.runQuery(text, params, signal) };
   }
 
   async acquire(): Promise<SqlConnection> {
@@ -331,6 +326,23 @@ export class PostgresAdapter extends DatabaseAdapter {
 
   override bulkWrite(ctx: NodeContext, op: BulkCreateOperation | BulkUpsertOperation) {
     return postgresBulkWrite(this, ctx, op);
+  }
+
+  /**
+   * An explicit id written into an identity column does not move PostgreSQL's sequence, so a later
+   * generated id would collide with it. SQLite and MySQL continue after the largest id; this makes
+   * PostgreSQL do the same. In a savepoint when a transaction is open (a failure must not break
+   * it); a failure is logged, not raised: the write itself succeeded.
+   */
+  override async afterExplicitKeys(ctx: NodeContext, model: Model): Promise<void> {
+    try {
+      const sync = (exec: SqlExecutor) => exec.query(identitySyncStatement(model), identitySyncParams(model));
+      const tx = this.transactionFor(ctx);
+      if (tx) await this.withSavepoint(tx, sync);
+      else await sync(this.executorFor(ctx));
+    } catch (error) {
+      ctx.logger.warn({ err: (error as Error).message, model: model.name }, "advancing the id sequence after explicit ids failed");
+    }
   }
 
   mapError(error: unknown, model?: Model): DataFlowError {

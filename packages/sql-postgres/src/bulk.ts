@@ -1,9 +1,16 @@
 import type { BulkCreateOperation, BulkUpsertOperation, Model, ModelField, NodeContext, RowData } from "@dataflow/kernel/plugin";
-import type { SqlExecutor } from "@dataflow/sql-core";
+import type pg from "pg";
+import type { SqlExecutor, SqlTarget } from "@dataflow/sql-core";
 import { columnList, insertColumns } from "@dataflow/sql-core";
-import type { PostgresAdapter } from "./adapter.js";
 import { copyChunks } from "./copy-text.js";
 import { baseType, qualifiedTable, quoteIdentifier } from "./dialect.js";
+
+/** What the bulk paths need of the adapter: the session's executors, and COPY on a held client. */
+export interface PostgresBulkTarget extends SqlTarget {
+  /** The client of the transaction `ctx` runs in, if there is one. */
+  transactionConnection(ctx: NodeContext | undefined): { readonly client: pg.PoolClient } | undefined;
+  copyIn(client: pg.PoolClient, text: string, chunks: Iterable<string>, signal: AbortSignal | undefined): Promise<number>;
+}
 
 export interface BulkTotals {
   inserted: number;
@@ -56,12 +63,12 @@ export function roundsByKey(rows: readonly RowData[], keyFields: readonly ModelF
   return rounds;
 }
 
-function unnestInsert(adapter: PostgresAdapter, model: Model, fields: readonly ModelField[], tail: string): string {
+function unnestInsert(adapter: PostgresBulkTarget, model: Model, fields: readonly ModelField[], tail: string): string {
   const arrays = fields.map((f, i) => `$${i + 1}::${baseType(f)}[]`).join(", ");
   return `INSERT INTO ${qualifiedTable(model)} (${columnList(adapter.dialect, fields)}) SELECT * FROM UNNEST(${arrays})${tail}`;
 }
 
-function columnArrays(adapter: PostgresAdapter, fields: readonly ModelField[], rows: readonly RowData[]): unknown[][] {
+function columnArrays(adapter: PostgresBulkTarget, fields: readonly ModelField[], rows: readonly RowData[]): unknown[][] {
   const d = adapter.dialect;
   return fields.map((f) => {
     const values = new Array<unknown>(rows.length);
@@ -75,7 +82,7 @@ function columnArrays(adapter: PostgresAdapter, fields: readonly ModelField[], r
 
 /** `INSERT ... SELECT * FROM UNNEST($1::type[], ...)`, with ON CONFLICT for skip/update, in batches. */
 async function unnestRows(
-  adapter: PostgresAdapter, exec: SqlExecutor, op: BulkCreateOperation | BulkUpsertOperation, group: Group,
+  adapter: PostgresBulkTarget, exec: SqlExecutor, op: BulkCreateOperation | BulkUpsertOperation, group: Group,
   mode: "error" | "skip" | "update", totals: BulkTotals,
 ): Promise<void> {
   const model = op.model;
@@ -114,7 +121,7 @@ async function unnestRows(
  * BulkCreate / BulkUpsert on PostgreSQL, atomically (one transaction, or a savepoint inside the
  * caller's): COPY FROM STDIN when conflicts are errors, else INSERT ... UNNEST ... ON CONFLICT.
  */
-export async function postgresBulkWrite(adapter: PostgresAdapter, ctx: NodeContext, op: BulkCreateOperation | BulkUpsertOperation): Promise<BulkTotals> {
+export async function postgresBulkWrite(adapter: PostgresBulkTarget, ctx: NodeContext, op: BulkCreateOperation | BulkUpsertOperation): Promise<BulkTotals> {
   const totals: BulkTotals = { inserted: 0, skipped: 0, updated: 0 };
   if (op.rows.length === 0) return totals;
   const mode = op.kind === "BulkUpsert" ? "update" : op.onConflict;

@@ -1,6 +1,6 @@
 import type { Model, ModelField } from "@dataflow/kernel/plugin";
 import { canonicalDecimal } from "@dataflow/kernel/plugin";
-import type { Dialect, TransactionOptions } from "@dataflow/sql-core";
+import type { Dialect, RowSecurity, TransactionOptions } from "@dataflow/sql-core";
 import { lastInstantFormatter } from "@dataflow/sql-core";
 
 /** A string literal that means the same with standard_conforming_strings on or off. */
@@ -72,6 +72,34 @@ const toNumber = (v: unknown) => (typeof v === "string" ? Number(v) : v);
 const toBigInt = (v: unknown) => (typeof v === "bigint" ? v : BigInt(v as string | number));
 const toDecimal = (v: unknown) => canonicalDecimal(String(v)) ?? String(v);
 const toVector = (v: unknown) => (typeof v === "string" ? (JSON.parse(v) as number[]) : v);
+
+/** PostgreSQL's SQLSTATE for a row that fails a row-level security policy (and other privilege errors). */
+const INSUFFICIENT_PRIVILEGE = "42501";
+
+const rowSecurity: RowSecurity = {
+  setLocal: (setting) => `SELECT set_config(${quoteLiteral(setting)}, $1, true)`,
+  currentSetting: (setting) => `current_setting(${quoteLiteral(setting)})`,
+  roleQuery: { text: "SELECT (rolsuper OR rolbypassrls) AS bypasses, current_schema() AS schema FROM pg_roles WHERE rolname = current_user", params: [] },
+  policiesQuery: (table) => ({
+    text:
+      "SELECT polname AS name, polpermissive AS permissive, polcmd::text AS cmd, pg_get_expr(polqual, polrelid) AS using_expr, " +
+      "pg_get_expr(polwithcheck, polrelid) AS check_expr FROM pg_policy WHERE polrelid = to_regclass($1)",
+    params: [table],
+  }),
+  flagsQuery: (table) => ({ text: "SELECT relrowsecurity AS enabled, relforcerowsecurity AS forced FROM pg_class WHERE oid = to_regclass($1)", params: [table] }),
+  createPolicy: (name, table, expression) =>
+    `CREATE POLICY ${quoteIdentifier(name)} ON ${table} AS PERMISSIVE FOR ALL TO PUBLIC USING (${expression}) WITH CHECK (${expression})`,
+  enable: (table) => `ALTER TABLE ${table} ENABLE ROW LEVEL SECURITY`,
+  force: (table) => `ALTER TABLE ${table} FORCE ROW LEVEL SECURITY`,
+  isViolation(error) {
+    for (let e: unknown = error, depth = 0; e && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
+      const code = (e as { code?: unknown }).code;
+      const message = (e as { message?: unknown }).message;
+      if (code === INSUFFICIENT_PRIVILEGE && typeof message === "string" && message.includes("row-level security")) return true;
+    }
+    return false;
+  },
+};
 
 const ISOLATION = { "read committed": "READ COMMITTED", "repeatable read": "REPEATABLE READ", serializable: "SERIALIZABLE" } as const;
 
@@ -200,14 +228,26 @@ export const postgresDialect: Dialect = {
   releaseSavepoint: (name) => `RELEASE SAVEPOINT ${quoteIdentifier(name)}`,
   rollbackToSavepoint: (name) => `ROLLBACK TO SAVEPOINT ${quoteIdentifier(name)}`,
 
-  // current_schema() (the first schema of search_path) unless a schema is named, so a per-tenant
-  // search_path or schema-qualified tables are both introspected where the table lives.
-  columnsQuery: (table: string, schema?: string) => ({
-    text: `SELECT column_name AS name FROM information_schema.columns WHERE table_schema = ${schema === undefined ? "current_schema()" : "$2"} AND table_name = $1`,
-    params: schema === undefined ? [table] : [table, schema],
-  }),
-  indexesQuery: (table: string, schema?: string) => ({
-    text: `SELECT indexname AS name FROM pg_indexes WHERE schemaname = ${schema === undefined ? "current_schema()" : "$2"} AND tablename = $1`,
-    params: schema === undefined ? [table] : [table, schema],
-  }),
+  catalog: {
+    // current_schema() (the first schema of search_path) unless a schema is named, so a per-tenant
+    // search_path or schema-qualified tables are both introspected where the table lives.
+    columns: (table, schema) => ({
+      text: `SELECT column_name AS name FROM information_schema.columns WHERE table_schema = ${schema === undefined ? "current_schema()" : "$2"} AND table_name = $1`,
+      params: schema === undefined ? [table] : [table, schema],
+    }),
+    indexes: (table, schema) => ({
+      text: `SELECT indexname AS name FROM pg_indexes WHERE schemaname = ${schema === undefined ? "current_schema()" : "$2"} AND tablename = $1`,
+      params: schema === undefined ? [table] : [table, schema],
+    }),
+    // DataFlow creates text columns with the database's deterministic default collation.
+    exactTextComparison: true,
+    createNamespace: (name) => `CREATE SCHEMA IF NOT EXISTS ${quoteIdentifier(name)}`,
+    checkConstraintCount: (table, name) => ({
+      text: "SELECT count(*) AS n FROM pg_constraint WHERE conrelid = to_regclass($1) AND conname = $2",
+      params: [quoteIdentifier(table), name],
+    }),
+    addRowFreeCheck: (table, name) => `ALTER TABLE ${quoteIdentifier(table)} ADD CONSTRAINT ${quoteIdentifier(name)} CHECK (false) NOT VALID`,
+    ddlLock: { scope: "transaction", acquire: (name) => ({ text: "SELECT pg_advisory_xact_lock(hashtext($1))", params: [name] }) },
+    rowSecurity,
+  },
 };

@@ -2,7 +2,6 @@ import { definePlugin } from "@dataflow/kernel/plugin";
 import { sqlModelNodes } from "@dataflow/sql-core";
 import type { PostgresAdapterOptions } from "./adapter.js";
 import { PostgresAdapter } from "./adapter.js";
-import { syncIdentityAfterExplicitIds } from "./identity-sync.js";
 
 export { PgConnection, PostgresAdapter } from "./adapter.js";
 export type { PoolStats, PostgresAdapterOptions } from "./adapter.js";
@@ -12,7 +11,7 @@ export type { PoolerFeatures, PoolerMode } from "./pooler.js";
 export type { PostgresSettings } from "./config.js";
 export { copyField } from "./copy-text.js";
 export { baseType, formatInstant, postgresDialect, qualifiedTable, quoteIdentifier, quoteLiteral } from "./dialect.js";
-export { identitySyncStatement, syncIdentityAfterExplicitIds } from "./identity-sync.js";
+export { identitySyncStatement } from "./identity-sync.js";
 export { mapPostgresError, redactServerText } from "./errors.js";
 export { parseTimestamp } from "./type-parsers.js";
 
@@ -24,7 +23,8 @@ const postgres = definePlugin({
     { schemes: ["postgres", "postgresql"], create: (url, options) => new PostgresAdapter(url, options as PostgresAdapterOptions) },
   ],
   modelNodes: sqlModelNodes,
-  middleware: [syncIdentityAfterExplicitIds],
+  // None: the identity sequence after explicit ids is the adapter's `afterExplicitKeys` strategy.
+  middleware: [],
 });
 
 export default postgres;

@@ -107,9 +107,9 @@ describe("dialect text", () => {
   it("qualifies a table placed in a schema, and introspects that schema", () => {
     expect(qualifiedTable({ table: "users" } as Model)).toBe('"users"');
     expect(qualifiedTable({ table: "users", schema: "tenant_a" } as unknown as Model)).toBe('"tenant_a"."users"');
-    expect(postgresDialect.columnsQuery("users")).toMatchObject({ params: ["users"] });
-    expect(postgresDialect.columnsQuery("users").text).toContain("current_schema()");
-    const inSchema = (postgresDialect.columnsQuery as (t: string, s?: string) => { text: string; params: unknown[] })("users", "tenant_a");
+    expect(postgresDialect.catalog.columns("users")).toMatchObject({ params: ["users"] });
+    expect(postgresDialect.catalog.columns("users").text).toContain("current_schema()");
+    const inSchema = postgresDialect.catalog.columns("users", "tenant_a");
     expect(inSchema.params).toEqual(["users", "tenant_a"]);
     expect(inSchema.text).not.toContain("current_schema()");
   });

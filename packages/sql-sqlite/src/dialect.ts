@@ -209,6 +209,10 @@ export const sqliteDialect: Dialect = {
   releaseSavepoint: (name) => `RELEASE SAVEPOINT "${name}"`,
   rollbackToSavepoint: (name) => `ROLLBACK TO SAVEPOINT "${name}"`,
 
-  columnsQuery: (table) => ({ text: "SELECT name FROM pragma_table_info(?)", params: [table] }),
-  indexesQuery: (table) => ({ text: "SELECT name FROM pragma_index_list(?)", params: [table] }),
+  catalog: {
+    columns: (table) => ({ text: "SELECT name FROM pragma_table_info(?)", params: [table] }),
+    indexes: (table) => ({ text: "SELECT name FROM pragma_index_list(?)", params: [table] }),
+    // DataFlow's columns have no COLLATE clause: SQLite compares text with BINARY.
+    exactTextComparison: true,
+  },
 };

@@ -1,69 +1,46 @@
-import type { Dialect } from "@dataflow/sql-core";
+import { PluginError } from "@dataflow/kernel/plugin";
+import type { DatabaseAdapter, DialectCatalog } from "@dataflow/sql-core";
+import type { StrategyName } from "./strategy.js";
 
-/** The database-specific SQL tenancy needs beyond sql-core: namespaces, catalogs, locks, guards. */
-export interface Catalog {
-  /** Creates the schema (PostgreSQL) or database (MySQL) of a tenant if missing. */
-  createNamespace(name: string): string;
-  /** Column names (`name`) of `namespace.table`. */
-  columns(namespace: string, table: string): { text: string; params: unknown[] };
-  /** Index names (`name`) of `namespace.table`. */
-  indexes(namespace: string, table: string): { text: string; params: unknown[] };
-  /** Check constraints named `name` on a table of the connection's default schema (`n` = count). */
-  constraintCount(table: string, name: string): { text: string; params: unknown[] };
-  /** A CHECK that no row can satisfy, added to the shared (unqualified) table of a model. */
-  addRowFreeGuard(table: string, name: string): string;
-  /** Collation of a column of the default schema (`collation`), or no row when it has none. */
-  columnCollation(table: string, column: string): { text: string; params: unknown[] } | undefined;
+/** A strategy's refusal of a database whose dialect lacks catalog parts it needs (it fails closed, never runs weaker). */
+export class DialectRefusedError extends PluginError {
+  constructor(
+    strategy: StrategyName,
+    databaseType: string,
+    readonly missing: readonly string[],
+    why: string,
+  ) {
+    super(`The ${strategy} tenancy strategy needs ${why}; the ${databaseType} dialect lacks ${missing.map((m) => `catalog.${m}`).join(", ")}`, {
+      fix: strategy === "row"
+        ? `Give the dialect's catalog columnCollation (or exactTextComparison: true when text always compares exactly)`
+        : `Use tenancy({ strategy: "row" }) on ${databaseType}, or a dialect whose catalog has ${missing.join(", ")}`,
+    });
+  }
 }
 
-function postgresCatalog(d: Dialect): Catalog {
-  return {
-    createNamespace: (name) => `CREATE SCHEMA IF NOT EXISTS ${d.quote(name)}`,
-    columns: (namespace, table) => ({
-      text: "SELECT column_name AS name FROM information_schema.columns WHERE table_schema = $1 AND table_name = $2",
-      params: [namespace, table],
-    }),
-    indexes: (namespace, table) => ({
-      text: "SELECT indexname AS name FROM pg_indexes WHERE schemaname = $1 AND tablename = $2",
-      params: [namespace, table],
-    }),
-    constraintCount: (table, name) => ({
-      text: "SELECT count(*) AS n FROM pg_constraint WHERE conrelid = to_regclass($1) AND conname = $2",
-      params: [d.quote(table), name],
-    }),
-    addRowFreeGuard: (table, name) => `ALTER TABLE ${d.quote(table)} ADD CONSTRAINT ${d.quote(name)} CHECK (false) NOT VALID`,
-    columnCollation: () => undefined,
-  };
-}
+/** What each strategy needs of the dialect's catalog, by member name. */
+const NEEDS = {
+  schema: {
+    members: ["createNamespace", "checkConstraintCount", "addRowFreeCheck", "ddlLock"],
+    why: "a namespace per tenant (a PostgreSQL schema, a MySQL database), check constraints and a cross-process DDL lock",
+  },
+  rls: { members: ["rowSecurity", "ddlLock"], why: "row-level security in the database and a cross-process DDL lock" },
+} as const satisfies Partial<Record<StrategyName, { members: readonly (keyof DialectCatalog)[]; why: string }>>;
 
-function mysqlCatalog(d: Dialect): Catalog {
-  return {
-    createNamespace: (name) => `CREATE DATABASE IF NOT EXISTS ${d.quote(name)} CHARACTER SET utf8mb4 COLLATE utf8mb4_bin`,
-    columns: (namespace, table) => ({
-      text: "SELECT COLUMN_NAME AS name FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?",
-      params: [namespace, table],
-    }),
-    indexes: (namespace, table) => ({
-      text: "SELECT DISTINCT INDEX_NAME AS name FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?",
-      params: [namespace, table],
-    }),
-    constraintCount: (table, name) => ({
-      text:
-        "SELECT COUNT(*) AS n FROM information_schema.TABLE_CONSTRAINTS WHERE CONSTRAINT_SCHEMA = DATABASE() AND TABLE_NAME = ? " +
-        "AND CONSTRAINT_NAME = ? AND CONSTRAINT_TYPE = 'CHECK'",
-      params: [table, name],
-    }),
-    addRowFreeGuard: (table, name) => `ALTER TABLE ${d.quote(table)} ADD CONSTRAINT ${d.quote(name)} CHECK (1 = 0)`,
-    columnCollation: (table, column) => ({
-      text: "SELECT COLLATION_NAME AS collation FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ? AND COLUMN_NAME = ?",
-      params: [table, column],
-    }),
-  };
-}
-
-/** The catalog of the adapter's database, or undefined when tenancy does not support it beyond the `row` strategy. */
-export function catalogFor(dialect: Dialect): Catalog | undefined {
-  if (dialect.name === "postgresql") return postgresCatalog(dialect);
-  if (dialect.name === "mysql") return mysqlCatalog(dialect);
-  return undefined;
+/** The adapter's catalog with the parts `strategy` needs, or a `DialectRefusedError` naming the missing ones. */
+export function requireCatalog(adapter: DatabaseAdapter, strategy: StrategyName): DialectCatalog {
+  const catalog: Partial<DialectCatalog> = adapter.dialect.catalog ?? {};
+  if (strategy === "row") {
+    // The tenant column must compare exactly: read its collation, or the dialect vouches for exact text comparison.
+    if (typeof catalog.columnCollation !== "function" && catalog.exactTextComparison !== true) {
+      throw new DialectRefusedError(strategy, adapter.databaseType, ["columnCollation"], "to know that tenant ids compare exactly");
+    }
+  } else {
+    const missing = NEEDS[strategy].members.filter((m) => catalog[m] === undefined);
+    if (missing.length > 0) throw new DialectRefusedError(strategy, adapter.databaseType, missing, NEEDS[strategy].why);
+  }
+  if (typeof catalog.columns !== "function" || typeof catalog.indexes !== "function") {
+    throw new DialectRefusedError(strategy, adapter.databaseType, ["columns", "indexes"].filter((m) => typeof catalog[m as "columns"] !== "function"), "to read the tables it prepares");
+  }
+  return catalog as DialectCatalog;
 }

@@ -1,4 +1,5 @@
 export { tenancy } from "./plugin.js";
+export { DialectRefusedError } from "./catalog.js";
 export type { TenancyOptions, TenancyPlugin } from "./plugin.js";
 export type { StrategyName } from "./strategy.js";
 export { TENANT_COLUMN } from "./row-scope.js";

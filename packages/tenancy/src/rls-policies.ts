@@ -1,8 +1,9 @@
 import type { Model } from "@dataflow/kernel/plugin";
 import { DataFlowError, SchemaError, TenantError } from "@dataflow/kernel/plugin";
-import type { DatabaseAdapter, SqlExecutor } from "@dataflow/sql-core";
+import type { DatabaseAdapter, RowSecurity, SqlExecutor } from "@dataflow/sql-core";
 import { tableReference } from "@dataflow/sql-core";
 import { catalogQuery, withDdlConnection } from "./ddl-connection.js";
+import { requireCatalog } from "./catalog.js";
 import { MemoPerOwner } from "./memo.js";
 import { TENANT_COLUMN } from "./row-scope.js";
 
@@ -10,12 +11,9 @@ import { TENANT_COLUMN } from "./row-scope.js";
 export const TENANT_SETTING = "app.tenant_id";
 export const POLICY_NAME = "df_tenant_isolation";
 
-/** Sets the tenant for the rest of the current transaction only (never the session: pooled connections are shared). */
-export const SET_TENANT = `SELECT set_config('${TENANT_SETTING}', $1, true)`;
-
 /** `tenant_id = current_setting('app.tenant_id')`: no missing_ok, so a query without a tenant set is an error, not "all rows". */
-function policyExpression(quote: (s: string) => string): string {
-  return `${quote(TENANT_COLUMN)} = current_setting('${TENANT_SETTING}')`;
+function policyExpression(quote: (s: string) => string, security: Pick<RowSecurity, "currentSetting">): string {
+  return `${quote(TENANT_COLUMN)} = ${security.currentSetting(TENANT_SETTING)}`;
 }
 
 /** The expression as PostgreSQL prints it back, without casts, parentheses, quotes and spaces. */
@@ -23,7 +21,7 @@ function normalized(expression: string): string {
   return expression.replace(/::[a-z ]+/g, "").replace(/[()"\s]/g, "");
 }
 
-const EXPECTED = normalized(policyExpression((s) => s));
+const EXPECTED = normalized(policyExpression((s) => s, { currentSetting: (setting) => `current_setting('${setting}')` }));
 
 interface PolicyRow {
   name: string;
@@ -34,8 +32,8 @@ interface PolicyRow {
 }
 
 /**
- * The PostgreSQL side of the `rls` strategy: the application role must be subject to row-level
- * security (not superuser, not BYPASSRLS), and every tenant table has RLS enabled and forced (so the
+ * The database side of the `rls` strategy, through the dialect's `catalog.rowSecurity`: the
+ * application role must be subject to row-level security (PostgreSQL: not superuser, not BYPASSRLS), and every tenant table has RLS enabled and forced (so the
  * owner is subject to it too) with exactly one permissive policy, ours. Checked before the first
  * operation of each model; any doubt is a refusal.
  */
@@ -54,15 +52,12 @@ export class RlsPolicies {
   }
 
   private async checkRole(adapter: DatabaseAdapter): Promise<{ refusal?: TenantError; schema: string }> {
-    const rows = await catalogQuery(adapter, {
-      text: "SELECT rolsuper, rolbypassrls, current_schema() AS schema FROM pg_roles WHERE rolname = current_user",
-      params: [],
-    });
+    const rows = await catalogQuery(adapter, requireCatalog(adapter, "rls").rowSecurity!.roleQuery);
     const role = rows[0];
     if (!role || typeof role.schema !== "string") {
       return { schema: "", refusal: new TenantError("The rls strategy could not find the connection's role and schema; refusing to run") };
     }
-    if (role.rolsuper === true || role.rolbypassrls === true) {
+    if (role.bypasses !== false) {
       return {
         schema: role.schema,
         refusal: new TenantError("The database role bypasses row-level security (it is a superuser or has BYPASSRLS); the rls strategy refuses to run", {
@@ -75,18 +70,18 @@ export class RlsPolicies {
 
   private async ensurePolicy(adapter: DatabaseAdapter, model: Model): Promise<Model> {
     try {
-      await withDdlConnection(adapter, `rls:${model.schema}.${model.table}`, async (exec) => {
-        const q = adapter.dialect.quote;
+      const catalog = requireCatalog(adapter, "rls");
+      const security = catalog.rowSecurity!;
+      await withDdlConnection(adapter, catalog.ddlLock!, `rls:${model.schema}.${model.table}`, async (exec) => {
         const table = tableReference(adapter.dialect, model);
-        const before = await this.policies(exec, table);
+        const before = await this.policies(exec, security, table);
         if (!before.some((p) => p.name === POLICY_NAME)) {
-          const expression = policyExpression(q);
-          await exec.query(`CREATE POLICY ${q(POLICY_NAME)} ON ${table} AS PERMISSIVE FOR ALL TO PUBLIC USING (${expression}) WITH CHECK (${expression})`, []);
+          await exec.query(security.createPolicy(POLICY_NAME, table, policyExpression(adapter.dialect.quote, security)), []);
         }
-        const flags = await this.flags(exec, table);
-        if (!flags.enabled) await exec.query(`ALTER TABLE ${table} ENABLE ROW LEVEL SECURITY`, []);
-        if (!flags.forced) await exec.query(`ALTER TABLE ${table} FORCE ROW LEVEL SECURITY`, []);
-        this.verify(model, await this.flags(exec, table), await this.policies(exec, table));
+        const flags = await this.flags(exec, security, table);
+        if (!flags.enabled) await exec.query(security.enable(table), []);
+        if (!flags.forced) await exec.query(security.force(table), []);
+        this.verify(model, await this.flags(exec, security, table), await this.policies(exec, security, table));
       });
       return model;
     } catch (error) {
@@ -98,17 +93,15 @@ export class RlsPolicies {
     }
   }
 
-  private async policies(exec: SqlExecutor, table: string): Promise<PolicyRow[]> {
-    const { rows } = await exec.query(
-      "SELECT polname AS name, polpermissive AS permissive, polcmd::text AS cmd, pg_get_expr(polqual, polrelid) AS using_expr, " +
-        "pg_get_expr(polwithcheck, polrelid) AS check_expr FROM pg_policy WHERE polrelid = to_regclass($1)",
-      [table],
-    );
+  private async policies(exec: SqlExecutor, security: RowSecurity, table: string): Promise<PolicyRow[]> {
+    const q = security.policiesQuery(table);
+    const { rows } = await exec.query(q.text, q.params);
     return rows as unknown as PolicyRow[];
   }
 
-  private async flags(exec: SqlExecutor, table: string): Promise<{ enabled: boolean; forced: boolean }> {
-    const { rows } = await exec.query("SELECT relrowsecurity AS enabled, relforcerowsecurity AS forced FROM pg_class WHERE oid = to_regclass($1)", [table]);
+  private async flags(exec: SqlExecutor, security: RowSecurity, table: string): Promise<{ enabled: boolean; forced: boolean }> {
+    const q = security.flagsQuery(table);
+    const { rows } = await exec.query(q.text, q.params);
     return { enabled: rows[0]?.enabled === true, forced: rows[0]?.forced === true };
   }
 

@@ -1,28 +1,18 @@
 import type { ModelOperation, NodeContext } from "@dataflow/kernel/plugin";
-import { PluginError, TenantError } from "@dataflow/kernel/plugin";
+import { TenantError } from "@dataflow/kernel/plugin";
 import type { DatabaseAdapter, TransactionHandle } from "@dataflow/sql-core";
 import { assertNoHiddenCollisions } from "./collision-check.js";
-import { RlsPolicies, SET_TENANT } from "./rls-policies.js";
+import { requireCatalog } from "./catalog.js";
+import { RlsPolicies, TENANT_SETTING } from "./rls-policies.js";
 import { scopeOperation, writesExplicitKeys } from "./row-scope.js";
 import type { Next, TenantStrategy } from "./strategy.js";
 import { TENANT_ID_PATTERN } from "./tenant-id.js";
 
-/** PostgreSQL's SQLSTATE for a row that fails a row-level security policy (and other privilege errors). */
-const INSUFFICIENT_PRIVILEGE = "42501";
-
-function isPolicyViolation(error: unknown): boolean {
-  for (let e: unknown = error, depth = 0; e && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
-    const code = (e as { code?: unknown }).code;
-    const message = (e as { message?: unknown }).message;
-    if (code === INSUFFICIENT_PRIVILEGE && typeof message === "string" && message.includes("row-level security")) return true;
-  }
-  return false;
-}
-
 /**
- * `rls`: PostgreSQL row-level security as a second layer under the AST scoping. Each operation runs
- * in a transaction (or a savepoint of the caller's) that first sets `app.tenant_id` with
- * `set_config(..., true)`, so the setting never outlives the transaction on a pooled connection.
+ * `rls`: the database's row-level security (the dialect's `catalog.rowSecurity`; PostgreSQL) as a
+ * second layer under the AST scoping. Each operation runs in a transaction (or a savepoint of the
+ * caller's) that first sets `app.tenant_id` for that transaction only, so the setting never
+ * outlives the transaction on a pooled connection.
  */
 export class RlsStrategy implements TenantStrategy {
   readonly name = "rls" as const;
@@ -32,11 +22,7 @@ export class RlsStrategy implements TenantStrategy {
   private readonly owners = new WeakMap<TransactionHandle, string>();
 
   checkDatabase(adapter: DatabaseAdapter): void {
-    if (adapter.dialect.name !== "postgresql") {
-      throw new PluginError(`The rls tenancy strategy needs PostgreSQL row-level security; ${adapter.databaseType} has none`, {
-        fix: `Use tenancy({ strategy: "row" }) on ${adapter.databaseType}`,
-      });
-    }
+    requireCatalog(adapter, this.name);
   }
 
   async run(op: ModelOperation, ctx: NodeContext, next: Next, tenant: string, adapter: DatabaseAdapter): Promise<unknown> {
@@ -46,15 +32,16 @@ export class RlsStrategy implements TenantStrategy {
     // (PostgreSQL refuses COPY FROM on a table with row-level security).
     const model = await this.policies.ready(adapter, op.model);
     const scoped = { ...unplaced, model } as ModelOperation;
+    const security = requireCatalog(adapter, this.name).rowSecurity!;
     return adapter.transaction(async (exec) => {
-      await exec.query(SET_TENANT, [tenant]).catch((error: unknown) => {
+      await exec.query(security.setLocal(TENANT_SETTING), [tenant]).catch((error: unknown) => {
         throw adapter.mapError(error, op.model);
       });
       let result: unknown;
       try {
         result = await next(scoped);
       } catch (error) {
-        if (isPolicyViolation(error)) {
+        if (security.isViolation(error)) {
           throw new TenantError(`${op.model.name}: the row belongs to another tenant; nothing was written`, {
             cause: error,
             fix: "Ids are unique across tenants; use generated ids for tenant models",

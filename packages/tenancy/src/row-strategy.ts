@@ -1,6 +1,6 @@
 import type { ModelOperation, NodeContext } from "@dataflow/kernel/plugin";
 import type { DatabaseAdapter } from "@dataflow/sql-core";
-import { catalogFor } from "./catalog.js";
+import { requireCatalog } from "./catalog.js";
 import { assertNoForeignRows } from "./collision-check.js";
 import { scopeOperation, writesExplicitKeys } from "./row-scope.js";
 import type { Next, TenantStrategy } from "./strategy.js";
@@ -16,11 +16,13 @@ export class RowStrategy implements TenantStrategy {
   readonly name = "row" as const;
   readonly tenantPattern = TENANT_ID_PATTERN;
 
-  checkDatabase(): void {}
+  checkDatabase(adapter: DatabaseAdapter): void {
+    requireCatalog(adapter, this.name);
+  }
 
   async run(op: ModelOperation, ctx: NodeContext, next: Next, tenant: string, adapter: DatabaseAdapter): Promise<unknown> {
     const scoped = scopeOperation(op, tenant);
-    await assertExactTenantColumn(adapter, catalogFor(adapter.dialect), op.model);
+    await assertExactTenantColumn(adapter, adapter.dialect.catalog, op.model);
     if (!writesExplicitKeys(scoped)) return next(scoped);
     return adapter.transaction(async () => {
       const result = await next(scoped);

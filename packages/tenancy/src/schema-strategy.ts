@@ -1,8 +1,6 @@
 import type { ModelOperation, NodeContext } from "@dataflow/kernel/plugin";
-import { PluginError } from "@dataflow/kernel/plugin";
-import type { DatabaseAdapter } from "@dataflow/sql-core";
-import type { Catalog } from "./catalog.js";
-import { catalogFor } from "./catalog.js";
+import type { DatabaseAdapter, DialectCatalog } from "@dataflow/sql-core";
+import { requireCatalog } from "./catalog.js";
 import { assertNoForeignRows } from "./collision-check.js";
 import { scopeOperation, writesExplicitKeys } from "./row-scope.js";
 import type { Next, TenantStrategy } from "./strategy.js";
@@ -26,17 +24,11 @@ export class SchemaStrategy implements TenantStrategy {
   }
 
   checkDatabase(adapter: DatabaseAdapter): void {
-    this.catalog(adapter);
+    requireCatalog(adapter, this.name);
   }
 
-  private catalog(adapter: DatabaseAdapter): Catalog {
-    const catalog = catalogFor(adapter.dialect);
-    if (!catalog) {
-      throw new PluginError(`The schema tenancy strategy needs PostgreSQL (a schema per tenant) or MySQL (a database per tenant), not ${adapter.databaseType}`, {
-        fix: `Use tenancy({ strategy: "row" }) on ${adapter.databaseType}`,
-      });
-    }
-    return catalog;
+  private catalog(adapter: DatabaseAdapter): DialectCatalog {
+    return requireCatalog(adapter, this.name);
   }
 
   async run(op: ModelOperation, ctx: NodeContext, next: Next, tenant: string, adapter: DatabaseAdapter): Promise<unknown> {

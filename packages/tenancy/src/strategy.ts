@@ -1,7 +1,6 @@
 import type { Model, ModelOperation, NodeContext } from "@dataflow/kernel/plugin";
 import { TenantError } from "@dataflow/kernel/plugin";
-import type { DatabaseAdapter } from "@dataflow/sql-core";
-import type { Catalog } from "./catalog.js";
+import type { DatabaseAdapter, DialectCatalog } from "@dataflow/sql-core";
 import { catalogQuery } from "./ddl-connection.js";
 import { MemoPerOwner } from "./memo.js";
 import { TENANT_COLUMN } from "./row-scope.js";
@@ -24,10 +23,11 @@ const columnChecks = new MemoPerOwner<DatabaseAdapter, Model, TenantError | unde
 
 /**
  * Refuses a tenant column that compares case-insensitively (a MySQL `_ci` collation would make
- * tenant `Acme` match `acme`'s rows). Once per model; a no-op where comparisons are exact.
+ * tenant `Acme` match `acme`'s rows). Once per model; a no-op on a dialect that declares exact text
+ * comparison (`requireCatalog` refused the dialect at startup if it declares neither).
  */
-export async function assertExactTenantColumn(adapter: DatabaseAdapter, catalog: Catalog | undefined, model: Model): Promise<void> {
-  const q = catalog?.columnCollation(model.table, TENANT_COLUMN);
+export async function assertExactTenantColumn(adapter: DatabaseAdapter, catalog: DialectCatalog, model: Model): Promise<void> {
+  const q = catalog.columnCollation?.(model.table, TENANT_COLUMN);
   if (!q) return;
   const refusal = await columnChecks.get(adapter, model, async () => {
     const rows = await catalogQuery(adapter, q);

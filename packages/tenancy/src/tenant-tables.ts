@@ -1,15 +1,14 @@
 import type { Model } from "@dataflow/kernel/plugin";
 import { DataFlowError, SchemaError } from "@dataflow/kernel/plugin";
-import type { DatabaseAdapter, SqlExecutor } from "@dataflow/sql-core";
+import type { CatalogQuery, DatabaseAdapter, DialectCatalog, SqlExecutor } from "@dataflow/sql-core";
 import { columnDefinition, createIndexStatement, createTableStatement, indexName, tableReference } from "@dataflow/sql-core";
-import type { Catalog } from "./catalog.js";
 import { withDdlConnection } from "./ddl-connection.js";
 import { MemoPerOwner } from "./memo.js";
 
 /** Name of the CHECK that keeps rows out of the shared table of a schema-strategy model. */
 export const SHARED_TABLE_GUARD = "df_tenancy_rows_in_tenant_schemas";
 
-async function names(exec: SqlExecutor, q: { text: string; params: unknown[] }): Promise<Set<string>> {
+async function names(exec: SqlExecutor, q: CatalogQuery): Promise<Set<string>> {
   const { rows } = await exec.query(q.text, q.params);
   return new Set(rows.map((r) => String(r.name)));
 }
@@ -47,21 +46,21 @@ export class TenantTables {
   }
 
   /** Creates the tenant's schema and table (or adds missing columns and indexes) once per process. */
-  ensure(adapter: DatabaseAdapter, catalog: Catalog, view: Model): Promise<void> {
+  ensure(adapter: DatabaseAdapter, catalog: DialectCatalog, view: Model): Promise<void> {
     return this.tables.get(adapter, view, async () => {
       const namespace = view.schema!;
       try {
-        await withDdlConnection(adapter, `schema:${namespace}`, (exec) => this.createTable(adapter, catalog, exec, view, namespace));
+        await withDdlConnection(adapter, catalog.ddlLock!, `schema:${namespace}`, (exec) => this.createTable(adapter, catalog, exec, view, namespace));
       } catch (error) {
         throw failed("Preparing the tenant table", adapter, view, error);
       }
     });
   }
 
-  private async createTable(adapter: DatabaseAdapter, catalog: Catalog, exec: SqlExecutor, view: Model, namespace: string): Promise<void> {
+  private async createTable(adapter: DatabaseAdapter, catalog: DialectCatalog, exec: SqlExecutor, view: Model, namespace: string): Promise<void> {
     const d = adapter.dialect;
-    await exec.query(catalog.createNamespace(namespace), []);
-    const columns = await names(exec, catalog.columns(namespace, view.table));
+    await exec.query(catalog.createNamespace!(namespace), []);
+    const columns = await names(exec, catalog.columns(view.table, namespace));
     if (columns.size === 0) {
       await exec.query(createTableStatement(d, view), []);
       for (const index of view.indexes) await exec.query(createIndexStatement(d, view, index), []);
@@ -70,7 +69,7 @@ export class TenantTables {
     for (const f of view.fields) {
       if (!columns.has(f.name)) await exec.query(`ALTER TABLE ${tableReference(d, view)} ADD COLUMN ${columnDefinition(d, f, true)}`, []);
     }
-    const indexes = await names(exec, catalog.indexes(namespace, view.table));
+    const indexes = await names(exec, catalog.indexes(view.table, namespace));
     for (const index of view.indexes) {
       if (!indexes.has(indexName(d, index))) await exec.query(createIndexStatement(d, view, index), []);
     }
@@ -81,13 +80,13 @@ export class TenantTables {
    * connection's default schema), so a write that ever missed the tenant qualifier fails instead of
    * landing outside the tenant's schema.
    */
-  guardSharedTable(adapter: DatabaseAdapter, catalog: Catalog, model: Model): Promise<void> {
+  guardSharedTable(adapter: DatabaseAdapter, catalog: DialectCatalog, model: Model): Promise<void> {
     return this.guards.get(adapter, model, async () => {
       try {
-        await withDdlConnection(adapter, `guard:${model.table}`, async (exec) => {
-          const q = catalog.constraintCount(model.table, SHARED_TABLE_GUARD);
+        await withDdlConnection(adapter, catalog.ddlLock!, `guard:${model.table}`, async (exec) => {
+          const q = catalog.checkConstraintCount!(model.table, SHARED_TABLE_GUARD);
           const { rows } = await exec.query(q.text, q.params);
-          if (Number(rows[0]?.n ?? 0) === 0) await exec.query(catalog.addRowFreeGuard(model.table, SHARED_TABLE_GUARD), []);
+          if (Number(rows[0]?.n ?? 0) === 0) await exec.query(catalog.addRowFreeCheck!(model.table, SHARED_TABLE_GUARD), []);
         });
       } catch (error) {
         throw new SchemaError(`Guarding the shared table '${model.table}' of ${model.name} failed; with the schema strategy it must hold no rows`, {

@@ -4,8 +4,10 @@ import {
   DataFlow, LocalRuntime, PluginError, TenantError, ValidationError, WorkflowBuilder, defineNode, field,
 } from "@dataflow/kernel";
 import { isUniqueTarget } from "@dataflow/kernel/plugin";
-import sqlite from "@dataflow/sql-sqlite";
-import { tenancy } from "../src/index.js";
+import { definePlugin } from "@dataflow/kernel/plugin";
+import { sqlModelNodes } from "@dataflow/sql-core";
+import sqlite, { SqliteAdapter, sqliteDialect } from "@dataflow/sql-sqlite";
+import { DialectRefusedError, tenancy } from "../src/index.js";
 import { failure, runNode, statementsDuring } from "./support.js";
 import { modelName } from "./targets.js";
 
@@ -42,13 +44,45 @@ describe("tenancy plugin: configuration and declaration", () => {
     }
   });
 
-  it("refuses the schema and rls strategies on SQLite when the DataFlow is constructed", () => {
-    expect(() => new DataFlow({ url: "sqlite::memory:", plugins: [sqlite, tenancy({ strategy: "schema" })] })).toThrow(
-      /schema tenancy strategy needs PostgreSQL \(a schema per tenant\) or MySQL \(a database per tenant\), not sqlite/,
-    );
-    expect(() => new DataFlow({ url: "sqlite::memory:", plugins: [sqlite, tenancy({ strategy: "rls" })] })).toThrow(
-      /rls tenancy strategy needs PostgreSQL row-level security; sqlite has none/,
-    );
+  it("refuses the schema and rls strategies on SQLite when the DataFlow is constructed, naming the catalog parts it lacks", () => {
+    const refusal = (strategy: "schema" | "rls") => {
+      try {
+        new DataFlow({ url: "sqlite::memory:", plugins: [sqlite, tenancy({ strategy })] });
+      } catch (error) {
+        return error as DialectRefusedError;
+      }
+      throw new Error(`the ${strategy} strategy was accepted on SQLite`);
+    };
+    const schema = refusal("schema");
+    expect(schema).toBeInstanceOf(DialectRefusedError);
+    expect(schema).toBeInstanceOf(PluginError);
+    expect(schema.missing).toEqual(["createNamespace", "checkConstraintCount", "addRowFreeCheck", "ddlLock"]);
+    expect(schema.message).toMatch(/schema tenancy strategy needs a namespace per tenant .*; the sqlite dialect lacks catalog\.createNamespace/);
+    const rls = refusal("rls");
+    expect(rls.missing).toEqual(["rowSecurity", "ddlLock"]);
+    expect(rls.message).toMatch(/rls tenancy strategy needs row-level security in the database .*; the sqlite dialect lacks catalog\.rowSecurity, catalog\.ddlLock/);
+  });
+
+  it("fails closed on a dialect that cannot vouch for exact tenant comparison, even with the row strategy", () => {
+    const { exactTextComparison: _exact, ...vague } = sqliteDialect.catalog;
+    class VagueAdapter extends SqliteAdapter {
+      override readonly dialect = { ...sqliteDialect, catalog: vague };
+    }
+    const vaguePlugin = definePlugin({
+      name: "vague-sqlite",
+      kernel: "^1",
+      adapters: [{ schemes: ["vague"], create: (url, options) => new VagueAdapter(url.replace(/^vague:/, "sqlite:"), options) }],
+      modelNodes: sqlModelNodes,
+    });
+    let error: unknown;
+    try {
+      new DataFlow({ url: "vague::memory:", plugins: [vaguePlugin, tenancy({ strategy: "row" })] });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(DialectRefusedError);
+    expect((error as DialectRefusedError).missing).toEqual(["columnCollation"]);
+    expect((error as Error).message).toMatch(/row tenancy strategy needs to know that tenant ids compare exactly/);
   });
 
   it("refuses a tenant model that declares tenant_id itself", () => {

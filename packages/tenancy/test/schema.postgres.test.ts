@@ -21,6 +21,21 @@ describe.skipIf(!res.ok)(`schema strategy on PostgreSQL: a schema per tenant${re
   };
   schemaStrategyCases(() => new PostgresTarget("schema", db()).prepare(), namespaces);
 
+  it("continues generated ids after explicit ones in the tenant's own table", async () => {
+    const target = await new PostgresTarget("schema", db()).prepare();
+    try {
+      const { db: flow } = target.open();
+      const name = modelName("Counter");
+      flow.model(name, { total: field.int() }, { tenant: true });
+      await flow.initialize();
+      await runNode(flow, `${name}_Create`, { data: { id: 500, total: 1 } }, { tenantId: "ia" });
+      const generated = await runNode(flow, `${name}_Create`, { data: { total: 2 } }, { tenantId: "ia" });
+      expect(generated.result.id).toBe(501);
+    } finally {
+      await target.dispose();
+    }
+  });
+
   it("names every tenant table explicitly: one prepared statement per tenant, search_path untouched", async () => {
     const target = await new PostgresTarget("schema", db()).prepare();
     try {

@@ -1,7 +1,7 @@
 import type { DataFlowError, RunContext, TransactionOptions } from "@dataflow/kernel/plugin";
 import { ConnectionError, TransactionError, ValidationError } from "@dataflow/kernel/plugin";
 import type { DatabaseAdapter, SqlConnection, TransactionHandle } from "@dataflow/sql-core";
-import { RUN_TRANSACTIONS } from "@dataflow/sql-core";
+import { bindRunTransaction } from "@dataflow/sql-core";
 
 type OwnedTransaction = TransactionHandle & { connection: SqlConnection };
 
@@ -88,7 +88,7 @@ export class RunTransaction {
         this.handle = this.owned;
         effective = options;
       }
-      this.runMap().set(this.adapter, this.handle);
+      bindRunTransaction(this.run, this.adapter, this.handle);
     }
     this.levels.push({ kind, label, savepoint, named: [] });
     return { depth: this.levels.length, savepoint: savepoint !== undefined, options: effective };
@@ -227,14 +227,8 @@ export class RunTransaction {
     while (this.levels.length > 0) this.pop();
     this.owned = undefined;
     this.handle = undefined;
-    this.runMap().delete(this.adapter);
+    bindRunTransaction(this.run, this.adapter, undefined);
     return owned;
-  }
-
-  private runMap(): Map<DatabaseAdapter, TransactionHandle> {
-    let map = this.run.state.get(RUN_TRANSACTIONS) as Map<DatabaseAdapter, TransactionHandle> | undefined;
-    if (!map) this.run.state.set(RUN_TRANSACTIONS, (map = new Map()));
-    return map;
   }
 }
 

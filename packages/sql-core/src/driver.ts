@@ -1,0 +1,21 @@
+/** What a SQL driver hands back, and the two shapes of "something that runs SQL". */
+
+export interface QueryResult {
+  readonly rows: Record<string, unknown>[];
+  /** Rows affected (writes) or returned (reads). */
+  readonly rowCount: number;
+  readonly insertId?: number | bigint | undefined;
+}
+
+/** Something that runs SQL: the pool, or one connection inside a transaction. */
+export interface SqlExecutor {
+  query(text: string, params: readonly unknown[]): Promise<QueryResult>;
+}
+
+/** One connection taken out of the pool for a transaction. */
+export interface SqlConnection extends SqlExecutor {
+  /** `broken`: the connection is in an unknown state and must be destroyed, not reused. */
+  release(broken?: boolean): void;
+  /** The same connection, with statements cancelled when `signal` aborts (drivers that can cancel). */
+  withSignal?(signal: AbortSignal): SqlExecutor;
+}
