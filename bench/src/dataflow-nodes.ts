@@ -41,10 +41,10 @@ export class DataFlowNodes {
     return async (input) => (await runtime.execute(wf, { parameters: { node: { data: input } } })).results.node.result;
   }
 
-  read(workload: WorkloadId): (id: number) => Promise<Row> {
+  read(workload: WorkloadId): (id: number, signal?: AbortSignal) => Promise<Row> {
     const wf = this.build(workload, "Read", { id: 1 });
     const runtime = this.runtime;
-    return async (id) => (await runtime.execute(wf, { parameters: { node: { id } } })).results.node.result;
+    return async (id, signal) => (await runtime.execute(wf, signal ? { parameters: { node: { id } }, signal } : { parameters: { node: { id } } })).results.node.result;
   }
 
   list(workload: WorkloadId): (tenant: number) => Promise<Row[]> {

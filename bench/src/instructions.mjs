@@ -8,7 +8,9 @@ import sqlitePlugin from "@dataflow/sql-sqlite";
 const [workload = "read", warmArg = "2000", countArg = "0"] = process.argv.slice(2);
 const total = Number(warmArg) + Number(countArg);
 const db = new DataFlow({ url: "sqlite::memory:", plugins: [sqlitePlugin] });
-const User = db.model("User", { name: field.string({ maxLength: 100 }), tenant: field.int(), score: field.int(), active: field.boolean() });
+const User = db.model("User", { name: field.string({ maxLength: 100 }), tenant: field.int(), score: field.int(), active: field.boolean() }, {
+  indexes: [{ fields: ["tenant", "score", "id"] }],
+});
 await db.ensureModel(User);
 const runtime = new LocalRuntime({ dataflow: db });
 const wf = (b) => b.build();
@@ -29,7 +31,8 @@ const signal = workload.endsWith("-signal") ? new AbortController().signal : und
 const ops = {
   read: (i) => runtime.execute(read, { parameters: { node: { id: (i % 200) + 1 } }, signal }),
   create: (i) => runtime.execute(create, { parameters: { node: { data: { name: `u${i}`, tenant: i % 10, score: i, active: true } } }, signal }),
-  five: (i) => runtime.execute(five, { parameters: { create: { data: { name: `u${i}`, tenant: i % 10, score: i, active: true } } }, signal }),
+  // Created rows go to tenants >= 100: List and Count read the 20 seeded rows of tenant 0 every time.
+  five: (i) => runtime.execute(five, { parameters: { create: { data: { name: `u${i}`, tenant: 100 + (i % 10), score: i, active: true } } }, signal }),
 };
 const op = ops[workload.replace(/-signal$/, "")];
 for (let i = 0; i < total; i++) await op(i);
