@@ -88,6 +88,8 @@ class Run implements RunContext {
   private fixed: AbortSignal | undefined;
   private siblingFailure: unknown;
   private failed = false;
+  /** Set when the run is over: a signal first read later (by a node's leftover work) adds no listener. */
+  private finished = false;
   private readonly onCallerAbort: (() => void) | undefined;
   constructor(
     readonly runId: string,
@@ -109,7 +111,7 @@ class Run implements RunContext {
     this.fixed = controller.signal;
     if (this.failed) controller.abort(this.siblingFailure);
     else if (this.caller?.aborted) controller.abort(this.caller.reason);
-    else this.caller?.addEventListener("abort", this.onCallerAbort!, { once: true });
+    else if (!this.finished) this.caller?.addEventListener("abort", this.onCallerAbort!, { once: true });
     return controller.signal;
   }
 
@@ -129,6 +131,7 @@ class Run implements RunContext {
 
   /** The run is over: stop listening to the caller's signal. */
   finish(): void {
+    this.finished = true;
     if (this.controller !== undefined && this.onCallerAbort !== undefined) this.caller!.removeEventListener("abort", this.onCallerAbort);
   }
 
