@@ -1,5 +1,5 @@
 /** Who runs a workload. `raw-*` are the driver baselines; the rest are libraries. */
-export type ContenderRole = "raw" | "raw-copy" | "raw-multirow" | "dataflow" | "kysely" | "drizzle";
+export type ContenderRole = "raw" | "raw-copy" | "raw-multirow" | "dataflow" | "dataflow-signal" | "kysely" | "drizzle";
 
 export interface LatencyResult {
   readonly role: ContenderRole;
@@ -24,6 +24,18 @@ export interface ThroughputResult {
   readonly medianRowsPerSec: number;
   readonly bestRowsPerSec: number;
   readonly runsRowsPerSec: readonly number[];
+  /** What the rate counts (default "rows"), e.g. "reads". */
+  readonly unit?: string;
+}
+
+/** Cold start: fresh processes, from process start to the first operation's result. */
+export interface StartupResult {
+  readonly role: ContenderRole;
+  readonly label: string;
+  readonly medianMs: number;
+  /** Median CPU time (user + system) of the process up to that point. */
+  readonly cpuMs: number;
+  readonly runsMs: readonly number[];
 }
 
 /** A contender that could not run, with the reason (e.g. "n/a (adapter not built)"). */
@@ -33,7 +45,7 @@ export interface Unavailable {
   readonly unavailable: string;
 }
 
-export type ContenderResult = LatencyResult | ThroughputResult | Unavailable;
+export type ContenderResult = LatencyResult | ThroughputResult | StartupResult | Unavailable;
 
 export function isUnavailable(r: ContenderResult): r is Unavailable {
   return "unavailable" in r;
@@ -56,7 +68,7 @@ export interface Ratio {
 export interface WorkloadResult {
   readonly id: string;
   readonly title: string;
-  readonly kind: "latency" | "throughput";
+  readonly kind: "latency" | "throughput" | "startup";
   readonly contenders: readonly ContenderResult[];
   readonly ratios: readonly Ratio[];
   readonly verdicts: readonly Verdict[];

@@ -23,6 +23,8 @@ export const TABLES = {
   read: "bench_read",
   list: "bench_list",
   bulk: "bench_bulk",
+  flow: "bench_flow",
+  cold: "bench_cold",
 } as const;
 export type WorkloadId = keyof typeof TABLES;
 
@@ -31,12 +33,18 @@ export const MODEL_NAMES: Readonly<Record<WorkloadId, string>> = {
   read: "BenchRead",
   list: "BenchList",
   bulk: "BenchBulk",
+  flow: "BenchFlow",
+  cold: "BenchCold",
 };
 
 export const SEEDED_ROWS = 100_000;
 export const BULK_ROWS = 100_000;
 export const TENANTS = 100;
 export const LIST_LIMIT = 50;
+/** The 5-node workflow's List (DESIGN.md section 4: "List of 10"). */
+export const FLOW_LIST_LIMIT = 10;
+/** Rows the workflow's Create adds go to tenants from here on, so its List and Count see a constant seeded set. */
+export const FLOW_NEW_TENANT = 1000;
 
 export interface BenchInput {
   readonly name: string;

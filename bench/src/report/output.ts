@@ -3,7 +3,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { SectionResult } from "../types.js";
 import type { Table } from "./tables.js";
-import { latencyTable, renderMarkdown, renderText, throughputTable, verdictTable } from "./tables.js";
+import { latencyTable, renderMarkdown, renderText, startupTable, throughputTable, verdictTable } from "./tables.js";
 
 const BENCH_DIR = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 export const RESULTS_DIR = join(BENCH_DIR, "results");
@@ -16,7 +16,9 @@ function tables(section: SectionResult): Array<[string, Table]> {
   const latency = latencyTable(section, section.decimals);
   if (latency) out.push(["Single operations", latency]);
   const bulk = throughputTable(section);
-  if (bulk) out.push(["Bulk insert", bulk]);
+  if (bulk) out.push(["Throughput", bulk]);
+  const startup = startupTable(section);
+  if (startup) out.push(["Cold start", startup]);
   out.push(["Budgets", verdictTable(section)]);
   return out;
 }

@@ -1,4 +1,4 @@
-import type { ContenderResult, LatencyResult, SectionResult, ThroughputResult, WorkloadResult } from "../types.js";
+import type { ContenderResult, LatencyResult, SectionResult, StartupResult, ThroughputResult, WorkloadResult } from "../types.js";
 import { isUnavailable } from "../types.js";
 
 export type Table = { readonly header: readonly string[]; readonly rows: readonly (readonly string[])[]; readonly alignRight: readonly boolean[] };
@@ -57,18 +57,33 @@ export function throughputTable(section: SectionResult): Table | undefined {
         return;
       }
       const t = c as ThroughputResult;
+      const unit = ` ${t.unit ?? "rows"}`;
       rows.push([
-        name, t.label, rate(t.medianRowsPerSec), rate(t.bestRowsPerSec), String(t.runsRowsPerSec.length),
-        df && c.role !== "dataflow" ? ratio(df.medianRowsPerSec / t.medianRowsPerSec) : "",
+        name, t.label, rate(t.medianRowsPerSec) + unit, rate(t.bestRowsPerSec) + unit, String(t.runsRowsPerSec.length),
+        df && !c.role.startsWith("dataflow") ? ratio(df.medianRowsPerSec / t.medianRowsPerSec) : "",
       ]);
     });
   }
   if (rows.length === 0) return undefined;
   return {
-    header: ["workload", "contender", "median rows/s", "best rows/s", "runs", "DataFlow rate ÷ this"],
+    header: ["workload", "contender", "median per s", "best per s", "runs", "DataFlow rate ÷ this"],
     rows,
     alignRight: [false, false, true, true, true, true],
   };
+}
+
+/** Cold starts: one row per contender. */
+export function startupTable(section: SectionResult): Table | undefined {
+  const rows: string[][] = [];
+  for (const w of section.workloads) {
+    if (w.kind !== "startup") continue;
+    w.contenders.forEach((c, i) => {
+      const s = c as StartupResult;
+      rows.push([i === 0 ? w.title : "", s.label, s.medianMs.toFixed(1), s.cpuMs.toFixed(1), String(s.runsMs.length)]);
+    });
+  }
+  if (rows.length === 0) return undefined;
+  return { header: ["workload", "contender", "median ms", "process CPU ms", "runs"], rows, alignRight: [false, false, true, true, true] };
 }
 
 export function verdictTable(section: SectionResult): Table {

@@ -1,8 +1,10 @@
 import type { LatencyContender, LatencyPlan, ThroughputContender, ThroughputPlan } from "../measure.js";
 import { measureLatency, measureThroughput } from "../measure.js";
+import type { ConcurrentContender, ConcurrentPlan, StartupContender } from "../concurrency.js";
+import { measureConcurrent, measureStartup } from "../concurrency.js";
 import type { ContenderResult, ContenderRole, SectionResult, SkippedSection, Unavailable, WorkloadResult } from "../types.js";
-import type { Budgets } from "../verdicts.js";
-import { assessLatency, assessThroughput } from "../verdicts.js";
+import type { Budgets, LatencyShape } from "../verdicts.js";
+import { assessConcurrency, assessLatency, assessStartup, assessThroughput } from "../verdicts.js";
 
 export interface RunOptions {
   /** Far fewer iterations: a smoke run of the whole pipeline, not a measurement. */
@@ -12,7 +14,7 @@ export interface RunOptions {
 export type SectionRunner = (options: RunOptions) => Promise<SectionResult | SkippedSection>;
 
 /** Display order of contenders in every table. */
-const ORDER: readonly ContenderRole[] = ["raw", "raw-copy", "raw-multirow", "dataflow", "kysely", "drizzle"];
+const ORDER: readonly ContenderRole[] = ["raw", "raw-copy", "raw-multirow", "dataflow", "dataflow-signal", "kysely", "drizzle"];
 
 function ordered(results: ContenderResult[]): ContenderResult[] {
   return results.sort((a, b) => ORDER.indexOf(a.role) - ORDER.indexOf(b.role));
@@ -38,7 +40,7 @@ export interface LatencyWorkloadSpec {
   readonly unavailable: readonly Unavailable[];
   readonly plan: LatencyPlan;
   readonly budgets: Budgets;
-  readonly shape: "single-row" | "list";
+  readonly shape: LatencyShape;
   readonly sql: Readonly<Record<string, string>>;
   readonly notes?: readonly string[];
 }
@@ -73,6 +75,45 @@ export async function throughputWorkload<Row>(spec: ThroughputWorkloadSpec<Row>,
   const { ratios, verdicts } = assessThroughput(contenders, spec.budgets);
   global.gc?.();
   return { id: spec.id, title: spec.title, kind: "throughput", contenders, ratios, verdicts, sql: spec.sql, notes: spec.notes ?? [] };
+}
+
+export interface ConcurrentWorkloadSpec {
+  readonly id: string;
+  readonly title: string;
+  readonly contenders: readonly ConcurrentContender[];
+  readonly unavailable: readonly Unavailable[];
+  readonly plan: ConcurrentPlan;
+  readonly budgets: Budgets;
+  readonly sql: Readonly<Record<string, string>>;
+  readonly notes?: readonly string[];
+}
+
+export async function concurrentWorkload(spec: ConcurrentWorkloadSpec, options: RunOptions): Promise<WorkloadResult> {
+  global.gc?.();
+  console.log(`  ${spec.title}: ${spec.contenders.map((c) => c.label).join(", ")}`);
+  const plan = options.quick ? { ...spec.plan, ops: Math.min(spec.plan.ops, 640), rounds: 1 } : spec.plan;
+  const measured = await measureConcurrent(spec.contenders, plan);
+  const contenders = ordered([...measured, ...spec.unavailable]);
+  const { ratios, verdicts } = assessConcurrency(contenders, spec.budgets);
+  return { id: spec.id, title: spec.title, kind: "throughput", contenders, ratios, verdicts, sql: spec.sql, notes: spec.notes ?? [] };
+}
+
+export interface StartupWorkloadSpec {
+  readonly id: string;
+  readonly title: string;
+  readonly contenders: readonly StartupContender[];
+  readonly runs: number;
+  readonly budgets: Budgets;
+  readonly sql: Readonly<Record<string, string>>;
+  readonly notes?: readonly string[];
+}
+
+export async function startupWorkload(spec: StartupWorkloadSpec, options: RunOptions): Promise<WorkloadResult> {
+  console.log(`  ${spec.title}: ${spec.contenders.map((c) => c.label).join(", ")}`);
+  const measured = await measureStartup(spec.contenders, options.quick ? 2 : spec.runs);
+  const contenders = ordered(measured);
+  const { ratios, verdicts } = assessStartup(contenders, spec.budgets);
+  return { id: spec.id, title: spec.title, kind: "startup", contenders, ratios, verdicts, sql: spec.sql, notes: spec.notes ?? [] };
 }
 
 export function planText(plan: LatencyPlan): string {

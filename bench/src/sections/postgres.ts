@@ -14,6 +14,7 @@ import type { TestDatabase } from "@dataflow/testing";
 import { provisionDatabase } from "@dataflow/testing";
 import { DataFlowNodes, captureSql } from "../dataflow-nodes.js";
 import { machine, packageVersion } from "../environment.js";
+import type { ConcurrentContender } from "../concurrency.js";
 import type { LatencyContender, LatencyPlan, ThroughputContender } from "../measure.js";
 import type { SectionResult, SkippedSection, Unavailable, WorkloadResult } from "../types.js";
 import type { Budgets } from "../verdicts.js";
@@ -22,10 +23,12 @@ import {
   ALL_COLUMNS, BULK_ROWS, CREATE_POOL, INSERT_COLUMNS, LIST_LIMIT, SEEDED_ROWS, TABLES, TENANTS, makeInputs, readIds,
 } from "../workload-data.js";
 import type { RunOptions } from "./common.js";
-import { chunks, latencyWorkload, planText, scaled, throughputWorkload, verify } from "./common.js";
+import { chunks, concurrentWorkload, latencyWorkload, planText, scaled, throughputWorkload, verify } from "./common.js";
 import { copyLines, loadPlugin, shareOneCpu, tryDataflow, unavailable } from "./server-common.js";
 
-const BUDGETS: Budgets = { singleRowMaxDeltaUs: 5, bulkBaseline: ["raw-copy"], bulkMinRatio: 0.8, noSlowerThanPeers: true, decimals: 1 };
+const BUDGETS: Budgets = {
+  singleRowMaxDeltaUs: 5, concurrentMinRatio: 0.95, bulkBaseline: ["raw-copy"], bulkMinRatio: 0.8, noSlowerThanPeers: true, decimals: 1,
+};
 
 const PLANS: Record<"create" | "read" | "list", LatencyPlan> = {
   create: { warmupOps: 500, rounds: 40, batch: 100, sampleRounds: 20, sampleBatch: 100 },
@@ -35,6 +38,8 @@ const PLANS: Record<"create" | "read" | "list", LatencyPlan> = {
 const BULK_ROUNDS = 3;
 const CHUNK = 1000;
 const POOL_MAX = 1;
+/** Concurrent reads: operations in flight and the pool size of both contenders (DESIGN.md section 4). */
+const CONCURRENT = { inFlight: 64, pool: 10, ops: 20_000, rounds: 5, warmupOps: 5_000 };
 
 const q = (identifier: string) => `"${identifier}"`;
 const columns = (names: readonly string[]) => names.map(q).join(", ");
@@ -90,8 +95,8 @@ function drizzleTable(name: string) {
 }
 
 /** A pool of one connection; an idle connection's error (e.g. the server going away) is reported, not thrown out of the process. */
-function pool(url: string, owner: string): pg.Pool {
-  const p = new pg.Pool({ connectionString: url, max: POOL_MAX });
+function pool(url: string, owner: string, max = POOL_MAX): pg.Pool {
+  const p = new pg.Pool({ connectionString: url, max });
   p.on("error", (error) => console.error(`postgres: ${owner} pool connection failed: ${error.message}`));
   return p;
 }
@@ -106,8 +111,10 @@ class PostgresBench {
   readonly dataflow: DataFlow | undefined;
   readonly nodes: DataFlowNodes | undefined;
   readonly dataflowWhy: string;
+  private readonly plugin: Plugin | undefined;
 
   constructor(readonly db: TestDatabase, readonly options: RunOptions, adapter: { plugin: Plugin } | { unavailable: string }) {
+    this.plugin = "plugin" in adapter ? adapter.plugin : undefined;
     this.raw = pool(db.url, "raw");
     this.kysely = new Kysely<KyselyDb>({ dialect: new PostgresDialect({ pool: pool(db.url, "kysely") }) });
     this.drizzlePool = pool(db.url, "drizzle");
@@ -263,6 +270,59 @@ class PostgresBench {
     });
   }
 
+  /**
+   * Reads by id with 64 in flight on pools of 10 (a fresh raw pool and a fresh DataFlow), run after
+   * read() seeded its table: the raw driver's rate against DataFlow's, without and with a signal.
+   */
+  async concurrentReads(): Promise<WorkloadResult> {
+    const table = TABLES.read;
+    const ids = readIds(SEEDED_ROWS);
+    const mask = ids.length - 1;
+    const raw = pool(this.db.url, "raw (concurrent)", CONCURRENT.pool);
+    const dataflow = this.plugin ? new DataFlow({ url: this.db.url, plugins: [this.plugin], pool: { max: CONCURRENT.pool }, namespace: "concurrent" }) : undefined;
+    try {
+      const notes: string[] = [];
+      let side: DataflowSide<(id: number, signal?: AbortSignal) => Promise<unknown>> = { ok: false, reason: this.dataflowWhy };
+      if (dataflow) {
+        const made = await tryDataflow(async () => {
+          const nodes = new DataFlowNodes(dataflow);
+          await nodes.createTable("read");
+          const fn = nodes.read("read");
+          return { fn, sql: await captureSql(() => fn(ids[0]!)) };
+        });
+        side = made.ok ? { ok: true, ...made.value } : made;
+      }
+      const text = this.rawSql(side, fallbackSql.read(table), "read", notes);
+      // One signal per lane, like one request's signal shared by the reads it makes.
+      const signals = Array.from({ length: CONCURRENT.inFlight }, () => new AbortController().signal);
+      const contenders: ConcurrentContender[] = [
+        { role: "raw", label: `pg.Pool max ${CONCURRENT.pool}, named prepared`, op: (i) => raw.query({ name: "raw_read", text, values: [ids[i & mask]] }) },
+      ];
+      const unavailableDf: Unavailable[] = [];
+      if (side.ok) {
+        const read = side.fn;
+        contenders.push(
+          { role: "dataflow", label: `DataFlow Read node, pool.max ${CONCURRENT.pool}`, op: (i) => read(ids[i & mask]!) },
+          { role: "dataflow-signal", label: `DataFlow Read node + AbortSignal, pool.max ${CONCURRENT.pool}`, op: (i, lane) => read(ids[i & mask]!, signals[lane]) },
+        );
+      } else {
+        unavailableDf.push(unavailable("dataflow", "DataFlow Read node", side.reason), unavailable("dataflow-signal", "DataFlow Read node + AbortSignal", side.reason));
+      }
+      return await concurrentWorkload({
+        id: "concurrent-read", title: `read by id, ${CONCURRENT.inFlight} in flight, pool ${CONCURRENT.pool}`, contenders, unavailable: unavailableDf,
+        plan: { inFlight: CONCURRENT.inFlight, ops: CONCURRENT.ops, rounds: CONCURRENT.rounds, warmupOps: CONCURRENT.warmupOps, unit: "reads" },
+        budgets: BUDGETS, sql: { raw: text, dataflow: side.ok ? side.sql.join("; ") : side.reason },
+        notes: [
+          ...notes,
+          `${CONCURRENT.rounds} interleaved runs of ${CONCURRENT.ops.toLocaleString("en-US")} reads per contender, each lane awaiting its read before the next; with a signal, each of the ${CONCURRENT.inFlight} lanes passes its own never-aborted AbortSignal to every run.`,
+        ],
+      }, this.options);
+    } finally {
+      await dataflow?.close().catch(() => {});
+      await raw.end().catch(() => {});
+    }
+  }
+
   async list(): Promise<WorkloadResult> {
     const table = TABLES.list;
     const notes: string[] = [];
@@ -376,7 +436,7 @@ class PostgresBench {
     const show = async (name: string) => String((await this.raw.query(`SHOW ${name}`)).rows[0][name]);
     return {
       database: `PostgreSQL ${await show("server_version")} (own server on 127.0.0.1 via @dataflow/testing, durable: fsync=${await show("fsync")}, synchronous_commit=${await show("synchronous_commit")}, full_page_writes=${await show("full_page_writes")}, shared_buffers=${await show("shared_buffers")})`,
-      pool: `pg.Pool max ${POOL_MAX} per library (DataFlow pool.max ${POOL_MAX}), so every library pays the same checkout cost`,
+      pool: `pg.Pool max ${POOL_MAX} per library (DataFlow pool.max ${POOL_MAX}), so every library pays the same checkout cost; concurrent reads: max ${CONCURRENT.pool} for raw and DataFlow`,
       create: planText(scaled(PLANS.create, this.options)),
       read: planText(scaled(PLANS.read, this.options)),
       list: planText(scaled(PLANS.list, this.options)),
@@ -406,6 +466,7 @@ export async function runPostgres(options: RunOptions): Promise<SectionResult | 
     const workloads: WorkloadResult[] = [];
     workloads.push(await bench.create());
     workloads.push(await bench.read());
+    workloads.push(await bench.concurrentReads());
     workloads.push(await bench.list());
     workloads.push(await bench.bulk());
     return {

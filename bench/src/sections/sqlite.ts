@@ -1,6 +1,7 @@
-import { mkdtempSync, rmSync } from "node:fs";
+import { copyFileSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
 import Database from "better-sqlite3";
 import { desc, eq, sql as dsql } from "drizzle-orm";
 import type { BetterSQLite3Database } from "drizzle-orm/better-sqlite3";
@@ -10,27 +11,35 @@ import type { Generated } from "kysely";
 import { Kysely, SqliteDialect } from "kysely";
 import { DataFlow } from "@dataflow/kernel";
 import sqlitePlugin from "@dataflow/sql-sqlite";
-import { DataFlowNodes, captureSql } from "../dataflow-nodes.js";
+import type { FlowOutput } from "../dataflow-nodes.js";
+import { DataFlowNodes, captureSql, flowWorkflow } from "../dataflow-nodes.js";
 import { packageVersion, machine } from "../environment.js";
 import type { LatencyContender, LatencyPlan, ThroughputContender } from "../measure.js";
 import type { SectionResult, WorkloadResult } from "../types.js";
 import type { Budgets } from "../verdicts.js";
 import type { BenchInput } from "../workload-data.js";
 import {
-  BULK_ROWS, CREATE_POOL, INSERT_COLUMNS, LIST_LIMIT, SEEDED_ROWS, TABLES, TENANTS, makeInputs, readIds,
+  BULK_ROWS, CREATE_POOL, FLOW_LIST_LIMIT, FLOW_NEW_TENANT, INSERT_COLUMNS, LIST_LIMIT, SEEDED_ROWS, TABLES, TENANTS, makeInputs, readIds,
 } from "../workload-data.js";
 import type { RunOptions } from "./common.js";
-import { chunks, latencyWorkload, planText, scaled, throughputWorkload, verify } from "./common.js";
+import { chunks, latencyWorkload, planText, scaled, startupWorkload, throughputWorkload, verify } from "./common.js";
 import { shareOneCpu } from "./server-common.js";
 
-const BUDGETS: Budgets = { singleRowMaxDeltaUs: 3, bulkBaseline: ["raw"], bulkMinRatio: 0.8, noSlowerThanPeers: false, decimals: 2 };
+const BUDGETS: Budgets = {
+  singleRowMaxDeltaUs: 3, workflowMaxDeltaUs: 15, coldStartMaxDeltaMs: 5, bulkBaseline: ["raw"], bulkMinRatio: 0.8, noSlowerThanPeers: false, decimals: 2,
+};
 
-const PLANS: Record<"create" | "read" | "list", LatencyPlan> = {
+const PLANS: Record<"create" | "read" | "list" | "flow", LatencyPlan> = {
   create: { warmupOps: 2000, rounds: 200, batch: 100, sampleRounds: 20, sampleBatch: 500 },
+  flow: { warmupOps: 2000, rounds: 100, batch: 100, sampleRounds: 10, sampleBatch: 200 },
   read: { warmupOps: 5000, rounds: 100, batch: 500, sampleRounds: 20, sampleBatch: 1000 },
   list: { warmupOps: 1000, rounds: 50, batch: 400, sampleRounds: 10, sampleBatch: 500 },
 };
 const BULK_ROUNDS = 5;
+const COLD_RUNS = 15;
+const COLD_DIR = join(dirname(fileURLToPath(import.meta.url)), "..", "cold-start");
+/** Rows the workflow's List and Count read from: 100 per tenant. */
+const FLOW_SEEDED = 10_000;
 const PEER_CHUNK = 1000;
 
 /** better-sqlite3 connection with the DataFlow adapter's pragmas (integers stay the driver's default numbers). */
@@ -273,6 +282,84 @@ class SqliteBench {
     }, this.options);
   }
 
+  /** The 5-node workflow against the same 5 statements run by the driver in sequence. */
+  async workflow(): Promise<WorkloadResult> {
+    await this.nodes.createTable("flow");
+    this.seed(TABLES.flow, makeInputs(FLOW_SEEDED, 5));
+    const pool = makeInputs(CREATE_POOL, 6).map((r, i) => ({ ...r, tenant: FLOW_NEW_TENANT + (i % TENANTS) }));
+    const input = (i: number) => pool[i & (CREATE_POOL - 1)]!;
+    const dfFlow = flowWorkflow(this.nodes, "flow");
+    const texts = await captureSql(() => dfFlow(pool[0]!, 0, 1));
+    const pick = (test: (t: string) => boolean, what: string) => {
+      const t = texts.find(test);
+      if (!t) throw new Error(`the workflow sent no ${what} statement: ${texts.join("; ")}`);
+      return this.raw.prepare(t);
+    };
+    const insert = pick((t) => t.startsWith("INSERT"), "INSERT");
+    const read = pick((t) => t.startsWith("SELECT") && t.includes(`WHERE "id" = ?`), "read");
+    const update = pick((t) => t.startsWith("UPDATE"), "UPDATE");
+    const list = pick((t) => t.startsWith("SELECT") && t.includes("ORDER BY"), "list");
+    const count = pick((t) => t.startsWith("SELECT COUNT"), "COUNT");
+    const rawFlow = (i: number): FlowOutput => {
+      const r = input(i);
+      const now = new Date().toISOString();
+      const created = insert.all(r.name, r.email, r.tenant, r.score, r.active ? 1 : 0, now, now)[0] as { id: number };
+      const row = read.get(created.id) as { id: number };
+      const updated = update.all(i, new Date().toISOString(), row.id)[0] as Record<string, unknown>;
+      const rows = list.all(i % TENANTS, FLOW_LIST_LIMIT) as Record<string, unknown>[];
+      const n = (count.get(i % TENANTS) as { n: number }).n;
+      return { created, read: row, updated, list: rows, count: n };
+    };
+    const contenders: LatencyContender[] = [
+      { role: "raw", label: "better-sqlite3, 5 prepared statements", sync: true, op: rawFlow },
+      { role: "dataflow", label: "DataFlow 5-node workflow", sync: false, op: (i) => dfFlow(input(i), i % TENANTS, i) },
+    ];
+    await verify(contenders, (value) => {
+      const out = value as FlowOutput;
+      if (out.updated?.id !== out.created?.id || out.read?.id !== out.created?.id) return "update/read did not follow the created row";
+      if (out.list?.length !== FLOW_LIST_LIMIT) return `list returned ${out.list?.length} rows`;
+      return out.count === FLOW_SEEDED / TENANTS ? undefined : `count was ${out.count}, expected ${FLOW_SEEDED / TENANTS}`;
+    });
+    return latencyWorkload({
+      id: "workflow", title: "5-node workflow (Create, Read via connection, Update, List of 10, Count)", contenders, unavailable: [],
+      plan: scaled(PLANS.flow, this.options), budgets: BUDGETS, shape: "workflow",
+      sql: { raw: `${texts.length} statements: ${texts.join("; ")}`, dataflow: texts.join("; ") },
+      notes: [
+        `Raw runs the ${texts.length} statements DataFlow sends (captured), in sequence, through cached better-sqlite3 statements; DataFlow runs the workflow with per-run parameters for Create, Update, List and Count.`,
+        `List and Count read a tenant of ${FLOW_SEEDED / TENANTS} seeded rows; created rows go to other tenants, so every run reads the same amount.`,
+      ],
+    });
+  }
+
+  /** Fresh processes from start to the first Create's result, on a copy of a file that has the table. */
+  async coldStart(): Promise<WorkloadResult> {
+    const template = join(this.dir, "cold-template.db");
+    const templateDb = new DataFlow({ url: `sqlite://${template}`, plugins: [sqlitePlugin] });
+    try {
+      await new DataFlowNodes(templateDb).createTable("cold");
+    } finally {
+      await templateDb.close();
+    }
+    let run = 0;
+    const fresh = () => {
+      const file = join(this.dir, `cold-${run++}.db`);
+      copyFileSync(template, file);
+      return file;
+    };
+    return startupWorkload({
+      id: "cold-start", title: "cold start to first Create (embedded)",
+      contenders: [
+        { role: "raw", label: "better-sqlite3: open + INSERT", args: () => [join(COLD_DIR, "raw.mjs"), fresh(), TABLES.cold] },
+        { role: "dataflow", label: "DataFlow: import, model, workflow, first Create", args: () => [join(COLD_DIR, "dataflow.mjs"), fresh(), TABLES.cold] },
+      ],
+      runs: COLD_RUNS, budgets: BUDGETS,
+      sql: { raw: "INSERT ... RETURNING (prepared after open)", dataflow: "schema check of the model, then INSERT ... RETURNING" },
+      notes: [
+        `${COLD_RUNS} fresh \`node\` processes per contender (plain ESM, no tsx), alternating, after one untimed start each; time is performance.now() in the child when the row is back (from process start), on a copy of a file that already has the table.`,
+      ],
+    }, this.options);
+  }
+
   settings(): Record<string, string | number> {
     const version = (this.raw.prepare("SELECT sqlite_version() AS v").get() as { v: string }).v;
     return {
@@ -281,6 +368,7 @@ class SqliteBench {
       create: planText(scaled(PLANS.create, this.options)),
       read: planText(scaled(PLANS.read, this.options)),
       list: planText(scaled(PLANS.list, this.options)),
+      workflow: planText(scaled(PLANS.flow, this.options)),
       bulk: this.options.quick ? "quick: 1 run of 5,000 rows" : `${BULK_ROUNDS} runs of ${BULK_ROWS.toLocaleString("en-US")} rows per contender after a 10,000-row warm-up, empty table each run`,
     };
   }
@@ -298,6 +386,8 @@ export async function runSqlite(options: RunOptions): Promise<SectionResult> {
     workloads.push(await bench.read());
     workloads.push(await bench.list());
     workloads.push(await bench.bulk());
+    workloads.push(await bench.workflow());
+    workloads.push(await bench.coldStart());
     return {
       section: "sqlite",
       title: "SQLite (better-sqlite3, embedded)",

@@ -295,11 +295,14 @@ function mutableColumns(model: Model, conflictOn: readonly string[], explicit: u
     .map((f) => f.name);
 }
 
+const EPOCH = new Date(0);
+
 /** Turns a generated node's params into a validated operation. All checks happen here, before any I/O. */
 export function normalizeOperation(model: Model, kind: ModelOperationName, given: Record<string, unknown>): ModelOperation {
   // Own properties only: an inherited `all` or `includeDeleted` (polluted Object.prototype) must not count.
   const params = ownProperties(given);
-  const now = new Date();
+  // Reads need no clock: only writes take the time (one instant per operation).
+  const now = kind === "Read" || kind === "List" || kind === "Count" ? EPOCH : new Date();
   const hidden = params.includeDeleted === true ? undefined : notDeleted(model);
   switch (kind) {
     case "Create":

@@ -53,16 +53,43 @@ export function checkParams(schema: ParamsSchema, params: Record<string, unknown
     const spec = schema[name]!;
     const value = Object.hasOwn(params, name) ? params[name] : undefined;
     if (value === undefined) {
-      if (Object.hasOwn(params, name)) {
-        throw new ValidationError(`${where}: parameter '${name}' is undefined`, { field: name, fix: "Omit it or give a value" });
-      }
-      if (spec.required) throw new ValidationError(`${where}: missing required parameter '${name}'`, { field: name });
+      if (Object.hasOwn(params, name)) throw undefinedParam(name, where);
+      if (spec.required) throw missingParam(name, where);
       continue;
     }
-    if (!typeMatches(spec.type, value)) {
-      throw new ValidationError(`${where}: parameter '${name}' must be ${spec.type === "object" ? "a plain object" : `of type ${spec.type}`}`, {
-        field: name,
-      });
-    }
+    if (!typeMatches(spec.type, value)) throw wrongType(spec, name, where);
   }
+}
+
+/**
+ * Checks the params named `names` (own properties of `params`): declared, not undefined, of their
+ * type. Whether required params are present is {@link checkRequired}'s part.
+ */
+export function checkParamValues(schema: ParamsSchema, params: Record<string, unknown>, names: readonly string[], where: string): void {
+  for (const name of names) {
+    if (!Object.hasOwn(schema, name)) checkParamNames(schema, [name], where);
+    const value = params[name];
+    if (value === undefined) throw undefinedParam(name, where);
+    const spec = schema[name]!;
+    if (!typeMatches(spec.type, value)) throw wrongType(spec, name, where);
+  }
+}
+
+/** Checks that each of `names` has a value in `params`. */
+export function checkRequired(params: Record<string, unknown>, names: readonly string[], where: string): void {
+  for (const name of names) {
+    if (!Object.hasOwn(params, name) || params[name] === undefined) throw missingParam(name, where);
+  }
+}
+
+function undefinedParam(name: string, where: string): ValidationError {
+  return new ValidationError(`${where}: parameter '${name}' is undefined`, { field: name, fix: "Omit it or give a value" });
+}
+
+function missingParam(name: string, where: string): ValidationError {
+  return new ValidationError(`${where}: missing required parameter '${name}'`, { field: name });
+}
+
+function wrongType(spec: ParamSpec, name: string, where: string): ValidationError {
+  return new ValidationError(`${where}: parameter '${name}' must be ${spec.type === "object" ? "a plain object" : `of type ${spec.type}`}`, { field: name });
 }

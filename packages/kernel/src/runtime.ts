@@ -5,7 +5,7 @@ import { AbortError, ClosedError, DataFlowError, ValidationError, WorkflowExecut
 import type { Logger } from "./logger.js";
 import { silentLogger } from "./logger.js";
 import type { ExecuteOptions, NodeContext, RunContext } from "./node.js";
-import { checkParams } from "./params.js";
+import { checkParamValues, checkRequired } from "./params.js";
 import { getPath, setPath } from "./paths.js";
 import type { PluginContext, RunHooks } from "./plugin.js";
 import type { NodeOwner, ResolvedNode } from "./registry.js";
@@ -31,9 +31,18 @@ interface Plan {
   readonly dependents: readonly (readonly number[])[];
   readonly hooks: ReadonlyArray<{ plugin: string; hooks: RunHooks; ctx: PluginContext }>;
   readonly owners: readonly NodeOwner[];
+  /** Per node: how many nodes it waits for (copied per run). */
+  readonly waitCounts: readonly number[];
+  /** Nodes that wait for nothing, in order. */
+  readonly roots: readonly number[];
+  /** Per node: "Node 'id' (type)", the prefix of its parameter errors. */
+  readonly where: readonly string[];
+  /** Per node: required params that its static params leave open (a connection or the run's parameters must give them). */
+  readonly open: readonly (readonly string[])[];
 }
 
 const RUN_FAILED = "(run)";
+/** Static params whose names, types and values have passed: they need no second check. */
 const checkedStatic = new WeakSet<object>();
 
 /** Execute options read as own properties only: nothing inherited (e.g. a polluted Object.prototype.tenantId) counts. */
@@ -51,22 +60,109 @@ export function neverAborts(signal: AbortSignal): boolean {
   return signal === NEVER_ABORTED;
 }
 
+/**
+ * Run ids: UUID-shaped, a random per-process prefix and a counter (unique, and far cheaper per run
+ * than a fresh random UUID; they identify runs, they are not secrets).
+ */
+let runIdPrefix = randomUUID().slice(0, 24);
+let runIdCounter = 0;
+const RUN_ID_LIMIT = 2 ** 48;
+
+function nextRunId(): string {
+  if (runIdCounter === RUN_ID_LIMIT) {
+    runIdPrefix = randomUUID().slice(0, 24);
+    runIdCounter = 0;
+  }
+  return runIdPrefix + (runIdCounter++).toString(16).padStart(12, "0");
+}
+
+/**
+ * One run. A multi-node run's signal (aborted when a node fails, or when the caller's signal
+ * aborts) is created on first read: nodes that never read `ctx.signal` (SQLite's) cost no
+ * AbortController and no listener on the caller's signal.
+ */
 class Run implements RunContext {
   readonly state = new Map<symbol, unknown>();
   exclusive = 0;
+  private controller: AbortController | undefined;
+  private fixed: AbortSignal | undefined;
+  private siblingFailure: unknown;
+  private failed = false;
+  /** Set when the run is over: a signal first read later (by a node's leftover work) adds no listener. */
+  private finished = false;
+  private readonly onCallerAbort: (() => void) | undefined;
   constructor(
     readonly runId: string,
-    readonly signal: AbortSignal,
+    /** Single-node runs: the caller's signal or NEVER_ABORTED. Multi-node runs: undefined (created on demand). */
+    fixed: AbortSignal | undefined,
+    private readonly caller: AbortSignal | undefined,
     readonly tenantId: string | undefined,
     readonly options: ExecuteOptions,
     readonly logger: Logger,
-  ) {}
+  ) {
+    this.fixed = fixed;
+    this.onCallerAbort = fixed === undefined && caller !== undefined ? () => this.controller!.abort(caller.reason) : undefined;
+  }
+
+  get signal(): AbortSignal {
+    if (this.fixed !== undefined) return this.fixed;
+    const controller = new AbortController();
+    this.controller = controller;
+    this.fixed = controller.signal;
+    if (this.failed) controller.abort(this.siblingFailure);
+    else if (this.caller?.aborted) controller.abort(this.caller.reason);
+    else if (!this.finished) this.caller?.addEventListener("abort", this.onCallerAbort!, { once: true });
+    return controller.signal;
+  }
+
+  /** Aborted, without creating a signal for the question. */
+  get aborted(): boolean {
+    if (this.fixed !== undefined) return this.fixed.aborted;
+    return this.failed || this.caller?.aborted === true;
+  }
+
+  /** A node failed: the other nodes' signal aborts with `reason`. */
+  abort(reason: unknown): void {
+    if (this.failed) return;
+    this.failed = true;
+    this.siblingFailure = reason;
+    this.controller?.abort(reason);
+  }
+
+  /** The run is over: stop listening to the caller's signal. */
+  finish(): void {
+    this.finished = true;
+    if (this.controller !== undefined && this.onCallerAbort !== undefined) this.caller!.removeEventListener("abort", this.onCallerAbort);
+  }
+
   enterExclusive(): void {
     this.exclusive++;
   }
   leaveExclusive(): void {
     if (this.exclusive > 0) this.exclusive--;
   }
+}
+
+/** What a node's `run` gets; the run's signal is read (and, for a multi-node run, created) only if the node asks for it. */
+class Context implements NodeContext {
+  constructor(readonly nodeId: string, readonly run: Run) {}
+  get runId(): string {
+    return this.run.runId;
+  }
+  get signal(): AbortSignal {
+    return this.run.signal;
+  }
+  get logger(): Logger {
+    return this.run.logger;
+  }
+  get tenantId(): string | undefined {
+    return this.run.tenantId;
+  }
+}
+
+function nodeFailure(id: string, run: Run, error: unknown, results: Record<string, unknown>): WorkflowExecutionError {
+  const cause = run.aborted && !(error instanceof DataFlowError) ? new AbortError(`Node '${id}' was aborted`, { cause: error }) : error;
+  return new WorkflowExecutionError(id, run.runId, cause, results);
 }
 
 export class LocalRuntime {
@@ -98,7 +194,16 @@ export class LocalRuntime {
     const hooks = [...owners].flatMap((owner) =>
       owner.plugins.filter((p) => p.runHooks).map((p) => ({ plugin: p.name, hooks: p.runHooks!, ctx: owner.context })),
     );
-    plan = { resolved, dependents, hooks, owners: [...owners] };
+    const waitCounts = wf.waitsFor.map((w) => w.length);
+    plan = {
+      resolved, dependents, hooks, owners: [...owners], waitCounts,
+      roots: waitCounts.flatMap((n, i) => (n === 0 ? [i] : [])),
+      where: wf.nodes.map((n) => `Node '${n.id}' (${n.type})`),
+      open: wf.nodes.map((n, i) => {
+        const schema = resolved[i]!.def.params;
+        return Object.keys(schema).filter((name) => schema[name]!.required && !(Object.hasOwn(n.params, name) && n.params[name] !== undefined));
+      }),
+    };
     this.plans.set(wf, plan);
     return plan;
   }
@@ -114,64 +219,91 @@ export class LocalRuntime {
     }, trace);
   }
 
-  private async executeRun<R>(workflow: Workflow, given: ExecuteOptions): Promise<ExecuteResult<R>> {
-    const options = ownOptions(given);
-    if (!workflow || !Array.isArray(workflow.nodes) || !workflow.index) {
-      throw new WorkflowValidationError("execute() takes a workflow from WorkflowBuilder.build()");
+  /** Checks the call and starts the run; a workflow without run hooks takes no extra async step. */
+  private executeRun<R>(workflow: Workflow, given: ExecuteOptions): Promise<ExecuteResult<R>> {
+    let run: Run;
+    let plan: Plan;
+    try {
+      const options = ownOptions(given);
+      if (!workflow || !Array.isArray(workflow.nodes) || !workflow.index) {
+        throw new WorkflowValidationError("execute() takes a workflow from WorkflowBuilder.build()");
+      }
+      if (this.scope?.isClosed) throw new WorkflowExecutionError(RUN_FAILED, nextRunId(), ClosedError.ofInstance(), {});
+      plan = this.plan(workflow);
+      for (const owner of plan.owners) if (owner.isClosed) throw new WorkflowExecutionError(RUN_FAILED, nextRunId(), ClosedError.ofInstance(), {});
+      if (options.parameters !== undefined) this.checkRuntimeParameters(workflow, options.parameters);
+      if (options.tenantId !== undefined && typeof options.tenantId !== "string") {
+        throw new ValidationError("tenantId must be a string", { field: "tenantId" });
+      }
+      const runId = nextRunId();
+      const caller = options.signal;
+      if (caller?.aborted) throw new WorkflowExecutionError(RUN_FAILED, runId, new AbortError("The run was aborted before it started"), {});
+      // One node has no siblings to abort: it gets the caller's signal and no controller of its own.
+      const fixed = workflow.nodes.length === 1 ? (caller ?? NEVER_ABORTED) : undefined;
+      run = new Run(runId, fixed, caller, options.tenantId, options, this.logger);
+    } catch (error) {
+      return Promise.reject(error);
     }
-    if (this.scope?.isClosed) throw new WorkflowExecutionError(RUN_FAILED, randomUUID(), ClosedError.ofInstance(), {});
-    const plan = this.plan(workflow);
-    if (plan.owners.some((owner) => owner.isClosed)) throw new WorkflowExecutionError(RUN_FAILED, randomUUID(), ClosedError.ofInstance(), {});
-    if (options.parameters !== undefined) this.checkRuntimeParameters(workflow, options.parameters);
-    if (options.tenantId !== undefined && typeof options.tenantId !== "string") {
-      throw new ValidationError("tenantId must be a string", { field: "tenantId" });
-    }
-    const runId = randomUUID();
-    const userSignal = options.signal;
-    if (userSignal?.aborted) throw new WorkflowExecutionError(RUN_FAILED, runId, new AbortError("The run was aborted before it started"), {});
-    // One node has no siblings to abort: it gets the caller's signal and no controller of its own.
-    const single = workflow.nodes.length === 1;
-    const controller = single ? undefined : new AbortController();
-    const onAbort = () => controller!.abort(userSignal?.reason);
-    if (controller && userSignal) userSignal.addEventListener("abort", onAbort, { once: true });
-    const run = new Run(runId, controller?.signal ?? userSignal ?? NEVER_ABORTED, options.tenantId, options, this.logger);
+    if (plan.hooks.length > 0) return this.runWithHooks<R>(workflow, plan, run);
+    if (workflow.nodes.length === 1) return this.runSingle<R>(workflow, plan, run);
+    const results: Record<string, unknown> = {};
+    return this.schedule(workflow, plan, run, results).then(
+      () => {
+        run.finish();
+        return { results: results as R, runId: run.runId };
+      },
+      (error: unknown) => {
+        run.finish();
+        throw error;
+      },
+    );
+  }
+
+  private runSingle<R>(wf: Workflow, plan: Plan, run: Run): Promise<ExecuteResult<R>> {
+    const id = wf.nodes[0]!.id;
+    const results: Record<string, unknown> = {};
+    return this.runNode(wf, plan, 0, run, results).then(
+      (output) => {
+        results[id] = output;
+        return { results: results as R, runId: run.runId };
+      },
+      (error: unknown) => {
+        throw nodeFailure(id, run, error, {});
+      },
+    );
+  }
+
+  private async runWithHooks<R>(workflow: Workflow, plan: Plan, run: Run): Promise<ExecuteResult<R>> {
     const results: Record<string, unknown> = {};
     let failure: WorkflowExecutionError | undefined;
     try {
-      if (plan.hooks.length > 0) {
-        try {
-          for (const { hooks, ctx } of plan.hooks) {
-            const pending = hooks.begin?.(run, ctx);
-            if (pending) await pending;
-          }
-        } catch (error) {
-          failure = new WorkflowExecutionError(RUN_FAILED, runId, error, results);
+      try {
+        for (const { hooks, ctx } of plan.hooks) {
+          const pending = hooks.begin?.(run, ctx);
+          if (pending) await pending;
         }
+      } catch (error) {
+        failure = new WorkflowExecutionError(RUN_FAILED, run.runId, error, results);
       }
       if (!failure) {
-        if (single) failure = await this.runSingle(workflow, plan, run, results);
-        else await this.schedule(workflow, plan, run, results, controller!).catch((error: WorkflowExecutionError) => (failure = error));
+        if (workflow.nodes.length === 1) {
+          const id = workflow.nodes[0]!.id;
+          try {
+            results[id] = await this.runNode(workflow, plan, 0, run, results);
+          } catch (error) {
+            failure = nodeFailure(id, run, error, {});
+          }
+        } else {
+          await this.schedule(workflow, plan, run, results).catch((error: WorkflowExecutionError) => (failure = error));
+        }
       }
     } finally {
-      if (controller && userSignal) userSignal.removeEventListener("abort", onAbort);
+      run.finish();
     }
-    if (plan.hooks.length > 0) {
-      const endError = await this.endHooks(plan, run, failure?.cause ?? failure);
-      if (!failure && endError) throw new WorkflowExecutionError(endError.plugin, runId, endError.error, results);
-    }
+    const endError = await this.endHooks(plan, run, failure?.cause ?? failure);
+    if (!failure && endError) throw new WorkflowExecutionError(endError.plugin, run.runId, endError.error, results);
     if (failure) throw failure;
-    return { results: results as R, runId };
-  }
-
-  private async runSingle(wf: Workflow, plan: Plan, run: Run, results: Record<string, unknown>): Promise<WorkflowExecutionError | undefined> {
-    const id = wf.nodes[0]!.id;
-    try {
-      results[id] = await this.runNode(wf, plan, 0, run, results);
-      return undefined;
-    } catch (error) {
-      const cause = run.signal.aborted && !(error instanceof DataFlowError) ? new AbortError(`Node '${id}' was aborted`, { cause: error }) : error;
-      return new WorkflowExecutionError(id, run.runId, cause, {});
-    }
+    return { results: results as R, runId: run.runId };
   }
 
   private async endHooks(plan: Plan, run: Run, error: unknown): Promise<{ plugin: string; error: unknown } | undefined> {
@@ -198,9 +330,9 @@ export class LocalRuntime {
     }
   }
 
-  private paramsFor(wf: Workflow, i: number, results: Record<string, unknown>, run: Run): Record<string, unknown> {
-    const node = wf.nodes[i]!;
-    let params = node.params as Record<string, unknown>;
+  /** The node's params for this run: static, then connected values, then the run's parameters. */
+  private paramsFor(wf: Workflow, i: number, results: Record<string, unknown>, override: Record<string, unknown> | undefined): Record<string, unknown> {
+    let params = wf.nodes[i]!.params as Record<string, unknown>;
     for (const c of wf.inputs[i]!) {
       const value = getPath(results[c.source], c.sourcePath);
       if (value === undefined) {
@@ -211,24 +343,38 @@ export class LocalRuntime {
       }
       params = setPath(params, c.targetPath, value);
     }
-    const given = run.options.parameters;
-    const override = given !== undefined && Object.hasOwn(given, node.id) ? given[node.id] : undefined;
     if (override) params = { ...params, ...override };
     return params;
   }
 
+  /**
+   * Checks what can differ between runs (the run's parameters, the connected params, the required
+   * ones the static params leave open); the static params themselves are checked once.
+   */
+  private checkNodeParams(wf: Workflow, plan: Plan, i: number, params: Record<string, unknown>, override: Record<string, unknown> | undefined): void {
+    const node = wf.nodes[i]!;
+    const schema = plan.resolved[i]!.def.params;
+    const where = plan.where[i]!;
+    if (!checkedStatic.has(node)) {
+      checkParamValues(schema, node.params as Record<string, unknown>, Object.keys(node.params), where);
+      checkedStatic.add(node);
+    }
+    if (override) checkParamValues(schema, params, Object.keys(override), where);
+    const inputs = wf.inputs[i]!;
+    for (let k = 0; k < inputs.length; k++) checkParamValues(schema, params, inputs[k]!.targetPath.slice(0, 1), where);
+    checkRequired(params, plan.open[i]!, where);
+  }
+
   private runNode(wf: Workflow, plan: Plan, i: number, run: Run, results: Record<string, unknown>): Promise<unknown> {
     const node = wf.nodes[i]!;
-    const def = plan.resolved[i]!.def;
     try {
-      if (run.signal.aborted) throw new AbortError(`The run was aborted before node '${node.id}' started`, { cause: run.signal.reason });
-      const params = this.paramsFor(wf, i, results, run);
-      // Static params are immutable: once they pass, the same object needs no second check.
-      if (params !== node.params || !checkedStatic.has(params)) {
-        checkParams(def.params, params, `Node '${node.id}' (${node.type})`);
-        if (params === node.params) checkedStatic.add(params);
-      }
-      const ctx: NodeContext = { nodeId: node.id, runId: run.runId, signal: run.signal, logger: run.logger, tenantId: run.tenantId, run };
+      if (run.aborted) throw new AbortError(`The run was aborted before node '${node.id}' started`, { cause: run.signal.reason });
+      const given = run.options.parameters;
+      const override = given !== undefined && Object.hasOwn(given, node.id) ? given[node.id] : undefined;
+      const params = this.paramsFor(wf, i, results, override);
+      this.checkNodeParams(wf, plan, i, params, override);
+      const def = plan.resolved[i]!.def;
+      const ctx = new Context(node.id, run);
       if (channels.node.hasSubscribers) {
         return channels.node.tracePromise(async () => def.run(params, ctx), { runId: run.runId, nodeId: node.id, nodeType: node.type });
       }
@@ -238,12 +384,12 @@ export class LocalRuntime {
     }
   }
 
-  private schedule(wf: Workflow, plan: Plan, run: Run, results: Record<string, unknown>, controller: AbortController): Promise<void> {
+  private schedule(wf: Workflow, plan: Plan, run: Run, results: Record<string, unknown>): Promise<void> {
     const count = wf.nodes.length;
     if (count === 0) return Promise.resolve();
-    const remaining = wf.waitsFor.map((w) => w.length);
-    const ready: number[] = [];
-    for (let i = 0; i < count; i++) if (remaining[i] === 0) ready.push(i);
+    const remaining = plan.waitCounts.slice();
+    const ready = plan.roots.slice();
+    let head = 0;
     let running = 0;
     let finished = 0;
     let failed: WorkflowExecutionError | undefined;
@@ -255,8 +401,8 @@ export class LocalRuntime {
         else if (finished === count) resolve();
       };
       const pump = () => {
-        while (!failed && ready.length > 0 && running < (run.exclusive > 0 ? 1 : this.maxConcurrency)) {
-          const i = ready.shift()!;
+        while (!failed && head < ready.length && running < (run.exclusive > 0 ? 1 : this.maxConcurrency)) {
+          const i = ready[head++]!;
           running++;
           this.runNode(wf, plan, i, run, results).then(
             (output) => {
@@ -270,11 +416,8 @@ export class LocalRuntime {
             (error: unknown) => {
               running--;
               if (!failed) {
-                const cause = run.signal.aborted && !(error instanceof DataFlowError)
-                  ? new AbortError(`Node '${wf.nodes[i]!.id}' was aborted`, { cause: error })
-                  : error;
-                failed = new WorkflowExecutionError(wf.nodes[i]!.id, run.runId, cause, { ...results });
-                controller.abort(failed);
+                failed = nodeFailure(wf.nodes[i]!.id, run, error, { ...results });
+                run.abort(failed);
               }
               settle();
             },

@@ -124,6 +124,35 @@ describe("LocalRuntime", () => {
     expect(error.message).toMatch(/Node 'boom' failed: bad thing/);
   });
 
+  it("a node that first asks for ctx.signal after a sibling failed gets it aborted, with the failure as reason", async () => {
+    const failed = deferred();
+    const seen = deferred<AbortSignal>();
+    const late = defineNode({
+      type: "Late",
+      params: {},
+      async run(_p, ctx) {
+        await failed.promise;
+        await new Promise((r) => setImmediate(r));
+        seen.resolve(ctx.signal);
+        return { result: "late" };
+      },
+    });
+    const boom = defineNode({
+      type: "Boom2",
+      params: {},
+      run() {
+        failed.resolve();
+        throw new ValidationError("bad thing", { field: "x" });
+      },
+    });
+    const wf = new WorkflowBuilder().addNode(late, "late").addNode(boom, "boom").build();
+    const error = await captured(new LocalRuntime().execute(wf));
+    expect(error.nodeId).toBe("boom");
+    const signal = await seen.promise;
+    expect(signal.aborted).toBe(true);
+    expect(signal.reason).toBe(error);
+  });
+
   it("the caller's AbortSignal stops the run with an AbortError", async () => {
     const entered = deferred();
     const waiter = defineNode({

@@ -8,61 +8,103 @@ export function abortedError(signal: AbortSignal): AbortError {
   return new AbortError("The run was aborted before the statement started", { cause: signal.reason });
 }
 
-/** Statements running under each signal. One listener per signal, not one per statement. */
-const running = new WeakMap<AbortSignal, Set<() => void>>();
+/** Something that wants to hear when a signal aborts. */
+interface Watcher {
+  onAbort(): void;
+}
+
+/** Watchers of each signal. One listener per signal, not one per statement. */
+const running = new WeakMap<AbortSignal, Set<Watcher>>();
+
+function watchersOf(signal: AbortSignal): Set<Watcher> {
+  let watchers = running.get(signal);
+  if (!watchers) {
+    const set = new Set<Watcher>();
+    running.set(signal, set);
+    signal.addEventListener("abort", () => {
+      for (const w of set) w.onAbort();
+    }, { once: true });
+    watchers = set;
+  }
+  return watchers;
+}
 
 /** Calls `handler` if `signal` aborts; returns the function that stops watching. */
 export function onAbortOf(signal: AbortSignal, handler: () => void): () => void {
-  let handlers = running.get(signal);
-  if (!handlers) {
-    const set = new Set<() => void>();
-    running.set(signal, set);
-    signal.addEventListener("abort", () => {
-      for (const h of set) h();
-    }, { once: true });
-    handlers = set;
+  const watchers = watchersOf(signal);
+  const watcher: Watcher = { onAbort: handler };
+  watchers.add(watcher);
+  return () => watchers.delete(watcher);
+}
+
+/**
+ * One statement's cancellation: on abort, asks the server to cancel `pid`'s statement, again with
+ * backoff until the statement settles (a cancel that arrives before the statement is discarded).
+ */
+class Cancellation implements Watcher {
+  settled = false;
+  cancelling: Promise<void> | undefined;
+  private wake: (() => void) | undefined;
+  constructor(private readonly pid: number, private readonly cancel: CancelBackend) {}
+
+  onAbort(): void {
+    this.cancelling ??= this.repeat();
   }
-  const own = handlers;
-  own.add(handler);
-  return () => own.delete(handler);
+
+  private async repeat(): Promise<void> {
+    for (let delay = 25; !this.settled; delay = Math.min(delay * 2, 500)) {
+      await this.cancel(this.pid);
+      if (this.settled) return;
+      await new Promise<void>((resolve) => {
+        this.wake = resolve;
+        setTimeout(resolve, delay).unref();
+      });
+    }
+  }
+
+  /** The statement settled: no further cancel is sent. */
+  settle(): void {
+    this.settled = true;
+    this.wake?.();
+  }
 }
 
 /**
  * Runs `work` (statements on the backend `pid`) so that an abort of `signal` cancels it on the
  * server; the work then fails with `AbortError` (its `cause` is the driver's error).
  *
- * A cancel that reaches the backend before the statement does is discarded by PostgreSQL, so it is
- * repeated, with backoff, until the work settles. The promise settles only once no cancel request is
- * in flight any more, so the connection can be reused without the next statement being hit.
+ * The promise settles only once no cancel request is in flight any more, so the connection can be
+ * reused without the next statement being hit. Without an abort this costs one watcher entry and
+ * one promise reaction per statement.
  */
-export async function cancellable<T>(pid: number | null, signal: AbortSignal, cancel: CancelBackend, work: () => Promise<T>): Promise<T> {
-  if (signal.aborted) throw abortedError(signal);
+export function cancellable<T>(pid: number | null, signal: AbortSignal, cancel: CancelBackend, work: () => Promise<T>): Promise<T> {
+  if (signal.aborted) return Promise.reject(abortedError(signal));
   if (pid === null) return work();
-  let settled = false;
-  let wake: (() => void) | undefined;
-  let cancelling: Promise<void> | undefined;
-  const onAbort = () => {
-    cancelling = (async () => {
-      for (let delay = 25; !settled; delay = Math.min(delay * 2, 500)) {
-        await cancel(pid);
-        if (settled) return;
-        await new Promise<void>((resolve) => {
-          wake = resolve;
-          setTimeout(resolve, delay).unref();
-        });
-      }
-    })();
-  };
-  const unwatch = onAbortOf(signal, onAbort);
+  const watchers = watchersOf(signal);
+  const cancellation = new Cancellation(pid, cancel);
+  watchers.add(cancellation);
+  let pending: Promise<T>;
   try {
-    return await work();
+    pending = work();
   } catch (error) {
-    if (cancelling) throw new AbortError("The statement was cancelled because the run was aborted", { cause: redactedCause(error) });
-    throw error;
-  } finally {
-    settled = true;
-    unwatch();
-    wake?.();
-    if (cancelling) await cancelling;
+    watchers.delete(cancellation);
+    return Promise.reject(error);
   }
+  return pending.then(
+    (value) => {
+      watchers.delete(cancellation);
+      cancellation.settle();
+      const cancelling = cancellation.cancelling;
+      return cancelling ? cancelling.then(() => value) : value;
+    },
+    (error: unknown) => {
+      watchers.delete(cancellation);
+      cancellation.settle();
+      const cancelling = cancellation.cancelling;
+      if (!cancelling) throw error;
+      return cancelling.then(() => {
+        throw new AbortError("The statement was cancelled because the run was aborted", { cause: redactedCause(error) });
+      });
+    },
+  );
 }
