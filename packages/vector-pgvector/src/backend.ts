@@ -3,6 +3,7 @@ import type { DatabaseAdapter, SqlExecutor } from "@dataflow/sql-core";
 import { Params, compileFilter, tableReference } from "@dataflow/sql-core";
 import type { VectorBackend, VectorQuery } from "@dataflow/vector-core";
 import { DISTANCES, DISTANCE_COLUMN, SCORE_COLUMN, decodeScoredRows } from "@dataflow/vector-core";
+import { PgVectorAdapter } from "./adapter.js";
 import { DEFAULT_TEXT_CONFIG, createVectorIndex, tsvector } from "./ddl.js";
 import { DISTANCE_OPERATOR, searchColumn, vectorArgument, vectorParameter } from "./dialect.js";
 import { quoteLiteral } from "@dataflow/sql-postgres";
@@ -88,6 +89,11 @@ export const pgvectorBackend: VectorBackend = {
       ` WHERE ${conditions.join(" AND ")} ORDER BY ${d.quote(SCORE_COLUMN)} DESC, ${d.quote(op.model.primaryKey.name)} LIMIT ${params.add(q.limit)}`;
     const { rows } = await exec.query(text, params.values);
     return decodeScoredRows(adapter, op, fields, rows, SCORE_COLUMN, "textScore");
+  },
+
+  async prepareTable(adapter, model) {
+    if (!(adapter instanceof PgVectorAdapter)) return;
+    await adapter.withSchemaConnection((exec) => adapter.ensureVectorIndexes(model, exec));
   },
 
   createIndex(adapter, op, index, ctx) {
