@@ -5,6 +5,8 @@ import { isUnavailable } from "./types.js";
 export interface Budgets {
   /** Max µs a single-row node may add over the raw driver (SQLite 3, PostgreSQL/MySQL 5). */
   readonly singleRowMaxDeltaUs: number;
+  /** When set, a single-row node also passes within this many percent of raw ("+5% or +20 µs"). */
+  readonly singleRowMaxDeltaPct?: number;
   /** The bulk baseline: the fastest of these raw methods. */
   readonly bulkBaseline: readonly ContenderRole[];
   readonly bulkMinRatio: number;
@@ -42,15 +44,17 @@ export function assessLatency(results: readonly ContenderResult[], budgets: Budg
   const dfMissing = results.find((c) => c.role === "dataflow");
   const why = dfMissing && isUnavailable(dfMissing) ? dfMissing.unavailable : "not measured";
   if (shape === "single-row") {
-    const budget = `<= +${budgets.singleRowMaxDeltaUs} µs/op over raw`;
+    const pctBudget = budgets.singleRowMaxDeltaPct;
+    const budget = `<= ${pctBudget === undefined ? "" : `+${pctBudget}% or <= `}+${budgets.singleRowMaxDeltaUs} µs/op over raw`;
     if (!df || !raw) verdicts.push(naVerdict(budget, why));
     else {
       const delta = df.medianUs - raw.medianUs;
       const cpu = df.cpuUs - raw.cpuUs;
+      const pct = (delta / raw.medianUs) * 100;
       verdicts.push({
         budget,
-        measured: `${signed(delta, dp)} µs (client CPU ${signed(cpu, dp)} µs)`,
-        status: delta <= budgets.singleRowMaxDeltaUs ? "PASS" : "MISS",
+        measured: `${signed(delta, dp)} µs${pctBudget === undefined ? "" : ` (${signed(pct, 1)}%)`} (client CPU ${signed(cpu, dp)} µs)`,
+        status: delta <= budgets.singleRowMaxDeltaUs || (pctBudget !== undefined && pct <= pctBudget) ? "PASS" : "MISS",
       });
     }
   } else {
