@@ -51,9 +51,10 @@ function halfToNumber(bits: number): number {
  */
 export function vectorParameter(vector: readonly number[]): Buffer {
   const bytes = Buffer.allocUnsafe(4 + 4 * vector.length);
-  bytes.writeUInt16BE(vector.length, 0);
-  bytes.writeUInt16BE(0, 2);
-  for (let i = 0; i < vector.length; i++) bytes.writeFloatBE(vector[i]!, 4 + 4 * i);
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  view.setUint16(0, vector.length);
+  view.setUint16(2, 0);
+  for (let i = 0; i < vector.length; i++) view.setFloat32(4 + 4 * i, vector[i]!);
   return bytes;
 }
 
