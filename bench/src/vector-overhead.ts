@@ -14,6 +14,7 @@ import { from as copyFrom } from "pg-copy-streams";
 import { DataFlow, LocalRuntime, WorkflowBuilder, field } from "@dataflow/kernel";
 import { provisionPgvectorDatabase } from "@dataflow/testing";
 import { pgvector } from "@dataflow/vector-pgvector";
+import { captureSql } from "./dataflow-nodes.js";
 import { binary, makeData, text } from "./sections/vector.js";
 
 const ROWS = Number(process.argv[2] ?? 20_000);
@@ -86,6 +87,31 @@ try {
       wall[name]!.push(Number(process.hrtime.bigint() - t0) / 1e3 / BATCH);
       const c = process.cpuUsage(c0);
       cpu[name]!.push((c.user + c.system) / BATCH);
+    }
+  }
+  if (process.env.FILTER) {
+    // A 1%-selective filter (one cluster) under HNSW: the node vs the HNSW-only statement (what the
+    // node ran before it chose exact scans for selective indexed filters), without and with a btree.
+    const [hnswOnly] = await captureSql(() => run({ vector: qList[0], k: K, select: ["id"] }));
+    const filterSql = hnswOnly!.replace(" ORDER BY", ' AND "cluster" = $3 ORDER BY');
+    for (const label of ["no index on cluster", "btree on cluster"]) {
+      if (label.startsWith("btree")) {
+        await raw.query('CREATE INDEX ON vdocs ("cluster")');
+        await raw.query("ANALYZE vdocs");
+      }
+      const times: Record<string, number[]> = { node: [], "HNSW statement": [] };
+      for (let round = 0; round < 3; round++) {
+        for (const who of round % 2 ? ["HNSW statement", "node"] : ["node", "HNSW statement"]) {
+          const t0 = process.hrtime.bigint();
+          for (let i = 0; i < 10; i++) {
+            const cluster = (i * 37) % 100;
+            if (who === "node") await run({ vector: qList[i], k: K, select: ["id"], filter: { cluster } });
+            else await raw.query({ text: filterSql, values: [qBinary[i], K, cluster] });
+          }
+          times[who]!.push(Number(process.hrtime.bigint() - t0) / 1e6 / 10);
+        }
+      }
+      console.log(`filter 1%, ${label}: node ${median(times.node!).toFixed(1)} ms/query, HNSW-only statement ${median(times["HNSW statement"]!).toFixed(1)} ms/query`);
     }
   }
   const base = median(wall[names[0]!]!);

@@ -29,14 +29,50 @@ function searchStatement(adapter: DatabaseAdapter, op: ListOperation, fields: re
   return { text, values: params.values };
 }
 
+/** Filtered rows PostgreSQL may sort exactly instead of walking the ANN index (see `exactIsCheap`). */
+export const EXACT_SCAN_MAX_ROWS = 5000;
+
+interface PlanNode {
+  readonly "Node Type": string;
+  readonly "Plan Rows"?: number;
+  readonly Plans?: readonly PlanNode[];
+}
+
+/**
+ * True when the exact statement's plan reaches the filtered rows without a sequential scan (a
+ * btree or other index on the filter) and expects at most EXACT_SCAN_MAX_ROWS of them to sort.
+ * An ANN index walk past many rows the filter rejects (a selective filter, pgvector's iterative
+ * scan) costs more than fetching and sorting those few rows.
+ */
+async function exactIsCheap(exec: SqlExecutor, exact: { text: string; values: unknown[] }): Promise<boolean> {
+  const { rows } = await exec.query(`EXPLAIN (FORMAT JSON) ${exact.text}`, exact.values);
+  const raw = rows[0]?.["QUERY PLAN"];
+  const plan = (typeof raw === "string" ? JSON.parse(raw) : raw) as Array<{ Plan: PlanNode }>;
+  let sorted: number | undefined;
+  let sequential = false;
+  const visit = (node: PlanNode) => {
+    if (node["Node Type"] === "Seq Scan") sequential = true;
+    if (sorted === undefined && node["Node Type"] === "Sort") sorted = node.Plans?.[0]?.["Plan Rows"];
+    for (const child of node.Plans ?? []) visit(child);
+  };
+  visit(plan[0]!.Plan);
+  return !sequential && sorted !== undefined && sorted <= EXACT_SCAN_MAX_ROWS;
+}
+
 async function searchOnce(adapter: DatabaseAdapter, exec: SqlExecutor, op: ListOperation, fields: readonly ModelField[], q: VectorQuery): Promise<Record<string, unknown>[]> {
+  const filtered = !(op.where.t === "const" && op.where.value);
+  const exact = () => searchStatement(adapter, op, fields, q, true);
+  if (filtered) {
+    const statement = exact();
+    if (await exactIsCheap(exec, statement)) return (await exec.query(statement.text, statement.values)).rows;
+  }
   const approximate = searchStatement(adapter, op, fields, q, false);
   const { rows } = await exec.query(approximate.text, approximate.values);
   if (rows.length >= q.k) return rows;
   // An index scan may stop before k rows pass a selective filter (hnsw.max_scan_tuples, IVFFlat
   // probes): the exact statement returns every row there is.
-  const exact = searchStatement(adapter, op, fields, q, true);
-  return (await exec.query(exact.text, exact.values)).rows;
+  const statement = exact();
+  return (await exec.query(statement.text, statement.values)).rows;
 }
 
 const SETTINGS = [

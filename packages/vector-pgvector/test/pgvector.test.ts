@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { DataFlow, LocalRuntime, ValidationError, WorkflowBuilder, WorkflowExecutionError, field } from "@dataflow/kernel";
+import { channels } from "@dataflow/kernel/plugin";
 import { usePgvectorDatabase } from "@dataflow/testing";
 import pg from "pg";
 import { afterAll, describe, expect, it } from "vitest";
@@ -75,6 +76,23 @@ if (res.ok) {
         const rare = await runNode(db, "Ann_VectorSearch", { vector: data[5]!.embedding, k: 10, distance: "l2", filter: { tag: "rare" }, efSearch: 10 });
         expect(rare.count).toBe(10);
         expect(rare.result.every((r: { tag: string }) => r.tag === "rare")).toBe(true);
+        // With a btree index on the filtered column, a selective filter is answered exactly from it
+        // (the plan is checked with EXPLAIN first) instead of walking the HNSW graph past rejected rows.
+        await raw(url, `CREATE INDEX "${table}_tag" ON "${table}" (tag)`);
+        await raw(url, `ANALYZE "${table}"`);
+        const statements: string[] = [];
+        const seen = { start: (m: { text: string }) => void statements.push(m.text), end() {}, asyncStart() {}, asyncEnd() {}, error() {} };
+        channels.query.subscribe(seen);
+        const viaBtree = await runNode(db, "Ann_VectorSearch", { vector: data[5]!.embedding, k: 10, distance: "l2", filter: { tag: "rare" } }).finally(() =>
+          channels.query.unsubscribe(seen),
+        );
+        expect(statements.map((t) => (t.startsWith("EXPLAIN") ? "explain" : t.includes(" + 0 LIMIT") ? "exact" : "ann"))).toEqual(["explain", "exact"]);
+        const oracle = data
+          .map((r, i) => ({ i, d: Math.hypot(...r.embedding.map((x, j) => x - data[5]!.embedding[j]!)) }))
+          .filter((r) => r.i % 100 === 0)
+          .sort((a, b) => a.d - b.d)
+          .slice(0, 10);
+        expect(viaBtree.result.map((r: { distance: number }) => r.distance)).toEqual(oracle.map((r) => expect.closeTo(r.d, 4)));
         const out = await runNode(db, "Ann_VectorSearch", { vector: data[5]!.embedding, k: 10, distance: "l2" });
         expect(out.result[0].distance).toBeCloseTo(0, 5);
         expect(out.count).toBe(10);
