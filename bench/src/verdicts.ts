@@ -11,6 +11,8 @@ export interface Budgets {
   readonly concurrentMinRatio?: number;
   /** Max ms a cold start to the first Create may add over the raw driver's (embedded: 5). */
   readonly coldStartMaxDeltaMs?: number;
+  /** When set, a single-row node also passes within this many percent of raw ("+5% or +20 µs"). */
+  readonly singleRowMaxDeltaPct?: number;
   /** The bulk baseline: the fastest of these raw methods. */
   readonly bulkBaseline: readonly ContenderRole[];
   readonly bulkMinRatio: number;
@@ -38,7 +40,10 @@ function naVerdict(budget: string, why: string): Verdict {
 export type LatencyShape = "single-row" | "list" | "workflow";
 
 function latencyBudget(budgets: Budgets, shape: LatencyShape): string {
-  if (shape === "single-row") return `<= +${budgets.singleRowMaxDeltaUs} µs/op over raw`;
+  if (shape === "single-row") {
+    const pct = budgets.singleRowMaxDeltaPct;
+    return `<= ${pct === undefined ? "" : `+${pct}% or <= `}+${budgets.singleRowMaxDeltaUs} µs/op over raw`;
+  }
   if (shape === "workflow") return `<= +${budgets.workflowMaxDeltaUs ?? 0} µs/run over the raw statements`;
   return "<= +10% or <= +20 µs over raw (peers.md C.3 target)";
 }
@@ -63,7 +68,8 @@ export function assessLatency(results: readonly ContenderResult[], budgets: Budg
   else {
     const delta = df.medianUs - raw.medianUs;
     const pct = (delta / raw.medianUs) * 100;
-    const ok = shape === "single-row" ? delta <= budgets.singleRowMaxDeltaUs
+    const pctBudget = budgets.singleRowMaxDeltaPct;
+    const ok = shape === "single-row" ? delta <= budgets.singleRowMaxDeltaUs || (pctBudget !== undefined && pct <= pctBudget)
       : shape === "workflow" ? delta <= (budgets.workflowMaxDeltaUs ?? 0)
       : delta <= 20 || pct <= 10;
     verdicts.push({

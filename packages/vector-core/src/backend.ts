@@ -1,4 +1,4 @@
-import type { ListOperation, ModelField, NodeContext, RowData } from "@dataflow/kernel/plugin";
+import type { ListOperation, Model, ModelField, NodeContext, RowData } from "@dataflow/kernel/plugin";
 import type { DatabaseAdapter, SqlExecutor } from "@dataflow/sql-core";
 import type { Distance, ResolvedVectorIndex } from "./spec.js";
 
@@ -32,6 +32,12 @@ export interface VectorBackend {
   search(adapter: DatabaseAdapter, exec: SqlExecutor, op: ListOperation, fields: readonly ModelField[], query: VectorQuery, ctx: NodeContext): Promise<RowData[]>;
   /** Rows best first, each with `textScore` (larger is better). */
   textSearch(adapter: DatabaseAdapter, exec: SqlExecutor, op: ListOperation, fields: readonly ModelField[], query: TextQuery, ctx: NodeContext): Promise<RowData[]>;
+  /**
+   * Readies a tenant's copy of the model's table (tenancy's schema strategy: the same model in
+   * another schema) before a vector node first uses it: the declared vector and full-text indexes
+   * that auto-migration gave the model's own table.
+   */
+  prepareTable?(adapter: DatabaseAdapter, model: Model): Promise<void>;
   /** Creates the index unless one of that name exists. */
   createIndex(adapter: DatabaseAdapter, op: ListOperation, index: ResolvedVectorIndex, ctx: NodeContext): Promise<{ name: string; created: boolean }>;
 }

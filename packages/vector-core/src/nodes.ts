@@ -131,6 +131,21 @@ export function vectorModelNodes(model: Model, ctx: PluginContext, backend: Vect
   const ready = async () => {
     if (!dataflow.isReady(model)) await dataflow.ensureModel(model);
   };
+  // The scoped operation may name another table than the model's own (a tenant's schema): that
+  // table gets the declared indexes once, before its first vector node.
+  const prepared = new WeakMap<Model, Promise<void>>();
+  const prepare = (scoped: Model): Promise<void> | undefined => {
+    if (scoped === model || scoped.schema === model.schema || !backend.prepareTable) return undefined;
+    let done = prepared.get(scoped);
+    if (!done) {
+      done = backend.prepareTable(adapter, scoped).catch((error: unknown) => {
+        prepared.delete(scoped);
+        throw error;
+      });
+      prepared.set(scoped, done);
+    }
+    return done;
+  };
   const mapped = (error: unknown): never => {
     throw error instanceof DataFlowError ? error : adapter.mapError(error, model);
   };
@@ -140,16 +155,20 @@ export function vectorModelNodes(model: Model, ctx: PluginContext, backend: Vect
       const query = vectorQuery(model, params, backend);
       const op = listOperation(model, params);
       await ready();
-      const rows = await dataflow.runOperation(op, nodeCtx, (scoped) =>
-        backend.search(adapter, adapter.executorFor(nodeCtx), scoped as ListOperation, fieldsOf(scoped as ListOperation), query, nodeCtx).catch(mapped),
-      );
+      const rows = await dataflow.runOperation(op, nodeCtx, async (scoped) => {
+        await prepare(scoped.model);
+        return backend.search(adapter, adapter.executorFor(nodeCtx), scoped as ListOperation, fieldsOf(scoped as ListOperation), query, nodeCtx).catch(mapped);
+      });
       return { result: rows, count: rows.length };
     },
 
     async VectorInsert(params, nodeCtx) {
       const op = normalizeOperation(model, "BulkCreate", params.batchSize === undefined ? { data: params.data } : { data: params.data, batchSize: params.batchSize });
       await ready();
-      const out = (await dataflow.runOperation(op, nodeCtx, (o) => executeOperation(adapter, o, nodeCtx))) as { result: { inserted: number } };
+      const out = (await dataflow.runOperation(op, nodeCtx, async (o) => {
+        await prepare(o.model);
+        return executeOperation(adapter, o, nodeCtx);
+      })) as { result: { inserted: number } };
       return { result: { inserted: out.result.inserted } };
     },
 
@@ -164,7 +183,10 @@ export function vectorModelNodes(model: Model, ctx: PluginContext, backend: Vect
         ? normalizeOperation(model, "Update", { id: params.id, fields })
         : normalizeOperation(model, "BulkUpdate", { filter: params.filter, fields, ...(params.all === undefined ? {} : { all: params.all }) });
       await ready();
-      const out = (await dataflow.runOperation(op, nodeCtx, (o) => executeOperation(adapter, o, nodeCtx))) as { result: { updated?: number } };
+      const out = (await dataflow.runOperation(op, nodeCtx, async (o) => {
+        await prepare(o.model);
+        return executeOperation(adapter, o, nodeCtx);
+      })) as { result: { updated?: number } };
       return { result: { updated: byId ? 1 : out.result.updated ?? 0 } };
     },
 
@@ -174,7 +196,10 @@ export function vectorModelNodes(model: Model, ctx: PluginContext, backend: Vect
       const index = resolveIndexSpec(model, spec, "params");
       const op = listOperation(model, {});
       await ready();
-      const result = await dataflow.runOperation(op, nodeCtx, (scoped) => backend.createIndex(adapter, scoped as ListOperation, index, nodeCtx).catch(mapped));
+      const result = await dataflow.runOperation(op, nodeCtx, async (scoped) => {
+        await prepare(scoped.model);
+        return backend.createIndex(adapter, scoped as ListOperation, index, nodeCtx).catch(mapped);
+      });
       return { result };
     },
 
@@ -207,6 +232,7 @@ export function vectorModelNodes(model: Model, ctx: PluginContext, backend: Vect
         const fields = fieldsOf(list, pk);
         const exec = adapter.executorFor(nodeCtx);
         try {
+          await prepare(list.model);
           const near = await backend.search(adapter, exec, list, fields, { ...query, k: candidates }, nodeCtx);
           const ranked = await backend.textSearch(adapter, exec, list, fields, textQuery, nodeCtx);
           const fused = reciprocalRankFusion(near, ranked, pk.name, w, rrfK, query.k);

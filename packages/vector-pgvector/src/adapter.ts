@@ -1,6 +1,6 @@
 import type { Model } from "@dataflow/kernel/plugin";
 import { DataFlowError, SchemaError } from "@dataflow/kernel/plugin";
-import type { Dialect } from "@dataflow/sql-core";
+import type { Dialect, SqlExecutor } from "@dataflow/sql-core";
 import type { PostgresAdapterOptions } from "@dataflow/sql-postgres";
 import { PostgresAdapter } from "@dataflow/sql-postgres";
 import type { VectorPluginOptions } from "@dataflow/vector-core";
@@ -64,14 +64,20 @@ export class PgVectorAdapter extends PostgresAdapter {
   override async ensureSchema(models: readonly Model[], options: { autoMigrate: boolean; existingSchemaMode: boolean }): Promise<void> {
     await super.ensureSchema(models, options);
     if (options.existingSchemaMode || !options.autoMigrate) return;
-    for (const model of models) {
-      try {
-        for (const index of declaredIndexes(model, this.vectorOptions)) await createVectorIndex(this, this, model, index);
-        for (const field of declaredFullText(model, this.vectorOptions)) await createFullTextIndex(this, this, model, field);
-      } catch (error) {
-        if (error instanceof DataFlowError) throw error;
-        throw new SchemaError(`Creating the vector indexes of ${model.name} failed`, { cause: this.mapError(error, model) });
-      }
+    for (const model of models) await this.ensureVectorIndexes(model, this);
+  }
+
+  /**
+   * The declared vector and full-text indexes of `model`'s table (or of a tenant's copy of it),
+   * each created unless an index of its name exists.
+   */
+  async ensureVectorIndexes(model: Model, exec: SqlExecutor): Promise<void> {
+    try {
+      for (const index of declaredIndexes(model, this.vectorOptions)) await createVectorIndex(this, exec, model, index);
+      for (const field of declaredFullText(model, this.vectorOptions)) await createFullTextIndex(this, exec, model, field);
+    } catch (error) {
+      if (error instanceof DataFlowError) throw error;
+      throw new SchemaError(`Creating the vector indexes of ${model.name} failed`, { cause: this.mapError(error, model) });
     }
   }
 }

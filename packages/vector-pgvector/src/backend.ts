@@ -1,10 +1,11 @@
 import type { ListOperation, ModelField, RowData } from "@dataflow/kernel/plugin";
 import type { DatabaseAdapter, SqlExecutor } from "@dataflow/sql-core";
-import { Params, columnList, compileFilter, tableReference } from "@dataflow/sql-core";
+import { Params, compileFilter, tableReference } from "@dataflow/sql-core";
 import type { VectorBackend, VectorQuery } from "@dataflow/vector-core";
 import { DISTANCES, DISTANCE_COLUMN, SCORE_COLUMN, decodeScoredRows } from "@dataflow/vector-core";
+import { PgVectorAdapter } from "./adapter.js";
 import { DEFAULT_TEXT_CONFIG, createVectorIndex, tsvector } from "./ddl.js";
-import { DISTANCE_OPERATOR, vectorType } from "./dialect.js";
+import { DISTANCE_OPERATOR, searchColumn, vectorArgument, vectorParameter } from "./dialect.js";
 import { quoteLiteral } from "@dataflow/sql-postgres";
 
 
@@ -17,25 +18,73 @@ import { quoteLiteral } from "@dataflow/sql-postgres";
 function searchStatement(adapter: DatabaseAdapter, op: ListOperation, fields: readonly ModelField[], q: VectorQuery, exact: boolean): { text: string; values: unknown[] } {
   const d = adapter.dialect;
   const params = new Params(d);
-  const vector = `${params.add(JSON.stringify(q.vector))}::${vectorType(q.field)}`;
+  const vector = vectorArgument(params.add(vectorParameter(q.vector)), q.field);
   const distance = `(${d.quote(q.field.name)} ${DISTANCE_OPERATOR[q.distance]} ${vector})`;
   const conditions = [`${d.quote(q.field.name)} IS NOT NULL`];
   if (!(op.where.t === "const" && op.where.value)) conditions.push(compileFilter(op.where, d, params));
   if (q.maxDistance !== undefined) conditions.push(`${distance} <= ${params.add(q.maxDistance)}`);
   const text =
-    `SELECT ${columnList(d, fields)}, ${distance} AS ${d.quote(DISTANCE_COLUMN)} FROM ${tableReference(d, op.model)}` +
+    `SELECT ${fields.map((f) => searchColumn(d, f)).join(", ")}, ${distance} AS ${d.quote(DISTANCE_COLUMN)} FROM ${tableReference(d, op.model)}` +
     ` WHERE ${conditions.join(" AND ")} ORDER BY ${distance}${exact ? " + 0" : ""} LIMIT ${params.add(q.k)}`;
   return { text, values: params.values };
 }
 
+/** Filtered rows PostgreSQL may sort exactly instead of walking the ANN index (see `exactIsCheap`). */
+export const EXACT_SCAN_MAX_ROWS = 5000;
+
+interface PlanNode {
+  readonly "Node Type": string;
+  readonly "Plan Rows"?: number;
+  readonly Plans?: readonly PlanNode[];
+}
+
+/**
+ * True when the exact statement's plan reaches the filtered rows without a sequential scan (a
+ * btree or other index on the filter) and expects at most EXACT_SCAN_MAX_ROWS of them to sort.
+ * An ANN index walk past many rows the filter rejects (a selective filter, pgvector's iterative
+ * scan) costs more than fetching and sorting those few rows.
+ */
+async function exactIsCheap(exec: SqlExecutor, exact: { text: string; values: unknown[] }): Promise<boolean> {
+  const { rows } = await exec.query(`EXPLAIN (FORMAT JSON) ${exact.text}`, exact.values);
+  const raw = rows[0]?.["QUERY PLAN"];
+  const plan = (typeof raw === "string" ? JSON.parse(raw) : raw) as Array<{ Plan: PlanNode }>;
+  let sorted: number | undefined;
+  let sequential = false;
+  const visit = (node: PlanNode) => {
+    if (node["Node Type"] === "Seq Scan") sequential = true;
+    if (sorted === undefined && node["Node Type"] === "Sort") sorted = node.Plans?.[0]?.["Plan Rows"];
+    for (const child of node.Plans ?? []) visit(child);
+  };
+  visit(plan[0]!.Plan);
+  return !sequential && sorted !== undefined && sorted <= EXACT_SCAN_MAX_ROWS;
+}
+
 async function searchOnce(adapter: DatabaseAdapter, exec: SqlExecutor, op: ListOperation, fields: readonly ModelField[], q: VectorQuery): Promise<Record<string, unknown>[]> {
+  const filtered = !(op.where.t === "const" && op.where.value);
+  const exact = () => searchStatement(adapter, op, fields, q, true);
+  if (filtered) {
+    const statement = exact();
+    if (await exactIsCheap(exec, statement)) return (await exec.query(statement.text, statement.values)).rows;
+  }
   const approximate = searchStatement(adapter, op, fields, q, false);
   const { rows } = await exec.query(approximate.text, approximate.values);
   if (rows.length >= q.k) return rows;
   // An index scan may stop before k rows pass a selective filter (hnsw.max_scan_tuples, IVFFlat
   // probes): the exact statement returns every row there is.
-  const exact = searchStatement(adapter, op, fields, q, true);
-  return (await exec.query(exact.text, exact.values)).rows;
+  const statement = exact();
+  return (await exec.query(statement.text, statement.values)).rows;
+}
+
+const SETTINGS = [
+  { key: "ef", name: "hnsw.ef_search" },
+  { key: "probes", name: "ivfflat.probes" },
+] as const;
+
+/** `set_config(..., is_local)` of the given index settings in one statement. */
+async function applySettings(tx: SqlExecutor, values: Record<string, unknown>): Promise<void> {
+  const given = SETTINGS.filter((s) => values[s.key] !== undefined && values[s.key] !== null);
+  if (given.length === 0) return;
+  await tx.query(`SELECT ${given.map((s, i) => `set_config('${s.name}', $${i + 1}, true)`).join(", ")}`, given.map((s) => String(values[s.key])));
 }
 
 /** pgvector: `<=>`, `<->`, `<#>` with HNSW/IVFFlat indexes; full text with tsvector/ts_rank. */
@@ -48,15 +97,14 @@ export const pgvectorBackend: VectorBackend = {
     if (q.efSearch === undefined && q.probes === undefined) {
       rows = await searchOnce(adapter, exec, op, fields, q);
     } else {
-      // Per-query index settings are transaction-local (a savepoint inside a run's transaction).
+      // Per-query index settings are transaction-local: in a transaction of their own they end with
+      // it; inside a run's transaction (a savepoint) the previous values are put back afterwards.
+      const nested = adapter.transactionFor(ctx) !== undefined;
       rows = await adapter.transaction(async (tx) => {
-        const before = (await tx.query("SELECT current_setting('hnsw.ef_search', true) AS ef, current_setting('ivfflat.probes', true) AS probes", [])).rows[0]!;
-        const set = async (ef: unknown, probes: unknown) => {
-          await tx.query("SELECT set_config('hnsw.ef_search', $1, true), set_config('ivfflat.probes', $2, true)", [String(ef ?? 40), String(probes ?? 1)]);
-        };
-        await set(q.efSearch ?? before.ef, q.probes ?? before.probes);
+        const before = nested ? (await tx.query(`SELECT ${SETTINGS.map((s) => `current_setting('${s.name}', true) AS ${s.key}`).join(", ")}`, [])).rows[0]! : {};
+        await applySettings(tx, { ef: q.efSearch, probes: q.probes });
         const found = await searchOnce(adapter, tx, op, fields, q);
-        await set(before.ef, before.probes);
+        if (nested) await applySettings(tx, { ef: before.ef ?? "40", probes: before.probes ?? "1" });
         return found;
       }, {}, ctx);
     }
@@ -73,10 +121,15 @@ export const pgvectorBackend: VectorBackend = {
     const conditions = [`${document} @@ ${query}`];
     if (!(op.where.t === "const" && op.where.value)) conditions.push(compileFilter(op.where, d, params));
     const text =
-      `SELECT ${columnList(d, fields)}, ts_rank(${document}, ${query}) AS ${d.quote(SCORE_COLUMN)} FROM ${tableReference(d, op.model)}` +
+      `SELECT ${fields.map((f) => searchColumn(d, f)).join(", ")}, ts_rank(${document}, ${query}) AS ${d.quote(SCORE_COLUMN)} FROM ${tableReference(d, op.model)}` +
       ` WHERE ${conditions.join(" AND ")} ORDER BY ${d.quote(SCORE_COLUMN)} DESC, ${d.quote(op.model.primaryKey.name)} LIMIT ${params.add(q.limit)}`;
     const { rows } = await exec.query(text, params.values);
     return decodeScoredRows(adapter, op, fields, rows, SCORE_COLUMN, "textScore");
+  },
+
+  async prepareTable(adapter, model) {
+    if (!(adapter instanceof PgVectorAdapter)) return;
+    await adapter.withSchemaConnection((exec) => adapter.ensureVectorIndexes(model, exec));
   },
 
   createIndex(adapter, op, index, ctx) {

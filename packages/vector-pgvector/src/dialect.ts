@@ -9,13 +9,67 @@ export function vectorType(field: ModelField): "vector" | "halfvec" {
 }
 
 /**
- * pgvector prints the shortest text that reads back as the same float32; `Math.fround` recovers
- * exactly the stored element, so a stored float32-exact value reads back equal.
+ * A vector column value as number[]. Text (`[1,2.5,3]`, how List/Read receive it): pgvector prints
+ * the shortest text that reads back as the same float32, so `Math.fround` recovers exactly the
+ * stored element. Bytes (`vector_send`/`halfvec_send`, how the search statements read it): a
+ * big-endian int16 dimension count, an unused int16, then float32 (vector) or float16 (halfvec)
+ * elements, exact without any number parsing.
  */
 function decodeVector(value: unknown): number[] {
+  if (value instanceof Uint8Array) return fromBinary(value);
   const parsed = (typeof value === "string" ? JSON.parse(value) : value) as number[];
   for (let i = 0; i < parsed.length; i++) parsed[i] = Math.fround(parsed[i]!);
   return parsed;
+}
+
+function fromBinary(bytes: Uint8Array): number[] {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const dims = view.getUint16(0);
+  const out = new Array<number>(dims);
+  if (bytes.byteLength === 4 + 4 * dims) {
+    for (let i = 0; i < dims; i++) out[i] = view.getFloat32(4 + 4 * i);
+  } else {
+    for (let i = 0; i < dims; i++) out[i] = halfToNumber(view.getUint16(4 + 2 * i));
+  }
+  return out;
+}
+
+/** An IEEE 754 binary16 value (its bits) as a number. */
+function halfToNumber(bits: number): number {
+  const sign = bits & 0x8000 ? -1 : 1;
+  const exponent = (bits >> 10) & 0x1f;
+  const fraction = bits & 0x3ff;
+  if (exponent === 0) return sign * fraction * 2 ** -24;
+  if (exponent === 0x1f) return fraction ? Number.NaN : sign * Infinity;
+  return sign * (1 + fraction / 1024) * 2 ** (exponent - 15);
+}
+
+/**
+ * A query vector as a bound parameter in pgvector's binary input form (what `vector_recv` reads:
+ * int16 dimensions, int16 unused, big-endian float32 elements). node-postgres sends a Buffer
+ * parameter in binary format, so neither side prints or parses decimal text.
+ */
+export function vectorParameter(vector: readonly number[]): Buffer {
+  const bytes = Buffer.allocUnsafe(4 + 4 * vector.length);
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  view.setUint16(0, vector.length);
+  view.setUint16(2, 0);
+  for (let i = 0; i < vector.length; i++) view.setFloat32(4 + 4 * i, vector[i]!);
+  return bytes;
+}
+
+/** SQL for a bound query vector (see `vectorParameter`) as the field's column type. */
+export function vectorArgument(placeholder: string, field: ModelField): string {
+  return vectorType(field) === "vector" ? `${placeholder}::vector` : `${placeholder}::vector::halfvec`;
+}
+
+/**
+ * The select-list entry of a field in the search statements: vector columns in their binary form
+ * (`vector_send`), which is cheaper for the server to print and for the client to read than text.
+ */
+export function searchColumn(dialect: Dialect, field: ModelField): string {
+  const column = dialect.quote(field.name);
+  return field.kind === "vector" ? `${vectorType(field)}_send(${column}) AS ${column}` : column;
 }
 
 /** The PostgreSQL dialect with `halfvec` columns for half-precision vector fields. */

@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { DataFlow, LocalRuntime, ValidationError, WorkflowBuilder, WorkflowExecutionError, field } from "@dataflow/kernel";
+import { channels } from "@dataflow/kernel/plugin";
 import { usePgvectorDatabase } from "@dataflow/testing";
 import pg from "pg";
 import { afterAll, describe, expect, it } from "vitest";
@@ -75,6 +76,23 @@ if (res.ok) {
         const rare = await runNode(db, "Ann_VectorSearch", { vector: data[5]!.embedding, k: 10, distance: "l2", filter: { tag: "rare" }, efSearch: 10 });
         expect(rare.count).toBe(10);
         expect(rare.result.every((r: { tag: string }) => r.tag === "rare")).toBe(true);
+        // With a btree index on the filtered column, a selective filter is answered exactly from it
+        // (the plan is checked with EXPLAIN first) instead of walking the HNSW graph past rejected rows.
+        await raw(url, `CREATE INDEX "${table}_tag" ON "${table}" (tag)`);
+        await raw(url, `ANALYZE "${table}"`);
+        const statements: string[] = [];
+        const seen = { start: (m: { text: string }) => void statements.push(m.text), end() {}, asyncStart() {}, asyncEnd() {}, error() {} };
+        channels.query.subscribe(seen);
+        const viaBtree = await runNode(db, "Ann_VectorSearch", { vector: data[5]!.embedding, k: 10, distance: "l2", filter: { tag: "rare" } }).finally(() =>
+          channels.query.unsubscribe(seen),
+        );
+        expect(statements.map((t) => (t.startsWith("EXPLAIN") ? "explain" : t.includes(" + 0 LIMIT") ? "exact" : "ann"))).toEqual(["explain", "exact"]);
+        const oracle = data
+          .map((r, i) => ({ i, d: Math.hypot(...r.embedding.map((x, j) => x - data[5]!.embedding[j]!)) }))
+          .filter((r) => r.i % 100 === 0)
+          .sort((a, b) => a.d - b.d)
+          .slice(0, 10);
+        expect(viaBtree.result.map((r: { distance: number }) => r.distance)).toEqual(oracle.map((r) => expect.closeTo(r.d, 4)));
         const out = await runNode(db, "Ann_VectorSearch", { vector: data[5]!.embedding, k: 10, distance: "l2" });
         expect(out.result[0].distance).toBeCloseTo(0, 5);
         expect(out.count).toBe(10);
@@ -100,6 +118,13 @@ if (res.ok) {
         expect(types[0]!.t).toBe("halfvec(3)");
         const out = await runNode(db, "Half_VectorSearch", { vector: [0.9, 0.1, 0], k: 2, distance: "cosine" });
         expect(out.result.map((r: { embedding: number[] }) => r.embedding)).toEqual([[1, 0, 0], [0.5, 0.25, 0]]);
+        // Elements that float16 rounds (0.1, -1/3), a subnormal (1e-6): the search statements read
+        // vectors in binary, List reads text; both give the same stored values.
+        await runNode(db, "Half_VectorInsert", { data: [{ embedding: [0.1, -1 / 3, 1e-6] }] });
+        const near = await runNode(db, "Half_VectorSearch", { vector: [0.1, -0.33, 0], k: 1, distance: "l2" });
+        const listed = await runNode(db, "Half_List", { filter: { id: near.result[0].id } });
+        expect(near.result[0].embedding).toEqual(listed.result[0].embedding);
+        expect(near.result[0].embedding).toEqual([0.0999755859375, -0.333251953125, 1.0132789611816406e-6]);
         const index = await runNode(db, "Half_CreateVectorIndex", { method: "hnsw", distance: "l2" });
         expect(index.result.created).toBe(true);
       } finally {
