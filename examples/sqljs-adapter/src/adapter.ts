@@ -2,7 +2,7 @@ import { readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
 import { threadId } from "node:worker_threads";
 import type { AdapterOptions, BulkCreateOperation, BulkUpsertOperation, DataFlowError, Model, NodeContext } from "@dataflow/kernel/plugin";
 import { ClosedError, ConnectionError } from "@dataflow/kernel/plugin";
-import type { QueryResult, SqlConnection } from "@dataflow/sql-core";
+import type { CursorOptions, QueryResult, RowCursor, SqlConnection, SqlExecutor } from "@dataflow/sql-core";
 import { DatabaseAdapter, columnList, encodeRow, insertColumns, multiRowBulkWrite } from "@dataflow/sql-core";
 import { sqliteDialect, sqliteFunctions } from "@dataflow/sql-sqlite/dialect";
 import type { Database, SqlJsStatic, SqlValue, Statement } from "sql.js";
@@ -29,7 +29,15 @@ type ReadRow = (this: Statement, params: null, config: { useBigInt: boolean }) =
 export class SqlJsAdapter extends DatabaseAdapter {
   readonly databaseType = "sqlite";
   readonly dialect = sqliteDialect;
-  readonly capabilities = { transactions: true, savepoints: true, returning: true, upsert: true, json: true, vector: false, streaming: false };
+  readonly capabilities = {
+    transactions: true,
+    savepoints: true,
+    returning: true,
+    upsert: true,
+    json: true,
+    vector: false,
+    streaming: true,
+  };
   readonly filename: string;
   private sql: SqlJsStatic | undefined;
   private db: Database | undefined;
@@ -61,9 +69,15 @@ export class SqlJsAdapter extends DatabaseAdapter {
   }
 
   private open(): Database {
-    if (this.closed) throw new ClosedError("This sql.js adapter is closed", { fix: "Create a new DataFlow instance; a closed one never reopens the file" });
+    if (this.closed)
+      throw new ClosedError("This sql.js adapter is closed", {
+        fix: "Create a new DataFlow instance; a closed one never reopens the file",
+      });
     if (this.db && (this.inTransaction || this.inMemory || this.stamp === this.fileStamp())) return this.db;
-    if (!this.sql) throw new ConnectionError("The sql.js adapter is not connected", { fix: "Call db.initialize() (DataFlow connects before the first run)" });
+    if (!this.sql)
+      throw new ConnectionError("The sql.js adapter is not connected", {
+        fix: "Call db.initialize() (DataFlow connects before the first run)",
+      });
     this.forget();
     const stamp = this.fileStamp(); // before reading: a file replaced meanwhile is read again next time
     let db: Database;
@@ -72,7 +86,10 @@ export class SqlJsAdapter extends DatabaseAdapter {
       db.run("PRAGMA foreign_keys = ON; PRAGMA case_sensitive_like = ON");
       for (const { name, fn } of sqliteFunctions) db.create_function(name, fn as (...args: unknown[]) => SqlValue);
     } catch (error) {
-      throw new ConnectionError(`Opening the sql.js database ${this.filename} failed`, { cause: error, fix: "Check that the file is a SQLite database" });
+      throw new ConnectionError(`Opening the sql.js database ${this.filename} failed`, {
+        cause: error,
+        fix: "Check that the file is a SQLite database",
+      });
     }
     this.db = db;
     this.stamp = stamp;
@@ -101,7 +118,10 @@ export class SqlJsAdapter extends DatabaseAdapter {
       renameSync(temporary, this.filename);
     } catch (error) {
       this.forget(); // the unsaved change is dropped: the next statement reads the file again
-      throw new ConnectionError(`Writing the sql.js database to ${this.filename} failed`, { cause: error, fix: "Check that the directory exists and is writable" });
+      throw new ConnectionError(`Writing the sql.js database to ${this.filename} failed`, {
+        cause: error,
+        fix: "Check that the directory exists and is writable",
+      });
     }
     this.stamp = this.fileStamp();
   }
@@ -149,6 +169,29 @@ export class SqlJsAdapter extends DatabaseAdapter {
     }
   }
 
+  /** `db.stream()`: a statement of its own (a cached one may be in use), stepped one batch per read. */
+  override async openCursor(_on: SqlExecutor, text: string, params: readonly unknown[], { batchSize }: CursorOptions): Promise<RowCursor> {
+    const stmt = this.open().prepare(text, params as SqlValue[]);
+    let done = false;
+    const end = () => (done || stmt.free(), (done = true));
+    return {
+      read: async () => {
+        const rows: Record<string, unknown>[] = [];
+        while (!done && rows.length < batchSize) {
+          if (stmt.step()) rows.push((stmt.getAsObject as ReadRow).call(stmt, null, { useBigInt: true }));
+          else end();
+        }
+        return rows;
+      },
+      close: async () => end(),
+    };
+  }
+
+  /** One connection, busy while a transaction or a stream holds it. */
+  override poolStatus() {
+    return { total: this.db ? 1 : 0, idle: this.db && !this.lock.held ? 1 : 0 };
+  }
+
   async acquire(): Promise<SqlConnection> {
     this.open();
     const release = await this.lock.acquire();
@@ -181,17 +224,21 @@ export class SqlJsAdapter extends DatabaseAdapter {
     const updates = op.updateFields.map((n) => op.model.field(n)!);
     const where = target.map((f) => `${d.quote(f.name)} = ?`).join(" AND ");
     const update = `UPDATE ${table} SET ${updates.map((f) => `${d.quote(f.name)} = ?`).join(", ")} WHERE ${where}`;
-    await this.transaction(async (exec) => {
-      for (const row of op.rows) {
-        const columns = insertColumns(op.model, row);
-        const insert = `INSERT INTO ${table} (${columnList(d, columns)}) VALUES (${columns.map(() => "?").join(", ")}) ${d.conflictClause(op.conflictOn, [])}`;
-        if ((await exec.query(insert, encodeRow(this, columns, row))).rowCount > 0) totals.inserted++;
-        else {
-          if (updates.length > 0) await exec.query(update, [...encodeRow(this, updates, row), ...encodeRow(this, target, row)]);
-          totals.updated++;
+    await this.transaction(
+      async (exec) => {
+        for (const row of op.rows) {
+          const columns = insertColumns(op.model, row);
+          const insert = `INSERT INTO ${table} (${columnList(d, columns)}) VALUES (${columns.map(() => "?").join(", ")}) ${d.conflictClause(op.conflictOn, [])}`;
+          if ((await exec.query(insert, encodeRow(this, columns, row))).rowCount > 0) totals.inserted++;
+          else {
+            if (updates.length > 0) await exec.query(update, [...encodeRow(this, updates, row), ...encodeRow(this, target, row)]);
+            totals.updated++;
+          }
         }
-      }
-    }, {}, ctx);
+      },
+      {},
+      ctx,
+    );
     return totals;
   }
 

@@ -1,3 +1,5 @@
+import { spawnSync } from "node:child_process";
+import { tmpdir } from "node:os";
 import { describe, expect, it } from "vitest";
 import { DataFlow, PluginError } from "../src/index.js";
 import { definePlugin, maskCredentials, maskUrl } from "../src/plugin-api.js";
@@ -12,7 +14,13 @@ describe("plugins and URLs", () => {
 
   it("unknown schemes and missing first-party packages fail with the fix", () => {
     expect(() => new DataFlow("gopher://x")).toThrow(/No adapter is registered for the URL scheme 'gopher:'/);
-    expect(() => new DataFlow("mongodb://user:pw@localhost/db")).toThrow(/npm install @dataflow\/document-mongo/);
+    // In a child process without pnpm's NODE_PATH, which in this workspace reaches every first-party package.
+    const child = spawnSync(process.execPath, ["--input-type=module", "-e", `
+      const { DataFlow } = await import(${JSON.stringify(new URL("../dist/index.js", import.meta.url).href)});
+      try { new DataFlow("mongodb://user:pw@localhost/db"); console.log("constructed"); } catch (e) { console.log(e.message, e.fix); }
+    `], { cwd: tmpdir(), env: { PATH: process.env.PATH ?? "" }, encoding: "utf8" });
+    expect(child.stdout).toMatch(/needs the package @dataflow\/document-mongo.*npm install @dataflow\/document-mongo/s);
+    expect(child.stdout).not.toContain("pw");
     expect(() => new DataFlow("nothing")).toThrow(/no scheme/);
   });
 

@@ -199,11 +199,13 @@ function writesExplicitKeys(op: ModelOperation): boolean {
 }
 
 /** Executes a validated operation with SQL. Driver errors become DataFlow errors. */
-export async function executeOperation(adapter: SqlTarget, op: ModelOperation, ctx: NodeContext): Promise<Result> {
-  if (!adapter.afterExplicitKeys || !writesExplicitKeys(op)) return runOperation(adapter, op, ctx);
-  const result = await runOperation(adapter, op, ctx);
-  await adapter.afterExplicitKeys(ctx, op.model);
-  return result;
+export function executeOperation(adapter: SqlTarget, op: ModelOperation, ctx: NodeContext): Promise<Result> {
+  const after = adapter.afterExplicitKeys;
+  if (!after || !writesExplicitKeys(op)) return runOperation(adapter, op, ctx);
+  return runOperation(adapter, op, ctx).then(async (result) => {
+    await after.call(adapter, ctx, op.model);
+    return result;
+  });
 }
 
 async function runOperation(adapter: SqlTarget, op: ModelOperation, ctx: NodeContext): Promise<Result> {
