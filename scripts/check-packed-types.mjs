@@ -45,10 +45,21 @@ try {
   run("mkdir", ["-p", project], work);
   writeFileSync(join(project, "package.json"), JSON.stringify({ name: "consumer", private: true, type: "module" }));
   const typescript = JSON.parse(readFileSync(join(root, "node_modules", "typescript", "package.json"), "utf8")).version;
-  run("npm", [
-    "install", "--ignore-scripts", "--no-audit", "--no-fund", "--legacy-peer-deps", "--loglevel=error",
-    ...tarballs, `typescript@${typescript}`, "@types/node@20",
-  ], project);
+  run(
+    "npm",
+    [
+      "install",
+      "--ignore-scripts",
+      "--no-audit",
+      "--no-fund",
+      "--legacy-peer-deps",
+      "--loglevel=error",
+      ...tarballs,
+      `typescript@${typescript}`,
+      "@types/node@20",
+    ],
+    project,
+  );
 
   const imports = [];
   for (const p of packages) {
@@ -61,13 +72,22 @@ try {
     join(project, "index.ts"),
     `${imports.map((m, i) => `import * as m${i} from "${m}";`).join("\n")}\nexport const all = [${imports.map((_, i) => `m${i}`).join(", ")}];\n`,
   );
-  writeFileSync(join(project, "tsconfig.json"), JSON.stringify({
-    compilerOptions: {
-      strict: true, skipLibCheck: false, noEmit: true, module: "nodenext", moduleResolution: "nodenext",
-      target: "es2022", types: ["node"], exactOptionalPropertyTypes: true,
-    },
-    files: ["index.ts"],
-  }));
+  writeFileSync(
+    join(project, "tsconfig.json"),
+    JSON.stringify({
+      compilerOptions: {
+        strict: true,
+        skipLibCheck: false,
+        noEmit: true,
+        module: "nodenext",
+        moduleResolution: "nodenext",
+        target: "es2022",
+        types: ["node"],
+        exactOptionalPropertyTypes: true,
+      },
+      files: ["index.ts"],
+    }),
+  );
   run(join(project, "node_modules", ".bin", "tsc"), ["-p", "."], project);
   console.log(`packed packages: ${packages.length} ship LICENSE and metadata; ${imports.length} entry points pass attw and a strict consumer typecheck`);
 } catch (error) {

@@ -51,10 +51,7 @@ const pkg = {
 };
 writeFileSync(join(dir, "package.json"), JSON.stringify(pkg, null, 2) + "\n");
 copyFileSync("LICENSE", join(dir, "LICENSE"));
-writeFileSync(
-  join(dir, "tsconfig.json"),
-  JSON.stringify({ extends: "../../tsconfig.base.json", include: ["src", "test", "*.ts"] }, null, 2) + "\n",
-);
+writeFileSync(join(dir, "tsconfig.json"), JSON.stringify({ extends: "../../tsconfig.base.json", include: ["src", "test", "*.ts"] }, null, 2) + "\n");
 writeFileSync(
   join(dir, "tsup.config.ts"),
   `import { defineConfig } from "tsup";\nimport { packageBuild } from "../../tsup.shared";\n\nexport default defineConfig(packageBuild);\n`,

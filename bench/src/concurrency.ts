@@ -49,8 +49,13 @@ export async function measureConcurrent(contenders: readonly ConcurrentContender
     }
   }
   return contenders.map((c, k) => ({
-    role: c.role, label: c.label, rows: plan.ops, unit: plan.unit,
-    medianRowsPerSec: median(rates[k]!), bestRowsPerSec: Math.max(...rates[k]!), runsRowsPerSec: rates[k]!,
+    role: c.role,
+    label: c.label,
+    rows: plan.ops,
+    unit: plan.unit,
+    medianRowsPerSec: median(rates[k]!),
+    bestRowsPerSec: Math.max(...rates[k]!),
+    runsRowsPerSec: rates[k]!,
   }));
 }
 

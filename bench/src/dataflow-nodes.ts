@@ -44,7 +44,8 @@ export class DataFlowNodes {
   read(workload: WorkloadId): (id: number, signal?: AbortSignal) => Promise<Row> {
     const wf = this.build(workload, "Read", { id: 1 });
     const runtime = this.runtime;
-    return async (id, signal) => (await runtime.execute(wf, signal ? { parameters: { node: { id } }, signal } : { parameters: { node: { id } } })).results.node.result;
+    return async (id, signal) =>
+      (await runtime.execute(wf, signal ? { parameters: { node: { id } }, signal } : { parameters: { node: { id } } })).results.node.result;
   }
 
   list(workload: WorkloadId): (tenant: number) => Promise<Row[]> {
@@ -89,7 +90,13 @@ export function flowWorkflow(nodes: DataFlowNodes, workload: WorkloadId): (input
     const { results } = await runtime.execute(wf, {
       parameters: { create: { data: input }, update: { fields: { score } }, list: { filter: { tenant } }, count: { filter: { tenant } } },
     });
-    return { created: results.create.result, read: results.read.result, updated: results.update.result, list: results.list.result, count: results.count.result };
+    return {
+      created: results.create.result,
+      read: results.read.result,
+      updated: results.update.result,
+      list: results.list.result,
+      count: results.count.result,
+    };
   };
 }
 
@@ -101,7 +108,10 @@ export async function captureSql(fn: () => Promise<unknown>): Promise<string[]> 
     start: (message: { text: string }) => {
       texts.push(message.text);
     },
-    end: ignore, asyncStart: ignore, asyncEnd: ignore, error: ignore,
+    end: ignore,
+    asyncStart: ignore,
+    asyncEnd: ignore,
+    error: ignore,
   };
   channels.query.subscribe(subscriber);
   try {

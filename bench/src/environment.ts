@@ -31,6 +31,10 @@ export function machine(): Record<string, string> {
     memory: `${Math.round(os.totalmem() / 2 ** 30)} GiB`,
     os: `${os.type()} ${os.release()} (${os.arch()})`,
     node: process.version,
-    "load average at start (1/5 min)": os.loadavg().slice(0, 2).map((l) => l.toFixed(2)).join(" / "),
+    "load average at start (1/5 min)": os
+      .loadavg()
+      .slice(0, 2)
+      .map((l) => l.toFixed(2))
+      .join(" / "),
   };
 }

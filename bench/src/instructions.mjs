@@ -8,9 +8,13 @@ import sqlitePlugin from "@dataflow/sql-sqlite";
 const [workload = "read", warmArg = "2000", countArg = "0"] = process.argv.slice(2);
 const total = Number(warmArg) + Number(countArg);
 const db = new DataFlow({ url: "sqlite::memory:", plugins: [sqlitePlugin] });
-const User = db.model("User", { name: field.string({ maxLength: 100 }), tenant: field.int(), score: field.int(), active: field.boolean() }, {
-  indexes: [{ fields: ["tenant", "score", "id"] }],
-});
+const User = db.model(
+  "User",
+  { name: field.string({ maxLength: 100 }), tenant: field.int(), score: field.int(), active: field.boolean() },
+  {
+    indexes: [{ fields: ["tenant", "score", "id"] }],
+  },
+);
 await db.ensureModel(User);
 const runtime = new LocalRuntime({ dataflow: db });
 const wf = (b) => b.build();

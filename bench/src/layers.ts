@@ -31,11 +31,15 @@ export async function measureLayers(title: string, layers: readonly Layer[], n: 
       global.gc?.();
     }
   }
-  console.log(`${title}: best of ${rounds} rounds x ${n.toLocaleString("en-US")} ops; wall µs/op and this process's CPU µs/op, each with the increment over the line above`);
+  console.log(
+    `${title}: best of ${rounds} rounds x ${n.toLocaleString("en-US")} ops; wall µs/op and this process's CPU µs/op, each with the increment over the line above`,
+  );
   const delta = (k: number, values: number[]) => (k === 0 ? "" : `${values[k]! - values[k - 1]! >= 0 ? "+" : ""}${(values[k]! - values[k - 1]!).toFixed(2)}`);
   console.log(`${"".padEnd(60)} ${"wall".padStart(8)} ${"".padStart(7)} ${"cpu".padStart(8)}`);
   layers.forEach(([name], k) => {
-    console.log(`${name.padEnd(60)} ${best[k]!.toFixed(2).padStart(8)} ${delta(k, best).padStart(7)} ${bestCpu[k]!.toFixed(2).padStart(8)} ${delta(k, bestCpu).padStart(7)}`);
+    console.log(
+      `${name.padEnd(60)} ${best[k]!.toFixed(2).padStart(8)} ${delta(k, best).padStart(7)} ${bestCpu[k]!.toFixed(2).padStart(8)} ${delta(k, bestCpu).padStart(7)}`,
+    );
   });
   return best;
 }
@@ -43,8 +47,14 @@ export async function measureLayers(title: string, layers: readonly Layer[], n: 
 /** A node context like the runtime's for a single-node run (a signal that never aborts). */
 export function nodeContext(): NodeContext {
   const run: RunContext = {
-    runId: "overhead", signal: new AbortController().signal, tenantId: undefined, options: {}, logger: silentLogger,
-    state: new Map(), enterExclusive() {}, leaveExclusive() {},
+    runId: "overhead",
+    signal: new AbortController().signal,
+    tenantId: undefined,
+    options: {},
+    logger: silentLogger,
+    state: new Map(),
+    enterExclusive() {},
+    leaveExclusive() {},
   };
   return { nodeId: "node", runId: run.runId, signal: run.signal, logger: silentLogger, tenantId: undefined, run };
 }

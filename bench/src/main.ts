@@ -43,7 +43,12 @@ function parseArgs(argv: readonly string[]): Args {
     else if (arg === "--only" || arg.startsWith("--only=")) {
       const value = arg === "--only" ? argv[++i] : arg.slice("--only=".length);
       if (!value) throw new Error("--only needs a section name");
-      only.push(...value.split(",").map((s) => s.trim()).filter(Boolean));
+      only.push(
+        ...value
+          .split(",")
+          .map((s) => s.trim())
+          .filter(Boolean),
+      );
     } else if (arg === "--section") section = argv[++i];
     else if (arg === "--out") out = argv[++i];
     else if (arg === "--help" || arg === "-h") {

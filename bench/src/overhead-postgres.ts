@@ -59,7 +59,11 @@ try {
       ["adapter.query (pool, statement names, type parsers)", (i) => adapter.query(text!, values(i)), false],
       ["adapter.executorFor(ctx).query (+ cancellation watch)", (i) => executor.query(text!, values(i)), false],
       ["executeOperation(pre-validated op): encode, SQL, decode", (i) => executeOperation(adapter, ops[i & (CREATE_POOL - 1)]!, ctx), false],
-      ["  + normalizeOperation per call (kernel validation)", (i) => executeOperation(adapter, normalizeOperation(model, "Create", { data: input(i) }), ctx), false],
+      [
+        "  + normalizeOperation per call (kernel validation)",
+        (i) => executeOperation(adapter, normalizeOperation(model, "Create", { data: input(i) }), ctx),
+        false,
+      ],
       ["node def.run(params, ctx) (+ middleware)", (i) => def.run({ data: input(i) }, ctx), false],
       ["runtime.execute(workflow, { parameters })", (i) => create(input(i)), false],
     ];
@@ -78,7 +82,8 @@ try {
     const list = workload === "list" ? nodes.list("list") : undefined;
     const [text] = await captureSql(() => (read ? read(ids[0]!) : list!(0)));
     const args = (i: number): unknown[] => (read ? [ids[i & mask]] : [i % TENANTS, LIST_LIMIT]);
-    const params = (i: number): Record<string, unknown> => (read ? { id: ids[i & mask] } : { filter: { tenant: i % TENANTS }, orderBy: "-score", limit: LIST_LIMIT });
+    const params = (i: number): Record<string, unknown> =>
+      read ? { id: ids[i & mask] } : { filter: { tenant: i % TENANTS }, orderBy: "-score", limit: LIST_LIMIT };
     const ops = Array.from({ length: read ? ids.length : TENANTS }, (_, i) => normalizeOperation(model, kind, params(i)));
     const opFor = (i: number) => ops[read ? i & mask : i % TENANTS]!;
     layers = [

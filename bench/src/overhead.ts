@@ -57,8 +57,16 @@ try {
       ["stmt.all (safe integers, as the adapter reads)", (i) => adapterStmt.all(...values(i)), true],
       ["adapter.exec (statement cache, result object)", (i) => adapter.exec(text!, values(i)), true],
       ["await adapter.query (executor lookup, async)", (i) => adapter.query(text!, values(i)), false],
-      ["executeOperation(pre-validated op): encode, SQL, decode", (i) => executeOperation(adapter, normalizeOperation(model, "Create", { data: input(i) }), ctx), false],
-      ["  + normalizeOperation per call (kernel validation)", (i) => executeOperation(adapter, normalizeOperation(model, "Create", { data: input(i) }), ctx), false],
+      [
+        "executeOperation(pre-validated op): encode, SQL, decode",
+        (i) => executeOperation(adapter, normalizeOperation(model, "Create", { data: input(i) }), ctx),
+        false,
+      ],
+      [
+        "  + normalizeOperation per call (kernel validation)",
+        (i) => executeOperation(adapter, normalizeOperation(model, "Create", { data: input(i) }), ctx),
+        false,
+      ],
       ["node def.run(params, ctx)", (i) => def.run({ data: input(i) }, ctx), false],
       ["runtime.execute(workflow, { parameters })", (i) => create(input(i)), false],
     ];
@@ -68,7 +76,9 @@ try {
   } else {
     // Seeded through the raw connection: a DataFlow transaction here would switch on AsyncLocalStorage's
     // promise hooks for the rest of the process, which the bench's read/list workloads do not pay either.
-    const insert = raw.prepare(`INSERT INTO "${model.table}" ("name", "email", "tenant", "score", "active", "created_at", "updated_at") VALUES (?, ?, ?, ?, ?, ?, ?)`);
+    const insert = raw.prepare(
+      `INSERT INTO "${model.table}" ("name", "email", "tenant", "score", "active", "created_at", "updated_at") VALUES (?, ?, ?, ?, ?, ?, ?)`,
+    );
     const now = new Date().toISOString();
     raw.transaction(() => {
       for (const r of makeInputs(SEEDED_ROWS, 2)) insert.run(r.name, r.email, r.tenant, r.score, r.active ? 1 : 0, now, now);
@@ -82,7 +92,8 @@ try {
     const rawStmt = raw.prepare(text!).safeIntegers(false);
     const adapterStmt = raw.prepare(text!);
     const args = (i: number): unknown[] => (read ? [ids[i & mask]] : [i % TENANTS, LIST_LIMIT]);
-    const params = (i: number): Record<string, unknown> => (read ? { id: ids[i & mask] } : { filter: { tenant: i % TENANTS }, orderBy: "-score", limit: LIST_LIMIT });
+    const params = (i: number): Record<string, unknown> =>
+      read ? { id: ids[i & mask] } : { filter: { tenant: i % TENANTS }, orderBy: "-score", limit: LIST_LIMIT };
     const kind = read ? "Read" : "List";
     const ops = Array.from({ length: read ? ids.length : TENANTS }, (_, i) => normalizeOperation(model, kind, params(i)));
     const opFor = (i: number) => ops[read ? i & mask : i % TENANTS]!;

@@ -40,7 +40,12 @@ function area(url: string, name: string): string {
 
 function label(n: ProfileNode): string {
   const { functionName, url, lineNumber } = n.callFrame;
-  const where = url.replace(/^.*\/packages\//, "").replace(/^.*node_modules\//, "").split("/").slice(-3).join("/");
+  const where = url
+    .replace(/^.*\/packages\//, "")
+    .replace(/^.*node_modules\//, "")
+    .split("/")
+    .slice(-3)
+    .join("/");
   return `${functionName || "(anonymous)"} ${where}:${lineNumber + 1}`;
 }
 

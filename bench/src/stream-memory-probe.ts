@@ -45,7 +45,6 @@ function seen(qty: unknown): void {
   }
 }
 
-
 async function raw(): Promise<void> {
   if (database === "sqlite") {
     const { default: Database } = await import("better-sqlite3");
@@ -56,7 +55,9 @@ async function raw(): Promise<void> {
     db.close();
   } else if (database === "postgres") {
     const { default: pg } = await import("pg");
-    const { default: Cursor } = (await import("pg-cursor")) as { default: new (text: string) => { read(n: number): Promise<Array<{ qty: number }>>; close(): Promise<void> } };
+    const { default: Cursor } = (await import("pg-cursor")) as {
+      default: new (text: string) => { read(n: number): Promise<Array<{ qty: number }>>; close(): Promise<void> };
+    };
     const client = new pg.Client({ connectionString: url });
     await client.connect();
     baseline();
@@ -84,4 +85,15 @@ async function dataflow(): Promise<void> {
 
 await (contender === "raw" ? raw() : dataflow());
 const seconds = (performance.now() - startedAt) / 1000;
-console.log(JSON.stringify({ database, contender, rows, checksum, seconds, rssGrowthMB: (peakRss - baseRss) / MB, heapGrowthMB: (peakHeap - baseHeap) / MB, retainedMB: retained }));
+console.log(
+  JSON.stringify({
+    database,
+    contender,
+    rows,
+    checksum,
+    seconds,
+    rssGrowthMB: (peakRss - baseRss) / MB,
+    heapGrowthMB: (peakHeap - baseHeap) / MB,
+    retainedMB: retained,
+  }),
+);

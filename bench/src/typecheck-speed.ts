@@ -42,7 +42,9 @@ function dataflowProgram(): string {
         }
         break;
       case 1:
-        chain.push(`  .addNode(${m}.nodes.List, "n${n}", { filter: { qty: { $gte: ${n} }, kind: { $in: ["a", "b"] }, title: { $like: "t%" } }, orderBy: "-qty", limit: 10, select: ["id", "title"] })`);
+        chain.push(
+          `  .addNode(${m}.nodes.List, "n${n}", { filter: { qty: { $gte: ${n} }, kind: { $in: ["a", "b"] }, title: { $like: "t%" } }, orderBy: "-qty", limit: 10, select: ["id", "title"] })`,
+        );
         break;
       case 2:
         chain.push(`  .addNode(${m}.nodes.Update, "n${n}", { fields: { qty: ${n}, active: false } })`);
@@ -95,7 +97,9 @@ function drizzleProgram(): string {
         );
         break;
       case 2:
-        lines.push(`export const r${n}: number | undefined = db.update(${t}).set({ qty: ${n}, active: false }).where(eq(${t}.id, ${n})).returning().get()?.qty;`);
+        lines.push(
+          `export const r${n}: number | undefined = db.update(${t}).set({ qty: ${n}, active: false }).where(eq(${t}.id, ${n})).returning().get()?.qty;`,
+        );
         break;
       default:
         lines.push(`export const r${n}: number = await db.$count(${t}, or(eq(${t}.active, true), isNull(${t}.rank)));`);
@@ -152,11 +156,13 @@ for (const [label, source] of Object.entries(programs)) {
 for (let r = 0; r < runs; r++) {
   for (const label of Object.keys(programs)) {
     const t = measure(join(root, label.toLowerCase()));
-    (table[label] as Timing & { all?: Timing[] } | undefined) ?? (table[label] = { ...t, all: [] } as Timing);
+    (table[label] as (Timing & { all?: Timing[] }) | undefined) ?? (table[label] = { ...t, all: [] } as Timing);
     (table[label] as Timing & { all: Timing[] }).all.push(t);
   }
 }
-console.log(`tsc --noEmit, ${MODELS} models/tables and a ${NODES}-node workflow / ${NODES} queries; median of ${runs} runs (TypeScript ${require("typescript/package.json").version})\n`);
+console.log(
+  `tsc --noEmit, ${MODELS} models/tables and a ${NODES}-node workflow / ${NODES} queries; median of ${runs} runs (TypeScript ${require("typescript/package.json").version})\n`,
+);
 console.log("| program | wall time (ms) | check time (ms) | instantiations | types | memory (MB) |");
 console.log("|---|---:|---:|---:|---:|---:|");
 const medians: Record<string, number> = {};
@@ -164,7 +170,9 @@ for (const label of Object.keys(programs)) {
   const all = (table[label] as Timing & { all: Timing[] }).all;
   const m = (k: keyof Timing) => median(all.map((t) => t[k]));
   medians[label] = m("wallMs");
-  console.log(`| ${label} | ${m("wallMs").toFixed(0)} | ${m("checkMs").toFixed(0)} | ${m("instantiations")} | ${m("types")} | ${(m("memoryKb") / 1024).toFixed(0)} |`);
+  console.log(
+    `| ${label} | ${m("wallMs").toFixed(0)} | ${m("checkMs").toFixed(0)} | ${m("instantiations")} | ${m("types")} | ${(m("memoryKb") / 1024).toFixed(0)} |`,
+  );
 }
 const ratio = medians.DataFlow! / medians.Drizzle!;
 console.log(`\nDataFlow / Drizzle wall time: ${ratio.toFixed(2)} (budget: <= 1.00) -> ${ratio <= 1 ? "within budget" : "OVER BUDGET"}`);

@@ -31,7 +31,11 @@ const data = makeData(ROWS);
 const raw = new pg.Client({ connectionString: url, options: "-c hnsw.iterative_scan=strict_order" });
 await raw.connect();
 const db = new DataFlow({ url, plugins: [pgvector()], pool: { max: 1 } });
-db.model("VDoc", { id: field.int(), cluster: field.int(), body: field.text(), embedding: field.vector(data.queries[0]!.length) }, { table: "vdocs", timestamps: false });
+db.model(
+  "VDoc",
+  { id: field.int(), cluster: field.int(), body: field.text(), embedding: field.vector(data.queries[0]!.length) },
+  { table: "vdocs", timestamps: false },
+);
 await db.initialize();
 try {
   for (let from = 0; from < ROWS; from += 10_000) {
@@ -111,13 +115,17 @@ try {
           times[who]!.push(Number(process.hrtime.bigint() - t0) / 1e6 / 10);
         }
       }
-      console.log(`filter 1%, ${label}: node ${median(times.node!).toFixed(1)} ms/query, HNSW-only statement ${median(times["HNSW statement"]!).toFixed(1)} ms/query`);
+      console.log(
+        `filter 1%, ${label}: node ${median(times.node!).toFixed(1)} ms/query, HNSW-only statement ${median(times["HNSW statement"]!).toFixed(1)} ms/query`,
+      );
     }
   }
   const base = median(wall[names[0]!]!);
   console.log(`rows ${ROWS}, ${ROUNDS} rounds x ${BATCH} ops, interleaved`);
   for (const name of names) {
-    console.log(`${name.padEnd(16)} wall ${median(wall[name]!).toFixed(0).padStart(7)} µs  cpu ${median(cpu[name]!).toFixed(0).padStart(6)} µs  x${(median(wall[name]!) / base).toFixed(3)}`);
+    console.log(
+      `${name.padEnd(16)} wall ${median(wall[name]!).toFixed(0).padStart(7)} µs  cpu ${median(cpu[name]!).toFixed(0).padStart(6)} µs  x${(median(wall[name]!) / base).toFixed(3)}`,
+    );
   }
 } finally {
   await db.close();

@@ -22,7 +22,10 @@ export interface Budgets {
   readonly decimals: number;
 }
 
-const PEERS: ReadonlyArray<readonly [ContenderRole, string]> = [["kysely", "Kysely"], ["drizzle", "Drizzle"]];
+const PEERS: ReadonlyArray<readonly [ContenderRole, string]> = [
+  ["kysely", "Kysely"],
+  ["drizzle", "Drizzle"],
+];
 
 function find<T extends ContenderResult>(results: readonly ContenderResult[], role: ContenderRole): T | undefined {
   const r = results.find((c) => c.role === role);
@@ -69,9 +72,12 @@ export function assessLatency(results: readonly ContenderResult[], budgets: Budg
     const delta = df.medianUs - raw.medianUs;
     const pct = (delta / raw.medianUs) * 100;
     const pctBudget = budgets.singleRowMaxDeltaPct;
-    const ok = shape === "single-row" ? delta <= budgets.singleRowMaxDeltaUs || (pctBudget !== undefined && pct <= pctBudget)
-      : shape === "workflow" ? delta <= (budgets.workflowMaxDeltaUs ?? 0)
-      : delta <= 20 || pct <= 10;
+    const ok =
+      shape === "single-row"
+        ? delta <= budgets.singleRowMaxDeltaUs || (pctBudget !== undefined && pct <= pctBudget)
+        : shape === "workflow"
+          ? delta <= (budgets.workflowMaxDeltaUs ?? 0)
+          : delta <= 20 || pct <= 10;
     verdicts.push({
       budget: latencyBudget(budgets, shape),
       measured: `${df.medianUs.toFixed(dp)} vs ${raw.medianUs.toFixed(dp)} µs: ${signed(delta, dp)} µs (${signed(pct, 1)}%; client CPU ${signed(df.cpuUs - raw.cpuUs, dp)} µs)`,
@@ -83,7 +89,12 @@ export function assessLatency(results: readonly ContenderResult[], budgets: Budg
       const peer = find<LatencyResult>(results, role);
       const budget = `no slower than ${name}`;
       if (!df || !peer) verdicts.push(naVerdict(budget, df ? `${name} not measured` : why));
-      else verdicts.push({ budget, measured: `${df.medianUs.toFixed(dp)} vs ${peer.medianUs.toFixed(dp)} µs: ${signed(df.medianUs - peer.medianUs, dp)} µs`, status: df.medianUs <= peer.medianUs ? "PASS" : "MISS" });
+      else
+        verdicts.push({
+          budget,
+          measured: `${df.medianUs.toFixed(dp)} vs ${peer.medianUs.toFixed(dp)} µs: ${signed(df.medianUs - peer.medianUs, dp)} µs`,
+          status: df.medianUs <= peer.medianUs ? "PASS" : "MISS",
+        });
     }
   }
   return { ratios, verdicts };
@@ -109,14 +120,23 @@ export function assessThroughput(results: readonly ContenderResult[], budgets: B
   if (!df || !baseline) verdicts.push(naVerdict(budget, why));
   else {
     const r = df.medianRowsPerSec / baseline.medianRowsPerSec;
-    verdicts.push({ budget, measured: `${fmtRate(df.medianRowsPerSec)} vs ${fmtRate(baseline.medianRowsPerSec)}: ${r.toFixed(2)}x`, status: r >= budgets.bulkMinRatio ? "PASS" : "MISS" });
+    verdicts.push({
+      budget,
+      measured: `${fmtRate(df.medianRowsPerSec)} vs ${fmtRate(baseline.medianRowsPerSec)}: ${r.toFixed(2)}x`,
+      status: r >= budgets.bulkMinRatio ? "PASS" : "MISS",
+    });
   }
   if (budgets.noSlowerThanPeers) {
     for (const [role, name] of PEERS) {
       const peer = find<ThroughputResult>(results, role);
       const b = `no slower than ${name}`;
       if (!df || !peer) verdicts.push(naVerdict(b, df ? `${name} not measured` : why));
-      else verdicts.push({ budget: b, measured: `${fmtRate(df.medianRowsPerSec)} vs ${fmtRate(peer.medianRowsPerSec)}: ${(df.medianRowsPerSec / peer.medianRowsPerSec).toFixed(2)}x`, status: df.medianRowsPerSec >= peer.medianRowsPerSec ? "PASS" : "MISS" });
+      else
+        verdicts.push({
+          budget: b,
+          measured: `${fmtRate(df.medianRowsPerSec)} vs ${fmtRate(peer.medianRowsPerSec)}: ${(df.medianRowsPerSec / peer.medianRowsPerSec).toFixed(2)}x`,
+          status: df.medianRowsPerSec >= peer.medianRowsPerSec ? "PASS" : "MISS",
+        });
     }
   }
   return { ratios, verdicts };
@@ -139,7 +159,11 @@ export function assessConcurrency(results: readonly ContenderResult[], budgets: 
       continue;
     }
     const r = df.medianRowsPerSec / raw.medianRowsPerSec;
-    verdicts.push({ budget, measured: `${fmtRate(df.medianRowsPerSec, df.unit)} vs ${fmtRate(raw.medianRowsPerSec, raw.unit)}: ${r.toFixed(2)}x`, status: r >= min ? "PASS" : "MISS" });
+    verdicts.push({
+      budget,
+      measured: `${fmtRate(df.medianRowsPerSec, df.unit)} vs ${fmtRate(raw.medianRowsPerSec, raw.unit)}: ${r.toFixed(2)}x`,
+      status: r >= min ? "PASS" : "MISS",
+    });
   }
   return { ratios, verdicts };
 }
@@ -153,10 +177,12 @@ export function assessStartup(results: readonly ContenderResult[], budgets: Budg
   const delta = df.medianMs - raw.medianMs;
   return {
     ratios: [{ name: "DataFlow/raw", value: df.medianMs / raw.medianMs }],
-    verdicts: [{
-      budget,
-      measured: `${df.medianMs.toFixed(1)} vs ${raw.medianMs.toFixed(1)} ms: ${signed(delta, 1)} ms (process CPU ${signed(df.cpuMs - raw.cpuMs, 1)} ms)`,
-      status: delta <= (budgets.coldStartMaxDeltaMs ?? 0) ? "PASS" : "MISS",
-    }],
+    verdicts: [
+      {
+        budget,
+        measured: `${df.medianMs.toFixed(1)} vs ${raw.medianMs.toFixed(1)} ms: ${signed(delta, 1)} ms (process CPU ${signed(df.cpuMs - raw.cpuMs, 1)} ms)`,
+        status: delta <= (budgets.coldStartMaxDeltaMs ?? 0) ? "PASS" : "MISS",
+      },
+    ],
   };
 }

@@ -24,14 +24,18 @@ function tables(section: SectionResult): Array<[string, Table]> {
 }
 
 function settingsLine(section: SectionResult): string {
-  return Object.entries(section.settings).map(([k, v]) => `${k}: ${v}`).join("; ");
+  return Object.entries(section.settings)
+    .map(([k, v]) => `${k}: ${v}`)
+    .join("; ");
 }
 
 export function printSection(section: SectionResult): void {
   const lines = [
     "",
     `=== ${section.title} (${section.durationSec.toFixed(0)} s) ===`,
-    Object.entries(section.environment).map(([k, v]) => `${k}: ${v}`).join("; "),
+    Object.entries(section.environment)
+      .map(([k, v]) => `${k}: ${v}`)
+      .join("; "),
     settingsLine(section),
   ];
   for (const [title, table] of tables(section)) lines.push("", title, renderText(table));
@@ -66,7 +70,9 @@ function sectionMarkdown(name: string, result: SectionResult | undefined, skippe
   const parts = [
     `### ${result.title}`,
     "",
-    `Run ${result.generatedAt} (${result.durationSec.toFixed(0)} s). ${Object.entries(result.environment).map(([k, v]) => `${k}: ${v}`).join("; ")}.`,
+    `Run ${result.generatedAt} (${result.durationSec.toFixed(0)} s). ${Object.entries(result.environment)
+      .map(([k, v]) => `${k}: ${v}`)
+      .join("; ")}.`,
     "",
     `${settingsLine(result)}.`,
   ];

@@ -30,7 +30,11 @@ export function latencyTable(section: SectionResult, decimals: number): Table | 
       }
       const l = c as LatencyResult;
       rows.push([
-        name, l.label, l.medianUs.toFixed(decimals), l.p50Us.toFixed(decimals), l.p99Us.toFixed(decimals),
+        name,
+        l.label,
+        l.medianUs.toFixed(decimals),
+        l.p50Us.toFixed(decimals),
+        l.p99Us.toFixed(decimals),
         l.cpuUs === undefined ? "" : l.cpuUs.toFixed(decimals),
         df && c.role !== "dataflow" ? ratio(df.medianUs / l.medianUs) : "",
       ]);
@@ -59,7 +63,11 @@ export function throughputTable(section: SectionResult): Table | undefined {
       const t = c as ThroughputResult;
       const unit = ` ${t.unit ?? "rows"}`;
       rows.push([
-        name, t.label, rate(t.medianRowsPerSec) + unit, rate(t.bestRowsPerSec) + unit, String(t.runsRowsPerSec.length),
+        name,
+        t.label,
+        rate(t.medianRowsPerSec) + unit,
+        rate(t.bestRowsPerSec) + unit,
+        String(t.runsRowsPerSec.length),
         df && !c.role.startsWith("dataflow") ? ratio(df.medianRowsPerSec / t.medianRowsPerSec) : "",
       ]);
     });
@@ -98,16 +106,15 @@ export function verdictTable(section: SectionResult): Table {
 export function renderText(table: Table): string {
   const widths = table.header.map((h, i) => Math.max(h.length, ...table.rows.map((r) => (r[i] ?? "").length)));
   const line = (cells: readonly string[]) =>
-    cells.map((c, i) => (table.alignRight[i] ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join("  ").trimEnd();
+    cells
+      .map((c, i) => (table.alignRight[i] ? c.padStart(widths[i]!) : c.padEnd(widths[i]!)))
+      .join("  ")
+      .trimEnd();
   return [line(table.header), widths.map((w) => "-".repeat(w)).join("  "), ...table.rows.map(line)].join("\n");
 }
 
 export function renderMarkdown(table: Table): string {
   const esc = (c: string) => c.replace(/\|/g, "\\|");
   const sep = table.alignRight.map((right) => (right ? "---:" : "---"));
-  return [
-    `| ${table.header.map(esc).join(" | ")} |`,
-    `| ${sep.join(" | ")} |`,
-    ...table.rows.map((r) => `| ${r.map(esc).join(" | ")} |`),
-  ].join("\n");
+  return [`| ${table.header.map(esc).join(" | ")} |`, `| ${sep.join(" | ")} |`, ...table.rows.map((r) => `| ${r.map(esc).join(" | ")} |`)].join("\n");
 }

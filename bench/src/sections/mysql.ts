@@ -16,9 +16,7 @@ import type { LatencyContender, LatencyPlan, ThroughputContender } from "../meas
 import type { SectionResult, SkippedSection, Unavailable, WorkloadResult } from "../types.js";
 import type { Budgets } from "../verdicts.js";
 import type { BenchInput, WorkloadId } from "../workload-data.js";
-import {
-  ALL_COLUMNS, BULK_ROWS, CREATE_POOL, INSERT_COLUMNS, LIST_LIMIT, SEEDED_ROWS, TABLES, TENANTS, makeInputs, readIds,
-} from "../workload-data.js";
+import { ALL_COLUMNS, BULK_ROWS, CREATE_POOL, INSERT_COLUMNS, LIST_LIMIT, SEEDED_ROWS, TABLES, TENANTS, makeInputs, readIds } from "../workload-data.js";
 import type { RunOptions } from "./common.js";
 import { chunks, latencyWorkload, planText, scaled, throughputWorkload, verify } from "./common.js";
 import { loadPlugin, shareOneCpu, tryDataflow, unavailable } from "./server-common.js";
@@ -106,7 +104,11 @@ class MysqlBench {
   readonly nodes: DataFlowNodes | undefined;
   readonly dataflowWhy: string;
 
-  constructor(readonly db: TestDatabase, readonly options: RunOptions, adapter: { plugin: Plugin } | { unavailable: string }) {
+  constructor(
+    readonly db: TestDatabase,
+    readonly options: RunOptions,
+    adapter: { plugin: Plugin } | { unavailable: string },
+  ) {
     this.raw = mysql.createPool(poolOptions(db.url));
     this.kysely = new Kysely<KyselyDb>({ dialect: new MysqlDialect({ pool: createCallbackPool(poolOptions(db.url)) }) });
     this.drizzlePool = mysql.createPool(poolOptions(db.url));
@@ -135,7 +137,11 @@ class MysqlBench {
     return created.ok ? { ok: true } : created;
   }
 
-  private async dataflowSide<F>(table: { ok: true } | { ok: false; reason: string }, make: (nodes: DataFlowNodes) => F, probe: (fn: F) => Promise<unknown>): Promise<DataflowSide<F>> {
+  private async dataflowSide<F>(
+    table: { ok: true } | { ok: false; reason: string },
+    make: (nodes: DataFlowNodes) => F,
+    probe: (fn: F) => Promise<unknown>,
+  ): Promise<DataflowSide<F>> {
     if (!table.ok) return table;
     const made = await tryDataflow(async () => {
       const fn = make(this.nodes!);
@@ -144,7 +150,11 @@ class MysqlBench {
     return made.ok ? { ok: true, ...made.value } : made;
   }
 
-  private dataflowContender<F>(side: DataflowSide<F>, label: string, op: (fn: F) => (i: number) => unknown): { contenders: LatencyContender[]; unavailable: Unavailable[] } {
+  private dataflowContender<F>(
+    side: DataflowSide<F>,
+    label: string,
+    op: (fn: F) => (i: number) => unknown,
+  ): { contenders: LatencyContender[]; unavailable: Unavailable[] } {
     if (side.ok) return { contenders: [{ role: "dataflow", label, sync: false, op: op(side.fn) }], unavailable: [] };
     return { contenders: [], unavailable: [unavailable("dataflow", label, side.reason)] };
   }
@@ -182,26 +192,46 @@ class MysqlBench {
     const table = TABLES.create;
     const notes: string[] = [];
     const pool = makeInputs(CREATE_POOL, 1);
-    const side = await this.dataflowSide(await this.table("create"), (n) => n.create("create"), (fn) => fn(pool[0]!));
+    const side = await this.dataflowSide(
+      await this.table("create"),
+      (n) => n.create("create"),
+      (fn) => fn(pool[0]!),
+    );
     // Raw repeats DataFlow's statements: INSERT ... RETURNING, or INSERT then SELECT by the new id.
     let statements = [fallbackSql.insert(table), fallbackSql.read(table)];
     if (side.ok && side.sql.length >= 1 && side.sql.length <= 2) statements = side.sql;
-    else notes.push(side.ok ? `DataFlow sent ${side.sql.length} statements; raw runs INSERT + SELECT by id` : "Raw runs INSERT + SELECT by id, the statements sql-core generates for MySQL.");
+    else
+      notes.push(
+        side.ok
+          ? `DataFlow sent ${side.sql.length} statements; raw runs INSERT + SELECT by id`
+          : "Raw runs INSERT + SELECT by id, the statements sql-core generates for MySQL.",
+      );
     const [insertText, selectText] = statements as [string, string | undefined];
     const raw = this.raw;
     const d = drizzleTable(table);
     const p = (name: string) => dsql.placeholder(name);
-    const drizzleInsertQuery = this.drizzle
-      .insert(d)
-      .values({ name: p("name"), email: p("email"), tenant: p("tenant"), score: p("score"), active: p("active"), created_at: p("created_at"), updated_at: p("updated_at") });
-    const drizzleByIdQuery = this.drizzle.select().from(d).where(eq(d.id, dsql.placeholder("id")));
+    const drizzleInsertQuery = this.drizzle.insert(d).values({
+      name: p("name"),
+      email: p("email"),
+      tenant: p("tenant"),
+      score: p("score"),
+      active: p("active"),
+      created_at: p("created_at"),
+      updated_at: p("updated_at"),
+    });
+    const drizzleByIdQuery = this.drizzle
+      .select()
+      .from(d)
+      .where(eq(d.id, dsql.placeholder("id")));
     const drizzleInsert = drizzleInsertQuery.prepare();
     const drizzleById = drizzleByIdQuery.prepare();
     const kysely = this.kysely;
     const df = this.dataflowContender(side, "DataFlow Create node", (fn) => (i) => fn(pool[i & (CREATE_POOL - 1)]!));
     const contenders: LatencyContender[] = [
       {
-        role: "raw", label: "mysql2 execute (prepared)", sync: false,
+        role: "raw",
+        label: "mysql2 execute (prepared)",
+        sync: false,
         op: async (i) => {
           const r = pool[i & (CREATE_POOL - 1)]!;
           const now = new Date();
@@ -213,16 +243,23 @@ class MysqlBench {
       },
       ...df.contenders,
       {
-        role: "kysely", label: "Kysely", sync: false,
+        role: "kysely",
+        label: "Kysely",
+        sync: false,
         op: async (i) => {
           const r = pool[i & (CREATE_POOL - 1)]!;
           const now = new Date();
-          const { insertId } = await kysely.insertInto(table).values({ ...r, created_at: now, updated_at: now }).executeTakeFirstOrThrow();
+          const { insertId } = await kysely
+            .insertInto(table)
+            .values({ ...r, created_at: now, updated_at: now })
+            .executeTakeFirstOrThrow();
           return kysely.selectFrom(table).selectAll().where("id", "=", Number(insertId)).executeTakeFirst();
         },
       },
       {
-        role: "drizzle", label: "Drizzle .prepare()", sync: false,
+        role: "drizzle",
+        label: "Drizzle .prepare()",
+        sync: false,
         op: async (i) => {
           const r = pool[i & (CREATE_POOL - 1)]!;
           const now = new Date();
@@ -233,11 +270,23 @@ class MysqlBench {
     ];
     await verify(contenders, (row) => ((row as { id?: unknown })?.id != null ? undefined : "create returned no row"));
     return latencyWorkload({
-      id: "create", title: "insert one row", contenders, unavailable: df.unavailable, plan: scaled(PLANS.create, this.options), budgets: BUDGETS,
-      shape: "single-row", notes,
+      id: "create",
+      title: "insert one row",
+      contenders,
+      unavailable: df.unavailable,
+      plan: scaled(PLANS.create, this.options),
+      budgets: BUDGETS,
+      shape: "single-row",
+      notes,
       sql: {
-        raw: statements.join("; "), dataflow: side.ok ? side.sql.join("; ") : side.reason,
-        kysely: `${kysely.insertInto(table).values({ ...pool[0]!, created_at: new Date(0), updated_at: new Date(0) }).compile().sql}; ${kysely.selectFrom(table).selectAll().where("id", "=", 1).compile().sql}`,
+        raw: statements.join("; "),
+        dataflow: side.ok ? side.sql.join("; ") : side.reason,
+        kysely: `${
+          kysely
+            .insertInto(table)
+            .values({ ...pool[0]!, created_at: new Date(0), updated_at: new Date(0) })
+            .compile().sql
+        }; ${kysely.selectFrom(table).selectAll().where("id", "=", 1).compile().sql}`,
         drizzle: `${drizzleInsertQuery.toSQL().sql}; ${drizzleByIdQuery.toSQL().sql}`,
       },
     });
@@ -250,28 +299,57 @@ class MysqlBench {
     await this.seed(table, makeInputs(SEEDED_ROWS, 2));
     const ids = readIds(SEEDED_ROWS);
     const mask = ids.length - 1;
-    const side = await this.dataflowSide(created, (n) => n.read("read"), (fn) => fn(ids[0]!));
+    const side = await this.dataflowSide(
+      created,
+      (n) => n.read("read"),
+      (fn) => fn(ids[0]!),
+    );
     let text = fallbackSql.read(table);
     if (side.ok && side.sql.length === 1) text = side.sql[0]!;
     else notes.push("Raw runs the SELECT sql-core generates for MySQL (DataFlow's own text could not be captured).");
     const raw = this.raw;
     const d = drizzleTable(table);
-    const drizzleReadQuery = this.drizzle.select().from(d).where(eq(d.id, dsql.placeholder("id")));
+    const drizzleReadQuery = this.drizzle
+      .select()
+      .from(d)
+      .where(eq(d.id, dsql.placeholder("id")));
     const drizzleRead = drizzleReadQuery.prepare();
     const kysely = this.kysely;
     const df = this.dataflowContender(side, "DataFlow Read node", (fn) => (i) => fn(ids[i & mask]!));
     const contenders: LatencyContender[] = [
-      { role: "raw", label: "mysql2 execute (prepared)", sync: false, op: async (i) => ((await raw.execute(text, [ids[i & mask]!]))[0] as Record<string, unknown>[])[0] },
+      {
+        role: "raw",
+        label: "mysql2 execute (prepared)",
+        sync: false,
+        op: async (i) => ((await raw.execute(text, [ids[i & mask]!]))[0] as Record<string, unknown>[])[0],
+      },
       ...df.contenders,
-      { role: "kysely", label: "Kysely", sync: false, op: (i) => kysely.selectFrom(table).selectAll().where("id", "=", ids[i & mask]!).executeTakeFirst() },
+      {
+        role: "kysely",
+        label: "Kysely",
+        sync: false,
+        op: (i) =>
+          kysely
+            .selectFrom(table)
+            .selectAll()
+            .where("id", "=", ids[i & mask]!)
+            .executeTakeFirst(),
+      },
       { role: "drizzle", label: "Drizzle .prepare()", sync: false, op: async (i) => (await drizzleRead.execute({ id: ids[i & mask] }))[0] },
     ];
     await verify(contenders, (row) => (Number((row as { id?: unknown })?.id) === ids[0] ? undefined : `read did not return id ${ids[0]}`));
     return latencyWorkload({
-      id: "read", title: `read by id (${SEEDED_ROWS.toLocaleString("en-US")} rows)`, contenders, unavailable: df.unavailable,
-      plan: scaled(PLANS.read, this.options), budgets: BUDGETS, shape: "single-row", notes,
+      id: "read",
+      title: `read by id (${SEEDED_ROWS.toLocaleString("en-US")} rows)`,
+      contenders,
+      unavailable: df.unavailable,
+      plan: scaled(PLANS.read, this.options),
+      budgets: BUDGETS,
+      shape: "single-row",
+      notes,
       sql: {
-        raw: text, dataflow: side.ok ? side.sql.join("; ") : side.reason,
+        raw: text,
+        dataflow: side.ok ? side.sql.join("; ") : side.reason,
         kysely: kysely.selectFrom(table).selectAll().where("id", "=", 1).compile().sql,
         drizzle: drizzleReadQuery.toSQL().sql,
       },
@@ -283,14 +361,22 @@ class MysqlBench {
     const notes: string[] = [];
     const created = await this.table("list");
     await this.seed(table, makeInputs(SEEDED_ROWS, 3));
-    const side = await this.dataflowSide(created, (n) => n.list("list"), (fn) => fn(0));
+    const side = await this.dataflowSide(
+      created,
+      (n) => n.list("list"),
+      (fn) => fn(0),
+    );
     let text = fallbackSql.list(table);
     if (side.ok && side.sql.length === 1) text = side.sql[0]!;
     else notes.push("Raw runs the SELECT sql-core generates for MySQL (DataFlow's own text could not be captured).");
     const raw = this.raw;
     const d = drizzleTable(table);
     const drizzleListQuery = this.drizzle
-      .select().from(d).where(eq(d.tenant, dsql.placeholder("tenant"))).orderBy(desc(d.score), desc(d.id)).limit(dsql.placeholder("limit"));
+      .select()
+      .from(d)
+      .where(eq(d.tenant, dsql.placeholder("tenant")))
+      .orderBy(desc(d.score), desc(d.id))
+      .limit(dsql.placeholder("limit"));
     const drizzleList = drizzleListQuery.prepare();
     const kysely = this.kysely;
     const kyselyList = (tenant: number) =>
@@ -309,8 +395,14 @@ class MysqlBench {
       return Number(list[0]!.id) === expectedFirst ? undefined : "list returned rows in another order";
     });
     return latencyWorkload({
-      id: "list", title: `list ${LIST_LIMIT} of ${SEEDED_ROWS.toLocaleString("en-US")} (indexed)`, contenders, unavailable: df.unavailable,
-      plan: scaled(PLANS.list, this.options), budgets: BUDGETS, shape: "list", notes,
+      id: "list",
+      title: `list ${LIST_LIMIT} of ${SEEDED_ROWS.toLocaleString("en-US")} (indexed)`,
+      contenders,
+      unavailable: df.unavailable,
+      plan: scaled(PLANS.list, this.options),
+      budgets: BUDGETS,
+      shape: "list",
+      notes,
       sql: { raw: text, dataflow: side.ok ? side.sql.join("; ") : side.reason, kysely: kyselyList(0).compile().sql, drizzle: drizzleListQuery.toSQL().sql },
     });
   }
@@ -319,7 +411,11 @@ class MysqlBench {
     const table = TABLES.bulk;
     const created = await this.table("bulk");
     const rows = makeInputs(BULK_ROWS, 4);
-    const side = await this.dataflowSide(created, (n) => n.bulkCreate("bulk"), (fn) => fn(rows.slice(0, 2)));
+    const side = await this.dataflowSide(
+      created,
+      (n) => n.bulkCreate("bulk"),
+      (fn) => fn(rows.slice(0, 2)),
+    );
     const raw = this.raw;
     const kysely = this.kysely;
     const drizzleDb = this.drizzle;
@@ -327,15 +423,21 @@ class MysqlBench {
     const contenders: ThroughputContender<BenchInput>[] = [
       { role: "raw-multirow", label: `mysql2 tx + INSERT x${CHUNK} (execute)`, run: (batch) => this.multiRow(table, batch) },
       {
-        role: "kysely", label: `Kysely tx + INSERT x${CHUNK}`,
+        role: "kysely",
+        label: `Kysely tx + INSERT x${CHUNK}`,
         run: (batch) =>
           kysely.transaction().execute(async (trx) => {
             const now = new Date();
-            for (const part of chunks(batch, CHUNK)) await trx.insertInto(table).values(part.map((r) => ({ ...r, created_at: now, updated_at: now }))).execute();
+            for (const part of chunks(batch, CHUNK))
+              await trx
+                .insertInto(table)
+                .values(part.map((r) => ({ ...r, created_at: now, updated_at: now })))
+                .execute();
           }),
       },
       {
-        role: "drizzle", label: `Drizzle tx + INSERT x${CHUNK}`,
+        role: "drizzle",
+        label: `Drizzle tx + INSERT x${CHUNK}`,
         run: (batch) =>
           drizzleDb.transaction(async (tx) => {
             const now = new Date();
@@ -346,21 +448,31 @@ class MysqlBench {
     const unavailableDf: Unavailable[] = [];
     if (side.ok) contenders.splice(1, 0, { role: "dataflow", label: "DataFlow BulkCreate node", run: async (batch) => void (await side.fn(batch)) });
     else unavailableDf.push(unavailable("dataflow", "DataFlow BulkCreate node", side.reason));
-    return throughputWorkload({
-      id: "bulk", title: `BulkCreate ${rows.length.toLocaleString("en-US")} rows`, contenders, unavailable: unavailableDf,
-      plan: {
-        rows, warmupRows: 10_000, rounds: BULK_ROUNDS,
-        reset: async () => void (await raw.query(`TRUNCATE TABLE ${q(table)}`)),
-        count: async () => Number(((await raw.query(`SELECT COUNT(*) AS n FROM ${q(table)}`))[0] as Array<{ n: unknown }>)[0]!.n),
+    return throughputWorkload(
+      {
+        id: "bulk",
+        title: `BulkCreate ${rows.length.toLocaleString("en-US")} rows`,
+        contenders,
+        unavailable: unavailableDf,
+        plan: {
+          rows,
+          warmupRows: 10_000,
+          rounds: BULK_ROUNDS,
+          reset: async () => void (await raw.query(`TRUNCATE TABLE ${q(table)}`)),
+          count: async () => Number(((await raw.query(`SELECT COUNT(*) AS n FROM ${q(table)}`))[0] as Array<{ n: unknown }>)[0]!.n),
+        },
+        budgets: BUDGETS,
+        sql: {
+          "raw-multirow": `INSERT INTO ${q(table)} (...) VALUES (?, ...) x${CHUNK} rows (${CHUNK * INSERT_COLUMNS.length} placeholders), mysql2 execute (server-side prepared)`,
+          dataflow: side.ok
+            ? side.sql.map((t) => (t.length > 300 ? `${t.slice(0, 300)}...` : t)).join("; ") || "adapter bulkWrite (statements not traced)"
+            : side.reason,
+          kysely: `multi-row INSERT, ${CHUNK} rows per statement`,
+          drizzle: `multi-row INSERT, ${CHUNK} rows per statement`,
+        },
       },
-      budgets: BUDGETS,
-      sql: {
-        "raw-multirow": `INSERT INTO ${q(table)} (...) VALUES (?, ...) x${CHUNK} rows (${CHUNK * INSERT_COLUMNS.length} placeholders), mysql2 execute (server-side prepared)`,
-        dataflow: side.ok ? side.sql.map((t) => (t.length > 300 ? `${t.slice(0, 300)}...` : t)).join("; ") || "adapter bulkWrite (statements not traced)" : side.reason,
-        kysely: `multi-row INSERT, ${CHUNK} rows per statement`,
-        drizzle: `multi-row INSERT, ${CHUNK} rows per statement`,
-      },
-    }, this.options);
+      this.options,
+    );
   }
 
   async settings(): Promise<Record<string, string | number>> {
@@ -375,7 +487,9 @@ class MysqlBench {
       create: planText(scaled(PLANS.create, this.options)),
       read: planText(scaled(PLANS.read, this.options)),
       list: planText(scaled(PLANS.list, this.options)),
-      bulk: this.options.quick ? "quick: 1 run of 5,000 rows" : `${BULK_ROUNDS} runs of ${BULK_ROWS.toLocaleString("en-US")} rows per contender after a 10,000-row warm-up; TRUNCATE before each run`,
+      bulk: this.options.quick
+        ? "quick: 1 run of 5,000 rows"
+        : `${BULK_ROUNDS} runs of ${BULK_ROWS.toLocaleString("en-US")} rows per contender after a 10,000-row warm-up; TRUNCATE before each run`,
     };
   }
 

@@ -19,15 +19,18 @@ import type { LatencyContender, LatencyPlan, ThroughputContender } from "../meas
 import type { SectionResult, SkippedSection, Unavailable, WorkloadResult } from "../types.js";
 import type { Budgets } from "../verdicts.js";
 import type { BenchInput, WorkloadId } from "../workload-data.js";
-import {
-  ALL_COLUMNS, BULK_ROWS, CREATE_POOL, INSERT_COLUMNS, LIST_LIMIT, SEEDED_ROWS, TABLES, TENANTS, makeInputs, readIds,
-} from "../workload-data.js";
+import { ALL_COLUMNS, BULK_ROWS, CREATE_POOL, INSERT_COLUMNS, LIST_LIMIT, SEEDED_ROWS, TABLES, TENANTS, makeInputs, readIds } from "../workload-data.js";
 import type { RunOptions } from "./common.js";
 import { chunks, concurrentWorkload, latencyWorkload, planText, scaled, throughputWorkload, verify } from "./common.js";
 import { copyLines, loadPlugin, shareOneCpu, tryDataflow, unavailable } from "./server-common.js";
 
 const BUDGETS: Budgets = {
-  singleRowMaxDeltaUs: 5, concurrentMinRatio: 0.95, bulkBaseline: ["raw-copy"], bulkMinRatio: 0.8, noSlowerThanPeers: true, decimals: 1,
+  singleRowMaxDeltaUs: 5,
+  concurrentMinRatio: 0.95,
+  bulkBaseline: ["raw-copy"],
+  bulkMinRatio: 0.8,
+  noSlowerThanPeers: true,
+  decimals: 1,
 };
 
 const PLANS: Record<"create" | "read" | "list", LatencyPlan> = {
@@ -113,7 +116,11 @@ class PostgresBench {
   readonly dataflowWhy: string;
   private readonly plugin: Plugin | undefined;
 
-  constructor(readonly db: TestDatabase, readonly options: RunOptions, adapter: { plugin: Plugin } | { unavailable: string }) {
+  constructor(
+    readonly db: TestDatabase,
+    readonly options: RunOptions,
+    adapter: { plugin: Plugin } | { unavailable: string },
+  ) {
     this.plugin = "plugin" in adapter ? adapter.plugin : undefined;
     this.raw = pool(db.url, "raw");
     this.kysely = new Kysely<KyselyDb>({ dialect: new PostgresDialect({ pool: pool(db.url, "kysely") }) });
@@ -146,7 +153,11 @@ class PostgresBench {
   }
 
   /** DataFlow's operation for the workload and the SQL it sends, captured on one probe call. */
-  private async dataflowSide<F>(table: { ok: true } | { ok: false; reason: string }, make: (nodes: DataFlowNodes) => F, probe: (fn: F) => Promise<unknown>): Promise<DataflowSide<F>> {
+  private async dataflowSide<F>(
+    table: { ok: true } | { ok: false; reason: string },
+    make: (nodes: DataFlowNodes) => F,
+    probe: (fn: F) => Promise<unknown>,
+  ): Promise<DataflowSide<F>> {
     if (!table.ok) return table;
     const made = await tryDataflow(async () => {
       const fn = make(this.nodes!);
@@ -178,7 +189,11 @@ class PostgresBench {
     }
   }
 
-  private dataflowContender<F>(side: DataflowSide<F>, label: string, op: (fn: F) => (i: number) => unknown): { contenders: LatencyContender[]; unavailable: Unavailable[] } {
+  private dataflowContender<F>(
+    side: DataflowSide<F>,
+    label: string,
+    op: (fn: F) => (i: number) => unknown,
+  ): { contenders: LatencyContender[]; unavailable: Unavailable[] } {
     if (side.ok) return { contenders: [{ role: "dataflow", label, sync: false, op: op(side.fn) }], unavailable: [] };
     return { contenders: [], unavailable: [unavailable("dataflow", label, side.reason)] };
   }
@@ -187,21 +202,35 @@ class PostgresBench {
     const table = TABLES.create;
     const notes: string[] = [];
     const pool = makeInputs(CREATE_POOL, 1);
-    const side = await this.dataflowSide(await this.table("create"), (n) => n.create("create"), (fn) => fn(pool[0]!));
+    const side = await this.dataflowSide(
+      await this.table("create"),
+      (n) => n.create("create"),
+      (fn) => fn(pool[0]!),
+    );
     const text = this.rawSql(side, fallbackSql.create(table), "create", notes);
     const raw = this.raw;
     const d = drizzleTable(table);
     const p = (name: string) => dsql.placeholder(name);
     const drizzleInsert = this.drizzle
       .insert(d)
-      .values({ name: p("name"), email: p("email"), tenant: p("tenant"), score: p("score"), active: p("active"), created_at: p("created_at"), updated_at: p("updated_at") })
+      .values({
+        name: p("name"),
+        email: p("email"),
+        tenant: p("tenant"),
+        score: p("score"),
+        active: p("active"),
+        created_at: p("created_at"),
+        updated_at: p("updated_at"),
+      })
       .returning()
       .prepare("drizzle_create");
     const kysely = this.kysely;
     const df = this.dataflowContender(side, "DataFlow Create node", (fn) => (i) => fn(pool[i & (CREATE_POOL - 1)]!));
     const contenders: LatencyContender[] = [
       {
-        role: "raw", label: "pg named prepared", sync: false,
+        role: "raw",
+        label: "pg named prepared",
+        sync: false,
         op: async (i) => {
           const r = pool[i & (CREATE_POOL - 1)]!;
           const now = new Date().toISOString();
@@ -210,15 +239,23 @@ class PostgresBench {
       },
       ...df.contenders,
       {
-        role: "kysely", label: "Kysely", sync: false,
+        role: "kysely",
+        label: "Kysely",
+        sync: false,
         op: (i) => {
           const r = pool[i & (CREATE_POOL - 1)]!;
           const now = new Date().toISOString();
-          return kysely.insertInto(table).values({ ...r, created_at: now, updated_at: now }).returningAll().executeTakeFirstOrThrow();
+          return kysely
+            .insertInto(table)
+            .values({ ...r, created_at: now, updated_at: now })
+            .returningAll()
+            .executeTakeFirstOrThrow();
         },
       },
       {
-        role: "drizzle", label: "Drizzle .prepare()", sync: false,
+        role: "drizzle",
+        label: "Drizzle .prepare()",
+        sync: false,
         op: async (i) => {
           const r = pool[i & (CREATE_POOL - 1)]!;
           const now = new Date();
@@ -228,11 +265,22 @@ class PostgresBench {
     ];
     await verify(contenders, (row) => ((row as { id?: unknown })?.id != null ? undefined : "create returned no id"));
     return latencyWorkload({
-      id: "create", title: "insert one row", contenders, unavailable: df.unavailable, plan: scaled(PLANS.create, this.options), budgets: BUDGETS,
-      shape: "single-row", notes,
+      id: "create",
+      title: "insert one row",
+      contenders,
+      unavailable: df.unavailable,
+      plan: scaled(PLANS.create, this.options),
+      budgets: BUDGETS,
+      shape: "single-row",
+      notes,
       sql: {
-        raw: text, dataflow: side.ok ? side.sql.join("; ") : side.reason,
-        kysely: kysely.insertInto(table).values({ ...pool[0]!, created_at: "", updated_at: "" }).returningAll().compile().sql,
+        raw: text,
+        dataflow: side.ok ? side.sql.join("; ") : side.reason,
+        kysely: kysely
+          .insertInto(table)
+          .values({ ...pool[0]!, created_at: "", updated_at: "" })
+          .returningAll()
+          .compile().sql,
         drizzle: drizzleInsert.getQuery().sql,
       },
     });
@@ -245,25 +293,50 @@ class PostgresBench {
     await this.seed(table, makeInputs(SEEDED_ROWS, 2));
     const ids = readIds(SEEDED_ROWS);
     const mask = ids.length - 1;
-    const side = await this.dataflowSide(created, (n) => n.read("read"), (fn) => fn(ids[0]!));
+    const side = await this.dataflowSide(
+      created,
+      (n) => n.read("read"),
+      (fn) => fn(ids[0]!),
+    );
     const text = this.rawSql(side, fallbackSql.read(table), "read", notes);
     const raw = this.raw;
     const d = drizzleTable(table);
-    const drizzleRead = this.drizzle.select().from(d).where(eq(d.id, dsql.placeholder("id"))).prepare("drizzle_read");
+    const drizzleRead = this.drizzle
+      .select()
+      .from(d)
+      .where(eq(d.id, dsql.placeholder("id")))
+      .prepare("drizzle_read");
     const kysely = this.kysely;
     const df = this.dataflowContender(side, "DataFlow Read node", (fn) => (i) => fn(ids[i & mask]!));
     const contenders: LatencyContender[] = [
       { role: "raw", label: "pg named prepared", sync: false, op: async (i) => (await raw.query({ name: "raw_read", text, values: [ids[i & mask]] })).rows[0] },
       ...df.contenders,
-      { role: "kysely", label: "Kysely", sync: false, op: (i) => kysely.selectFrom(table).selectAll().where("id", "=", String(ids[i & mask]!)).executeTakeFirst() },
+      {
+        role: "kysely",
+        label: "Kysely",
+        sync: false,
+        op: (i) =>
+          kysely
+            .selectFrom(table)
+            .selectAll()
+            .where("id", "=", String(ids[i & mask]!))
+            .executeTakeFirst(),
+      },
       { role: "drizzle", label: "Drizzle .prepare()", sync: false, op: async (i) => (await drizzleRead.execute({ id: ids[i & mask] }))[0] },
     ];
     await verify(contenders, (row) => (Number((row as { id?: unknown })?.id) === ids[0] ? undefined : `read did not return id ${ids[0]}`));
     return latencyWorkload({
-      id: "read", title: `read by id (${SEEDED_ROWS.toLocaleString("en-US")} rows)`, contenders, unavailable: df.unavailable,
-      plan: scaled(PLANS.read, this.options), budgets: BUDGETS, shape: "single-row", notes,
+      id: "read",
+      title: `read by id (${SEEDED_ROWS.toLocaleString("en-US")} rows)`,
+      contenders,
+      unavailable: df.unavailable,
+      plan: scaled(PLANS.read, this.options),
+      budgets: BUDGETS,
+      shape: "single-row",
+      notes,
       sql: {
-        raw: text, dataflow: side.ok ? side.sql.join("; ") : side.reason,
+        raw: text,
+        dataflow: side.ok ? side.sql.join("; ") : side.reason,
         kysely: kysely.selectFrom(table).selectAll().where("id", "=", "1").compile().sql,
         drizzle: drizzleRead.getQuery().sql,
       },
@@ -279,7 +352,9 @@ class PostgresBench {
     const ids = readIds(SEEDED_ROWS);
     const mask = ids.length - 1;
     const raw = pool(this.db.url, "raw (concurrent)", CONCURRENT.pool);
-    const dataflow = this.plugin ? new DataFlow({ url: this.db.url, plugins: [this.plugin], pool: { max: CONCURRENT.pool }, namespace: "concurrent" }) : undefined;
+    const dataflow = this.plugin
+      ? new DataFlow({ url: this.db.url, plugins: [this.plugin], pool: { max: CONCURRENT.pool }, namespace: "concurrent" })
+      : undefined;
     try {
       const notes: string[] = [];
       let side: DataflowSide<(id: number, signal?: AbortSignal) => Promise<unknown>> = { ok: false, reason: this.dataflowWhy };
@@ -303,20 +378,34 @@ class PostgresBench {
         const read = side.fn;
         contenders.push(
           { role: "dataflow", label: `DataFlow Read node, pool.max ${CONCURRENT.pool}`, op: (i) => read(ids[i & mask]!) },
-          { role: "dataflow-signal", label: `DataFlow Read node + AbortSignal, pool.max ${CONCURRENT.pool}`, op: (i, lane) => read(ids[i & mask]!, signals[lane]) },
+          {
+            role: "dataflow-signal",
+            label: `DataFlow Read node + AbortSignal, pool.max ${CONCURRENT.pool}`,
+            op: (i, lane) => read(ids[i & mask]!, signals[lane]),
+          },
         );
       } else {
-        unavailableDf.push(unavailable("dataflow", "DataFlow Read node", side.reason), unavailable("dataflow-signal", "DataFlow Read node + AbortSignal", side.reason));
+        unavailableDf.push(
+          unavailable("dataflow", "DataFlow Read node", side.reason),
+          unavailable("dataflow-signal", "DataFlow Read node + AbortSignal", side.reason),
+        );
       }
-      return await concurrentWorkload({
-        id: "concurrent-read", title: `read by id, ${CONCURRENT.inFlight} in flight, pool ${CONCURRENT.pool}`, contenders, unavailable: unavailableDf,
-        plan: { inFlight: CONCURRENT.inFlight, ops: CONCURRENT.ops, rounds: CONCURRENT.rounds, warmupOps: CONCURRENT.warmupOps, unit: "reads" },
-        budgets: BUDGETS, sql: { raw: text, dataflow: side.ok ? side.sql.join("; ") : side.reason },
-        notes: [
-          ...notes,
-          `${CONCURRENT.rounds} interleaved runs of ${CONCURRENT.ops.toLocaleString("en-US")} reads per contender, each lane awaiting its read before the next; with a signal, each of the ${CONCURRENT.inFlight} lanes passes its own never-aborted AbortSignal to every run.`,
-        ],
-      }, this.options);
+      return await concurrentWorkload(
+        {
+          id: "concurrent-read",
+          title: `read by id, ${CONCURRENT.inFlight} in flight, pool ${CONCURRENT.pool}`,
+          contenders,
+          unavailable: unavailableDf,
+          plan: { inFlight: CONCURRENT.inFlight, ops: CONCURRENT.ops, rounds: CONCURRENT.rounds, warmupOps: CONCURRENT.warmupOps, unit: "reads" },
+          budgets: BUDGETS,
+          sql: { raw: text, dataflow: side.ok ? side.sql.join("; ") : side.reason },
+          notes: [
+            ...notes,
+            `${CONCURRENT.rounds} interleaved runs of ${CONCURRENT.ops.toLocaleString("en-US")} reads per contender, each lane awaiting its read before the next; with a signal, each of the ${CONCURRENT.inFlight} lanes passes its own never-aborted AbortSignal to every run.`,
+          ],
+        },
+        this.options,
+      );
     } finally {
       await dataflow?.close().catch(() => {});
       await raw.end().catch(() => {});
@@ -328,18 +417,32 @@ class PostgresBench {
     const notes: string[] = [];
     const created = await this.table("list");
     await this.seed(table, makeInputs(SEEDED_ROWS, 3));
-    const side = await this.dataflowSide(created, (n) => n.list("list"), (fn) => fn(0));
+    const side = await this.dataflowSide(
+      created,
+      (n) => n.list("list"),
+      (fn) => fn(0),
+    );
     const text = this.rawSql(side, fallbackSql.list(table), "list", notes);
     const raw = this.raw;
     const d = drizzleTable(table);
     const drizzleList = this.drizzle
-      .select().from(d).where(eq(d.tenant, dsql.placeholder("tenant"))).orderBy(desc(d.score), desc(d.id)).limit(dsql.placeholder("limit")).prepare("drizzle_list");
+      .select()
+      .from(d)
+      .where(eq(d.tenant, dsql.placeholder("tenant")))
+      .orderBy(desc(d.score), desc(d.id))
+      .limit(dsql.placeholder("limit"))
+      .prepare("drizzle_list");
     const kysely = this.kysely;
     const kyselyList = (tenant: number) =>
       kysely.selectFrom(table).selectAll().where("tenant", "=", tenant).orderBy("score", "desc").orderBy("id", "desc").limit(LIST_LIMIT);
     const df = this.dataflowContender(side, "DataFlow List node", (fn) => (i) => fn(i % TENANTS));
     const contenders: LatencyContender[] = [
-      { role: "raw", label: "pg named prepared", sync: false, op: async (i) => (await raw.query({ name: "raw_list", text, values: [i % TENANTS, LIST_LIMIT] })).rows },
+      {
+        role: "raw",
+        label: "pg named prepared",
+        sync: false,
+        op: async (i) => (await raw.query({ name: "raw_list", text, values: [i % TENANTS, LIST_LIMIT] })).rows,
+      },
       ...df.contenders,
       { role: "kysely", label: "Kysely", sync: false, op: (i) => kyselyList(i % TENANTS).execute() },
       { role: "drizzle", label: "Drizzle .prepare()", sync: false, op: (i) => drizzleList.execute({ tenant: i % TENANTS, limit: LIST_LIMIT }) },
@@ -351,8 +454,14 @@ class PostgresBench {
       return Number(list[0]!.id) === expectedFirst ? undefined : "list returned rows in another order";
     });
     return latencyWorkload({
-      id: "list", title: `list ${LIST_LIMIT} of ${SEEDED_ROWS.toLocaleString("en-US")} (indexed)`, contenders, unavailable: df.unavailable,
-      plan: scaled(PLANS.list, this.options), budgets: BUDGETS, shape: "list", notes,
+      id: "list",
+      title: `list ${LIST_LIMIT} of ${SEEDED_ROWS.toLocaleString("en-US")} (indexed)`,
+      contenders,
+      unavailable: df.unavailable,
+      plan: scaled(PLANS.list, this.options),
+      budgets: BUDGETS,
+      shape: "list",
+      notes,
       sql: { raw: text, dataflow: side.ok ? side.sql.join("; ") : side.reason, kysely: kyselyList(0).compile().sql, drizzle: drizzleList.getQuery().sql },
     });
   }
@@ -361,7 +470,11 @@ class PostgresBench {
     const table = TABLES.bulk;
     const created = await this.table("bulk");
     const rows = makeInputs(BULK_ROWS, 4);
-    const side = await this.dataflowSide(created, (n) => n.bulkCreate("bulk"), (fn) => fn(rows.slice(0, 2)));
+    const side = await this.dataflowSide(
+      created,
+      (n) => n.bulkCreate("bulk"),
+      (fn) => fn(rows.slice(0, 2)),
+    );
     const raw = this.raw;
     const kysely = this.kysely;
     const drizzleDb = this.drizzle;
@@ -370,7 +483,8 @@ class PostgresBench {
     const contenders: ThroughputContender<BenchInput>[] = [
       { role: "raw-copy", label: "pg COPY FROM STDIN (text)", run: (batch) => this.copyRows(table, batch) },
       {
-        role: "raw-multirow", label: `pg tx + INSERT x${CHUNK} (prepared)`,
+        role: "raw-multirow",
+        label: `pg tx + INSERT x${CHUNK} (prepared)`,
         run: async (batch) => {
           const client = await raw.connect();
           try {
@@ -392,15 +506,21 @@ class PostgresBench {
         },
       },
       {
-        role: "kysely", label: `Kysely tx + INSERT x${CHUNK}`,
+        role: "kysely",
+        label: `Kysely tx + INSERT x${CHUNK}`,
         run: (batch) =>
           kysely.transaction().execute(async (trx) => {
             const now = new Date().toISOString();
-            for (const part of chunks(batch, CHUNK)) await trx.insertInto(table).values(part.map((r) => ({ ...r, created_at: now, updated_at: now }))).execute();
+            for (const part of chunks(batch, CHUNK))
+              await trx
+                .insertInto(table)
+                .values(part.map((r) => ({ ...r, created_at: now, updated_at: now })))
+                .execute();
           }),
       },
       {
-        role: "drizzle", label: `Drizzle tx + INSERT x${CHUNK}`,
+        role: "drizzle",
+        label: `Drizzle tx + INSERT x${CHUNK}`,
         run: (batch) =>
           drizzleDb.transaction(async (tx) => {
             const now = new Date();
@@ -411,25 +531,35 @@ class PostgresBench {
     const unavailableDf: Unavailable[] = [];
     if (side.ok) contenders.splice(2, 0, { role: "dataflow", label: "DataFlow BulkCreate node", run: async (batch) => void (await side.fn(batch)) });
     else unavailableDf.push(unavailable("dataflow", "DataFlow BulkCreate node", side.reason));
-    return throughputWorkload({
-      id: "bulk", title: `BulkCreate ${rows.length.toLocaleString("en-US")} rows`, contenders, unavailable: unavailableDf,
-      plan: {
-        rows, warmupRows: 10_000, rounds: BULK_ROUNDS,
-        reset: async () => {
-          await raw.query(`TRUNCATE ${q(table)}`);
-          await raw.query("CHECKPOINT").catch(() => {});
+    return throughputWorkload(
+      {
+        id: "bulk",
+        title: `BulkCreate ${rows.length.toLocaleString("en-US")} rows`,
+        contenders,
+        unavailable: unavailableDf,
+        plan: {
+          rows,
+          warmupRows: 10_000,
+          rounds: BULK_ROUNDS,
+          reset: async () => {
+            await raw.query(`TRUNCATE ${q(table)}`);
+            await raw.query("CHECKPOINT").catch(() => {});
+          },
+          count: async () => (await raw.query(`SELECT count(*)::int AS n FROM ${q(table)}`)).rows[0].n as number,
         },
-        count: async () => (await raw.query(`SELECT count(*)::int AS n FROM ${q(table)}`)).rows[0].n as number,
+        budgets: BUDGETS,
+        sql: {
+          "raw-copy": `COPY ${q(table)} (${columns(INSERT_COLUMNS)}) FROM STDIN`,
+          "raw-multirow": `INSERT ... VALUES x${CHUNK} rows (${CHUNK * INSERT_COLUMNS.length} parameters), named prepared`,
+          dataflow: side.ok
+            ? side.sql.map((t) => (t.length > 300 ? `${t.slice(0, 300)}...` : t)).join("; ") || "adapter bulkWrite (statements not traced)"
+            : side.reason,
+          kysely: `multi-row INSERT, ${CHUNK} rows per statement`,
+          drizzle: `multi-row INSERT, ${CHUNK} rows per statement`,
+        },
       },
-      budgets: BUDGETS,
-      sql: {
-        "raw-copy": `COPY ${q(table)} (${columns(INSERT_COLUMNS)}) FROM STDIN`,
-        "raw-multirow": `INSERT ... VALUES x${CHUNK} rows (${CHUNK * INSERT_COLUMNS.length} parameters), named prepared`,
-        dataflow: side.ok ? side.sql.map((t) => (t.length > 300 ? `${t.slice(0, 300)}...` : t)).join("; ") || "adapter bulkWrite (statements not traced)" : side.reason,
-        kysely: `multi-row INSERT, ${CHUNK} rows per statement`,
-        drizzle: `multi-row INSERT, ${CHUNK} rows per statement`,
-      },
-    }, this.options);
+      this.options,
+    );
   }
 
   async settings(): Promise<Record<string, string | number>> {
@@ -440,7 +570,9 @@ class PostgresBench {
       create: planText(scaled(PLANS.create, this.options)),
       read: planText(scaled(PLANS.read, this.options)),
       list: planText(scaled(PLANS.list, this.options)),
-      bulk: this.options.quick ? "quick: 1 run of 5,000 rows" : `${BULK_ROUNDS} runs of ${BULK_ROWS.toLocaleString("en-US")} rows per contender after a 10,000-row warm-up; TRUNCATE + CHECKPOINT before each run`,
+      bulk: this.options.quick
+        ? "quick: 1 run of 5,000 rows"
+        : `${BULK_ROUNDS} runs of ${BULK_ROWS.toLocaleString("en-US")} rows per contender after a 10,000-row warm-up; TRUNCATE + CHECKPOINT before each run`,
     };
   }
 

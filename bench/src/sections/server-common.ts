@@ -61,7 +61,10 @@ export function shareOneCpu(serverPid: number | undefined): string {
   const cpu = String(availableParallelism() - 1);
   const server = serverPid === undefined ? [] : [String(serverPid)];
   const children = server.flatMap((pid) =>
-    spawnSync("ps", ["-o", "pid=", "--ppid", pid], { encoding: "utf8" }).stdout.split("\n").map((s) => s.trim()).filter(Boolean),
+    spawnSync("ps", ["-o", "pid=", "--ppid", pid], { encoding: "utf8" })
+      .stdout.split("\n")
+      .map((s) => s.trim())
+      .filter(Boolean),
   );
   for (const pid of [...server, ...children, String(process.pid)]) {
     const r = spawnSync("taskset", ["-a", "-c", "-p", cpu, pid], { encoding: "utf8" });

@@ -19,14 +19,30 @@ import type { SectionResult, WorkloadResult } from "../types.js";
 import type { Budgets } from "../verdicts.js";
 import type { BenchInput } from "../workload-data.js";
 import {
-  BULK_ROWS, CREATE_POOL, FLOW_LIST_LIMIT, FLOW_NEW_TENANT, INSERT_COLUMNS, LIST_LIMIT, SEEDED_ROWS, TABLES, TENANTS, makeInputs, readIds,
+  BULK_ROWS,
+  CREATE_POOL,
+  FLOW_LIST_LIMIT,
+  FLOW_NEW_TENANT,
+  INSERT_COLUMNS,
+  LIST_LIMIT,
+  SEEDED_ROWS,
+  TABLES,
+  TENANTS,
+  makeInputs,
+  readIds,
 } from "../workload-data.js";
 import type { RunOptions } from "./common.js";
 import { chunks, latencyWorkload, planText, scaled, startupWorkload, throughputWorkload, verify } from "./common.js";
 import { shareOneCpu } from "./server-common.js";
 
 const BUDGETS: Budgets = {
-  singleRowMaxDeltaUs: 3, workflowMaxDeltaUs: 15, coldStartMaxDeltaMs: 5, bulkBaseline: ["raw"], bulkMinRatio: 0.8, noSlowerThanPeers: false, decimals: 2,
+  singleRowMaxDeltaUs: 3,
+  workflowMaxDeltaUs: 15,
+  coldStartMaxDeltaMs: 5,
+  bulkBaseline: ["raw"],
+  bulkMinRatio: 0.8,
+  noSlowerThanPeers: false,
+  decimals: 2,
 };
 
 const PLANS: Record<"create" | "read" | "list" | "flow", LatencyPlan> = {
@@ -109,9 +125,11 @@ class SqliteBench {
   private seed(table: string, rows: readonly BenchInput[]): void {
     const stmt = this.raw.prepare(insertSql(table));
     const now = new Date().toISOString();
-    this.raw.transaction(() => {
-      for (const r of rows) stmt.run(r.name, r.email, r.tenant, r.score, r.active ? 1 : 0, now, now);
-    }).immediate();
+    this.raw
+      .transaction(() => {
+        for (const r of rows) stmt.run(r.name, r.email, r.tenant, r.score, r.active ? 1 : 0, now, now);
+      })
+      .immediate();
     this.raw.exec("ANALYZE");
     this.checkpoint();
   }
@@ -131,13 +149,23 @@ class SqliteBench {
     const p = (name: string) => dsql.placeholder(name);
     const drizzleInsert = this.drizzle
       .insert(d)
-      .values({ name: p("name"), email: p("email"), tenant: p("tenant"), score: p("score"), active: p("active"), created_at: p("created_at"), updated_at: p("updated_at") })
+      .values({
+        name: p("name"),
+        email: p("email"),
+        tenant: p("tenant"),
+        score: p("score"),
+        active: p("active"),
+        created_at: p("created_at"),
+        updated_at: p("updated_at"),
+      })
       .returning()
       .prepare();
     const kysely = this.kysely;
     const contenders: LatencyContender[] = [
       {
-        role: "raw", label: "better-sqlite3 prepared", sync: true,
+        role: "raw",
+        label: "better-sqlite3 prepared",
+        sync: true,
         op: (i) => {
           const r = pool[i & (CREATE_POOL - 1)]!;
           const now = new Date().toISOString();
@@ -146,11 +174,20 @@ class SqliteBench {
       },
       { role: "dataflow", label: "DataFlow Create node", sync: false, op: (i) => dfCreate(pool[i & (CREATE_POOL - 1)]!) },
       {
-        role: "kysely", label: "Kysely", sync: false,
-        op: (i) => kysely.insertInto(table).values(kyselyValues(pool[i & (CREATE_POOL - 1)]!, new Date().toISOString())).returningAll().executeTakeFirstOrThrow(),
+        role: "kysely",
+        label: "Kysely",
+        sync: false,
+        op: (i) =>
+          kysely
+            .insertInto(table)
+            .values(kyselyValues(pool[i & (CREATE_POOL - 1)]!, new Date().toISOString()))
+            .returningAll()
+            .executeTakeFirstOrThrow(),
       },
       {
-        role: "drizzle", label: "Drizzle .prepare()", sync: true,
+        role: "drizzle",
+        label: "Drizzle .prepare()",
+        sync: true,
         op: (i) => {
           const r = pool[i & (CREATE_POOL - 1)]!;
           const now = new Date().toISOString();
@@ -160,9 +197,16 @@ class SqliteBench {
     ];
     await verify(contenders, (row) => (typeof (row as { id?: unknown })?.id === "number" ? undefined : "create returned no numeric id"));
     return latencyWorkload({
-      id: "create", title: "create one row", contenders, unavailable: [], plan: scaled(PLANS.create, this.options), budgets: BUDGETS, shape: "single-row",
+      id: "create",
+      title: "create one row",
+      contenders,
+      unavailable: [],
+      plan: scaled(PLANS.create, this.options),
+      budgets: BUDGETS,
+      shape: "single-row",
       sql: {
-        raw: text!, dataflow: text!,
+        raw: text!,
+        dataflow: text!,
         kysely: kysely.insertInto(table).values(kyselyValues(pool[0]!, "")).returningAll().compile().sql,
         drizzle: drizzleInsert.getQuery().sql,
       },
@@ -179,20 +223,40 @@ class SqliteBench {
     const [text] = await captureSql(() => dfRead(ids[0]!));
     const stmt = this.raw.prepare(text!);
     const d = drizzleTable(table);
-    const drizzleRead = this.drizzle.select().from(d).where(eq(d.id, dsql.placeholder("id"))).prepare();
+    const drizzleRead = this.drizzle
+      .select()
+      .from(d)
+      .where(eq(d.id, dsql.placeholder("id")))
+      .prepare();
     const kysely = this.kysely;
     const contenders: LatencyContender[] = [
       { role: "raw", label: "better-sqlite3 prepared", sync: true, op: (i) => stmt.get(ids[i & mask]) },
       { role: "dataflow", label: "DataFlow Read node", sync: false, op: (i) => dfRead(ids[i & mask]!) },
-      { role: "kysely", label: "Kysely", sync: false, op: (i) => kysely.selectFrom(table).selectAll().where("id", "=", ids[i & mask]!).executeTakeFirst() },
+      {
+        role: "kysely",
+        label: "Kysely",
+        sync: false,
+        op: (i) =>
+          kysely
+            .selectFrom(table)
+            .selectAll()
+            .where("id", "=", ids[i & mask]!)
+            .executeTakeFirst(),
+      },
       { role: "drizzle", label: "Drizzle .prepare()", sync: true, op: (i) => drizzleRead.get({ id: ids[i & mask] }) },
     ];
     await verify(contenders, (row) => ((row as { id?: unknown })?.id === ids[0] ? undefined : `read did not return id ${ids[0]}`));
     return latencyWorkload({
-      id: "read", title: `read by id (${SEEDED_ROWS.toLocaleString("en-US")} rows)`, contenders, unavailable: [], plan: scaled(PLANS.read, this.options),
-      budgets: BUDGETS, shape: "single-row",
+      id: "read",
+      title: `read by id (${SEEDED_ROWS.toLocaleString("en-US")} rows)`,
+      contenders,
+      unavailable: [],
+      plan: scaled(PLANS.read, this.options),
+      budgets: BUDGETS,
+      shape: "single-row",
       sql: {
-        raw: text!, dataflow: text!,
+        raw: text!,
+        dataflow: text!,
         kysely: kysely.selectFrom(table).selectAll().where("id", "=", 1).compile().sql,
         drizzle: drizzleRead.getQuery().sql,
       },
@@ -208,7 +272,12 @@ class SqliteBench {
     const stmt = this.raw.prepare(text!);
     const d = drizzleTable(table);
     const drizzleList = this.drizzle
-      .select().from(d).where(eq(d.tenant, dsql.placeholder("tenant"))).orderBy(desc(d.score), desc(d.id)).limit(dsql.placeholder("limit")).prepare();
+      .select()
+      .from(d)
+      .where(eq(d.tenant, dsql.placeholder("tenant")))
+      .orderBy(desc(d.score), desc(d.id))
+      .limit(dsql.placeholder("limit"))
+      .prepare();
     const kysely = this.kysely;
     const kyselyList = (tenant: number) =>
       kysely.selectFrom(table).selectAll().where("tenant", "=", tenant).orderBy("score", "desc").orderBy("id", "desc").limit(LIST_LIMIT);
@@ -225,8 +294,13 @@ class SqliteBench {
       return list[0]!.id === expectedFirst ? undefined : "list returned rows in another order";
     });
     return latencyWorkload({
-      id: "list", title: `list ${LIST_LIMIT} of ${SEEDED_ROWS.toLocaleString("en-US")} (indexed)`, contenders, unavailable: [], plan: scaled(PLANS.list, this.options),
-      budgets: BUDGETS, shape: "list",
+      id: "list",
+      title: `list ${LIST_LIMIT} of ${SEEDED_ROWS.toLocaleString("en-US")} (indexed)`,
+      contenders,
+      unavailable: [],
+      plan: scaled(PLANS.list, this.options),
+      budgets: BUDGETS,
+      shape: "list",
       sql: { raw: text!, dataflow: text!, kysely: kyselyList(0).compile().sql, drizzle: drizzleList.getQuery().sql },
       notes: ["DataFlow decodes every row (booleans, Date instants, integers); raw, Kysely and Drizzle return driver values (Drizzle maps booleans)."],
     });
@@ -250,36 +324,61 @@ class SqliteBench {
       { role: "raw", label: "better-sqlite3 tx + prepared INSERT", run: (batch) => rawInsert.immediate(batch) },
       { role: "dataflow", label: "DataFlow BulkCreate node", run: async (batch) => void (await dfBulk(batch)) },
       {
-        role: "kysely", label: `Kysely tx + INSERT x${PEER_CHUNK}`,
+        role: "kysely",
+        label: `Kysely tx + INSERT x${PEER_CHUNK}`,
         run: (batch) =>
           kysely.transaction().execute(async (trx) => {
             const now = new Date().toISOString();
-            for (const part of chunks(batch, PEER_CHUNK)) await trx.insertInto(table).values(part.map((r) => kyselyValues(r, now))).execute();
+            for (const part of chunks(batch, PEER_CHUNK))
+              await trx
+                .insertInto(table)
+                .values(part.map((r) => kyselyValues(r, now)))
+                .execute();
           }),
       },
       {
-        role: "drizzle", label: `Drizzle tx + INSERT x${PEER_CHUNK}`,
+        role: "drizzle",
+        label: `Drizzle tx + INSERT x${PEER_CHUNK}`,
         run: (batch) =>
-          drizzleDb.transaction((tx) => {
-            const now = new Date().toISOString();
-            for (const part of chunks(batch, PEER_CHUNK)) tx.insert(d).values(part.map((r) => ({ ...r, created_at: now, updated_at: now }))).run();
-          }, { behavior: "immediate" }),
+          drizzleDb.transaction(
+            (tx) => {
+              const now = new Date().toISOString();
+              for (const part of chunks(batch, PEER_CHUNK))
+                tx.insert(d)
+                  .values(part.map((r) => ({ ...r, created_at: now, updated_at: now })))
+                  .run();
+            },
+            { behavior: "immediate" },
+          ),
       },
     ];
     const countStmt = this.raw.prepare(`SELECT COUNT(*) AS n FROM "${table}"`);
-    return throughputWorkload({
-      id: "bulk", title: `BulkCreate ${rows.length.toLocaleString("en-US")} rows`, contenders, unavailable: [],
-      plan: {
-        rows, warmupRows: 10_000, rounds: BULK_ROUNDS,
-        reset: async () => {
-          this.raw.exec(`DELETE FROM "${table}"`);
-          this.checkpoint();
+    return throughputWorkload(
+      {
+        id: "bulk",
+        title: `BulkCreate ${rows.length.toLocaleString("en-US")} rows`,
+        contenders,
+        unavailable: [],
+        plan: {
+          rows,
+          warmupRows: 10_000,
+          rounds: BULK_ROUNDS,
+          reset: async () => {
+            this.raw.exec(`DELETE FROM "${table}"`);
+            this.checkpoint();
+          },
+          count: async () => (countStmt.get() as { n: number }).n,
         },
-        count: async () => (countStmt.get() as { n: number }).n,
+        budgets: BUDGETS,
+        sql: {
+          raw: text,
+          dataflow: `${text} (adapter bulkWrite: one transaction, cached statement)`,
+          kysely: `multi-row INSERT, ${PEER_CHUNK} rows per statement`,
+          drizzle: `multi-row INSERT, ${PEER_CHUNK} rows per statement`,
+        },
       },
-      budgets: BUDGETS,
-      sql: { raw: text, dataflow: `${text} (adapter bulkWrite: one transaction, cached statement)`, kysely: `multi-row INSERT, ${PEER_CHUNK} rows per statement`, drizzle: `multi-row INSERT, ${PEER_CHUNK} rows per statement` },
-    }, this.options);
+      this.options,
+    );
   }
 
   /** The 5-node workflow against the same 5 statements run by the driver in sequence. */
@@ -321,8 +420,13 @@ class SqliteBench {
       return out.count === FLOW_SEEDED / TENANTS ? undefined : `count was ${out.count}, expected ${FLOW_SEEDED / TENANTS}`;
     });
     return latencyWorkload({
-      id: "workflow", title: "5-node workflow (Create, Read via connection, Update, List of 10, Count)", contenders, unavailable: [],
-      plan: scaled(PLANS.flow, this.options), budgets: BUDGETS, shape: "workflow",
+      id: "workflow",
+      title: "5-node workflow (Create, Read via connection, Update, List of 10, Count)",
+      contenders,
+      unavailable: [],
+      plan: scaled(PLANS.flow, this.options),
+      budgets: BUDGETS,
+      shape: "workflow",
       sql: { raw: `${texts.length} statements: ${texts.join("; ")}`, dataflow: texts.join("; ") },
       notes: [
         `Raw runs the ${texts.length} statements DataFlow sends (captured), in sequence, through cached better-sqlite3 statements; DataFlow runs the workflow with per-run parameters for Create, Update, List and Count.`,
@@ -346,18 +450,23 @@ class SqliteBench {
       copyFileSync(template, file);
       return file;
     };
-    return startupWorkload({
-      id: "cold-start", title: "cold start to first Create (embedded)",
-      contenders: [
-        { role: "raw", label: "better-sqlite3: open + INSERT", args: () => [join(COLD_DIR, "raw.mjs"), fresh(), TABLES.cold] },
-        { role: "dataflow", label: "DataFlow: import, model, workflow, first Create", args: () => [join(COLD_DIR, "dataflow.mjs"), fresh(), TABLES.cold] },
-      ],
-      runs: COLD_RUNS, budgets: BUDGETS,
-      sql: { raw: "INSERT ... RETURNING (prepared after open)", dataflow: "schema check of the model, then INSERT ... RETURNING" },
-      notes: [
-        `${COLD_RUNS} fresh \`node\` processes per contender (plain ESM, no tsx), alternating, after one untimed start each; time is performance.now() in the child when the row is back (from process start), on a copy of a file that already has the table.`,
-      ],
-    }, this.options);
+    return startupWorkload(
+      {
+        id: "cold-start",
+        title: "cold start to first Create (embedded)",
+        contenders: [
+          { role: "raw", label: "better-sqlite3: open + INSERT", args: () => [join(COLD_DIR, "raw.mjs"), fresh(), TABLES.cold] },
+          { role: "dataflow", label: "DataFlow: import, model, workflow, first Create", args: () => [join(COLD_DIR, "dataflow.mjs"), fresh(), TABLES.cold] },
+        ],
+        runs: COLD_RUNS,
+        budgets: BUDGETS,
+        sql: { raw: "INSERT ... RETURNING (prepared after open)", dataflow: "schema check of the model, then INSERT ... RETURNING" },
+        notes: [
+          `${COLD_RUNS} fresh \`node\` processes per contender (plain ESM, no tsx), alternating, after one untimed start each; time is performance.now() in the child when the row is back (from process start), on a copy of a file that already has the table.`,
+        ],
+      },
+      this.options,
+    );
   }
 
   settings(): Record<string, string | number> {
@@ -369,7 +478,9 @@ class SqliteBench {
       read: planText(scaled(PLANS.read, this.options)),
       list: planText(scaled(PLANS.list, this.options)),
       workflow: planText(scaled(PLANS.flow, this.options)),
-      bulk: this.options.quick ? "quick: 1 run of 5,000 rows" : `${BULK_ROUNDS} runs of ${BULK_ROWS.toLocaleString("en-US")} rows per contender after a 10,000-row warm-up, empty table each run`,
+      bulk: this.options.quick
+        ? "quick: 1 run of 5,000 rows"
+        : `${BULK_ROUNDS} runs of ${BULK_ROWS.toLocaleString("en-US")} rows per contender after a 10,000-row warm-up, empty table each run`,
     };
   }
 }

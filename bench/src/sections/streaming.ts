@@ -36,20 +36,28 @@ async function seed(database: Database, url: string, n: number): Promise<void> {
   if (database === "sqlite") {
     await adapter.query(
       `WITH RECURSIVE g(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM g WHERE i < ${n}) INSERT INTO stream_rows (${cols}) ` +
-        "SELECT 'name-' || i, i, i * 0.5, i % 2, '2026-01-01T00:00:00.000Z', '2026-01-01T00:00:00.000Z' FROM g", []);
+        "SELECT 'name-' || i, i, i * 0.5, i % 2, '2026-01-01T00:00:00.000Z', '2026-01-01T00:00:00.000Z' FROM g",
+      [],
+    );
   } else if (database === "postgres") {
     await adapter.query(`INSERT INTO stream_rows (${cols}) SELECT 'name-' || g, g, g * 0.5, g % 2 = 0, now(), now() FROM generate_series(1, ${n}) g`, []);
   } else {
     await adapter.query(`INSERT INTO stream_rows (${cols}) VALUES ('name-1', 1, 0.5, 1, NOW(6), NOW(6))`, []);
     for (let have = 1; have < n; have *= 2) {
-      await adapter.query(`INSERT INTO stream_rows (${cols}) SELECT CONCAT('name-', id + ${have}), qty + ${have}, price, active, created_at, updated_at FROM stream_rows ORDER BY id LIMIT ${Math.min(have, n - have)}`, []);
+      await adapter.query(
+        `INSERT INTO stream_rows (${cols}) SELECT CONCAT('name-', id + ${have}), qty + ${have}, price, active, created_at, updated_at FROM stream_rows ORDER BY id LIMIT ${Math.min(have, n - have)}`,
+        [],
+      );
     }
   }
   await db.close();
 }
 
 function probe(database: Database, contender: "raw" | "dataflow", url: string, rows: number): Probe {
-  const run = spawnSync(process.execPath, ["--expose-gc", "--import", "tsx", PROBE, database, contender, url, String(rows)], { encoding: "utf8", maxBuffer: 1 << 20 });
+  const run = spawnSync(process.execPath, ["--expose-gc", "--import", "tsx", PROBE, database, contender, url, String(rows)], {
+    encoding: "utf8",
+    maxBuffer: 1 << 20,
+  });
   const line = run.stdout.trim().split("\n").at(-1) ?? "";
   try {
     return JSON.parse(line) as Probe;
@@ -89,7 +97,7 @@ function workload(database: Database, n: number, url: string): WorkloadResult {
     contenders: [],
     ratios: [],
     verdicts: [verdict],
-    sql: { raw: "SELECT * FROM stream_rows ORDER BY id", dataflow: "db.stream(StreamRow, { orderBy: \"id\" }), batchSize 1000" },
+    sql: { raw: "SELECT * FROM stream_rows ORDER BY id", dataflow: 'db.stream(StreamRow, { orderBy: "id" }), batchSize 1000' },
     notes: [
       `raw (${rawApi}): ${mb(raw.rssGrowthMB)} peak RSS, ${mb(raw.heapGrowthMB)} peak heap, ${raw.seconds.toFixed(1)} s; ` +
         `DataFlow db.stream: ${mb(df.rssGrowthMB)} peak RSS, ${mb(df.heapGrowthMB)} peak heap, ${df.seconds.toFixed(1)} s`,
@@ -130,7 +138,9 @@ export async function runStreaming(options: RunOptions): Promise<SectionResult |
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
-  notes.push("Each figure is one fresh Node process: peak of RSS and heapUsed sampled every 1,000 rows, minus the values after setup and a full GC (--expose-gc).");
+  notes.push(
+    "Each figure is one fresh Node process: peak of RSS and heapUsed sampled every 1,000 rows, minus the values after setup and a full GC (--expose-gc).",
+  );
   return {
     section: "streaming",
     title: "Streaming memory (db.stream vs the raw driver's streaming)",

@@ -31,10 +31,16 @@ const EF_VALUES = [40, 100, 200];
 const INSERT_ROWS = 20_000;
 const WORDS = ["apple", "river", "engine", "violet", "harbor", "quantum", "meadow", "copper", "lantern", "orbit", "saffron", "glacier"];
 
-const SEARCH_BUDGETS: Budgets = { singleRowMaxDeltaUs: 20, singleRowMaxDeltaPct: 5, bulkBaseline: ["raw-copy"], bulkMinRatio: 0.8, noSlowerThanPeers: false, decimals: 1 };
+const SEARCH_BUDGETS: Budgets = {
+  singleRowMaxDeltaUs: 20,
+  singleRowMaxDeltaPct: 5,
+  bulkBaseline: ["raw-copy"],
+  bulkMinRatio: 0.8,
+  noSlowerThanPeers: false,
+  decimals: 1,
+};
 const SEARCH_PLAN: LatencyPlan = { warmupOps: 50, rounds: 30, batch: 10, sampleRounds: 5, sampleBatch: 20 };
 const SQLITE_PLAN: LatencyPlan = { warmupOps: 3, rounds: 5, batch: 4, sampleRounds: 2, sampleBatch: 4 };
-
 
 function gaussian(next: () => number): number {
   return Math.sqrt(-2 * Math.log(next() + 1e-12)) * Math.cos(2 * Math.PI * next());
@@ -125,7 +131,10 @@ const rowsOf = (data: Data, from: number, to: number) =>
 
 const seconds = (start: bigint) => Number(process.hrtime.bigint() - start) / 1e9;
 
-async function pgSection(options: RunOptions, data: Data): Promise<{ workloads: WorkloadResult[]; notes: string[]; settings: Record<string, string | number> }> {
+async function pgSection(
+  options: RunOptions,
+  data: Data,
+): Promise<{ workloads: WorkloadResult[]; notes: string[]; settings: Record<string, string | number> }> {
   const provisioned = await provisionPgvectorDatabase({ ownServer: true, durable: true });
   if (!provisioned.ok) throw new Error(provisioned.reason);
   const url = provisioned.db.url;
@@ -141,7 +150,7 @@ async function pgSection(options: RunOptions, data: Data): Promise<{ workloads: 
     const insertRows = rowsOf(data, 0, Math.min(INSERT_ROWS, ROWS));
 
     // VectorInsert vs raw COPY into a scratch table of the same shape.
-    await raw.query('CREATE TABLE vload (LIKE vdocs INCLUDING ALL)');
+    await raw.query("CREATE TABLE vload (LIKE vdocs INCLUDING ALL)");
     const dfLoad = new DataFlow({ url, plugins: [pgvector()], pool: { max: 1 }, namespace: "load" });
     docModel(dfLoad, "vload");
     await dfLoad.initialize();
@@ -153,7 +162,8 @@ async function pgSection(options: RunOptions, data: Data): Promise<{ workloads: 
           title: `PostgreSQL: insert ${DIMS}-dim rows`,
           contenders: [
             {
-              role: "raw-copy", label: "pg COPY",
+              role: "raw-copy",
+              label: "pg COPY",
               run: async (rows) => {
                 const stream = raw.query(copyFrom('COPY vload ("id", "cluster", "body", "embedding") FROM STDIN'));
                 const lines = rows.map((r) => `${r.id}\t${r.cluster}\t${r.body}\t[${r.embedding.join(",")}]\n`);
@@ -166,12 +176,14 @@ async function pgSection(options: RunOptions, data: Data): Promise<{ workloads: 
           ],
           unavailable: [],
           plan: {
-            rows: insertRows, warmupRows: 500, rounds: 2,
+            rows: insertRows,
+            warmupRows: 500,
+            rounds: 2,
             reset: async () => void (await raw.query("TRUNCATE vload")),
             count: async () => Number((await raw.query("SELECT count(*) AS n FROM vload")).rows[0].n),
           },
           budgets: SEARCH_BUDGETS,
-          sql: { raw: 'COPY vload (...) FROM STDIN', dataflow: "VectorInsert -> the PostgreSQL adapter's bulk path (COPY for large batches)" },
+          sql: { raw: "COPY vload (...) FROM STDIN", dataflow: "VectorInsert -> the PostgreSQL adapter's bulk path (COPY for large batches)" },
         },
         options,
       ),
@@ -212,8 +224,15 @@ async function pgSection(options: RunOptions, data: Data): Promise<{ workloads: 
     const plan = scaled(SEARCH_PLAN, options);
     workloads.push(
       await latencyWorkload({
-        id: "pgvector-search", title: `PostgreSQL: VectorSearch k=${K}, HNSW, ${ROWS} x ${DIMS}`, contenders, unavailable: [], plan,
-        budgets: SEARCH_BUDGETS, shape: "single-row", sql: { raw: searchSql, dataflow: searchSql }, notes: [planText(plan)],
+        id: "pgvector-search",
+        title: `PostgreSQL: VectorSearch k=${K}, HNSW, ${ROWS} x ${DIMS}`,
+        contenders,
+        unavailable: [],
+        plan,
+        budgets: SEARCH_BUDGETS,
+        shape: "single-row",
+        sql: { raw: searchSql, dataflow: searchSql },
+        notes: [planText(plan)],
       }),
     );
 
@@ -229,7 +248,9 @@ async function pgSection(options: RunOptions, data: Data): Promise<{ workloads: 
         found.push(out.result.map((r: { id: number }) => r.id));
       }
       const qps = QUERIES / seconds(start);
-      notes.push(`HNSW efSearch=${ef}${ef === 40 ? " (default)" : ""}: recall@${K} ${recall(found, truth).toFixed(3)}, ${qps.toFixed(0)} queries/s (VectorSearch, select id)`);
+      notes.push(
+        `HNSW efSearch=${ef}${ef === 40 ? " (default)" : ""}: recall@${K} ${recall(found, truth).toFixed(3)}, ${qps.toFixed(0)} queries/s (VectorSearch, select id)`,
+      );
     }
     await raw.query("SET enable_indexscan = off");
     const t0 = process.hrtime.bigint();
@@ -276,7 +297,8 @@ async function pgSection(options: RunOptions, data: Data): Promise<{ workloads: 
 
     // Hybrid search latency.
     start = process.hrtime.bigint();
-    for (let i = 0; i < 20; i++) await run("VDoc_HybridSearch", { vector: qList[i], text: `${WORDS[i % WORDS.length]} ${WORDS[(i + 5) % WORDS.length]}`, k: K, select: ["id", "body"] });
+    for (let i = 0; i < 20; i++)
+      await run("VDoc_HybridSearch", { vector: qList[i], text: `${WORDS[i % WORDS.length]} ${WORDS[(i + 5) % WORDS.length]}`, k: K, select: ["id", "body"] });
     notes.push(`HybridSearch k=${K} (FTS ts_rank + HNSW, RRF, 40 candidates each): ${((seconds(start) / 20) * 1000).toFixed(1)} ms/query`);
     const version = (await raw.query("SELECT extversion FROM pg_extension WHERE extname = 'vector'")).rows[0].extversion as string;
     const server = (await raw.query("SHOW server_version")).rows[0].server_version as string;
@@ -310,14 +332,17 @@ async function sqliteSection(options: RunOptions, data: Data): Promise<{ workloa
     workloads.push(
       await throughputWorkload(
         {
-          id: "sqlite-vec-insert", title: `SQLite: insert ${DIMS}-dim rows`,
+          id: "sqlite-vec-insert",
+          title: `SQLite: insert ${DIMS}-dim rows`,
           contenders: [
             { role: "raw", label: "better-sqlite3 prepared INSERT (1 tx)", run: (rows) => insertMany(rows) },
             { role: "dataflow", label: "VectorInsert", run: async (rows) => void (await runLoad("load.VDoc_VectorInsert", { data: rows })) },
           ],
           unavailable: [],
           plan: {
-            rows: rowsOf(data, 0, Math.min(INSERT_ROWS, SQLITE_ROWS)), warmupRows: 500, rounds: 2,
+            rows: rowsOf(data, 0, Math.min(INSERT_ROWS, SQLITE_ROWS)),
+            warmupRows: 500,
+            rounds: 2,
             reset: async () => void rawDb.exec("DELETE FROM vload"),
             count: async () => Number((rawDb.prepare("SELECT count(*) AS n FROM vload").get() as { n: number }).n),
           },
@@ -349,8 +374,15 @@ async function sqliteSection(options: RunOptions, data: Data): Promise<{ workloa
     const plan = scaled(SQLITE_PLAN, options);
     workloads.push(
       await latencyWorkload({
-        id: "sqlite-vec-search", title: `SQLite: VectorSearch k=${K}, exact scan, ${SQLITE_ROWS} x ${DIMS}`, contenders, unavailable: [], plan,
-        budgets: SEARCH_BUDGETS, shape: "single-row", sql: { raw: searchSql, dataflow: searchSql }, notes: [planText(plan)],
+        id: "sqlite-vec-search",
+        title: `SQLite: VectorSearch k=${K}, exact scan, ${SQLITE_ROWS} x ${DIMS}`,
+        contenders,
+        unavailable: [],
+        plan,
+        budgets: SEARCH_BUDGETS,
+        shape: "single-row",
+        sql: { raw: searchSql, dataflow: searchSql },
+        notes: [planText(plan)],
       }),
     );
     const truthRows = SQLITE_ROWS;
@@ -358,13 +390,15 @@ async function sqliteSection(options: RunOptions, data: Data): Promise<{ workloa
     const truth = data.queries.slice(0, sample).map((q) => exactTopK(data, q, truthRows, K));
     const found: number[][] = [];
     start = process.hrtime.bigint();
-    for (let i = 0; i < sample; i++) found.push((await run("VDoc_VectorSearch", { vector: qList[i], k: K, select: ["id"] })).result.map((r: { id: number }) => r.id));
+    for (let i = 0; i < sample; i++)
+      found.push((await run("VDoc_VectorSearch", { vector: qList[i], k: K, select: ["id"] })).result.map((r: { id: number }) => r.id));
     notes.push(`exact search: recall@${K} ${recall(found, truth).toFixed(3)} over ${sample} queries, ${(sample / seconds(start)).toFixed(1)} queries/s`);
     start = process.hrtime.bigint();
     for (let i = 0; i < 5; i++) await run("VDoc_VectorSearch", { vector: qList[i], k: K, select: ["id"], filter: { cluster: i } });
     notes.push(`filter matching 1% (one cluster, no index on cluster): ${((seconds(start) / 5) * 1000).toFixed(1)} ms/query`);
     start = process.hrtime.bigint();
-    for (let i = 0; i < 5; i++) await run("VDoc_HybridSearch", { vector: qList[i], text: `${WORDS[i % WORDS.length]} ${WORDS[(i + 5) % WORDS.length]}`, k: K, select: ["id", "body"] });
+    for (let i = 0; i < 5; i++)
+      await run("VDoc_HybridSearch", { vector: qList[i], text: `${WORDS[i % WORDS.length]} ${WORDS[(i + 5) % WORDS.length]}`, k: K, select: ["id", "body"] });
     notes.push(`HybridSearch k=${K} (FTS5 bm25 + exact vector scan, RRF): ${((seconds(start) / 5) * 1000).toFixed(1)} ms/query`);
     return { workloads, notes };
   } finally {
@@ -378,7 +412,9 @@ export async function runVector(options: RunOptions): Promise<SectionResult | Sk
   const data = makeData(Math.max(rows, SQLITE_ROWS));
   console.log(`vector: ${data.vectors.length} x ${DIMS} clustered vectors generated`);
   const workloads: WorkloadResult[] = [];
-  const notes: string[] = [`data: ${ROWS} x ${DIMS} unit vectors around ${CLUSTERS} centroids (noise 0.12/dim), ${QUERIES} queries from the same clusters; distance cosine`];
+  const notes: string[] = [
+    `data: ${ROWS} x ${DIMS} unit vectors around ${CLUSTERS} centroids (noise 0.12/dim), ${QUERIES} queries from the same clusters; distance cosine`,
+  ];
   let settings: Record<string, string | number> = {};
   try {
     const pgPart = await pgSection(options, data);

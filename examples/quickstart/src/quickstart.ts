@@ -49,7 +49,10 @@ const created: User = results.create.result;
 console.log(`\nrun ${runId}`);
 console.log("create ->", created);
 console.log("read   ->", results.read.result?.name, `(found: ${results.read.found})`);
-console.log("list   ->", results.list.result.map((u) => `${u.name} (${u.age})`));
+console.log(
+  "list   ->",
+  results.list.result.map((u) => `${u.name} (${u.age})`),
+);
 console.log("count  ->", results.count.result);
 console.log("update ->", { id: results.update.result.id, age: results.update.result.age, updated_at: results.update.result.updated_at });
 console.log("delete ->", results.delete.result);
@@ -72,7 +75,10 @@ const started = performance.now();
 const bulkRun = await runtime.execute(bulk);
 const elapsed = performance.now() - started;
 console.log(`\nbulk   -> ${JSON.stringify(bulkRun.results.bulk.result)} in ${elapsed.toFixed(0)} ms`);
-console.log("page   ->", bulkRun.results.page.result.map((u) => `${u.id} age ${u.age}`));
+console.log(
+  "page   ->",
+  bulkRun.results.page.result.map((u) => `${u.id} age ${u.age}`),
+);
 console.log("next   ->", bulkRun.results.page.nextCursor ? "a keyset cursor for the next page" : "no more pages");
 console.log("total  ->", bulkRun.results.total.result, "users");
 

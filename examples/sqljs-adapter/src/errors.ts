@@ -1,6 +1,12 @@
 import type { Model } from "@dataflow/kernel/plugin";
 import {
-  ConnectionError, DataFlowError, ConstraintViolationError, DatabaseError, ForeignKeyViolationError, NotNullViolationError, ValidationError,
+  ConnectionError,
+  DataFlowError,
+  ConstraintViolationError,
+  DatabaseError,
+  ForeignKeyViolationError,
+  NotNullViolationError,
+  ValidationError,
 } from "@dataflow/kernel/plugin";
 import { failure, uniqueViolation } from "@dataflow/sql-core";
 
@@ -9,7 +15,10 @@ export function mapSqlJsError(error: unknown, model?: Model): DataFlowError {
   if (error instanceof DataFlowError) return error;
   const { code = "", message = String(error) } = (error ?? {}) as { code?: string; message?: string };
   if (code === "SQLITE_CONSTRAINT_UNIQUE" || code === "SQLITE_CONSTRAINT_PRIMARYKEY") {
-    const columns = /constraint failed: (.+)$/.exec(message)?.[1]?.split(",").map((c) => c.trim().split(".").pop()!);
+    const columns = /constraint failed: (.+)$/
+      .exec(message)?.[1]
+      ?.split(",")
+      .map((c) => c.trim().split(".").pop()!);
     return uniqueViolation(model, columns, error);
   }
   if (code === "SQLITE_CONSTRAINT_NOTNULL") {

@@ -18,9 +18,11 @@ export function sqljsFilename(url: string): string {
     path = decodeURIComponent(path);
   } catch {
     throw new ValidationError("The path of the sqljs: URL is not valid percent-encoding", {
-      field: "url.path", fix: "Write '%' in a file name as %25, and use %XX only with two hex digits",
+      field: "url.path",
+      fix: "Write '%' in a file name as %25, and use %XX only with two hex digits",
     });
   }
-  if (path.includes("\u0000")) throw new ValidationError("The path of the sqljs: URL contains a NUL character", { field: "url.path", fix: "Remove %00 from the path" });
+  if (path.includes("\u0000"))
+    throw new ValidationError("The path of the sqljs: URL contains a NUL character", { field: "url.path", fix: "Remove %00 from the path" });
   return isAbsolute(path) ? path : resolve(process.cwd(), path);
 }

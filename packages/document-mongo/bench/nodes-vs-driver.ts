@@ -33,25 +33,42 @@ const bulkNode = node("BulkDocumentInsert", { documents: [] });
 
 const doc = (i: number) => ({ label: `row ${i}`, n: i, active: i % 2 === 0, at: new Date(1_700_000_000_000 + i) });
 await coll.insertMany(Array.from({ length: 500 }, (_, i) => doc(i)));
-const ids = (await coll.find({}, { projection: { _id: 1 } }).limit(500).toArray()).map((d) => d._id);
+const ids = (
+  await coll
+    .find({}, { projection: { _id: 1 } })
+    .limit(500)
+    .toArray()
+).map((d) => d._id);
 const idAt = (i: number) => ids[i % ids.length]!;
 
 type Work = { label: string; raw: (i: number) => Promise<unknown>; dataflow: (i: number) => Promise<unknown>; ops: number };
 const workloads: Work[] = [
   { label: "insert one", ops: OPS, raw: (i) => coll.insertOne(doc(i)), dataflow: (i) => insertNode({ document: doc(i) }) },
   {
-    label: "find by _id", ops: OPS,
+    label: "find by _id",
+    ops: OPS,
     raw: (i) => coll.findOne({ _id: idAt(i) }),
     dataflow: (i) => findNode({ filter: { _id: idAt(i) }, limit: 1 }),
   },
   {
-    label: "find 50", ops: OPS / 4,
-    raw: (i) => coll.find({ n: { $gte: i % 400 } }).sort({ n: 1 }).limit(50).toArray(),
+    label: "find 50",
+    ops: OPS / 4,
+    raw: (i) =>
+      coll
+        .find({ n: { $gte: i % 400 } })
+        .sort({ n: 1 })
+        .limit(50)
+        .toArray(),
     dataflow: (i) => findNode({ filter: { n: { $gte: i % 400 } }, sort: { n: 1 }, limit: 50 }),
   },
   {
-    label: `bulk insert ${BULK_ROWS}`, ops: 1,
-    raw: () => coll.insertMany(Array.from({ length: BULK_ROWS }, (_, i) => doc(i)), { ordered: false }),
+    label: `bulk insert ${BULK_ROWS}`,
+    ops: 1,
+    raw: () =>
+      coll.insertMany(
+        Array.from({ length: BULK_ROWS }, (_, i) => doc(i)),
+        { ordered: false },
+      ),
     dataflow: () => bulkNode({ documents: Array.from({ length: BULK_ROWS }, (_, i) => doc(i)), ordered: false }),
   },
 ];

@@ -36,7 +36,12 @@ function int(value: unknown, name: string, min: number): number | undefined {
 /** The URL's query parameter names, lower-cased (the driver treats them case-insensitively). */
 function urlParams(url: string): Set<string> {
   const query = url.split("?")[1]?.split("#")[0] ?? "";
-  return new Set(query.split("&").filter(Boolean).map((p) => decodeURIComponent(p.split("=")[0]!).toLowerCase()));
+  return new Set(
+    query
+      .split("&")
+      .filter(Boolean)
+      .map((p) => decodeURIComponent(p.split("=")[0]!).toLowerCase()),
+  );
 }
 
 function urlDatabase(url: string): string | undefined {

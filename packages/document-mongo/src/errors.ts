@@ -1,6 +1,15 @@
 import {
-  AbortError, ClosedError, ConnectionError, ConstraintViolationError, DatabaseError, DataFlowError, NotFoundError,
-  TimeoutError, TransactionError, UniqueViolationError, ValidationError,
+  AbortError,
+  ClosedError,
+  ConnectionError,
+  ConstraintViolationError,
+  DatabaseError,
+  DataFlowError,
+  NotFoundError,
+  TimeoutError,
+  TransactionError,
+  UniqueViolationError,
+  ValidationError,
 } from "@dataflow/kernel/plugin";
 
 /** What an error is about, for its message: the operation and collection, never values. */
@@ -16,7 +25,9 @@ interface DriverErrorShape {
   message?: string;
   keyPattern?: Record<string, unknown>;
   errorLabels?: readonly string[];
-  writeErrors?: readonly { code?: number; errmsg?: string; keyPattern?: Record<string, unknown> }[] | { code?: number; errmsg?: string; keyPattern?: Record<string, unknown> };
+  writeErrors?:
+    | readonly { code?: number; errmsg?: string; keyPattern?: Record<string, unknown> }[]
+    | { code?: number; errmsg?: string; keyPattern?: Record<string, unknown> };
   errorResponse?: { keyPattern?: Record<string, unknown> };
   result?: { insertedCount?: number };
   insertedCount?: number;
@@ -32,8 +43,14 @@ const AUTH = new Set([13, 18]);
 const TRANSACTION = new Set([112, 225, 244, 251, 256, 257, 263, 267]);
 const NOT_FOUND = new Set([26, 27]);
 const NETWORK_NAMES = new Set([
-  "MongoNetworkError", "MongoNetworkTimeoutError", "MongoServerSelectionError", "MongoServerClosedError",
-  "MongoPoolClearedError", "MongoWaitQueueTimeoutError", "PoolClosedError", "MongoTopologyClosedError",
+  "MongoNetworkError",
+  "MongoNetworkTimeoutError",
+  "MongoServerSelectionError",
+  "MongoServerClosedError",
+  "MongoPoolClearedError",
+  "MongoWaitQueueTimeoutError",
+  "PoolClosedError",
+  "MongoTopologyClosedError",
 ]);
 const ARGUMENT_NAMES = new Set(["MongoInvalidArgumentError", "MongoParseError", "BSONError", "BSONVersionError", "MongoAPIError"]);
 

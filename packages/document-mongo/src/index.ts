@@ -14,8 +14,15 @@ export { checkCollectionName, checkDatabaseName, MAX_COLLECTION_NAME_LENGTH } fr
 export { DOCUMENT_NODE_PARAMS, documentNodes, MAX_FIND_LIMIT } from "./nodes.js";
 export type { DocumentResults } from "./nodes.js";
 export {
-  checkDocument, checkMqlObject, checkPipeline, checkUpdate, MAX_MQL_DEPTH, MAX_MQL_NODES, MAX_PIPELINE_STAGES,
-  SERVER_JS_OPERATORS, WRITE_STAGES,
+  checkDocument,
+  checkMqlObject,
+  checkPipeline,
+  checkUpdate,
+  MAX_MQL_DEPTH,
+  MAX_MQL_NODES,
+  MAX_PIPELINE_STAGES,
+  SERVER_JS_OPERATORS,
+  WRITE_STAGES,
 } from "./safety.js";
 export type { MqlCheckOptions } from "./safety.js";
 

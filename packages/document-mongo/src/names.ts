@@ -24,7 +24,7 @@ export function checkDatabaseName(name: unknown, field = "database"): string {
   if (typeof name !== "string" || name.length === 0 || name.length > 63 || DATABASE_FORBIDDEN.test(name)) {
     throw new ValidationError(`'${field}' is not a usable MongoDB database name`, {
       field,
-      fix: "Use at most 63 characters without / \\ . space \" $ * < > : | ? or NUL",
+      fix: 'Use at most 63 characters without / \\ . space " $ * < > : | ? or NUL',
     });
   }
   return name;

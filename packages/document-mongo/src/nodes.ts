@@ -207,9 +207,7 @@ export function documentNodes(adapter: MongoAdapter): NodeDefinition[] {
     DocumentDelete: async (p, ctx) => {
       const name = checkCollectionName(p.collection);
       const filter = checkMqlObject(p.filter, "filter");
-      const r = await adapter.run(p.multi ? "deleteMany" : "deleteOne", name, ctx.signal, (c) =>
-        p.multi ? c.deleteMany(filter) : c.deleteOne(filter),
-      );
+      const r = await adapter.run(p.multi ? "deleteMany" : "deleteOne", name, ctx.signal, (c) => (p.multi ? c.deleteMany(filter) : c.deleteOne(filter)));
       return { result: { deleted: r.deletedCount } };
     },
     BulkDocumentInsert: async (p, ctx) => {

@@ -10,8 +10,13 @@ describe("resolveSettings()", () => {
     });
     expect(s.databaseName).toBe("shop");
     expect(s.clientOptions).toMatchObject({
-      maxPoolSize: 20, minPoolSize: 2, maxIdleTimeMS: 5000, waitQueueTimeoutMS: 3000, connectTimeoutMS: 2000,
-      serverSelectionTimeoutMS: DEFAULT_SERVER_SELECTION_TIMEOUT_MS, appName: "dataflow",
+      maxPoolSize: 20,
+      minPoolSize: 2,
+      maxIdleTimeMS: 5000,
+      waitQueueTimeoutMS: 3000,
+      connectTimeoutMS: 2000,
+      serverSelectionTimeoutMS: DEFAULT_SERVER_SELECTION_TIMEOUT_MS,
+      appName: "dataflow",
     });
     expect(s.statementTimeoutMs).toBe(1500);
   });

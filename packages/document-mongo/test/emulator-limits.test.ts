@@ -48,7 +48,11 @@ describe("the emulator's declared limits hold (a newer emulator that lifts one f
 
   it("refuses non-ObjectId _id values", async (t) => {
     if (source !== "emulator") return t.skip(realServer);
-    await expect(db().collection("ids").insertOne({ _id: "text-id" as never })).rejects.toThrow(/24 character hex/);
+    await expect(
+      db()
+        .collection("ids")
+        .insertOne({ _id: "text-id" as never }),
+    ).rejects.toThrow(/24 character hex/);
   });
 
   it("does not compare int64 values beyond 2^53", async (t) => {

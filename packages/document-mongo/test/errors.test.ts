@@ -1,6 +1,4 @@
-import {
-  ClosedError, ConnectionError, ConstraintViolationError, DatabaseError, TimeoutError, UniqueViolationError, ValidationError,
-} from "@dataflow/kernel";
+import { ClosedError, ConnectionError, ConstraintViolationError, DatabaseError, TimeoutError, UniqueViolationError, ValidationError } from "@dataflow/kernel";
 import { MongoBulkWriteError, MongoNetworkError, MongoServerError, MongoServerSelectionError, MongoTopologyClosedError } from "mongodb";
 import { describe, expect, it } from "vitest";
 import { mapMongoError } from "../src/index.js";
@@ -29,7 +27,11 @@ describe("mapMongoError()", () => {
 
   it("reports a bulk insert's duplicate with the count inserted before it", () => {
     const driver = new MongoBulkWriteError(
-      { message: "E11000 duplicate key error", code: 11000, writeErrors: [{ code: 11000, errmsg: "E11000 duplicate key error index: sku_1 dup key: { sku: 3 }", index: 2 }] } as never,
+      {
+        message: "E11000 duplicate key error",
+        code: 11000,
+        writeErrors: [{ code: 11000, errmsg: "E11000 duplicate key error index: sku_1 dup key: { sku: 3 }", index: 2 }],
+      } as never,
       { insertedCount: 2, matchedCount: 0, modifiedCount: 0, deletedCount: 0, upsertedCount: 0, insertedIds: {}, upsertedIds: {} } as never,
     );
     const e = mapMongoError(driver, { operation: "insertMany", collection: "items" });

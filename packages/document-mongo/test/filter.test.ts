@@ -77,7 +77,11 @@ describe.skipIf(!provisioned.ok)(
       for (const [title, filter, ids] of FILTER_CASES) {
         if (needs[title] && adapter.missing(needs[title])) continue;
         const mql = compileFilter(parseFilter(model, filter).ast, (f) => f.name);
-        const found = (await items().find(mql, { sort: { id: 1 } }).toArray()).map((d) => d.id as string);
+        const found = (
+          await items()
+            .find(mql, { sort: { id: 1 } })
+            .toArray()
+        ).map((d) => d.id as string);
         const counted = await items().countDocuments(mql);
         if (JSON.stringify(found) !== JSON.stringify(ids) || counted !== ids.length) {
           failures.push(`${title}: expected ${JSON.stringify(ids)}, find gave ${JSON.stringify(found)}, count ${counted}; MQL ${JSON.stringify(mql)}`);

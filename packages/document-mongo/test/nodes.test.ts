@@ -54,7 +54,9 @@ describe.skipIf(skipReason !== undefined)(`document nodes on MongoDB (${provisio
     const out = await runNode(db, "BulkDocumentInsertNode", { collection: "numbers", documents, ordered: false });
     expect(out.result.inserted).toBe(25);
     expect(out.result.insertedIds).toHaveLength(25);
-    const stored = await read("numbers").find({}, { sort: { n: 1 } }).toArray();
+    const stored = await read("numbers")
+      .find({}, { sort: { n: 1 } })
+      .toArray();
     expect(stored.map((d) => d.n)).toEqual(documents.map((d) => d.n));
     expect(stored[0]!._id).toEqual(out.result.insertedIds[0]);
     expect(stored[4]!.at).toEqual(new Date(Date.UTC(2024, 0, 5)));
@@ -113,10 +115,16 @@ describe.skipIf(skipReason !== undefined)(`document nodes on MongoDB (${provisio
 
   it("Aggregate runs a pipeline under its name and its aliases", async () => {
     await read("sales").insertMany([
-      { region: "north", amount: 10 }, { region: "south", amount: 5 }, { region: "north", amount: 7 }, { region: "east", amount: 1 },
+      { region: "north", amount: 10 },
+      { region: "south", amount: 5 },
+      { region: "north", amount: 7 },
+      { region: "east", amount: 1 },
     ]);
     const pipeline = [{ $match: { amount: { $gt: 1 } } }, { $group: { _id: "$region", total: { $sum: "$amount" } } }, { $sort: { total: -1 } }];
-    const expected = [{ _id: "north", total: 17 }, { _id: "south", total: 5 }];
+    const expected = [
+      { _id: "north", total: 17 },
+      { _id: "south", total: 5 },
+    ];
     for (const type of ["Aggregate", "AggregateNode", "MongoAggregate", "MongoAggregateNode"]) {
       const out = await runNode(db, type, { collection: "sales", pipeline });
       expect(out.result).toEqual(expected);
@@ -183,7 +191,10 @@ describe.skipIf(skipReason !== undefined)(`document nodes on MongoDB (${provisio
     expect((e as UniqueViolationError).fields).toEqual(["email"]);
     expect(e.message).not.toContain("ann@example.com");
     const bulk = await failureOf(
-      runNode(db, "BulkDocumentInsert", { collection: "members", documents: [{ email: "b@example.com" }, { email: "ann@example.com" }, { email: "c@example.com" }] }),
+      runNode(db, "BulkDocumentInsert", {
+        collection: "members",
+        documents: [{ email: "b@example.com" }, { email: "ann@example.com" }, { email: "c@example.com" }],
+      }),
     );
     expect(bulk).toBeInstanceOf(UniqueViolationError);
     expect(await read("members").countDocuments({ email: "c@example.com" })).toBe(0);

@@ -1,9 +1,7 @@
 import { ValidationError } from "@dataflow/kernel";
 import { Code, ObjectId } from "mongodb";
 import { describe, expect, it } from "vitest";
-import {
-  MAX_MQL_DEPTH, MAX_PIPELINE_STAGES, checkCollectionName, checkDocument, checkMqlObject, checkPipeline, checkUpdate,
-} from "../src/index.js";
+import { MAX_MQL_DEPTH, MAX_PIPELINE_STAGES, checkCollectionName, checkDocument, checkMqlObject, checkPipeline, checkUpdate } from "../src/index.js";
 
 function refusal(fn: () => unknown): ValidationError {
   try {

@@ -10,7 +10,15 @@ import { MODEL_OPERATIONS, Model } from "./model.js";
 import type { ExecuteOptions, NodeContext, NodeDefinition } from "./node.js";
 import type { ModelOperation } from "./operations.js";
 import type {
-  AdapterOptions, BaseAdapter, DataFlowHandle, HealthStatus, Middleware, Plugin, PluginContext, PoolOptions, TransactionOptions,
+  AdapterOptions,
+  BaseAdapter,
+  DataFlowHandle,
+  HealthStatus,
+  Middleware,
+  Plugin,
+  PluginContext,
+  PoolOptions,
+  TransactionOptions,
 } from "./plugin.js";
 import { checkTransactionOptions } from "./plugin.js";
 import type { NodeOwner } from "./registry.js";
@@ -187,7 +195,10 @@ export class DataFlow<NS extends string | undefined = string | undefined> implem
     const adapterOptions = Object.assign(Object.create(null) as Record<string, unknown>, options.adapter, { logger: this.logger });
     if (options.pool) adapterOptions.pool = options.pool;
     this.adapter = factory.create(rawUrl, adapterOptions as AdapterOptions);
-    this.runner = compose(plugins.flatMap((p) => p.middleware ?? []), () => this.context);
+    this.runner = compose(
+      plugins.flatMap((p) => p.middleware ?? []),
+      () => this.context,
+    );
     this.context = { adapter: this.adapter, dataflow: this };
 
     for (const plugin of plugins) for (const def of plugin.nodes?.(this.context) ?? []) this.registry.register(def);
@@ -221,7 +232,7 @@ export class DataFlow<NS extends string | undefined = string | undefined> implem
     for (const plugin of this.plugins) plugin.onModel?.(model, this.context);
     if (model.tenant && model.scopeField === undefined) {
       throw new PluginError(`Model '${name}' is declared { tenant: true } but no tenancy plugin enforces it`, {
-        fix: "Add a tenancy plugin, e.g. plugins: [tenancy({ strategy: \"row\" })] from @dataflow/tenancy",
+        fix: 'Add a tenancy plugin, e.g. plugins: [tenancy({ strategy: "row" })] from @dataflow/tenancy',
       });
     }
     const generated: NodeDefinition[] = [];
@@ -362,8 +373,10 @@ export class DataFlow<NS extends string | undefined = string | undefined> implem
       await this.connect();
       await this.prepareBeforeTransaction();
     }
-    const tx = new Transaction(this, outer?.options ?? options, () =>
-      (this.transactionRuntime ??= new LocalRuntime({ dataflow: this, maxConcurrency: 1, logger: this.logger })),
+    const tx = new Transaction(
+      this,
+      outer?.options ?? options,
+      () => (this.transactionRuntime ??= new LocalRuntime({ dataflow: this, maxConcurrency: 1, logger: this.logger })),
     );
     return adapter.transaction(() => tx.enter(fn), options);
   }

@@ -2,9 +2,7 @@ import { randomUUID } from "node:crypto";
 import { ValidationError } from "./errors.js";
 import { own } from "./own.js";
 
-export type FieldKind =
-  | "string" | "text" | "int" | "bigint" | "float" | "decimal" | "boolean"
-  | "datetime" | "date" | "json" | "uuid" | "enum" | "vector";
+export type FieldKind = "string" | "text" | "int" | "bigint" | "float" | "decimal" | "boolean" | "datetime" | "date" | "json" | "uuid" | "enum" | "vector";
 
 export type FieldDefault = { readonly value: unknown } | { readonly generate: () => unknown };
 
@@ -111,6 +109,4 @@ type OptionalKeys<F extends FieldsShape> = Exclude<keyof F, RequiredKeys<F>>;
 type Simplify<T> = { [K in keyof T]: T[K] } & {};
 
 export type FieldValues<F extends FieldsShape> = { [K in keyof F]: ValueOf<F[K]> };
-export type FieldInput<F extends FieldsShape> = Simplify<
-  { [K in RequiredKeys<F>]: ValueOf<F[K]> } & { [K in OptionalKeys<F>]?: ValueOf<F[K]> }
->;
+export type FieldInput<F extends FieldsShape> = Simplify<{ [K in RequiredKeys<F>]: ValueOf<F[K]> } & { [K in OptionalKeys<F>]?: ValueOf<F[K]> }>;

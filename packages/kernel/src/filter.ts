@@ -15,13 +15,31 @@ export type FilterNode =
   | { readonly t: "in"; readonly field: ModelField; readonly values: readonly unknown[]; readonly negate: boolean }
   | { readonly t: "null"; readonly field: ModelField; readonly isNull: boolean }
   | { readonly t: "like"; readonly field: ModelField; readonly pattern: string; readonly caseInsensitive: boolean }
-  | { readonly t: "regex"; readonly field: ModelField; readonly pattern: string; /** Where the pattern was given, e.g. `filter.name.$regex`. */ readonly path?: string }
+  | {
+      readonly t: "regex";
+      readonly field: ModelField;
+      readonly pattern: string /** Where the pattern was given, e.g. `filter.name.$regex`. */;
+      readonly path?: string;
+    }
   | { readonly t: "contains"; readonly field: ModelField; readonly value: unknown }
   | { readonly t: "const"; readonly value: boolean };
 
 export const FILTER_OPERATORS = [
-  "$eq", "$ne", "$gt", "$gte", "$lt", "$lte", "$in", "$nin", "$like", "$ilike",
-  "$regex", "$contains", "$null", "$exists", "$not",
+  "$eq",
+  "$ne",
+  "$gt",
+  "$gte",
+  "$lt",
+  "$lte",
+  "$in",
+  "$nin",
+  "$like",
+  "$ilike",
+  "$regex",
+  "$contains",
+  "$null",
+  "$exists",
+  "$not",
 ] as const;
 const LOGICAL = ["$and", "$or", "$not"] as const;
 const OPERATOR_SET = new Set<string>(FILTER_OPERATORS);
@@ -131,9 +149,7 @@ class FilterParser {
       const at = `${path}.${shortName(op)}`;
       this.count(at, depth + 1);
       if (!OPERATOR_SET.has(op)) {
-        const hint = op.startsWith("$")
-          ? didYouMean(op, FILTER_OPERATORS)
-          : `Operators start with '$'; to match a JSON value use { $contains: ... }.`;
+        const hint = op.startsWith("$") ? didYouMean(op, FILTER_OPERATORS) : `Operators start with '$'; to match a JSON value use { $contains: ... }.`;
         throw new ValidationError(`Unknown operator ${quoteName(op)} at '${path}'. ${hint}`.trim(), { field: at });
       }
       items.push(this.operator(field, op, ops[op], at, depth));
@@ -269,7 +285,6 @@ export function filterShape(node: FilterNode): string {
       return node.value ? "T" : "F";
   }
 }
-
 
 /** `{ t: "and" }` of the non-trivial parts. */
 export function andFilters(...parts: Array<FilterNode | undefined>): FilterNode {

@@ -40,14 +40,30 @@ export function toSnakeCase(name: string): string {
 }
 
 const IRREGULAR: Record<string, string> = {
-  person: "people", man: "men", woman: "women", child: "children", mouse: "mice", goose: "geese",
-  tooth: "teeth", foot: "feet", ox: "oxen", leaf: "leaves", knife: "knives", life: "lives",
-  wife: "wives", half: "halves", wolf: "wolves", shelf: "shelves", datum: "data", index: "indexes",
-  criterion: "criteria", analysis: "analyses", status: "statuses", quiz: "quizzes",
+  person: "people",
+  man: "men",
+  woman: "women",
+  child: "children",
+  mouse: "mice",
+  goose: "geese",
+  tooth: "teeth",
+  foot: "feet",
+  ox: "oxen",
+  leaf: "leaves",
+  knife: "knives",
+  life: "lives",
+  wife: "wives",
+  half: "halves",
+  wolf: "wolves",
+  shelf: "shelves",
+  datum: "data",
+  index: "indexes",
+  criterion: "criteria",
+  analysis: "analyses",
+  status: "statuses",
+  quiz: "quizzes",
 };
-const UNCOUNTABLE = new Set([
-  "data", "information", "equipment", "series", "species", "news", "sheep", "fish", "deer", "metadata", "feedback",
-]);
+const UNCOUNTABLE = new Set(["data", "information", "equipment", "series", "species", "news", "sheep", "fish", "deer", "metadata", "feedback"]);
 
 export function pluralize(word: string): string {
   if (UNCOUNTABLE.has(word)) return word;

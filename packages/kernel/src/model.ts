@@ -7,8 +7,17 @@ import { assertIdentifier, tableNameFor } from "./identifiers.js";
 import type { ModelNodes } from "./typed.js";
 
 export const MODEL_OPERATIONS = [
-  "Create", "Read", "Update", "Delete", "List", "Count", "Upsert",
-  "BulkCreate", "BulkUpdate", "BulkDelete", "BulkUpsert",
+  "Create",
+  "Read",
+  "Update",
+  "Delete",
+  "List",
+  "Count",
+  "Upsert",
+  "BulkCreate",
+  "BulkUpdate",
+  "BulkDelete",
+  "BulkUpsert",
 ] as const;
 export type ModelOperationName = (typeof MODEL_OPERATIONS)[number];
 
@@ -150,11 +159,15 @@ export class Model<F extends FieldsShape = FieldsShape, O extends ModelOptions =
       if (idConfig.config.optional) throw new ValidationError(`Model '${name}': 'id' cannot be optional`);
       this.primaryKey = toModelField("id", idConfig.config, { primaryKey: true, nullable: false });
     } else {
-      this.primaryKey = toModelField("id", { kind: "int", optional: false, unique: false, index: false }, {
-        primaryKey: true,
-        autoIncrement: true,
-        system: true,
-      });
+      this.primaryKey = toModelField(
+        "id",
+        { kind: "int", optional: false, unique: false, index: false },
+        {
+          primaryKey: true,
+          autoIncrement: true,
+          system: true,
+        },
+      );
     }
     this.push(this.primaryKey);
 
@@ -189,9 +202,10 @@ export class Model<F extends FieldsShape = FieldsShape, O extends ModelOptions =
     if (clash) {
       throw new ValidationError(`Model '${this.name}': fields '${clash.name}' and '${f.name}' map to the same column (names compare case-insensitively)`, {
         field: f.name,
-        fix: clash.system || f.system
-          ? `'${clash.system ? clash.name : f.name}' is managed by DataFlow or a plugin; rename the other field`
-          : "Rename one of the two fields",
+        fix:
+          clash.system || f.system
+            ? `'${clash.system ? clash.name : f.name}' is managed by DataFlow or a plugin; rename the other field`
+            : "Rename one of the two fields",
       });
     }
     this.byName.set(f.name, f);
@@ -209,9 +223,7 @@ export class Model<F extends FieldsShape = FieldsShape, O extends ModelOptions =
       }
     }
     const unique = spec.unique ?? false;
-    const name = spec.name
-      ? assertIdentifier(spec.name, "Index name")
-      : `${unique ? "ux" : "ix"}_${this.table}_${spec.fields.join("_")}`;
+    const name = spec.name ? assertIdentifier(spec.name, "Index name") : `${unique ? "ux" : "ix"}_${this.table}_${spec.fields.join("_")}`;
     this.extraIndexes.push({ name, fields: [...spec.fields], unique });
   }
 
@@ -303,9 +315,16 @@ type IdOf<F> = "id" extends keyof F ? {} : { id: number };
 type TenantOf<O> = O extends { tenant: true } ? { tenant_id: string } : {};
 
 /** The row type of a model, as results return it: `Row<typeof User>`. */
-export type Row<M> = M extends Model<infer F, infer O, any>
-  ? { [K in keyof (FieldValues<F> & IdOf<F> & Timestamps<O> & SoftDelete<O> & TenantOf<O>)]: (FieldValues<F> & IdOf<F> & Timestamps<O> & SoftDelete<O> & TenantOf<O>)[K] }
-  : never;
+export type Row<M> =
+  M extends Model<infer F, infer O, any>
+    ? {
+        [K in keyof (FieldValues<F> & IdOf<F> & Timestamps<O> & SoftDelete<O> & TenantOf<O>)]: (FieldValues<F> &
+          IdOf<F> &
+          Timestamps<O> &
+          SoftDelete<O> &
+          TenantOf<O>)[K];
+      }
+    : never;
 
 /** The create input of a model: `Input<typeof User>`. */
 export type Input<M> = M extends Model<infer F, any, any> ? FieldInput<F> : never;

@@ -80,9 +80,7 @@ export function defineNode(definition: NodeDefinition | SchemaNodeDefinition<Sta
     schema,
     run: (params: unknown, ctx: NodeContext) => {
       const checked = schema["~standard"].validate(params);
-      return checked instanceof Promise
-        ? checked.then((result) => run(valueOf(result, where), ctx))
-        : run(valueOf(checked, where), ctx);
+      return checked instanceof Promise ? checked.then((result) => run(valueOf(result, where), ctx)) : run(valueOf(checked, where), ctx);
     },
   });
 }
@@ -94,9 +92,7 @@ function isStandardSchema(value: unknown): value is StandardSchemaV1 {
 
 function valueOf(result: StandardSchemaV1.Result<unknown>, where: string): unknown {
   if (!result.issues) return result.value;
-  const paths = result.issues.map((issue) =>
-    (issue.path ?? []).map((segment) => String(typeof segment === "object" ? segment.key : segment)).join("."),
-  );
+  const paths = result.issues.map((issue) => (issue.path ?? []).map((segment) => String(typeof segment === "object" ? segment.key : segment)).join("."));
   const described = result.issues.map((issue, i) => (paths[i] ? `'${paths[i]}': ${issue.message}` : issue.message));
   throw new ValidationError(`${where}: invalid params: ${described.join("; ")}`, { field: paths[0] || "params" });
 }

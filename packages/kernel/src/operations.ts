@@ -11,44 +11,99 @@ import { validateValue } from "./values.js";
 
 export type RowData = Record<string, unknown>;
 
-export interface CreateOperation { readonly kind: "Create"; readonly model: Model; data: RowData }
-export interface ReadOperation {
-  readonly kind: "Read"; readonly model: Model; where: FilterNode; readonly raiseOnNotFound: boolean;
+export interface CreateOperation {
+  readonly kind: "Create";
+  readonly model: Model;
+  data: RowData;
 }
-export interface UpdateOperation { readonly kind: "Update"; readonly model: Model; where: FilterNode; fields: RowData }
+export interface ReadOperation {
+  readonly kind: "Read";
+  readonly model: Model;
+  where: FilterNode;
+  readonly raiseOnNotFound: boolean;
+}
+export interface UpdateOperation {
+  readonly kind: "Update";
+  readonly model: Model;
+  where: FilterNode;
+  fields: RowData;
+}
 export interface DeleteOperation {
-  readonly kind: "Delete"; readonly model: Model; where: FilterNode; readonly soft: boolean; readonly raiseOnNotFound: boolean;
+  readonly kind: "Delete";
+  readonly model: Model;
+  where: FilterNode;
+  readonly soft: boolean;
+  readonly raiseOnNotFound: boolean;
   /** `deleted_at` for soft deletes. */
   readonly now: Date;
 }
 export interface ListOperation {
-  readonly kind: "List"; readonly model: Model; where: FilterNode; readonly orderBy: readonly OrderTerm[];
-  readonly limit: number | undefined; readonly offset: number | undefined;
+  readonly kind: "List";
+  readonly model: Model;
+  where: FilterNode;
+  readonly orderBy: readonly OrderTerm[];
+  readonly limit: number | undefined;
+  readonly offset: number | undefined;
   /** Decoded keyset cursor: the values of `orderBy` (which ends with `id`) of the last row seen. */
   readonly after: readonly unknown[] | undefined;
   readonly select: readonly ModelField[] | undefined;
 }
-export interface CountOperation { readonly kind: "Count"; readonly model: Model; where: FilterNode }
+export interface CountOperation {
+  readonly kind: "Count";
+  readonly model: Model;
+  where: FilterNode;
+}
 export interface UpsertOperation {
-  readonly kind: "Upsert"; readonly model: Model; create: RowData; update: RowData; conflictOn: string[];
+  readonly kind: "Upsert";
+  readonly model: Model;
+  create: RowData;
+  update: RowData;
+  conflictOn: string[];
 }
 export type ConflictMode = "error" | "skip" | "update";
 export interface BulkCreateOperation {
-  readonly kind: "BulkCreate"; readonly model: Model; rows: RowData[]; readonly batchSize: number | undefined;
-  readonly onConflict: ConflictMode; conflictOn: string[] | undefined; readonly updateFields: string[];
+  readonly kind: "BulkCreate";
+  readonly model: Model;
+  rows: RowData[];
+  readonly batchSize: number | undefined;
+  readonly onConflict: ConflictMode;
+  conflictOn: string[] | undefined;
+  readonly updateFields: string[];
 }
-export interface BulkUpdateOperation { readonly kind: "BulkUpdate"; readonly model: Model; where: FilterNode; fields: RowData }
+export interface BulkUpdateOperation {
+  readonly kind: "BulkUpdate";
+  readonly model: Model;
+  where: FilterNode;
+  fields: RowData;
+}
 export interface BulkDeleteOperation {
-  readonly kind: "BulkDelete"; readonly model: Model; where: FilterNode; readonly soft: boolean; readonly now: Date;
+  readonly kind: "BulkDelete";
+  readonly model: Model;
+  where: FilterNode;
+  readonly soft: boolean;
+  readonly now: Date;
 }
 export interface BulkUpsertOperation {
-  readonly kind: "BulkUpsert"; readonly model: Model; rows: RowData[]; conflictOn: string[]; readonly updateFields: string[];
+  readonly kind: "BulkUpsert";
+  readonly model: Model;
+  rows: RowData[];
+  conflictOn: string[];
+  readonly updateFields: string[];
   readonly batchSize: number | undefined;
 }
 
 export type ModelOperation =
-  | CreateOperation | ReadOperation | UpdateOperation | DeleteOperation | ListOperation | CountOperation
-  | UpsertOperation | BulkCreateOperation | BulkUpdateOperation | BulkDeleteOperation | BulkUpsertOperation;
+  | CreateOperation
+  | ReadOperation
+  | UpdateOperation
+  | DeleteOperation
+  | ListOperation
+  | CountOperation
+  | UpsertOperation
+  | BulkCreateOperation
+  | BulkUpdateOperation
+  | BulkDeleteOperation
+  | BulkUpsertOperation;
 
 export interface OperationResults {
   Create: { result: RowData };
@@ -76,22 +131,39 @@ export const OPERATION_PARAMS: Record<ModelOperationName, ParamsSchema> = {
   Update: { ...idOrFilter, fields: { type: "object", required: true } },
   Delete: { ...idOrFilter, raiseOnNotFound: { type: "boolean" } },
   List: {
-    filter: { type: "object" }, orderBy: { type: "any" }, limit: { type: "integer" }, offset: { type: "integer" },
-    after: { type: "string" }, select: { type: "array" }, includeDeleted: { type: "boolean" },
+    filter: { type: "object" },
+    orderBy: { type: "any" },
+    limit: { type: "integer" },
+    offset: { type: "integer" },
+    after: { type: "string" },
+    select: { type: "array" },
+    includeDeleted: { type: "boolean" },
   },
   Count: { filter: { type: "object" }, includeDeleted: { type: "boolean" } },
   Upsert: {
-    where: { type: "object", required: true }, create: { type: "object" }, update: { type: "object" },
+    where: { type: "object", required: true },
+    create: { type: "object" },
+    update: { type: "object" },
     conflictOn: { type: "array" },
   },
   BulkCreate: {
-    data: { type: "array", required: true }, batchSize: { type: "integer" }, onConflict: { type: "string" },
-    conflictOn: { type: "array" }, update: { type: "array" },
+    data: { type: "array", required: true },
+    batchSize: { type: "integer" },
+    onConflict: { type: "string" },
+    conflictOn: { type: "array" },
+    update: { type: "array" },
   },
-  BulkUpdate: { filter: { type: "object", required: true }, fields: { type: "object", required: true }, all: { type: "boolean" }, includeDeleted: { type: "boolean" } },
+  BulkUpdate: {
+    filter: { type: "object", required: true },
+    fields: { type: "object", required: true },
+    all: { type: "boolean" },
+    includeDeleted: { type: "boolean" },
+  },
   BulkDelete: { filter: { type: "object", required: true }, all: { type: "boolean" } },
   BulkUpsert: {
-    data: { type: "array", required: true }, conflictOn: { type: "array", required: true }, update: { type: "array" },
+    data: { type: "array", required: true },
+    conflictOn: { type: "array", required: true },
+    update: { type: "array" },
     batchSize: { type: "integer" },
   },
 };
@@ -290,9 +362,7 @@ function mutableColumns(model: Model, conflictOn: readonly string[], explicit: u
     }
     return model.timestamps ? [...names, "updated_at"] : names;
   }
-  return model.fields
-    .filter((f) => !conflictOn.includes(f.name) && !f.primaryKey && (!f.system || f.name === "updated_at"))
-    .map((f) => f.name);
+  return model.fields.filter((f) => !conflictOn.includes(f.name) && !f.primaryKey && (!f.system || f.name === "updated_at")).map((f) => f.name);
 }
 
 const EPOCH = new Date(0);
@@ -309,16 +379,26 @@ export function normalizeOperation(model: Model, kind: ModelOperationName, given
       return { kind, model, data: normalizeCreateData(model, params.data, "data", now) };
     case "Read":
       return {
-        kind, model,
+        kind,
+        model,
         where: andFilters(singleTarget(model, params, "Read"), hidden),
         raiseOnNotFound: params.raiseOnNotFound !== false,
       };
     case "Update":
-      return { kind, model, where: andFilters(singleTarget(model, params, "Update"), notDeleted(model)), fields: normalizeUpdateFields(model, params.fields, "fields", now) };
+      return {
+        kind,
+        model,
+        where: andFilters(singleTarget(model, params, "Update"), notDeleted(model)),
+        fields: normalizeUpdateFields(model, params.fields, "fields", now),
+      };
     case "Delete":
       return {
-        kind, model, where: andFilters(singleTarget(model, params, "Delete"), notDeleted(model)),
-        soft: model.softDelete, raiseOnNotFound: params.raiseOnNotFound !== false, now,
+        kind,
+        model,
+        where: andFilters(singleTarget(model, params, "Delete"), notDeleted(model)),
+        soft: model.softDelete,
+        raiseOnNotFound: params.raiseOnNotFound !== false,
+        now,
       };
     case "List":
       return normalizeList(model, params, hidden);
@@ -349,13 +429,23 @@ export function normalizeOperation(model: Model, kind: ModelOperationName, given
       }
       const data = normalizeRows(model, params.data, now);
       return {
-        kind, model, rows: data, batchSize: positiveInt(params.batchSize, "batchSize", 1, 100_000), onConflict: mode, conflictOn,
+        kind,
+        model,
+        rows: data,
+        batchSize: positiveInt(params.batchSize, "batchSize", 1, 100_000),
+        onConflict: mode,
+        conflictOn,
         updateFields: mode === "update" ? mutableColumns(model, conflictOn!, params.update, "update") : [],
       };
     }
     case "BulkUpdate": {
       const where = bulkFilter(model, params, "BulkUpdate");
-      return { kind, model, where: andFilters(where, params.includeDeleted === true ? undefined : notDeleted(model)), fields: normalizeUpdateFields(model, params.fields, "fields", now) };
+      return {
+        kind,
+        model,
+        where: andFilters(where, params.includeDeleted === true ? undefined : notDeleted(model)),
+        fields: normalizeUpdateFields(model, params.fields, "fields", now),
+      };
     }
     case "BulkDelete":
       return { kind, model, where: andFilters(bulkFilter(model, params, "BulkDelete"), notDeleted(model)), soft: model.softDelete, now };
@@ -363,7 +453,11 @@ export function normalizeOperation(model: Model, kind: ModelOperationName, given
       const conflictOn = conflictTarget(model, params.conflictOn, "conflictOn");
       const data = normalizeRows(model, params.data, now);
       return {
-        kind, model, rows: data, conflictOn, updateFields: mutableColumns(model, conflictOn, params.update, "update"),
+        kind,
+        model,
+        rows: data,
+        conflictOn,
+        updateFields: mutableColumns(model, conflictOn, params.update, "update"),
         batchSize: positiveInt(params.batchSize, "batchSize", 1, 100_000),
       };
     }
@@ -408,12 +502,16 @@ function encodeValue(v: unknown): CursorValue {
 
 /** An opaque keyset cursor for the row, given the order the list used. */
 export function encodeCursor(row: RowData, orderBy: readonly OrderTerm[]): string {
-  const payload = { k: orderBy.map((t) => `${t.direction === "desc" ? "-" : ""}${t.field.name}`).join(","), v: orderBy.map((t) => encodeValue(row[t.field.name])) };
+  const payload = {
+    k: orderBy.map((t) => `${t.direction === "desc" ? "-" : ""}${t.field.name}`).join(","),
+    v: orderBy.map((t) => encodeValue(row[t.field.name])),
+  };
   return Buffer.from(JSON.stringify(payload)).toString("base64url");
 }
 
 function decodeCursor(model: Model, cursor: unknown, orderBy: readonly OrderTerm[]): unknown[] {
-  const bad = (why: string) => new ValidationError(`'after' is not a valid cursor: ${why}`, { field: "after", fix: "Pass the nextCursor of a previous List with the same orderBy" });
+  const bad = (why: string) =>
+    new ValidationError(`'after' is not a valid cursor: ${why}`, { field: "after", fix: "Pass the nextCursor of a previous List with the same orderBy" });
   if (typeof cursor !== "string" || cursor.length > 8192) throw bad("expected a cursor string");
   let payload: unknown;
   try {

@@ -47,7 +47,8 @@ function boolean(value: unknown, field: string): boolean | undefined {
 /** Validated pool options (own properties only), or undefined. */
 export function readPoolOptions(value: unknown): PoolOptions | undefined {
   if (value === undefined) return undefined;
-  if (!isPlainObject(value)) throw new ValidationError("pool must be an object such as { max: 10 }", { field: "pool", fix: "Pass pool options as an object, e.g. pool: { max: 10 }" });
+  if (!isPlainObject(value))
+    throw new ValidationError("pool must be an object such as { max: 10 }", { field: "pool", fix: "Pass pool options as an object, e.g. pool: { max: 10 }" });
   const pool = ownProperties(value);
   checkKeys(pool, POOL_OPTIONS, "pool option", "pool.");
   const max = integer(pool.max, "pool.max", 1);
@@ -85,7 +86,7 @@ export function readDataFlowOptions(input: unknown): ResolvedDataFlowOptions {
   if (!isPlainObject(input)) {
     throw new ValidationError("DataFlow options must be a URL string or a plain object", {
       field: "options",
-      fix: "new DataFlow(\"postgresql://...\") or new DataFlow({ url, plugins, ... })",
+      fix: 'new DataFlow("postgresql://...") or new DataFlow({ url, plugins, ... })',
     });
   }
   const options = ownProperties(input);
@@ -102,7 +103,7 @@ export function readDataFlowOptions(input: unknown): ResolvedDataFlowOptions {
     if (p === null || typeof p !== "object" || typeof (p as { name?: unknown }).name !== "string") {
       throw new ValidationError(`plugins[${i}] is not a plugin (got ${p === null ? "null" : Array.isArray(p) ? "an array" : `a ${typeof p}`})`, {
         field: `plugins[${i}]`,
-        fix: "Pass plugin objects made with definePlugin(), e.g. plugins: [tenancy({ strategy: \"row\" })]; remove null/undefined entries",
+        fix: 'Pass plugin objects made with definePlugin(), e.g. plugins: [tenancy({ strategy: "row" })]; remove null/undefined entries',
       });
     }
     return p as Plugin;
@@ -110,7 +111,10 @@ export function readDataFlowOptions(input: unknown): ResolvedDataFlowOptions {
 
   const logger = options.logger;
   if (logger !== undefined) {
-    const missing = logger !== null && typeof logger === "object" ? LOGGER_METHODS.filter((m) => typeof (logger as Record<string, unknown>)[m] !== "function") : LOGGER_METHODS;
+    const missing =
+      logger !== null && typeof logger === "object"
+        ? LOGGER_METHODS.filter((m) => typeof (logger as Record<string, unknown>)[m] !== "function")
+        : LOGGER_METHODS;
     if (missing.length > 0) {
       throw new ValidationError(`logger must be an object with ${LOGGER_METHODS.join(", ")} methods (missing: ${missing.join(", ")})`, {
         field: "logger",
@@ -121,12 +125,18 @@ export function readDataFlowOptions(input: unknown): ResolvedDataFlowOptions {
 
   const namespace = options.namespace;
   if (namespace !== undefined && (typeof namespace !== "string" || !/^[A-Za-z][A-Za-z0-9_]{0,30}$/.test(namespace))) {
-    throw new ValidationError("namespace must be letters, digits and underscores, starting with a letter", { field: "namespace", fix: "Use a name such as \"analytics\" (at most 31 characters)" });
+    throw new ValidationError("namespace must be letters, digits and underscores, starting with a letter", {
+      field: "namespace",
+      fix: 'Use a name such as "analytics" (at most 31 characters)',
+    });
   }
 
   const adapter = options.adapter;
   if (adapter !== undefined && !isPlainObject(adapter)) {
-    throw new ValidationError("adapter must be a plain object of adapter-specific options", { field: "adapter", fix: "Pass adapter: { ... } with the options your adapter documents" });
+    throw new ValidationError("adapter must be a plain object of adapter-specific options", {
+      field: "adapter",
+      fix: "Pass adapter: { ... } with the options your adapter documents",
+    });
   }
 
   return {

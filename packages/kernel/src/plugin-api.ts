@@ -16,23 +16,61 @@ export { registerNode, resolveNode, NodeRegistry } from "./registry.js";
 export type { NodeOwner, ResolvedNode } from "./registry.js";
 export { checkTransactionOptions, definePlugin, ISOLATION_LEVELS, KERNEL_CONTRACT_VERSION } from "./plugin.js";
 export type {
-  AdapterCapabilities, AdapterFactory, AdapterOptions, BaseAdapter, DataFlowHandle, HealthStatus, Middleware, Plugin,
-  IsolationLevel, PluginContext, PoolOptions, RunHooks, TransactionOptions,
+  AdapterCapabilities,
+  AdapterFactory,
+  AdapterOptions,
+  BaseAdapter,
+  DataFlowHandle,
+  HealthStatus,
+  Middleware,
+  Plugin,
+  IsolationLevel,
+  PluginContext,
+  PoolOptions,
+  RunHooks,
+  TransactionOptions,
 } from "./plugin.js";
 export { FIRST_PARTY_SCHEMES, schemeOf } from "./scheme.js";
 export {
-  andFilters, filterShape, FILTER_OPERATORS, isEmptyFilter, isPlainObject, parseFilter, parseOrderBy, simplifyFilter,
-  MAX_FILTER_DEPTH, MAX_FILTER_NODES, MAX_IN_VALUES,
+  andFilters,
+  filterShape,
+  FILTER_OPERATORS,
+  isEmptyFilter,
+  isPlainObject,
+  parseFilter,
+  parseOrderBy,
+  simplifyFilter,
+  MAX_FILTER_DEPTH,
+  MAX_FILTER_NODES,
+  MAX_IN_VALUES,
 } from "./filter.js";
 export type { ComparisonOp, FilterNode, OrderTerm, ParsedFilter } from "./filter.js";
 export {
-  ambiguousMatch, encodeCursor, isUniqueTarget, normalizeCreateData, normalizeOperation, normalizeUpdateFields,
-  OPERATION_PARAMS, MAX_BULK_ROWS,
+  ambiguousMatch,
+  encodeCursor,
+  isUniqueTarget,
+  normalizeCreateData,
+  normalizeOperation,
+  normalizeUpdateFields,
+  OPERATION_PARAMS,
+  MAX_BULK_ROWS,
 } from "./operations.js";
 export type {
-  BulkCreateOperation, BulkDeleteOperation, BulkUpdateOperation, BulkUpsertOperation, ConflictMode, CountOperation,
-  CreateOperation, DeleteOperation, ListOperation, ModelOperation, OperationResults, ReadOperation, RowData,
-  UpdateOperation, UpsertOperation,
+  BulkCreateOperation,
+  BulkDeleteOperation,
+  BulkUpdateOperation,
+  BulkUpsertOperation,
+  ConflictMode,
+  CountOperation,
+  CreateOperation,
+  DeleteOperation,
+  ListOperation,
+  ModelOperation,
+  OperationResults,
+  ReadOperation,
+  RowData,
+  UpdateOperation,
+  UpsertOperation,
 } from "./operations.js";
 export { checkParamNames, checkParams } from "./params.js";
 export type { ParamSpec, ParamType, ParamsSchema } from "./params.js";
@@ -47,7 +85,16 @@ export { silentLogger } from "./logger.js";
 export type { Logger } from "./logger.js";
 export * from "./errors.js";
 export type {
-  CreateData, Filter, FieldOperators, InputValue, ModelNodes, NodeRef, OperationOutputs, OperationParams, OperationRequired, OrderBy,
+  CreateData,
+  Filter,
+  FieldOperators,
+  InputValue,
+  ModelNodes,
+  NodeRef,
+  OperationOutputs,
+  OperationParams,
+  OperationRequired,
+  OrderBy,
   UpdateData,
 } from "./typed.js";
 export type { SchemaNodeDefinition } from "./node.js";

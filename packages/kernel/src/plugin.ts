@@ -138,12 +138,7 @@ export interface DataFlowHandle {
  * Wraps every model operation of the DataFlows whose plugins include it. `plugin` is the owning
  * DataFlow's plugin context (its adapter and handle), so middleware needs no model -> adapter map.
  */
-export type Middleware = (
-  op: ModelOperation,
-  ctx: NodeContext,
-  next: (op: ModelOperation) => Promise<unknown>,
-  plugin: PluginContext,
-) => Promise<unknown>;
+export type Middleware = (op: ModelOperation, ctx: NodeContext, next: (op: ModelOperation) => Promise<unknown>, plugin: PluginContext) => Promise<unknown>;
 
 /**
  * Called once per run for each DataFlow instance whose nodes the run uses, with that instance's

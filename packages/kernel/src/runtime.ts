@@ -145,7 +145,10 @@ class Run implements RunContext {
 
 /** What a node's `run` gets; the run's signal is read (and, for a multi-node run, created) only if the node asks for it. */
 class Context implements NodeContext {
-  constructor(readonly nodeId: string, readonly run: Run) {}
+  constructor(
+    readonly nodeId: string,
+    readonly run: Run,
+  ) {}
   get runId(): string {
     return this.run.runId;
   }
@@ -196,7 +199,11 @@ export class LocalRuntime {
     );
     const waitCounts = wf.waitsFor.map((w) => w.length);
     plan = {
-      resolved, dependents, hooks, owners: [...owners], waitCounts,
+      resolved,
+      dependents,
+      hooks,
+      owners: [...owners],
+      waitCounts,
       roots: waitCounts.flatMap((n, i) => (n === 0 ? [i] : [])),
       where: wf.nodes.map((n) => `Node '${n.id}' (${n.type})`),
       open: wf.nodes.map((n, i) => {
@@ -336,10 +343,13 @@ export class LocalRuntime {
     for (const c of wf.inputs[i]!) {
       const value = getPath(results[c.source], c.sourcePath);
       if (value === undefined) {
-        throw new ValidationError(`Connection ${c.source}.${c.sourcePath.join(".")} -> ${c.target}.${c.targetPath.join(".")}: the source output has no value there`, {
-          field: c.targetPath.join("."),
-          fix: `Check the output shape of node '${c.source}'`,
-        });
+        throw new ValidationError(
+          `Connection ${c.source}.${c.sourcePath.join(".")} -> ${c.target}.${c.targetPath.join(".")}: the source output has no value there`,
+          {
+            field: c.targetPath.join("."),
+            fix: `Check the output shape of node '${c.source}'`,
+          },
+        );
       }
       params = setPath(params, c.targetPath, value);
     }

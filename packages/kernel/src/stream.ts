@@ -72,8 +72,14 @@ function streamContext(logger: Logger, options: { signal?: AbortSignal; tenantId
   if (options.tenantId !== undefined) execute.tenantId = options.tenantId;
   const signal = options.signal ?? new AbortController().signal;
   const run: RunContext = {
-    runId, signal, tenantId: options.tenantId, options: execute, logger, state: new Map(),
-    enterExclusive() {}, leaveExclusive() {},
+    runId,
+    signal,
+    tenantId: options.tenantId,
+    options: execute,
+    logger,
+    state: new Map(),
+    enterExclusive() {},
+    leaveExclusive() {},
   };
   return { nodeId: "stream", runId, signal, logger, tenantId: options.tenantId, run };
 }
@@ -83,7 +89,12 @@ function streamContext(logger: Logger, options: { signal?: AbortSignal; tenantId
  * the plugins' middleware (tenancy, ...), read by the adapter batch by batch as the consumer pulls.
  * Nothing runs until the first `next()`.
  */
-export function openStream(host: StreamHost, model: Model, params: Record<string, unknown> | undefined, given: StreamOptions | undefined): AsyncIterable<RowData> {
+export function openStream(
+  host: StreamHost,
+  model: Model,
+  params: Record<string, unknown> | undefined,
+  given: StreamOptions | undefined,
+): AsyncIterable<RowData> {
   host.assertOpen();
   if (host.models.get(model?.name) !== model) {
     throw new ValidationError("stream() takes a model declared on this DataFlow", { field: "model", fix: "Pass the value db.model(...) returned" });
@@ -113,7 +124,9 @@ export function openStream(host: StreamHost, model: Model, params: Record<string
         if (options.signal?.aborted) throw new AbortError("The stream was aborted before it started", { cause: options.signal.reason });
         host.assertOpen();
         if (!host.isReady(model)) await host.ensureModel(model);
-        const rows = await host.runOperation(op, ctx, async (final) => stream.call(host.adapter, final as ListOperation, ctx, { batchSize: options.batchSize }));
+        const rows = await host.runOperation(op, ctx, async (final) =>
+          stream.call(host.adapter, final as ListOperation, ctx, { batchSize: options.batchSize }),
+        );
         return rows[Symbol.asyncIterator]();
       };
       const first = async (): Promise<IteratorResult<RowData>> => {

@@ -39,7 +39,10 @@ export function closest(input: string, candidates: Iterable<string>, max = 3): s
     const d = n === target ? 0 : distance(target, n, limit);
     if (d <= limit || (target.length >= 3 && n.includes(target))) scored.push([c, d]);
   }
-  return scored.sort((x, y) => x[1] - y[1]).slice(0, max).map(([c]) => c);
+  return scored
+    .sort((x, y) => x[1] - y[1])
+    .slice(0, max)
+    .map(([c]) => c);
 }
 
 /** `"Did you mean 'orderBy'?"` or `""`. */

@@ -44,7 +44,8 @@ type IsOptional<F> = F extends Field<any, infer O, any> ? O : false;
 type HasDefault<F> = F extends Field<any, any, infer D> ? D : false;
 type RequiredFieldKeys<S extends FieldsShape> = {
   [K in keyof S]: IsOptional<S[K]> extends true ? never : HasDefault<S[K]> extends true ? never : K;
-}[keyof S] & string;
+}[keyof S] &
+  string;
 
 /** `data` of a Create (and each row of a bulk create). `id` is optional when the model has no declared id. */
 export type CreateData<S extends FieldsShape> = Simplify<
@@ -71,8 +72,18 @@ interface BaseOps<V> {
   $null?: boolean;
   $exists?: boolean;
 }
-interface OrderOps<V> { $gt?: V; $gte?: V; $lt?: V; $lte?: V }
-interface TextOps { $like?: string; $ilike?: string; $regex?: string; $contains?: string }
+interface OrderOps<V> {
+  $gt?: V;
+  $gte?: V;
+  $lt?: V;
+  $lte?: V;
+}
+interface TextOps {
+  $like?: string;
+  $ilike?: string;
+  $regex?: string;
+  $contains?: string;
+}
 
 /** The operators a value type admits: ordering for numbers, strings and dates; patterns for strings. */
 export type FieldOperators<V> = BaseOps<V> &
@@ -95,7 +106,9 @@ export type Filter<R> = { [K in keyof R]?: ConditionFor<R[K]> } & {
 type Sortable<R> = { [K in keyof R]: [Exclude<R[K], null>] extends [Ordered | boolean] ? K : never }[keyof R] & string;
 /** `"name"`, `"-created_at"`, `["-age", "name"]` or `{ age: "desc" }`. */
 export type OrderBy<R> =
-  | Sortable<R> | `-${Sortable<R>}` | `+${Sortable<R>}`
+  | Sortable<R>
+  | `-${Sortable<R>}`
+  | `+${Sortable<R>}`
   | readonly (Sortable<R> | `-${Sortable<R>}` | `+${Sortable<R>}`)[]
   | { readonly [K in Sortable<R>]?: "asc" | "desc" | 1 | -1 };
 
@@ -112,17 +125,27 @@ export interface OperationParams<M> {
   Update: Target<M> & { fields: UpdateData<FieldsOf<M>> };
   Delete: Target<M> & { raiseOnNotFound?: boolean };
   List: {
-    filter?: Filter<Row<M>>; orderBy?: OrderBy<Row<M>>; limit?: number; offset?: number; after?: string;
-    select?: readonly Key<M>[]; includeDeleted?: boolean;
+    filter?: Filter<Row<M>>;
+    orderBy?: OrderBy<Row<M>>;
+    limit?: number;
+    offset?: number;
+    after?: string;
+    select?: readonly Key<M>[];
+    includeDeleted?: boolean;
   };
   Count: { filter?: Filter<Row<M>>; includeDeleted?: boolean };
   Upsert: {
     where: UpdateData<FieldsOf<M>> & { id?: InputValue<IdOf<M>> };
-    create?: Partial<CreateData<FieldsOf<M>>>; update?: UpdateData<FieldsOf<M>>; conflictOn?: readonly Key<M>[];
+    create?: Partial<CreateData<FieldsOf<M>>>;
+    update?: UpdateData<FieldsOf<M>>;
+    conflictOn?: readonly Key<M>[];
   };
   BulkCreate: {
-    data: readonly CreateData<FieldsOf<M>>[]; batchSize?: number; onConflict?: "error" | "skip" | "update";
-    conflictOn?: readonly Key<M>[]; update?: readonly Key<M>[];
+    data: readonly CreateData<FieldsOf<M>>[];
+    batchSize?: number;
+    onConflict?: "error" | "skip" | "update";
+    conflictOn?: readonly Key<M>[];
+    update?: readonly Key<M>[];
   };
   BulkUpdate: { filter: Filter<Row<M>>; fields: UpdateData<FieldsOf<M>>; all?: boolean; includeDeleted?: boolean };
   BulkDelete: { filter: Filter<Row<M>>; all?: boolean };
@@ -166,8 +189,8 @@ export interface OperationRequired<M> {
 export type ModelNodes<M, Name extends string> = string extends keyof FieldsOf<M>
   ? { readonly [K in ModelOperationName]: NodeRef<`${Name}_${K}`, any, any, never> }
   : {
-    readonly [K in ModelOperationName]: NodeRef<`${Name}_${K}`, OperationParams<M>[K], OperationOutputs<M>[K], OperationRequired<M>[K]>;
-  };
+      readonly [K in ModelOperationName]: NodeRef<`${Name}_${K}`, OperationParams<M>[K], OperationOutputs<M>[K], OperationRequired<M>[K]>;
+    };
 
 /** The node type name `${model}_${operation}` → reference, for the string form of `addNode`. */
 export type NodeTypeName<M> = M extends Model<any, any, infer Name> ? `${Name}_${ModelOperationName}` : never;

@@ -6,8 +6,7 @@ const INT64_MAX = 2n ** 63n - 1n;
 const DECIMAL = /^([+-]?)(\d*)(?:\.(\d*))?$/;
 const INTEGER_TEXT = /^-?\d{1,20}$/;
 const UUID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
-const ISO_DATETIME =
-  /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?)?(?:(Z)|([+-])(\d{2}):?(\d{2}))?$/i;
+const ISO_DATETIME = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?)?(?:(Z)|([+-])(\d{2}):?(\d{2}))?$/i;
 const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
 
 /**
@@ -108,7 +107,7 @@ function inRange(path: string, field: ModelField, date: Date): Date {
 export function toDate(path: string, field: ModelField, value: unknown): Date {
   if (value instanceof Date) return inRange(path, field, value);
   const m = typeof value === "string" ? ISO_DATETIME.exec(value) : null;
-  if (!m) return fail(path, field, value, "a Date or an ISO-8601 string such as \"2024-01-31T12:00:00Z\"");
+  if (!m) return fail(path, field, value, 'a Date or an ISO-8601 string such as "2024-01-31T12:00:00Z"');
   const [, y, mo, d, h = "0", mi = "0", sec = "0", fraction = "", , sign, oh = "0", om = "0"] = m;
   const year = Number(y);
   const month = Number(mo);
@@ -205,9 +204,16 @@ export function validateValue(field: ModelField, value: unknown, path: string): 
     case "float":
       return typeof value === "number" && Number.isFinite(value) ? value : fail(path, field, value, "a finite number");
     case "decimal": {
-      const text = typeof value === "string" ? value : typeof value === "number" && Number.isFinite(value) ? String(value) : typeof value === "bigint" ? value.toString() : undefined;
+      const text =
+        typeof value === "string"
+          ? value
+          : typeof value === "number" && Number.isFinite(value)
+            ? String(value)
+            : typeof value === "bigint"
+              ? value.toString()
+              : undefined;
       const canonical = text === undefined ? undefined : canonicalDecimal(text);
-      if (canonical === undefined) return fail(path, field, value, "a decimal string such as \"12.50\" (or a finite number)");
+      if (canonical === undefined) return fail(path, field, value, 'a decimal string such as "12.50" (or a finite number)');
       const [whole, fraction = ""] = canonical.replace("-", "").split(".");
       const scale = field.scale ?? 10;
       const precision = field.precision ?? 38;

@@ -10,8 +10,26 @@ import type { NodeOwner, ResolvedNode } from "./registry.js";
 import { resolveNode } from "./registry.js";
 import type { AnyModel } from "./typed.js";
 import type {
-  InAt, MissingOf, MissingRequiredParams, NodeIds, NodeLike, NodeSlot, OutAt, OutputOf, ParamsArg, ParamsOf, PathValue, Paths,
-  Checked, NodeName, RequiredOf, Resolve, ResultsOf, SelectKey, Selected, TargetPaths,
+  InAt,
+  MissingOf,
+  MissingRequiredParams,
+  NodeIds,
+  NodeLike,
+  NodeSlot,
+  OutAt,
+  OutputOf,
+  ParamsArg,
+  ParamsOf,
+  PathValue,
+  Paths,
+  Checked,
+  NodeName,
+  RequiredOf,
+  Resolve,
+  ResultsOf,
+  SelectKey,
+  Selected,
+  TargetPaths,
 } from "./workflow-types.js";
 
 declare const RESULTS: unique symbol;
@@ -168,7 +186,9 @@ export class WorkflowBuilder<M extends AnyModel = never, N extends object = {}, 
     const known = (id: string, role: string) => {
       const i = index.get(id);
       if (i === undefined) {
-        throw new WorkflowValidationError(`${role} ${quoteName(id)} is not a node of this workflow. ${didYouMean(id, index.keys()) || `It has ${index.size} node(s)`}`);
+        throw new WorkflowValidationError(
+          `${role} ${quoteName(id)} is not a node of this workflow. ${didYouMean(id, index.keys()) || `It has ${index.size} node(s)`}`,
+        );
       }
       return i;
     };

@@ -18,15 +18,26 @@ describe("parseFilter", () => {
       t: "and",
       items: [
         { t: "cmp", op: "=", value: "Ann", field: { name: "name" } },
-        { t: "and", items: [{ t: "cmp", op: ">=", value: 18 }, { t: "cmp", op: "<", value: 65 }] },
+        {
+          t: "and",
+          items: [
+            { t: "cmp", op: ">=", value: 18 },
+            { t: "cmp", op: "<", value: 65 },
+          ],
+        },
       ],
     });
   });
 
   it("maps null, $eq null, $ne null, $null and $exists to NULL tests", () => {
     for (const [filter, isNull] of [
-      [{ age: null }, true], [{ age: { $eq: null } }, true], [{ age: { $ne: null } }, false],
-      [{ age: { $null: true } }, true], [{ age: { $null: false } }, false], [{ age: { $exists: false } }, true], [{ age: { $exists: true } }, false],
+      [{ age: null }, true],
+      [{ age: { $eq: null } }, true],
+      [{ age: { $ne: null } }, false],
+      [{ age: { $null: true } }, true],
+      [{ age: { $null: false } }, false],
+      [{ age: { $exists: false } }, true],
+      [{ age: { $exists: true } }, false],
     ] as const) {
       expect(parseFilter(User, filter).ast).toMatchObject({ t: "null", isNull });
     }

@@ -1,9 +1,7 @@
 import { Worker } from "node:worker_threads";
 import { afterEach, describe, expect, it } from "vitest";
 import type { DataFlow } from "../src/index.js";
-import {
-  DataFlow as DataFlowClass, ValidationError, WorkflowBuilder, WorkflowValidationError, defineNode, field, LocalRuntime,
-} from "../src/index.js";
+import { DataFlow as DataFlowClass, ValidationError, WorkflowBuilder, WorkflowValidationError, defineNode, field, LocalRuntime } from "../src/index.js";
 import type { Plugin } from "../src/plugin-api.js";
 import { Model, checkTransactionOptions, definePlugin, normalizeOperation, parseFilter, quoteName } from "../src/plugin-api.js";
 import { declarationOnly } from "./fixtures.js";
@@ -37,7 +35,15 @@ afterEach(async () => {
 });
 
 describe("bulk-write guard on the normalized filter", () => {
-  const alwaysTrue = [{}, { $or: [{}] }, { $not: { $or: [] } }, { $and: [{}, {}] }, { $and: [{ $or: [{}, { name: "a" }] }] }, { $not: { $not: {} } }, { $or: [{ name: "a" }, { $not: { $or: [] } }] }];
+  const alwaysTrue = [
+    {},
+    { $or: [{}] },
+    { $not: { $or: [] } },
+    { $and: [{}, {}] },
+    { $and: [{ $or: [{}, { name: "a" }] }] },
+    { $not: { $not: {} } },
+    { $or: [{ name: "a" }, { $not: { $or: [] } }] },
+  ];
   for (const filter of alwaysTrue) {
     it(`refuses ${JSON.stringify(filter)} without all: true`, () => {
       for (const kind of ["BulkDelete", "BulkUpdate"] as const) {
@@ -79,10 +85,23 @@ describe("options and parameters are read as own properties only", () => {
     const recorder: Plugin = definePlugin({
       name: "recorder",
       kernel: "^1",
-      adapters: [{ schemes: ["sqlite", "evil"], create: (url, options) => {
-        seen.push(url, String(options.pool), String((options as Record<string, unknown>).ssl));
-        return { adapterType: "test", databaseType: "none", capabilities: {} as never, connect: async () => {}, close: async () => {}, healthCheck: async () => ({ ok: true, latencyMs: 0 }), ensureSchema: async () => {} };
-      } }],
+      adapters: [
+        {
+          schemes: ["sqlite", "evil"],
+          create: (url, options) => {
+            seen.push(url, String(options.pool), String((options as Record<string, unknown>).ssl));
+            return {
+              adapterType: "test",
+              databaseType: "none",
+              capabilities: {} as never,
+              connect: async () => {},
+              close: async () => {},
+              healthCheck: async () => ({ ok: true, latencyMs: 0 }),
+              ensureSchema: async () => {},
+            };
+          },
+        },
+      ],
     });
     const saved = process.env.DATABASE_URL;
     delete process.env.DATABASE_URL;
@@ -146,7 +165,14 @@ describe("DataFlow options are validated at construction", () => {
   }
 
   it("valid options still work", () => {
-    const db = new DataFlowClass({ url: "test://", plugins: [declarationOnly], autoMigrate: false, pool: { max: 3, min: 1 }, logger: console, adapter: { x: 1 } });
+    const db = new DataFlowClass({
+      url: "test://",
+      plugins: [declarationOnly],
+      autoMigrate: false,
+      pool: { max: 3, min: 1 },
+      logger: console,
+      adapter: { x: 1 },
+    });
     open.push(db);
     expect(db.plugins.map((p) => p.name)).toEqual(["declaration-only"]);
   });
@@ -199,7 +225,11 @@ describe("build() of large graphs", () => {
 });
 
 describe("bounded work for huge names", () => {
-  function runBounded(scenario: string, size: number, limitMs = 30_000): Promise<{ ms: number; threw: boolean; name: string; message: string; field?: string }> {
+  function runBounded(
+    scenario: string,
+    size: number,
+    limitMs = 30_000,
+  ): Promise<{ ms: number; threw: boolean; name: string; message: string; field?: string }> {
     return new Promise((resolve, reject) => {
       const worker = new Worker(new URL("./fixtures/bounded-work.mjs", import.meta.url), { workerData: { scenario, size } });
       const timer = setTimeout(() => {
@@ -249,8 +279,12 @@ describe("two models never share a table, two fields never share a column", () =
     return d;
   };
   const pairs: Array<[string, string, (Record<string, unknown> | undefined)?, Record<string, unknown>?]> = [
-    ["CaseX", "casex"], ["XDatum", "XData"], ["XAcct", "X_acct"], ["User", "Account", undefined, { table: "Users" }],
-    ["Person", "Human", undefined, { table: "People" }], ["Order", "Purchase", { table: "orders" }, { table: "ORDERS" }],
+    ["CaseX", "casex"],
+    ["XDatum", "XData"],
+    ["XAcct", "X_acct"],
+    ["User", "Account", undefined, { table: "Users" }],
+    ["Person", "Human", undefined, { table: "People" }],
+    ["Order", "Purchase", { table: "orders" }, { table: "ORDERS" }],
   ];
   for (const [first, second, o1, o2] of pairs) {
     it(`${first} then ${second} on one instance`, () => {

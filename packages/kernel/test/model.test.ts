@@ -53,7 +53,12 @@ describe("models", () => {
       tags: field.json<string[]>(),
     });
     expectTypeOf<Row<typeof User>>().toEqualTypeOf<{
-      id: string; age: number | null; active: boolean; tags: string[]; created_at: Date; updated_at: Date;
+      id: string;
+      age: number | null;
+      active: boolean;
+      tags: string[];
+      created_at: Date;
+      updated_at: Date;
     }>();
     expectTypeOf<Input<typeof User>>().toEqualTypeOf<{ id: string; tags: string[]; age?: number | null; active?: boolean }>();
     const Auto = db.model("Auto", { n: field.bigint() }, { softDelete: true });

@@ -15,10 +15,18 @@ describe("plugins and URLs", () => {
   it("unknown schemes and missing first-party packages fail with the fix", () => {
     expect(() => new DataFlow("gopher://x")).toThrow(/No adapter is registered for the URL scheme 'gopher:'/);
     // In a child process without pnpm's NODE_PATH, which in this workspace reaches every first-party package.
-    const child = spawnSync(process.execPath, ["--input-type=module", "-e", `
+    const child = spawnSync(
+      process.execPath,
+      [
+        "--input-type=module",
+        "-e",
+        `
       const { DataFlow } = await import(${JSON.stringify(new URL("../dist/index.js", import.meta.url).href)});
       try { new DataFlow("mongodb://user:pw@localhost/db"); console.log("constructed"); } catch (e) { console.log(e.message, e.fix); }
-    `], { cwd: tmpdir(), env: { PATH: process.env.PATH ?? "" }, encoding: "utf8" });
+    `,
+      ],
+      { cwd: tmpdir(), env: { PATH: process.env.PATH ?? "" }, encoding: "utf8" },
+    );
     expect(child.stdout).toMatch(/needs the package @dataflow\/document-mongo.*npm install @dataflow\/document-mongo/s);
     expect(child.stdout).not.toContain("pw");
     expect(() => new DataFlow("nothing")).toThrow(/no scheme/);

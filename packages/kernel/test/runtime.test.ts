@@ -2,9 +2,7 @@ import { tracingChannel } from "node:diagnostics_channel";
 import { describe, expect, it } from "vitest";
 import type { NodeDefinition } from "../src/index.js";
 import type { RunContext } from "../src/plugin-api.js";
-import {
-  AbortError, DataFlow, LocalRuntime, ValidationError, WorkflowBuilder, WorkflowExecutionError, defineNode,
-} from "../src/index.js";
+import { AbortError, DataFlow, LocalRuntime, ValidationError, WorkflowBuilder, WorkflowExecutionError, defineNode } from "../src/index.js";
 import { definePlugin } from "../src/plugin-api.js";
 import { deferred } from "./fixtures.js";
 
@@ -15,7 +13,10 @@ const echo = defineNode<{ value?: unknown; data?: unknown }>({
 });
 
 async function captured(promise: Promise<unknown>): Promise<WorkflowExecutionError> {
-  const error = await promise.then(() => undefined, (e: unknown) => e);
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   expect(error).toBeInstanceOf(WorkflowExecutionError);
   return error as WorkflowExecutionError;
 }
@@ -217,7 +218,20 @@ describe("LocalRuntime", () => {
     const plugin = definePlugin({
       name: "hooks",
       kernel: "^1",
-      adapters: [{ schemes: ["hooks"], create: () => ({ adapterType: "t", databaseType: "none", capabilities: {} as never, connect: async () => {}, close: async () => {}, healthCheck: async () => ({ ok: true, latencyMs: 0 }), ensureSchema: async () => {} }) }],
+      adapters: [
+        {
+          schemes: ["hooks"],
+          create: () => ({
+            adapterType: "t",
+            databaseType: "none",
+            capabilities: {} as never,
+            connect: async () => {},
+            close: async () => {},
+            healthCheck: async () => ({ ok: true, latencyMs: 0 }),
+            ensureSchema: async () => {},
+          }),
+        },
+      ],
       nodes: () => [track as NodeDefinition, exclusive as NodeDefinition],
       runHooks: {
         begin: (run: RunContext) => void events.push(`begin:${run.tenantId}`),

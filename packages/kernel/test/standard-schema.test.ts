@@ -10,7 +10,10 @@ const greet = defineNode({
 });
 
 async function failure(run: Promise<unknown>): Promise<ValidationError> {
-  const error = await run.then(() => undefined, (e: unknown) => e);
+  const error = await run.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   expect(error).toBeInstanceOf(WorkflowExecutionError);
   const cause = (error as WorkflowExecutionError).cause;
   expect(cause).toBeInstanceOf(ValidationError);

@@ -67,7 +67,10 @@ describe("db.stream", () => {
     expect(adapter.calls).toHaveLength(0);
     const out: RowData[] = [];
     for await (const row of rows) out.push(row);
-    expect(out).toEqual([{ id: 1, where: "and" }, { id: 2, where: "and" }]);
+    expect(out).toEqual([
+      { id: 1, where: "and" },
+      { id: 2, where: "and" },
+    ]);
     expect(seen).toEqual(["List:t1"]);
     expect(adapter.calls[0]!.request).toEqual({ batchSize: 7 });
     expect(adapter.calls[0]!.ctx.run.options.tenantId).toBe("t1");

@@ -37,8 +37,12 @@ describe("WorkflowBuilder.build() validation", () => {
   it("cycles, naming the path", () => {
     withUser();
     const wf = new WorkflowBuilder()
-      .addNode("User_List", "a").addNode("User_List", "b").addNode("User_List", "c")
-      .addDependency("a", "b").addDependency("b", "c").addDependency("c", "a");
+      .addNode("User_List", "a")
+      .addNode("User_List", "b")
+      .addNode("User_List", "c")
+      .addDependency("a", "b")
+      .addDependency("b", "c")
+      .addDependency("c", "a");
     expect(() => wf.build()).toThrow(/cycle: .*a.*b.*c/);
   });
 

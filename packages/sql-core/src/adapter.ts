@@ -1,6 +1,19 @@
 import type {
-  BulkCreateOperation, BulkUpsertOperation, ListOperation, OperationResults, RowData, StreamRequest, UpsertOperation,
-  AdapterCapabilities, AdapterOptions, BaseAdapter, DataFlowError, HealthStatus, Logger, Model, NodeContext,
+  BulkCreateOperation,
+  BulkUpsertOperation,
+  ListOperation,
+  OperationResults,
+  RowData,
+  StreamRequest,
+  UpsertOperation,
+  AdapterCapabilities,
+  AdapterOptions,
+  BaseAdapter,
+  DataFlowError,
+  HealthStatus,
+  Logger,
+  Model,
+  NodeContext,
 } from "@dataflow/kernel/plugin";
 import { AbortError, ConnectionError, TimeoutError, ValidationError, channels, checkTransactionOptions, silentLogger } from "@dataflow/kernel/plugin";
 import type { Dialect, TransactionOptions } from "./dialect.js";

@@ -112,7 +112,8 @@ export function keysetFilter(terms: readonly OrderTerm[], values: readonly unkno
     const key = keyed(dialect, field, column);
     const v = values[i];
     let beyond: string;
-    if (direction === "asc") beyond = v === null ? "1 = 0" : `(${key} > ${keyed(dialect, field, params.field(field, v))}${field.nullable ? ` OR ${column} IS NULL` : ""})`;
+    if (direction === "asc")
+      beyond = v === null ? "1 = 0" : `(${key} > ${keyed(dialect, field, params.field(field, v))}${field.nullable ? ` OR ${column} IS NULL` : ""})`;
     else beyond = v === null ? `${column} IS NOT NULL` : `${key} < ${keyed(dialect, field, params.field(field, v))}`;
     parts.push(beyond);
     branches.push(`(${parts.join(" AND ")})`);

@@ -1,6 +1,15 @@
 import type {
-  BulkCreateOperation, BulkUpsertOperation, FilterNode, ListOperation, Model, ModelField, ModelOperation, NodeContext, OperationResults,
-  RowData, UpsertOperation,
+  BulkCreateOperation,
+  BulkUpsertOperation,
+  FilterNode,
+  ListOperation,
+  Model,
+  ModelField,
+  ModelOperation,
+  NodeContext,
+  OperationResults,
+  RowData,
+  UpsertOperation,
 } from "@dataflow/kernel/plugin";
 import { DataFlowError, NotFoundError, ambiguousMatch, encodeCursor } from "@dataflow/kernel/plugin";
 import type { SqlExecutor } from "./driver.js";
@@ -30,7 +39,11 @@ async function rowsOf(exec: SqlExecutor, statement: Statement): Promise<RowData[
 
 function primaryKeyValue(where: FilterNode): unknown {
   if (where.t === "cmp" && where.field.primaryKey) return where.value;
-  if (where.t === "and") for (const n of where.items) { const v = primaryKeyValue(n); if (v !== undefined) return v; }
+  if (where.t === "and")
+    for (const n of where.items) {
+      const v = primaryKeyValue(n);
+      if (v !== undefined) return v;
+    }
   return undefined;
 }
 
@@ -74,15 +87,23 @@ async function deleteByWhere(adapter: SqlTarget, exec: SqlExecutor, model: Model
 
 /** Update/Delete by a filter that is not the primary key: find the one row under lock, then change it by key. */
 async function singleByFilter<T>(
-  adapter: SqlTarget, ctx: NodeContext, model: Model, where: FilterNode, node: string,
+  adapter: SqlTarget,
+  ctx: NodeContext,
+  model: Model,
+  where: FilterNode,
+  node: string,
   change: (exec: SqlExecutor, key: unknown) => Promise<T>,
 ): Promise<T | undefined> {
-  return adapter.transaction(async (exec) => {
-    const keys = await matchingKeys(adapter, exec, model, where);
-    if (keys.length > 1) throw ambiguousMatch(model, node);
-    if (keys.length === 0) return undefined;
-    return change(exec, keys[0]);
-  }, {}, ctx);
+  return adapter.transaction(
+    async (exec) => {
+      const keys = await matchingKeys(adapter, exec, model, where);
+      if (keys.length > 1) throw ambiguousMatch(model, node);
+      if (keys.length === 0) return undefined;
+      return change(exec, keys[0]);
+    },
+    {},
+    ctx,
+  );
 }
 
 async function list(adapter: SqlTarget, exec: SqlExecutor, op: ListOperation): Promise<OperationResults["List"]> {
@@ -100,15 +121,19 @@ export async function upsertRow(adapter: SqlTarget, ctx: NodeContext, op: Upsert
   const model = op.model;
   const conflictWhere = compile.conflictTarget(op);
   if (d.upsertStrategy === "precheck") {
-    return adapter.transaction(async (exec) => {
-      const keys = await matchingKeys(adapter, exec, model, conflictWhere);
-      if (keys.length === 0) return { result: await insertRow(adapter, exec, model, op.create), created: true };
-      const fields = Object.keys(op.update).length ? op.update : undefined;
-      const row = fields
-        ? await updateByWhere(adapter, exec, model, byKey(model, keys[0]), fields)
-        : (await selectOne(adapter, exec, model, byKey(model, keys[0])))[0];
-      return { result: row!, created: false };
-    }, {}, ctx);
+    return adapter.transaction(
+      async (exec) => {
+        const keys = await matchingKeys(adapter, exec, model, conflictWhere);
+        if (keys.length === 0) return { result: await insertRow(adapter, exec, model, op.create), created: true };
+        const fields = Object.keys(op.update).length ? op.update : undefined;
+        const row = fields
+          ? await updateByWhere(adapter, exec, model, byKey(model, keys[0]), fields)
+          : (await selectOne(adapter, exec, model, byKey(model, keys[0])))[0];
+        return { result: row!, created: false };
+      },
+      {},
+      ctx,
+    );
   }
   const exec = adapter.executorFor(ctx);
   const statement = compile.upsertOne(d, op);
@@ -129,7 +154,9 @@ export async function upsertRow(adapter: SqlTarget, ctx: NodeContext, op: Upsert
  * no row of the node behind. Adapters with a faster path declare a `bulkWrite` strategy.
  */
 export async function multiRowBulkWrite(
-  adapter: SqlTarget, ctx: NodeContext, op: BulkCreateOperation | BulkUpsertOperation,
+  adapter: SqlTarget,
+  ctx: NodeContext,
+  op: BulkCreateOperation | BulkUpsertOperation,
 ): Promise<{ inserted: number; skipped: number; updated: number }> {
   const d = adapter.dialect;
   const model = op.model;
@@ -144,30 +171,34 @@ export async function multiRowBulkWrite(
   const totals = { inserted: 0, skipped: 0, updated: 0 };
   if (op.rows.length === 0) return totals;
   const flagged = mode === "update" && Boolean(d.insertedFlag);
-  await adapter.transaction(async (exec) => {
-    for (const { fields, rows } of groups.values()) {
-      const size = compile.batchSize(d, op.batchSize, fields.length);
-      for (let start = 0; start < rows.length; start += size) {
-        const chunk = rows.slice(start, start + size);
-        const statement = compile.insertBatch(d, op, fields, chunk);
-        const res = await exec.query(statement.text, statement.params);
-        if (mode === "error") totals.inserted += res.rowCount;
-        else if (mode === "skip") {
-          totals.inserted += res.rowCount;
-          totals.skipped += chunk.length - res.rowCount;
-        } else if (flagged) {
-          const inserted = res.rows.filter((r) => r.df_inserted === true || r.df_inserted === 1).length;
-          totals.inserted += inserted;
-          totals.updated += res.rows.length - inserted;
-        } else {
-          // MySQL reports 1 per inserted row and 2 per updated row (0 when nothing changed).
-          const updated = res.rowCount - chunk.length;
-          totals.updated += Math.max(0, updated);
-          totals.inserted += chunk.length - Math.max(0, updated);
+  await adapter.transaction(
+    async (exec) => {
+      for (const { fields, rows } of groups.values()) {
+        const size = compile.batchSize(d, op.batchSize, fields.length);
+        for (let start = 0; start < rows.length; start += size) {
+          const chunk = rows.slice(start, start + size);
+          const statement = compile.insertBatch(d, op, fields, chunk);
+          const res = await exec.query(statement.text, statement.params);
+          if (mode === "error") totals.inserted += res.rowCount;
+          else if (mode === "skip") {
+            totals.inserted += res.rowCount;
+            totals.skipped += chunk.length - res.rowCount;
+          } else if (flagged) {
+            const inserted = res.rows.filter((r) => r.df_inserted === true || r.df_inserted === 1).length;
+            totals.inserted += inserted;
+            totals.updated += res.rows.length - inserted;
+          } else {
+            // MySQL reports 1 per inserted row and 2 per updated row (0 when nothing changed).
+            const updated = res.rowCount - chunk.length;
+            totals.updated += Math.max(0, updated);
+            totals.inserted += chunk.length - Math.max(0, updated);
+          }
         }
       }
-    }
-  }, {}, ctx);
+    },
+    {},
+    ctx,
+  );
   return totals;
 }
 
@@ -177,7 +208,11 @@ function placedElsewhere(adapter: SqlTarget, model: Model): boolean {
 }
 
 /** The adapter's bulk strategy when it has one that serves the model, else the batched multi-row INSERT. */
-function bulkWrite(adapter: SqlTarget, ctx: NodeContext, op: BulkCreateOperation | BulkUpsertOperation): Promise<{ inserted: number; skipped: number; updated: number }> {
+function bulkWrite(
+  adapter: SqlTarget,
+  ctx: NodeContext,
+  op: BulkCreateOperation | BulkUpsertOperation,
+): Promise<{ inserted: number; skipped: number; updated: number }> {
   return adapter.bulkWrite && !placedElsewhere(adapter, op.model) ? adapter.bulkWrite(ctx, op) : multiRowBulkWrite(adapter, ctx, op);
 }
 

@@ -30,26 +30,35 @@ interface FailureClass {
 
 export const FAILURES: Readonly<Record<FailureKind, FailureClass>> = {
   "connection-lost": {
-    error: ConnectionError, retryable: true,
+    error: ConnectionError,
+    retryable: true,
     fix: "The session ended (server restart, killed connection, network); an open transaction was rolled back. Retry the whole unit of work",
   },
   "connection-refused": { error: ConnectionError, retryable: true, fix: "Check that the server runs and is reachable, then retry" },
   authentication: { error: ConnectionError, retryable: false, fix: "Check the user name and password in the URL" },
   "unknown-database": { error: ConnectionError, retryable: false, fix: "Create the database named in the URL, or fix the URL" },
   "too-many-connections": {
-    error: TooManyConnectionsError, retryable: true, fix: "Lower pool.max, or raise max_connections on the server",
+    error: TooManyConnectionsError,
+    retryable: true,
+    fix: "Lower pool.max, or raise max_connections on the server",
   },
   "acquire-timeout": {
-    error: TimeoutError, retryable: true, fix: "Raise pool.max or pool.acquireTimeoutMs, or hold connections for less time",
+    error: TimeoutError,
+    retryable: true,
+    fix: "Raise pool.max or pool.acquireTimeoutMs, or hold connections for less time",
   },
   deadlock: { error: TransactionError, retryable: true, fix: "The database rolled the transaction back; retry the whole transaction" },
   serialization: { error: TransactionError, retryable: true, fix: "Retry the whole transaction" },
   "lock-timeout": { error: TransactionError, retryable: true, fix: "Roll the whole transaction back and retry it" },
   "schema-changed": {
-    error: TransactionError, retryable: true, fix: "A table changed under the open transaction (DDL elsewhere); retry the whole transaction",
+    error: TransactionError,
+    retryable: true,
+    fix: "A table changed under the open transaction (DDL elsewhere); retry the whole transaction",
   },
   "statement-timeout": {
-    error: TimeoutError, retryable: false, fix: "Raise pool.statementTimeoutMs or make the statement cheaper",
+    error: TimeoutError,
+    retryable: false,
+    fix: "Raise pool.statementTimeoutMs or make the statement cheaper",
   },
 };
 
@@ -85,6 +94,8 @@ export function withRegexField(error: DataFlowError, where: FilterNode | undefin
   if (paths.length === 0) return error;
   const field = paths.join(",");
   return new ValidationError(`'${field}' is not a regular expression the database accepts`, {
-    field, cause: error.cause, ...(error.fix ? { fix: error.fix } : {}),
+    field,
+    cause: error.cause,
+    ...(error.fix ? { fix: error.fix } : {}),
   });
 }

@@ -6,8 +6,19 @@ export type { SessionOwner, SessionTransaction } from "./session.js";
 export type { SqlTarget } from "./target.js";
 export { escapeLike, fitIdentifier, lastInstantFormatter, tableReference } from "./dialect.js";
 export type {
-  CatalogQuery, DdlLock, Dialect, DialectCatalog, DialectQueries, DialectSyntax, DialectTransactions, DialectTypes, DialectWrites,
-  IsolationLevel, RowSecurity, TransactionOptions, UpsertStrategy,
+  CatalogQuery,
+  DdlLock,
+  Dialect,
+  DialectCatalog,
+  DialectQueries,
+  DialectSyntax,
+  DialectTransactions,
+  DialectTypes,
+  DialectWrites,
+  IsolationLevel,
+  RowSecurity,
+  TransactionOptions,
+  UpsertStrategy,
 } from "./dialect.js";
 export { Params, columnList, compileFilter, keysetFilter, orderByClause, pinsPrimaryKey, whereClause } from "./compile.js";
 export { rowDecoder } from "./codec.js";

@@ -213,6 +213,11 @@ export function insertBatch(d: Dialect, op: BulkCreateOperation | BulkUpsertOper
   const conflict = mode === "error" ? "" : ` ${d.conflictClause(op.conflictOn, mode === "update" ? op.updateFields : [])}`;
   const flag = mode === "update" && d.insertedFlag ? ` RETURNING ${d.insertedFlag} AS df_inserted` : "";
   const params = new Params(d);
-  const tuples = rows.map((row) => `(${encodeRow({ dialect: d }, fields, row).map((v) => params.add(v)).join(", ")})`);
+  const tuples = rows.map(
+    (row) =>
+      `(${encodeRow({ dialect: d }, fields, row)
+        .map((v) => params.add(v))
+        .join(", ")})`,
+  );
   return { text: `INSERT INTO ${tableReference(d, op.model)} (${columnList(d, fields)}) VALUES ${tuples.join(", ")}${conflict}${flag}`, params: params.values };
 }

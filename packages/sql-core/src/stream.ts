@@ -69,7 +69,9 @@ export function compileStream(dialect: Dialect, op: ListOperation): { text: stri
  */
 export function streamRows(adapter: StreamingAdapter, op: ListOperation, ctx: NodeContext, request: StreamRequest): AsyncIterable<RowData> {
   if (typeof adapter.openCursor !== "function") {
-    throw new PluginError(`The ${adapter.databaseType} adapter cannot stream rows (it has no openCursor)`, { fix: "Use a List node with limit and after (keyset pages)" });
+    throw new PluginError(`The ${adapter.databaseType} adapter cannot stream rows (it has no openCursor)`, {
+      fix: "Use a List node with limit and after (keyset pages)",
+    });
   }
   const compiled = compileStream(adapter.dialect, op);
   // The transaction in force when the middleware handed over the operation (tenancy's rls setting lives in it).
@@ -119,7 +121,10 @@ class RowStream implements AsyncIterator<RowData> {
     if (current) executor = current.executor;
     else executor = (this.own = await adapter.begin({})).connection;
     try {
-      this.cursor = await adapter.openCursor!(executor, this.compiled.text, this.compiled.values, { batchSize: this.request.batchSize, owned: this.own !== undefined });
+      this.cursor = await adapter.openCursor!(executor, this.compiled.text, this.compiled.values, {
+        batchSize: this.request.batchSize,
+        owned: this.own !== undefined,
+      });
     } catch (error) {
       const own = this.own;
       this.own = undefined;

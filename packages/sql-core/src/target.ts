@@ -1,6 +1,4 @@
-import type {
-  BulkCreateOperation, BulkUpsertOperation, DataFlowError, Model, NodeContext, OperationResults, UpsertOperation,
-} from "@dataflow/kernel/plugin";
+import type { BulkCreateOperation, BulkUpsertOperation, DataFlowError, Model, NodeContext, OperationResults, UpsertOperation } from "@dataflow/kernel/plugin";
 import type { Dialect, TransactionOptions } from "./dialect.js";
 import type { SqlExecutor } from "./driver.js";
 

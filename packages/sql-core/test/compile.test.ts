@@ -3,32 +3,61 @@ import { field } from "@dataflow/kernel";
 import { Model } from "@dataflow/kernel/plugin";
 import { parseFilter, parseOrderBy } from "@dataflow/kernel/plugin";
 import type { Dialect } from "../src/index.js";
-import { Params, compileFilter, createIndexStatement, createTableStatement, fitIdentifier, keysetFilter, orderByClause, pinsPrimaryKey, statements } from "../src/index.js";
+import {
+  Params,
+  compileFilter,
+  createIndexStatement,
+  createTableStatement,
+  fitIdentifier,
+  keysetFilter,
+  orderByClause,
+  pinsPrimaryKey,
+  statements,
+} from "../src/index.js";
 
 /** A minimal PostgreSQL-flavoured dialect, enough to pin the compiler's output. */
 const dialect: Dialect = {
-  name: "test", maxIdentifierLength: 63, maxBindParameters: 65535, returning: true, upsertStrategy: "precheck", forUpdate: "",
-  nowExpression: "now()", createTableSuffix: "",
-  quote: (id) => `"${id}"`, placeholder: (i) => `$${i}`,
-  columnType: (f) => ({ string: `VARCHAR(${f.maxLength})`, int: "BIGINT", json: "JSONB", boolean: "BOOLEAN", datetime: "TIMESTAMPTZ" })[f.kind as string] ?? "TEXT",
+  name: "test",
+  maxIdentifierLength: 63,
+  maxBindParameters: 65535,
+  returning: true,
+  upsertStrategy: "precheck",
+  forUpdate: "",
+  nowExpression: "now()",
+  createTableSuffix: "",
+  quote: (id) => `"${id}"`,
+  placeholder: (i) => `$${i}`,
+  columnType: (f) =>
+    ({ string: `VARCHAR(${f.maxLength})`, int: "BIGINT", json: "JSONB", boolean: "BOOLEAN", datetime: "TIMESTAMPTZ" })[f.kind as string] ?? "TEXT",
   autoIncrementPrimaryKey: (c) => `${c} BIGSERIAL PRIMARY KEY`,
   defaultLiteral: (_f, v) => (typeof v === "string" ? `'${v.replace(/'/g, "''")}'` : typeof v === "boolean" ? String(v).toUpperCase() : String(v)),
-  encode: (f, v) => (f.kind === "json" ? JSON.stringify(v) : v), decoder: () => undefined,
-  like: (c, p, ci) => `${c} ${ci ? "ILIKE" : "LIKE"} ${p}`, regex: (c, p) => `${c} ~ ${p}`,
-  jsonContains: (c, p) => `${c} @> ${p}`, encodeJsonElement: (v) => JSON.stringify([v]),
+  encode: (f, v) => (f.kind === "json" ? JSON.stringify(v) : v),
+  decoder: () => undefined,
+  like: (c, p, ci) => `${c} ${ci ? "ILIKE" : "LIKE"} ${p}`,
+  regex: (c, p) => `${c} ~ ${p}`,
+  jsonContains: (c, p) => `${c} @> ${p}`,
+  encodeJsonElement: (v) => JSON.stringify([v]),
   limitOffset: (l, o) => `${l ? ` LIMIT ${l}` : ""}${o ? ` OFFSET ${o}` : ""}`,
-  conflictClause: () => "", begin: () => ["BEGIN"], savepoint: (n) => `SAVEPOINT ${n}`, releaseSavepoint: (n) => `RELEASE ${n}`,
-  rollbackToSavepoint: (n) => `ROLLBACK TO ${n}`, catalog: { columns: () => ({ text: "", params: [] }), indexes: () => ({ text: "", params: [] }) },
+  conflictClause: () => "",
+  begin: () => ["BEGIN"],
+  savepoint: (n) => `SAVEPOINT ${n}`,
+  releaseSavepoint: (n) => `RELEASE ${n}`,
+  rollbackToSavepoint: (n) => `ROLLBACK TO ${n}`,
+  catalog: { columns: () => ({ text: "", params: [] }), indexes: () => ({ text: "", params: [] }) },
 };
 
-const User = new Model("User", {
-  id: field.string(),
-  name: field.string(),
-  age: field.int().optional(),
-  tags: field.json<string[]>().optional(),
-  role: field.enum(["admin", "user"]).default("user"),
-  active: field.boolean().default(true),
-}, { indexes: [{ fields: ["name", "age"], unique: true }] });
+const User = new Model(
+  "User",
+  {
+    id: field.string(),
+    name: field.string(),
+    age: field.int().optional(),
+    tags: field.json<string[]>().optional(),
+    role: field.enum(["admin", "user"]).default("user"),
+    active: field.boolean().default(true),
+  },
+  { indexes: [{ fields: ["name", "age"], unique: true }] },
+);
 
 function compile(filter: unknown): [string, unknown[]] {
   const params = new Params(dialect);
@@ -37,17 +66,11 @@ function compile(filter: unknown): [string, unknown[]] {
 
 describe("filter compilation", () => {
   it("binds every value and quotes every identifier", () => {
-    expect(compile({ name: "x'; DROP TABLE users; --", age: { $gte: 18 } })).toEqual([
-      `("name" = $1 AND "age" >= $2)`,
-      ["x'; DROP TABLE users; --", 18],
-    ]);
+    expect(compile({ name: "x'; DROP TABLE users; --", age: { $gte: 18 } })).toEqual([`("name" = $1 AND "age" >= $2)`, ["x'; DROP TABLE users; --", 18]]);
   });
 
   it("compiles logical nesting, NULL tests, $in and constants", () => {
-    expect(compile({ $or: [{ age: null }, { $not: { name: { $in: ["a", "b"] } } }] })).toEqual([
-      `("age" IS NULL OR NOT ("name" IN ($1, $2)))`,
-      ["a", "b"],
-    ]);
+    expect(compile({ $or: [{ age: null }, { $not: { name: { $in: ["a", "b"] } } }] })).toEqual([`("age" IS NULL OR NOT ("name" IN ($1, $2)))`, ["a", "b"]]);
     expect(compile({ age: { $in: [] } })).toEqual(["1 = 0", []]);
     expect(compile({ $and: [] })).toEqual(["1 = 1", []]);
   });
@@ -81,9 +104,7 @@ describe("DDL", () => {
         `"tags" JSONB, "role" TEXT NOT NULL DEFAULT 'user' CHECK ("role" IN ('admin', 'user')), "active" BOOLEAN NOT NULL DEFAULT TRUE, ` +
         `"created_at" TIMESTAMPTZ NOT NULL DEFAULT now(), "updated_at" TIMESTAMPTZ NOT NULL DEFAULT now())`,
     );
-    expect(User.indexes.map((ix) => createIndexStatement(dialect, User, ix))).toEqual([
-      `CREATE UNIQUE INDEX "ux_users_name_age" ON "users" ("name", "age")`,
-    ]);
+    expect(User.indexes.map((ix) => createIndexStatement(dialect, User, ix))).toEqual([`CREATE UNIQUE INDEX "ux_users_name_age" ON "users" ("name", "age")`]);
   });
 
   it("fits long generated names with a digest, keeping distinct names distinct", () => {
@@ -126,8 +147,12 @@ describe("the compile step (operation parts -> statements, no adapter)", () => {
     expect(soft.text).toBe('UPDATE "notes" SET "deleted_at" = $1 WHERE "id" = $2');
     expect(soft.params).toEqual([now, "n1"]);
     const list = statements.listRows(dialect, {
-      kind: "List", model: User, where: parseFilter(User, { age: { $gt: 1 } }).ast, orderBy: parseOrderBy(User, ["-age"]),
-      select: [User.field("name")!], limit: 10,
+      kind: "List",
+      model: User,
+      where: parseFilter(User, { age: { $gt: 1 } }).ast,
+      orderBy: parseOrderBy(User, ["-age"]),
+      select: [User.field("name")!],
+      limit: 10,
     } as never);
     expect(list.text).toBe('SELECT "name", "age" FROM "users" WHERE "age" > $1 ORDER BY (CASE WHEN "age" IS NULL THEN 1 ELSE 0 END) DESC, "age" DESC LIMIT $2');
     expect(list.params).toEqual([1, 10]);

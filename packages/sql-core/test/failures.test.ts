@@ -1,7 +1,5 @@
 import { describe, expect, it } from "vitest";
-import {
-  ConnectionError, Model, TimeoutError, TooManyConnectionsError, TransactionError, ValidationError, parseFilter,
-} from "@dataflow/kernel/plugin";
+import { ConnectionError, Model, TimeoutError, TooManyConnectionsError, TransactionError, ValidationError, parseFilter } from "@dataflow/kernel/plugin";
 import { field } from "@dataflow/kernel";
 import type { Dialect } from "../src/index.js";
 import { FAILURES, Params, compileFilter, failure, invalidRegex, withRegexField } from "../src/index.js";
@@ -9,10 +7,17 @@ import { FAILURES, Params, compileFilter, failure, invalidRegex, withRegexField 
 describe("the shared failure table", () => {
   it("gives each failure kind one class and one retryable, whatever the database", () => {
     const expected: Record<string, [new (...a: never[]) => Error, boolean]> = {
-      "connection-lost": [ConnectionError, true], "connection-refused": [ConnectionError, true], authentication: [ConnectionError, false],
-      "unknown-database": [ConnectionError, false], "too-many-connections": [TooManyConnectionsError, true], "acquire-timeout": [TimeoutError, true],
-      deadlock: [TransactionError, true], serialization: [TransactionError, true], "lock-timeout": [TransactionError, true],
-      "schema-changed": [TransactionError, true], "statement-timeout": [TimeoutError, false],
+      "connection-lost": [ConnectionError, true],
+      "connection-refused": [ConnectionError, true],
+      authentication: [ConnectionError, false],
+      "unknown-database": [ConnectionError, false],
+      "too-many-connections": [TooManyConnectionsError, true],
+      "acquire-timeout": [TimeoutError, true],
+      deadlock: [TransactionError, true],
+      serialization: [TransactionError, true],
+      "lock-timeout": [TransactionError, true],
+      "schema-changed": [TransactionError, true],
+      "statement-timeout": [TimeoutError, false],
     };
     expect(Object.keys(FAILURES).sort()).toEqual(Object.keys(expected).sort());
     for (const [kind, [cls, retryable]] of Object.entries(expected)) {
@@ -35,7 +40,13 @@ describe("the shared failure table", () => {
 
   it("a dialect's regexError stops a pattern before any SQL, naming the operand", () => {
     const M = new Model("Thing", { name: field.string() });
-    const dialect = { name: "test", quote: (c: string) => `"${c}"`, placeholder: () => "?", regex: (c: string, p: string) => `${c} ~ ${p}`, regexError: (p: string) => (p.includes("\\1") ? "no backreferences" : undefined) } as unknown as Dialect;
+    const dialect = {
+      name: "test",
+      quote: (c: string) => `"${c}"`,
+      placeholder: () => "?",
+      regex: (c: string, p: string) => `${c} ~ ${p}`,
+      regexError: (p: string) => (p.includes("\\1") ? "no backreferences" : undefined),
+    } as unknown as Dialect;
     const bad = parseFilter(M, { name: { $regex: "(a)\\1" } }).ast;
     expect(() => compileFilter(bad, dialect, new Params(dialect))).toThrow(expect.objectContaining({ field: "filter.name.$regex" }));
     const params = new Params(dialect);

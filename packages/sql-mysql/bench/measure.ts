@@ -35,15 +35,30 @@ async function seconds(work: () => Promise<unknown>): Promise<number> {
 }
 
 function declare(db: DataFlowType, table: string) {
-  return db.model(`P_${table}`, {
-    name: field.string(), email: field.string().unique(), age: field.int().optional(), active: field.boolean(),
-  }, { table });
+  return db.model(
+    `P_${table}`,
+    {
+      name: field.string(),
+      email: field.string().unique(),
+      age: field.int().optional(),
+      active: field.boolean(),
+    },
+    { table },
+  );
 }
 
 // ---- raw driver, same options as the adapter
 const rawPool = mysql2.createPool({
-  uri: url, connectionLimit: 4, supportBigNumbers: true, bigNumberStrings: true, dateStrings: true, jsonStrings: true,
-  timezone: "Z", flags: ["-FOUND_ROWS"], trace: false, charset: "UTF8MB4_GENERAL_CI",
+  uri: url,
+  connectionLimit: 4,
+  supportBigNumbers: true,
+  bigNumberStrings: true,
+  dateStrings: true,
+  jsonStrings: true,
+  timezone: "Z",
+  flags: ["-FOUND_ROWS"],
+  trace: false,
+  charset: "UTF8MB4_GENERAL_CI",
 });
 const raw = (prepared: boolean, sql: string, values: unknown[]) =>
   new Promise<unknown>((resolve, reject) => {
@@ -79,11 +94,29 @@ for (let round = 0; round < ROUNDS; round++) {
     const label = flow.prepared ? "prepared" : "text";
     const t = flow.table;
     const now = "2024-01-01 00:00:00.000";
-    record(`raw ${label}: INSERT`, await perOp(1000, () => raw(flow.prepared, `INSERT INTO \`${t}\` (\`name\`, \`email\`, \`age\`, \`active\`, \`created_at\`, \`updated_at\`) VALUES (?, ?, ?, ?, ?, ?)`, ["n", `raw${serial++}@x`, 30, 1, now, now])));
+    record(
+      `raw ${label}: INSERT`,
+      await perOp(1000, () =>
+        raw(flow.prepared, `INSERT INTO \`${t}\` (\`name\`, \`email\`, \`age\`, \`active\`, \`created_at\`, \`updated_at\`) VALUES (?, ?, ?, ?, ?, ?)`, [
+          "n",
+          `raw${serial++}@x`,
+          30,
+          1,
+          now,
+          now,
+        ]),
+      ),
+    );
     record(`node ${label}: Create`, await perOp(1000, () => node(flow, "Create", { data: { name: "n", email: `node${serial++}@x`, age: 30, active: true } })));
-    record(`raw ${label}: SELECT by id`, await perOp(2000, (i) => raw(flow.prepared, `SELECT ${cols} FROM \`${t}\` WHERE \`id\` = ? LIMIT 2`, [1 + (i % 1000)])));
+    record(
+      `raw ${label}: SELECT by id`,
+      await perOp(2000, (i) => raw(flow.prepared, `SELECT ${cols} FROM \`${t}\` WHERE \`id\` = ? LIMIT 2`, [1 + (i % 1000)])),
+    );
     record(`node ${label}: Read`, await perOp(2000, (i) => node(flow, "Read", { id: 1 + (i % 1000) })));
-    record(`raw ${label}: SELECT 50`, await perOp(500, (i) => raw(flow.prepared, `SELECT ${cols} FROM \`${t}\` WHERE \`age\` >= ? ORDER BY \`id\` ASC LIMIT ?`, [i % 10, 50])));
+    record(
+      `raw ${label}: SELECT 50`,
+      await perOp(500, (i) => raw(flow.prepared, `SELECT ${cols} FROM \`${t}\` WHERE \`age\` >= ? ORDER BY \`id\` ASC LIMIT ?`, [i % 10, 50])),
+    );
     record(`node ${label}: List 50`, await perOp(500, (i) => node(flow, "List", { filter: { age: { $gte: i % 10 } }, limit: 50 })));
   }
 }
@@ -91,9 +124,19 @@ for (let round = 0; round < ROUNDS; round++) {
 // ---- bulk: raw multi-row INSERT vs BulkCreate
 const bulkDb = new DataFlow({ url, plugins: [mysql] });
 const events = (table: string) =>
-  bulkDb.model(`E_${table}`, { kind: field.string({ maxLength: 32 }), n: field.int(), note: field.text(), at: field.datetime(), meta: field.json() }, { table, timestamps: false });
+  bulkDb.model(
+    `E_${table}`,
+    { kind: field.string({ maxLength: 32 }), n: field.int(), note: field.text(), at: field.datetime(), meta: field.json() },
+    { table, timestamps: false },
+  );
 const at = new Date("2024-01-01T00:00:00Z");
-const data = Array.from({ length: BULK_ROWS }, (_, n) => ({ kind: `k${n % 7}`, n, note: `row number ${n} ${n % 3 === 0 ? "it's \\ quoted" : "plain"}`, at, meta: { n, tag: "x" } }));
+const data = Array.from({ length: BULK_ROWS }, (_, n) => ({
+  kind: `k${n % 7}`,
+  n,
+  note: `row number ${n} ${n % 3 === 0 ? "it's \\ quoted" : "plain"}`,
+  at,
+  meta: { n, tag: "x" },
+}));
 const bulkRuntime = new LocalRuntime({ dataflow: bulkDb });
 const adapter = bulkDb.adapter as MysqlAdapter;
 let tableNo = 0;
@@ -104,14 +147,20 @@ for (let round = 0; round < ROUNDS; round++) {
     const table = `raw_${chunk}_${tableNo++}`;
     events(table);
     await bulkDb.ensureModel(bulkDb.models.get(`E_${table}`)!);
-    record(`raw multi-row INSERT (${chunk} rows/statement): rows/s`, BULK_ROWS / (await seconds(async () => {
-      await q("START TRANSACTION");
-      for (let i = 0; i < data.length; i += chunk) {
-        const tuples = data.slice(i, i + chunk).map((r) => `(${[r.kind, r.n, r.note, "2024-01-01 00:00:00.000", JSON.stringify(r.meta)].map(sqlLiteral).join(", ")})`);
-        await q(`INSERT INTO \`${table}\` (\`kind\`, \`n\`, \`note\`, \`at\`, \`meta\`) VALUES ${tuples.join(", ")}`);
-      }
-      await q("COMMIT");
-    })));
+    record(
+      `raw multi-row INSERT (${chunk} rows/statement): rows/s`,
+      BULK_ROWS /
+        (await seconds(async () => {
+          await q("START TRANSACTION");
+          for (let i = 0; i < data.length; i += chunk) {
+            const tuples = data
+              .slice(i, i + chunk)
+              .map((r) => `(${[r.kind, r.n, r.note, "2024-01-01 00:00:00.000", JSON.stringify(r.meta)].map(sqlLiteral).join(", ")})`);
+            await q(`INSERT INTO \`${table}\` (\`kind\`, \`n\`, \`note\`, \`at\`, \`meta\`) VALUES ${tuples.join(", ")}`);
+          }
+          await q("COMMIT");
+        })),
+    );
   }
   const table = `df_${tableNo++}`;
   events(table);

@@ -1,7 +1,13 @@
 import mysql2 from "mysql2";
 import type { PoolOptions, SslOptions, Timezone } from "mysql2";
 import type {
-  AdapterOptions, BulkCreateOperation, BulkUpsertOperation, DataFlowError, Model, NodeContext, OperationResults,
+  AdapterOptions,
+  BulkCreateOperation,
+  BulkUpsertOperation,
+  DataFlowError,
+  Model,
+  NodeContext,
+  OperationResults,
   UpsertOperation,
 } from "@dataflow/kernel/plugin";
 import { AbortError, PluginError, SchemaError, channels, neverAborts } from "@dataflow/kernel/plugin";
@@ -69,7 +75,13 @@ function alreadyDone(text: string, error: unknown): QueryResult {
 export class MysqlAdapter extends DatabaseAdapter {
   readonly databaseType = "mysql";
   readonly capabilities = {
-    transactions: true, savepoints: true, returning: false, upsert: true, json: true, vector: false, streaming: true,
+    transactions: true,
+    savepoints: true,
+    returning: false,
+    upsert: true,
+    json: true,
+    vector: false,
+    streaming: true,
   };
   /** Where the adapter connects, as read from the URL; the password is not kept here. */
   readonly url: Omit<MysqlUrl, "password">;

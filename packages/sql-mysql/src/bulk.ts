@@ -74,7 +74,13 @@ function targetKey(values: readonly unknown[]): string {
  * Rows of a chunk whose (non-NULL) target values are not in the table after the statement: they
  * met another unique key, and the guard left that row alone.
  */
-async function rowsMissingTarget(adapter: MysqlTarget, ctx: NodeContext, model: Model, target: readonly ModelField[], rows: readonly RowData[]): Promise<RowData[]> {
+async function rowsMissingTarget(
+  adapter: MysqlTarget,
+  ctx: NodeContext,
+  model: Model,
+  target: readonly ModelField[],
+  rows: readonly RowData[],
+): Promise<RowData[]> {
   const d = adapter.dialect;
   const candidates = rows.filter((row) => target.every((f) => row[f.name] !== null && row[f.name] !== undefined));
   if (candidates.length === 0) return [];
@@ -82,7 +88,9 @@ async function rowsMissingTarget(adapter: MysqlTarget, ctx: NodeContext, model: 
     const text = sqlLiteral(d.encode(f, v));
     return d.parameter ? d.parameter(f, text) : text;
   };
-  const tuples = candidates.map((row) => (target.length === 1 ? literal(target[0]!, row[target[0]!.name]) : `(${target.map((f) => literal(f, row[f.name])).join(", ")})`));
+  const tuples = candidates.map((row) =>
+    target.length === 1 ? literal(target[0]!, row[target[0]!.name]) : `(${target.map((f) => literal(f, row[f.name])).join(", ")})`,
+  );
   const columns = target.map((f) => d.quote(f.name));
   const text = `SELECT ${columns.join(", ")} FROM ${tableReference(d, model)} WHERE ${columns.length === 1 ? columns[0] : `(${columns.join(", ")})`} IN (${[...new Set(tuples)].join(", ")})`;
   const { rows: found } = await adapter.statement(ctx, text, []);
@@ -113,52 +121,59 @@ export async function mysqlBulkWrite(adapter: MysqlTarget, ctx: NodeContext, op:
     group.rows.push(row);
   }
 
-  await adapter.transaction(async () => {
-    for (const { fields, rows } of groups.values()) {
-      const guard = target ? otherUniqueKeys(model, target, new Set(fields.map((f) => f.name))) : [];
-      const head = `INSERT INTO ${tableReference(d, model)} (${columnList(d, fields)}) VALUES `;
-      const tail = conflictTail(d, model, mode, target, op.updateFields, guard.length > 0);
-      const maxRows = Math.min(op.batchSize ?? DEFAULT_ROWS_PER_STATEMENT, Math.max(1, Math.floor(MAX_VALUES_PER_STATEMENT / fields.length)));
-      const maxBytes = Math.max(1, Math.min(TARGET_STATEMENT_BYTES, d.server.maxAllowedPacket - PACKET_HEADROOM) - Buffer.byteLength(head) - Buffer.byteLength(tail));
-      const targetFields = (target ?? []).map((name) => model.field(name)!);
+  await adapter.transaction(
+    async () => {
+      for (const { fields, rows } of groups.values()) {
+        const guard = target ? otherUniqueKeys(model, target, new Set(fields.map((f) => f.name))) : [];
+        const head = `INSERT INTO ${tableReference(d, model)} (${columnList(d, fields)}) VALUES `;
+        const tail = conflictTail(d, model, mode, target, op.updateFields, guard.length > 0);
+        const maxRows = Math.min(op.batchSize ?? DEFAULT_ROWS_PER_STATEMENT, Math.max(1, Math.floor(MAX_VALUES_PER_STATEMENT / fields.length)));
+        const maxBytes = Math.max(
+          1,
+          Math.min(TARGET_STATEMENT_BYTES, d.server.maxAllowedPacket - PACKET_HEADROOM) - Buffer.byteLength(head) - Buffer.byteLength(tail),
+        );
+        const targetFields = (target ?? []).map((name) => model.field(name)!);
 
-      // Statements of whole rows, cut by row count and size; a row that alone exceeds the size
-      // budget still goes (alone), and the server rejects it if it tops max_allowed_packet.
-      let next = 0;
-      const build = (): { sql: string; start: number; end: number } | undefined => {
-        if (next >= rows.length) return undefined;
-        const start = next;
-        const tuples: string[] = [];
-        let bytes = 0;
-        while (next < rows.length && tuples.length < maxRows) {
-          const tuple = `(${encodeRow(adapter, fields, rows[next]!).map(sqlLiteral).join(", ")})`;
-          const size = Buffer.byteLength(tuple) + 2;
-          if (tuples.length > 0 && bytes + size > maxBytes) break;
-          tuples.push(tuple);
-          bytes += size;
-          next++;
-        }
-        return { sql: `${head}${tuples.join(", ")}${tail}`, start, end: next };
-      };
+        // Statements of whole rows, cut by row count and size; a row that alone exceeds the size
+        // budget still goes (alone), and the server rejects it if it tops max_allowed_packet.
+        let next = 0;
+        const build = (): { sql: string; start: number; end: number } | undefined => {
+          if (next >= rows.length) return undefined;
+          const start = next;
+          const tuples: string[] = [];
+          let bytes = 0;
+          while (next < rows.length && tuples.length < maxRows) {
+            const tuple = `(${encodeRow(adapter, fields, rows[next]!).map(sqlLiteral).join(", ")})`;
+            const size = Buffer.byteLength(tuple) + 2;
+            if (tuples.length > 0 && bytes + size > maxBytes) break;
+            tuples.push(tuple);
+            bytes += size;
+            next++;
+          }
+          return { sql: `${head}${tuples.join(", ")}${tail}`, start, end: next };
+        };
 
-      let chunk = build();
-      while (chunk) {
-        const sent = adapter.statement(ctx, chunk.sql, []);
-        // The next statement is built while the server runs this one.
-        const following = build();
-        const result = await sent;
-        const count = chunk.end - chunk.start;
-        const counts = countChunk(mode, count, result);
-        if (guard.length > 0 && counts.inserted < count) {
-          const missing = await rowsMissingTarget(adapter, ctx, model, targetFields, rows.slice(chunk.start, chunk.end));
-          if (missing.length > 0) throw await collisionError(adapter, ctx, model, guard, missing);
+        let chunk = build();
+        while (chunk) {
+          const sent = adapter.statement(ctx, chunk.sql, []);
+          // The next statement is built while the server runs this one.
+          const following = build();
+          const result = await sent;
+          const count = chunk.end - chunk.start;
+          const counts = countChunk(mode, count, result);
+          if (guard.length > 0 && counts.inserted < count) {
+            const missing = await rowsMissingTarget(adapter, ctx, model, targetFields, rows.slice(chunk.start, chunk.end));
+            if (missing.length > 0) throw await collisionError(adapter, ctx, model, guard, missing);
+          }
+          totals.inserted += counts.inserted;
+          totals.skipped += counts.skipped;
+          totals.updated += counts.updated;
+          chunk = following;
         }
-        totals.inserted += counts.inserted;
-        totals.skipped += counts.skipped;
-        totals.updated += counts.updated;
-        chunk = following;
       }
-    }
-  }, {}, ctx);
+    },
+    {},
+    ctx,
+  );
   return totals;
 }

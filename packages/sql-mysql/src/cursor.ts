@@ -29,15 +29,21 @@ interface RowEvents {
  * then ends the statement).
  */
 export function openMysqlCursor(
-  connection: DriverConnection, text: string, params: readonly unknown[], prepared: boolean, options: { batchSize: number; owned: boolean },
+  connection: DriverConnection,
+  text: string,
+  params: readonly unknown[],
+  prepared: boolean,
+  options: { batchSize: number; owned: boolean },
 ): RowCursor {
   const flow = connection as DriverConnection & Pausable;
   const { batchSize, owned } = options;
-  const command = (params.length === 0
-    ? connection.query(text, undefined, undefined as never)
-    : prepared
-      ? (connection as unknown as { execute(sql: string, values: readonly unknown[]): unknown }).execute(text, params)
-      : (connection as unknown as { query(sql: string, values: readonly unknown[]): unknown }).query(text, params)) as RowEvents;
+  const command = (
+    params.length === 0
+      ? connection.query(text, undefined, undefined as never)
+      : prepared
+        ? (connection as unknown as { execute(sql: string, values: readonly unknown[]): unknown }).execute(text, params)
+        : (connection as unknown as { query(sql: string, values: readonly unknown[]): unknown }).query(text, params)
+  ) as RowEvents;
   let buffer: Record<string, unknown>[] = [];
   let ended = false;
   let failure: Error | undefined;

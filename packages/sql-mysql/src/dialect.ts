@@ -216,9 +216,7 @@ export function createMysqlDialect(server: ServerInfo): MysqlDialect {
 
     // Backslash is LIKE's default escape character; `$ilike` lowercases both sides (columns are utf8mb4_bin).
     like: (column, param, ci) => (ci ? `LOWER(${column}) LIKE LOWER(${param})` : `${column} LIKE ${param}`),
-    regex: features.regexpLike
-      ? (column, param) => `REGEXP_LIKE(${column}, ${param}, 'c')`
-      : (column, param) => `${column} REGEXP CONCAT('(?-i)', ${param})`,
+    regex: features.regexpLike ? (column, param) => `REGEXP_LIKE(${column}, ${param}, 'c')` : (column, param) => `${column} REGEXP CONCAT('(?-i)', ${param})`,
     jsonContains: (column, param) => `(JSON_TYPE(${column}) = 'ARRAY' AND JSON_CONTAINS(${column}, ${param}))`,
     encodeJsonElement: (value) => JSON.stringify(value),
 

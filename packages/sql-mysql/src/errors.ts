@@ -1,7 +1,13 @@
 import type { DataFlowError, Model } from "@dataflow/kernel/plugin";
 import {
-  ConstraintViolationError, DataFlowError as BaseError, DatabaseError, ForeignKeyViolationError,
-  NotNullViolationError, SchemaError, TransactionError, ValidationError,
+  ConstraintViolationError,
+  DataFlowError as BaseError,
+  DatabaseError,
+  ForeignKeyViolationError,
+  NotNullViolationError,
+  SchemaError,
+  TransactionError,
+  ValidationError,
 } from "@dataflow/kernel/plugin";
 import type { Dialect } from "@dataflow/sql-core";
 import { failure, fieldsOfConstraint, invalidRegex, uniqueViolation } from "@dataflow/sql-core";
@@ -69,17 +75,39 @@ export const ER = {
 const MYSQL_REGEX_SYNTAX = new Set([3685, 3688, 3689, 3690, 3691, 3692, 3693, 3694, 3695, 3696, 3697, 3700]);
 
 const CONNECTION_CODES = new Set([
-  "ECONNREFUSED", "ECONNRESET", "EPIPE", "ETIMEDOUT", "ENOTFOUND", "EHOSTUNREACH", "ENETUNREACH", "EAI_AGAIN",
-  "PROTOCOL_CONNECTION_LOST", "PROTOCOL_SEQUENCE_TIMEOUT", "PROTOCOL_ENQUEUE_AFTER_FATAL_ERROR",
-  "PROTOCOL_ENQUEUE_AFTER_QUIT", "PROTOCOL_ENQUEUE_HANDSHAKE_TWICE", "HANDSHAKE_SSL_ERROR",
+  "ECONNREFUSED",
+  "ECONNRESET",
+  "EPIPE",
+  "ETIMEDOUT",
+  "ENOTFOUND",
+  "EHOSTUNREACH",
+  "ENETUNREACH",
+  "EAI_AGAIN",
+  "PROTOCOL_CONNECTION_LOST",
+  "PROTOCOL_SEQUENCE_TIMEOUT",
+  "PROTOCOL_ENQUEUE_AFTER_FATAL_ERROR",
+  "PROTOCOL_ENQUEUE_AFTER_QUIT",
+  "PROTOCOL_ENQUEUE_HANDSHAKE_TWICE",
+  "HANDSHAKE_SSL_ERROR",
 ]);
 const CONNECTION_ERRNOS = new Set<number>([
-  ER.SERVER_GONE, ER.SERVER_LOST, ER.CONNECTION_KILLED, ER.SERVER_SHUTDOWN, ER.ACCESS_DENIED, ER.BAD_DB, ER.CLIENT_INTERACTION_TIMEOUT,
+  ER.SERVER_GONE,
+  ER.SERVER_LOST,
+  ER.CONNECTION_KILLED,
+  ER.SERVER_SHUTDOWN,
+  ER.ACCESS_DENIED,
+  ER.BAD_DB,
+  ER.CLIENT_INTERACTION_TIMEOUT,
 ]);
 /** Driver codes of a server that cannot be reached at all (as opposed to a session that ended). */
 const REFUSED_CODES = new Set(["ECONNREFUSED", "ENOTFOUND", "EHOSTUNREACH", "ENETUNREACH", "EAI_AGAIN"]);
 const VALUE_ERRNOS = new Set<number>([
-  ER.DATA_TOO_LONG, ER.OUT_OF_RANGE, ER.INCORRECT_VALUE, ER.TRUNCATED_WRONG_VALUE, ER.DATA_TRUNCATED, ER.INVALID_JSON_TEXT,
+  ER.DATA_TOO_LONG,
+  ER.OUT_OF_RANGE,
+  ER.INCORRECT_VALUE,
+  ER.TRUNCATED_WRONG_VALUE,
+  ER.DATA_TRUNCATED,
+  ER.INVALID_JSON_TEXT,
   ER.DIVISION_BY_ZERO,
 ]);
 
@@ -189,8 +217,12 @@ export function mapMysqlError(error: unknown, context: MappingContext): DataFlow
     case ER.LOCK_DEADLOCK:
       return failure("deadlock", `Deadlock detected; ${server} rolled the transaction back`, cause);
     case ER.LOCK_WAIT_TIMEOUT:
-      return failure("lock-timeout", "Lock wait timeout exceeded", cause,
-        "Roll the whole transaction back and retry it (InnoDB rolled back only the statement)");
+      return failure(
+        "lock-timeout",
+        "Lock wait timeout exceeded",
+        cause,
+        "Roll the whole transaction back and retry it (InnoDB rolled back only the statement)",
+      );
     case ER.CHECKREAD:
       return failure("serialization", "A row read by the transaction was changed by a concurrent one", cause);
     case ER.TABLE_DEF_CHANGED:
@@ -236,8 +268,10 @@ export function mapMysqlError(error: unknown, context: MappingContext): DataFlow
   if (errno !== undefined && VALUE_ERRNOS.has(errno)) {
     const column = columnOf(message);
     const what =
-      errno === ER.DATA_TOO_LONG ? "is longer than its column allows"
-        : errno === ER.OUT_OF_RANGE ? "is out of range for its column"
+      errno === ER.DATA_TOO_LONG
+        ? "is longer than its column allows"
+        : errno === ER.OUT_OF_RANGE
+          ? "is out of range for its column"
           : "is not a valid value for its column";
     return new ValidationError(column ? `The value of '${column}' ${what}` : `A value ${what}`, {
       cause,

@@ -31,8 +31,14 @@ export interface StatementResult {
  * NO_BACKSLASH_ESCAPES stays off: the driver's client-side escaping relies on backslash escapes.
  */
 export const SESSION_SQL_MODE = [
-  "STRICT_ALL_TABLES", "STRICT_TRANS_TABLES", "NO_ZERO_IN_DATE", "NO_ZERO_DATE", "ERROR_FOR_DIVISION_BY_ZERO",
-  "NO_ENGINE_SUBSTITUTION", "NO_AUTO_VALUE_ON_ZERO", "ONLY_FULL_GROUP_BY",
+  "STRICT_ALL_TABLES",
+  "STRICT_TRANS_TABLES",
+  "NO_ZERO_IN_DATE",
+  "NO_ZERO_DATE",
+  "ERROR_FOR_DIVISION_BY_ZERO",
+  "NO_ENGINE_SUBSTITUTION",
+  "NO_AUTO_VALUE_ON_ZERO",
+  "ONLY_FULL_GROUP_BY",
 ].join(",");
 
 /** The statement every new connection runs before its first use. */
@@ -118,10 +124,19 @@ export class ConnectionPool {
       let settled = false;
       // An idle connection is handed over on the next tick: only a wait for one needs a timer.
       const timeoutMs = this.#settings.acquireTimeoutMs;
-      const timer = this.idleCount() > 0 ? undefined : setTimeout(() => {
-        settled = true;
-        reject(failure("acquire-timeout", `No database connection became free within ${timeoutMs} ms (pool max ${this.#settings.driver.connectionLimit})`, undefined));
-      }, timeoutMs);
+      const timer =
+        this.idleCount() > 0
+          ? undefined
+          : setTimeout(() => {
+              settled = true;
+              reject(
+                failure(
+                  "acquire-timeout",
+                  `No database connection became free within ${timeoutMs} ms (pool max ${this.#settings.driver.connectionLimit})`,
+                  undefined,
+                ),
+              );
+            }, timeoutMs);
       this.#pool.getConnection((error, pooled) => {
         if (settled) {
           pooled?.release();
@@ -197,7 +212,11 @@ export class ConnectionPool {
   async end(): Promise<void> {
     const killer = this.#killer;
     this.#killer = undefined;
-    if (killer) await killer.then((c) => c.end(), () => undefined);
+    if (killer)
+      await killer.then(
+        (c) => c.end(),
+        () => undefined,
+      );
     await new Promise<void>((resolve) => this.#pool.end(() => resolve()));
   }
 }

@@ -45,7 +45,10 @@ export function parseServerVersion(text: string): { flavor: "mysql" | "mariadb";
 export function serverFeatures(server: Pick<ServerInfo, "flavor" | "version">): ServerFeatures {
   if (server.flavor === "mariadb") {
     return {
-      insertRowAlias: false, regexpLike: false, textDefault: "literal", statementTimeout: "max_statement_time",
+      insertRowAlias: false,
+      regexpLike: false,
+      textDefault: "literal",
+      statementTimeout: "max_statement_time",
       exactCollation: atLeast(server.version, 10, 2, 0) ? "utf8mb4_nopad_bin" : undefined,
     };
   }

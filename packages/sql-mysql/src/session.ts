@@ -76,7 +76,10 @@ export class MysqlSession implements SqlConnection {
   /** A streaming read on this connection (`db.stream()`, see cursor.ts). */
   cursor(text: string, params: readonly unknown[], prepared: boolean, options: { batchSize: number; owned: boolean }): RowCursor {
     if (this.mustRollback) {
-      throw new TransactionError(`The transaction must be rolled back: ${this.mustRollback}`, { retryable: true, fix: "Roll back the whole transaction and retry it" });
+      throw new TransactionError(`The transaction must be rolled back: ${this.mustRollback}`, {
+        retryable: true,
+        fix: "Roll back the whole transaction and retry it",
+      });
     }
     return openMysqlCursor(this.#connection, text, params, prepared, options);
   }

@@ -6,7 +6,11 @@ import { otherUniqueKeys } from "./keys.js";
 
 /** Reads rows of `model` where each named column equals its value (bound, with the dialect's casts). */
 export async function selectWhere(
-  adapter: MysqlTarget, ctx: NodeContext, model: Model, values: Readonly<Record<string, unknown>>, columns: string,
+  adapter: MysqlTarget,
+  ctx: NodeContext,
+  model: Model,
+  values: Readonly<Record<string, unknown>>,
+  columns: string,
 ): Promise<Record<string, unknown>[]> {
   const d = adapter.dialect;
   const params = new Params(d);
@@ -24,7 +28,11 @@ function pick(row: RowData, names: readonly string[]): Record<string, unknown> {
  * looking each candidate up. Used when ON DUPLICATE KEY UPDATE hit a key that is not the target.
  */
 export async function collisionError(
-  adapter: MysqlTarget, ctx: NodeContext, model: Model, keys: readonly string[][], rows: readonly RowData[],
+  adapter: MysqlTarget,
+  ctx: NodeContext,
+  model: Model,
+  keys: readonly string[][],
+  rows: readonly RowData[],
 ): Promise<UniqueViolationError> {
   for (const row of rows) {
     for (const key of keys) {
@@ -98,14 +106,22 @@ async function lockedUpsert(adapter: MysqlTarget, ctx: NodeContext, op: UpsertOp
   const decode = rowDecoder(d, model, model.fields, "*");
   const params = new Params(d);
   const where = op.conflictOn.map((t) => `${d.quote(t)} = ${params.field(model.field(t)!, op.create[t])}`);
-  const found = await adapter.statement(ctx, `SELECT ${d.quote(pk)} FROM ${tableReference(d, model)} WHERE ${where.join(" AND ")} LIMIT 2 FOR UPDATE`, params.values);
+  const found = await adapter.statement(
+    ctx,
+    `SELECT ${d.quote(pk)} FROM ${tableReference(d, model)} WHERE ${where.join(" AND ")} LIMIT 2 FOR UPDATE`,
+    params.values,
+  );
   let id: unknown;
   let created: boolean;
   if (found.rows.length > 0) {
     id = rowDecoder(d, model, [model.primaryKey], "pk")(found.rows[0]!)[pk];
     const set = new Params(d);
     const assignments = Object.keys(op.update).map((n) => `${d.quote(n)} = ${set.field(model.field(n)!, op.update[n])}`);
-    await adapter.statement(ctx, `UPDATE ${tableReference(d, model)} SET ${assignments.join(", ")} WHERE ${d.quote(pk)} = ${set.field(model.primaryKey, id)}`, set.values);
+    await adapter.statement(
+      ctx,
+      `UPDATE ${tableReference(d, model)} SET ${assignments.join(", ")} WHERE ${d.quote(pk)} = ${set.field(model.primaryKey, id)}`,
+      set.values,
+    );
     created = false;
   } else {
     const fields = insertColumns(model, op.create);

@@ -50,14 +50,27 @@ describe.skipIf(!res.ok)("cancellation: ctx.signal -> KILL QUERY", () => {
       const controller = new AbortController();
       const data = Array.from({ length: 150_000 }, (_, n) => ({ n, pad: "p".repeat(50) }));
       const run = failure(runNode(db, "Row_BulkCreate", { data }, { signal: controller.signal }));
-      await eventually(async () => (await rawQuery(url, "SELECT 1 FROM information_schema.processlist WHERE info = 'DO SLEEP(60)' AND state = 'User sleep'")).length > 0, "the bulk write is parked", 1200);
+      await eventually(
+        async () => (await rawQuery(url, "SELECT 1 FROM information_schema.processlist WHERE info = 'DO SLEEP(60)' AND state = 'User sleep'")).length > 0,
+        "the bulk write is parked",
+        1200,
+      );
       controller.abort();
       expect(await run).toBeInstanceOf(AbortError);
       expect(await rawQuery(url, "SELECT COUNT(*) AS n FROM abort_rows")).toEqual([{ n: "0" }]);
     } finally {
       await rawQuery(url, "DROP TRIGGER abort_rows_park");
     }
-    expect((await runNode(db, "Row_BulkCreate", { data: [{ n: 1, pad: "a" }, { n: 2, pad: "b" }] })).result.inserted).toBe(2);
+    expect(
+      (
+        await runNode(db, "Row_BulkCreate", {
+          data: [
+            { n: 1, pad: "a" },
+            { n: 2, pad: "b" },
+          ],
+        })
+      ).result.inserted,
+    ).toBe(2);
   });
 
   it("a run aborted before a node starts runs no statement", async () => {
@@ -78,7 +91,8 @@ describe.skipIf(!res.ok)("statement timeout (pool.statementTimeoutMs)", () => {
   it("a statement over its timeout fails with TimeoutError; the connection stays usable", async () => {
     const node = sqlNode(db);
     expect(await failure(runNode(db, node, { sql: "SELECT SLEEP(5) AS s" }))).toBeInstanceOf(TimeoutError);
-    const digits = "(SELECT 0 AS d UNION ALL SELECT 1 UNION ALL SELECT 2 UNION ALL SELECT 3 UNION ALL SELECT 4 UNION ALL SELECT 5 UNION ALL SELECT 6 UNION ALL SELECT 7 UNION ALL SELECT 8 UNION ALL SELECT 9)";
+    const digits =
+      "(SELECT 0 AS d UNION ALL SELECT 1 UNION ALL SELECT 2 UNION ALL SELECT 3 UNION ALL SELECT 4 UNION ALL SELECT 5 UNION ALL SELECT 6 UNION ALL SELECT 7 UNION ALL SELECT 8 UNION ALL SELECT 9)";
     const heavy = `SELECT COUNT(*) AS n FROM ${Array.from({ length: 9 }, (_, i) => `${digits} t${i}`).join(", ")}`;
     expect(await failure(runNode(db, node, { sql: heavy }))).toBeInstanceOf(TimeoutError);
     expect((await runNode(db, node, { sql: "SELECT 1 AS one" })).rows).toEqual([{ one: 1 }]);
@@ -113,7 +127,9 @@ describe.skipIf(!res.ok)("1,000 concurrent workflows on a pool of 10", () => {
     });
     const results = await Promise.all(runs);
     expect(results.map((r) => r.results.read.result.n)).toEqual(Array.from({ length: 1000 }, (_, n) => n));
-    expect(await rawQuery(url, "SELECT COUNT(*) AS n, COUNT(DISTINCT n) AS distinct_n, COUNT(DISTINCT id) AS ids FROM hits")).toEqual([{ n: "1000", distinct_n: "1000", ids: "1000" }]);
+    expect(await rawQuery(url, "SELECT COUNT(*) AS n, COUNT(DISTINCT n) AS distinct_n, COUNT(DISTINCT id) AS ids FROM hits")).toEqual([
+      { n: "1000", distinct_n: "1000", ids: "1000" },
+    ]);
     const stats = (db.adapter as MysqlAdapter).poolStats();
     expect(stats.total).toBeLessThanOrEqual(10);
     expect(stats.waiting).toBe(0);

@@ -1,7 +1,17 @@
 import type { ModelField } from "@dataflow/kernel/plugin";
 import {
-  ConnectionError, ConstraintViolationError, DatabaseError, DataFlow, ForeignKeyViolationError, NotNullViolationError,
-  TimeoutError, TooManyConnectionsError, TransactionError, UniqueViolationError, ValidationError, field,
+  ConnectionError,
+  ConstraintViolationError,
+  DatabaseError,
+  DataFlow,
+  ForeignKeyViolationError,
+  NotNullViolationError,
+  TimeoutError,
+  TooManyConnectionsError,
+  TransactionError,
+  UniqueViolationError,
+  ValidationError,
+  field,
 } from "@dataflow/kernel";
 import { describe, expect, it } from "vitest";
 import { countChunk } from "../src/bulk.js";
@@ -17,8 +27,21 @@ const mysql818 = createMysqlDialect(server("8.0.18"));
 const mariadb = createMysqlDialect(server("10.11.19-MariaDB-0+deb12u1"));
 
 const f = (kind: ModelField["kind"], extra: Partial<ModelField> = {}): ModelField => ({
-  name: "c", kind, nullable: false, unique: false, index: false, default: undefined, maxLength: undefined, enumValues: undefined,
-  dimensions: undefined, precision: undefined, scale: undefined, primaryKey: false, autoIncrement: false, system: false, ...extra,
+  name: "c",
+  kind,
+  nullable: false,
+  unique: false,
+  index: false,
+  default: undefined,
+  maxLength: undefined,
+  enumValues: undefined,
+  dimensions: undefined,
+  precision: undefined,
+  scale: undefined,
+  primaryKey: false,
+  autoIncrement: false,
+  system: false,
+  ...extra,
 });
 
 describe("server flavor and version", () => {
@@ -30,16 +53,26 @@ describe("server flavor and version", () => {
 
   it("picks the features of each server", () => {
     expect(serverFeatures({ flavor: "mysql", version: [8, 0, 36] })).toEqual({
-      insertRowAlias: true, regexpLike: true, textDefault: "expression", statementTimeout: "max_execution_time", exactCollation: "utf8mb4_0900_bin",
+      insertRowAlias: true,
+      regexpLike: true,
+      textDefault: "expression",
+      statementTimeout: "max_execution_time",
+      exactCollation: "utf8mb4_0900_bin",
     });
     expect(serverFeatures({ flavor: "mysql", version: [8, 0, 18] }).insertRowAlias).toBe(false);
     expect(serverFeatures({ flavor: "mariadb", version: [10, 11, 19] })).toEqual({
-      insertRowAlias: false, regexpLike: false, textDefault: "literal", statementTimeout: "max_statement_time", exactCollation: "utf8mb4_nopad_bin",
+      insertRowAlias: false,
+      regexpLike: false,
+      textDefault: "literal",
+      statementTimeout: "max_statement_time",
+      exactCollation: "utf8mb4_nopad_bin",
     });
   });
 
   it("sets up each session strict and in UTC, with the flavor's statement timeout", () => {
-    expect(sessionSetup(mariadb.features, 1500)).toMatch(/^SET SESSION sql_mode = '[^']*STRICT_ALL_TABLES[^']*NO_AUTO_VALUE_ON_ZERO[^']*', time_zone = '\+00:00', max_statement_time = 1\.500$/);
+    expect(sessionSetup(mariadb.features, 1500)).toMatch(
+      /^SET SESSION sql_mode = '[^']*STRICT_ALL_TABLES[^']*NO_AUTO_VALUE_ON_ZERO[^']*', time_zone = '\+00:00', max_statement_time = 1\.500$/,
+    );
     expect(sessionSetup(mysql8.features, 1500)).toMatch(/max_execution_time = 1500$/);
     expect(sessionSetup(mysql8.features, undefined)).not.toMatch(/max_/);
     expect(sessionSetup(mysql8.features, undefined)).not.toMatch(/NO_BACKSLASH_ESCAPES|ANSI_QUOTES/);
@@ -55,8 +88,18 @@ describe("MySQL dialect", () => {
       ]),
     );
     expect(types).toEqual({
-      string: "VARCHAR(80)", text: "LONGTEXT", int: "BIGINT", bigint: "BIGINT", float: "DOUBLE", decimal: "DECIMAL(20,6)",
-      boolean: "TINYINT(1)", datetime: "DATETIME(6)", date: "DATE", json: "JSON", uuid: "CHAR(36)", enum: "VARCHAR(255)",
+      string: "VARCHAR(80)",
+      text: "LONGTEXT",
+      int: "BIGINT",
+      bigint: "BIGINT",
+      float: "DOUBLE",
+      decimal: "DECIMAL(20,6)",
+      boolean: "TINYINT(1)",
+      datetime: "DATETIME(6)",
+      date: "DATE",
+      json: "JSON",
+      uuid: "CHAR(36)",
+      enum: "VARCHAR(255)",
     });
     expect(mysql8.columnType(f("string", { maxLength: 20_000 }))).toBe("LONGTEXT");
     expect(mysql8.autoIncrementPrimaryKey("`id`")).toBe("`id` BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY");
@@ -97,7 +140,8 @@ describe("MySQL dialect", () => {
     expect(mysql8.limitOffset(undefined, "?")).toBe(" LIMIT 18446744073709551615 OFFSET ?");
     expect(mysql8.limitOffset("?", undefined)).toBe(" LIMIT ?");
     expect(mysql8.begin({ isolationLevel: "serializable", readOnly: true })).toEqual([
-      "SET TRANSACTION ISOLATION LEVEL SERIALIZABLE", "START TRANSACTION READ ONLY",
+      "SET TRANSACTION ISOLATION LEVEL SERIALIZABLE",
+      "START TRANSACTION READ ONLY",
     ]);
     expect(mysql8.begin({})).toEqual(["START TRANSACTION"]);
   });
@@ -156,7 +200,9 @@ describe("driver errors -> DataFlow errors, without values", () => {
   it("redacts values the server quotes without escaping", () => {
     expect(redactMessage(`Duplicate entry '${secret}' for key 'ux'`)).toBe("Duplicate entry '?' for key 'ux'");
     expect(redactMessage("Duplicate entry 'a'b\nc' for key 'ux'")).toBe("Duplicate entry '?' for key 'ux'");
-    expect(redactMessage("Incorrect integer value: 'x' y' for column `db`.`t`.`c` at row 1")).toBe("Incorrect integer value: '?' for column `db`.`t`.`c` at row 1");
+    expect(redactMessage("Incorrect integer value: 'x' y' for column `db`.`t`.`c` at row 1")).toBe(
+      "Incorrect integer value: '?' for column `db`.`t`.`c` at row 1",
+    );
     expect(redactMessage("You have an error in your SQL syntax; check the manual near 'secret' value' at line 1")).toBe(
       "You have an error in your SQL syntax; check the manual near '?' at line 1",
     );

@@ -40,7 +40,11 @@ describe.skipIf(!res.ok || !server)("server faults", () => {
     await rawQuery(url, "CREATE TRIGGER ledger_park BEFORE INSERT ON ledger FOR EACH ROW BEGIN IF NEW.n = 150000 THEN DO SLEEP(60); END IF; END");
     const data = Array.from({ length: 200_000 }, (_, n) => ({ n, note: `bulk ${n}` }));
     const run = failure(runNode(db, "Ledger_BulkCreate", { data }));
-    await eventually(async () => (await rawQuery(url, "SELECT 1 FROM information_schema.processlist WHERE info = 'DO SLEEP(60)' AND state = 'User sleep'")).length > 0, "the bulk write is parked", 1200);
+    await eventually(
+      async () => (await rawQuery(url, "SELECT 1 FROM information_schema.processlist WHERE info = 'DO SLEEP(60)' AND state = 'User sleep'")).length > 0,
+      "the bulk write is parked",
+      1200,
+    );
     await server!.stop();
     expect(await run).toBeInstanceOf(ConnectionError);
     await server!.start();

@@ -1,6 +1,13 @@
 import {
-  ConnectionError, DataFlow, NotFoundError, SchemaError, TransactionError, UniqueViolationError, ValidationError,
-  WorkflowExecutionError, field,
+  ConnectionError,
+  DataFlow,
+  NotFoundError,
+  SchemaError,
+  TransactionError,
+  UniqueViolationError,
+  ValidationError,
+  WorkflowExecutionError,
+  field,
 } from "@dataflow/kernel";
 import { MAX_DATETIME, MIN_DATETIME } from "@dataflow/kernel/plugin";
 import { useTestDatabase } from "@dataflow/testing";
@@ -42,7 +49,8 @@ describe.skipIf(!res.ok)("MariaDB/MySQL: strings compare exactly (NO PAD collati
     // "pad " and "pad" are distinct unique values, and "alice " is a distinct key.
     await runNode(db, "Person_Create", { data: { id: "alice ", v: "tok", code: "pad " } });
     expect(await rawQuery(url, "SELECT CONCAT('[', id, ']') AS i, CONCAT('[', code, ']') AS c FROM people ORDER BY id")).toEqual([
-      { i: "[alice]", c: "[pad]" }, { i: "[alice ]", c: "[pad ]" },
+      { i: "[alice]", c: "[pad]" },
+      { i: "[alice ]", c: "[pad ]" },
     ]);
     expect(await failure(runNode(db, "Person_Create", { data: { id: "bob", v: "t", code: "pad " } }))).toBeInstanceOf(UniqueViolationError);
     const { result } = await runNode(db, "Person_Upsert", { where: { code: "pad" }, update: { v: "upserted" }, create: { id: "c", v: "new" } });
@@ -51,7 +59,10 @@ describe.skipIf(!res.ok)("MariaDB/MySQL: strings compare exactly (NO PAD collati
   });
 
   it("a table created earlier with a PAD SPACE collation is refused before any DDL, with the statement that converts it", async () => {
-    await rawQuery(url, "CREATE TABLE legacy_pad (id VARCHAR(255) NOT NULL PRIMARY KEY, name VARCHAR(255) NOT NULL, created_at DATETIME(6), updated_at DATETIME(6)) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin");
+    await rawQuery(
+      url,
+      "CREATE TABLE legacy_pad (id VARCHAR(255) NOT NULL PRIMARY KEY, name VARCHAR(255) NOT NULL, created_at DATETIME(6), updated_at DATETIME(6)) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin",
+    );
     await rawQuery(url, "INSERT INTO legacy_pad VALUES ('alice', 'A', NOW(6), NOW(6))");
     const legacy = new DataFlow({ url, plugins: [mysql] });
     try {
@@ -61,7 +72,12 @@ describe.skipIf(!res.ok)("MariaDB/MySQL: strings compare exactly (NO PAD collati
       expect(error.message).toMatch(/legacy_pad.*trailing spaces.*id \(utf8mb4_bin\), name \(utf8mb4_bin\)/s);
       expect((error as SchemaError).fix).toMatch(/ALTER TABLE `legacy_pad` CONVERT TO CHARACTER SET utf8mb4 COLLATE utf8mb4_(nopad|0900)_bin/);
       expect(await rawQuery(url, "SELECT id FROM legacy_pad")).toEqual([{ id: "alice" }]);
-      expect(await rawQuery(url, "SELECT column_name AS c FROM information_schema.columns WHERE table_schema = DATABASE() AND table_name = 'legacy_pad' AND column_name = 'extra'")).toEqual([]);
+      expect(
+        await rawQuery(
+          url,
+          "SELECT column_name AS c FROM information_schema.columns WHERE table_schema = DATABASE() AND table_name = 'legacy_pad' AND column_name = 'extra'",
+        ),
+      ).toEqual([]);
       await rawQuery(url, (error as SchemaError).fix!.replace(/^Convert the table once: /, ""));
     } finally {
       await legacy.close();
@@ -107,7 +123,14 @@ describe.skipIf(!res.ok)("MariaDB/MySQL: hostile values", () => {
   afterAll(() => db.close());
 
   it("datetimes at the edges of the supported range order and filter correctly; outside it nothing is written", async () => {
-    const edges = [MAX_DATETIME, new Date(MIN_DATETIME.getTime() + 1), new Date(0), MIN_DATETIME, new Date(MAX_DATETIME.getTime() - 1), new Date("0099-06-01T00:00:00Z")];
+    const edges = [
+      MAX_DATETIME,
+      new Date(MIN_DATETIME.getTime() + 1),
+      new Date(0),
+      MIN_DATETIME,
+      new Date(MAX_DATETIME.getTime() - 1),
+      new Date("0099-06-01T00:00:00Z"),
+    ];
     await runNode(db, "Moment_BulkCreate", { data: edges.map((at, i) => ({ at, label: `m${i}` })) });
     const sorted = [...edges].sort((a, b) => a.getTime() - b.getTime()).map((d) => d.toISOString());
     expect((await runNode(db, "Moment_List", { orderBy: "at" })).result.map((r: { at: Date }) => r.at.toISOString())).toEqual(sorted);
@@ -123,7 +146,11 @@ describe.skipIf(!res.ok)("MariaDB/MySQL: hostile values", () => {
   });
 
   it("lone surrogates and NUL in JSON keys and values are a ValidationError before any SQL, not a constraint error", async () => {
-    for (const [body, at] of [[{ a: "\uD800" }, "data.body.a"], [{ "\uDC00": 1 }, "data.body"], [[{ k: ["x\u0000"] }], "data.body[0].k[0]"]] as const) {
+    for (const [body, at] of [
+      [{ a: "\uD800" }, "data.body.a"],
+      [{ "\uDC00": 1 }, "data.body"],
+      [[{ k: ["x\u0000"] }], "data.body[0].k[0]"],
+    ] as const) {
       expect(await validationField(runNode(db, "Doc_Create", { data: { body } }))).toBe(at);
     }
     expect(await rawQuery(url, "SELECT COUNT(*) AS n FROM docs")).toEqual([{ n: "0" }]);
@@ -133,7 +160,10 @@ describe.skipIf(!res.ok)("MariaDB/MySQL: hostile values", () => {
     await runNode(db, "Word_Create", { data: { w: `${"a".repeat(34)}!` } });
     expect(await validationField(runNode(db, "Word_Count", { filter: { $or: [{ w: "x" }, { w: { $regex: "\\u0041" } }] } }))).toBe("filter.$or[1].w.$regex");
     const start = performance.now();
-    const outcome = await runNode(db, "Word_Count", { filter: { w: { $regex: "^(a+)+$" } } }).then((r) => r.result as number, (e: unknown) => e);
+    const outcome = await runNode(db, "Word_Count", { filter: { w: { $regex: "^(a+)+$" } } }).then(
+      (r) => r.result as number,
+      (e: unknown) => e,
+    );
     expect(performance.now() - start).toBeLessThan(5000);
     // PCRE either answers (no match) or stops at its backtracking limit; either way the work is bounded.
     if (typeof outcome !== "number") expect(outcome).toBeInstanceOf(WorkflowExecutionError);
@@ -154,12 +184,14 @@ describe.skipIf(!res.ok)("MariaDB/MySQL: the same failure is retryable as on Pos
   afterAll(() => db.close());
 
   it("the session's connection killed mid-transaction (KILL CONNECTION): a retryable ConnectionError; nothing committed", async () => {
-    const outcome = await failure(adapter.transaction(async (tx) => {
-      await runNode(db, "Ledger_Create", { data: { n: 1 } });
-      const id = Number((await tx.query("SELECT CONNECTION_ID() AS id", [])).rows[0]!.id);
-      await rawQuery(url, `KILL CONNECTION ${id}`);
-      await runNode(db, "Ledger_Create", { data: { n: 2 } });
-    }));
+    const outcome = await failure(
+      adapter.transaction(async (tx) => {
+        await runNode(db, "Ledger_Create", { data: { n: 1 } });
+        const id = Number((await tx.query("SELECT CONNECTION_ID() AS id", [])).rows[0]!.id);
+        await rawQuery(url, `KILL CONNECTION ${id}`);
+        await runNode(db, "Ledger_Create", { data: { n: 2 } });
+      }),
+    );
     expect(outcome).toBeInstanceOf(ConnectionError);
     expect((outcome as ConnectionError).retryable).toBe(true);
     expect(await rawQuery(url, "SELECT COUNT(*) AS n FROM retry_ledger")).toEqual([{ n: "0" }]);
@@ -167,11 +199,16 @@ describe.skipIf(!res.ok)("MariaDB/MySQL: the same failure is retryable as on Pos
   });
 
   it("1412 'Table definition has changed' inside a transaction is a retryable TransactionError", async () => {
-    const outcome = await failure(adapter.transaction(async () => {
-      await runNode(db, "Other_Count", {}); // the transaction's snapshot starts here
-      await rawQuery(url, "ALTER TABLE retry_ledger ADD COLUMN rebuilt INT NULL, ALGORITHM=COPY");
-      await runNode(db, "Ledger_List", {});
-    }, { isolationLevel: "repeatable read" }));
+    const outcome = await failure(
+      adapter.transaction(
+        async () => {
+          await runNode(db, "Other_Count", {}); // the transaction's snapshot starts here
+          await rawQuery(url, "ALTER TABLE retry_ledger ADD COLUMN rebuilt INT NULL, ALGORITHM=COPY");
+          await runNode(db, "Ledger_List", {});
+        },
+        { isolationLevel: "repeatable read" },
+      ),
+    );
     expect(outcome).toBeInstanceOf(TransactionError);
     expect((outcome as TransactionError).retryable).toBe(true);
     expect((outcome as Error).cause).toMatchObject({ errno: 1412 });

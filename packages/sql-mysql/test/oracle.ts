@@ -25,12 +25,26 @@ export async function mysqlOracle(url: string): Promise<ConformanceOracle> {
   const exists = async (table: string) =>
     ((await raw.query("SELECT 1 FROM information_schema.tables WHERE table_schema = DATABASE() AND table_name = ?", [table]))[0] as unknown[]).length > 0;
   return {
-    rows: async (table) => (await exists(table) ? ((await raw.query(`SELECT * FROM \`${table}\` ORDER BY id`))[0] as Record<string, unknown>[]) : []),
-    count: async (table) => (await exists(table) ? Number(((await raw.query(`SELECT COUNT(*) AS n FROM \`${table}\``))[0] as Array<{ n: string }>)[0]!.n) : 0),
+    rows: async (table) => ((await exists(table)) ? ((await raw.query(`SELECT * FROM \`${table}\` ORDER BY id`))[0] as Record<string, unknown>[]) : []),
+    count: async (table) =>
+      (await exists(table)) ? Number(((await raw.query(`SELECT COUNT(*) AS n FROM \`${table}\``))[0] as Array<{ n: string }>)[0]!.n) : 0,
     columns: async (table) =>
-      ((await raw.query("SELECT column_name AS name FROM information_schema.columns WHERE table_schema = DATABASE() AND table_name = ? ORDER BY ordinal_position", [table]))[0] as Array<{ name: string }>).map((c) => c.name),
+      (
+        (
+          await raw.query(
+            "SELECT column_name AS name FROM information_schema.columns WHERE table_schema = DATABASE() AND table_name = ? ORDER BY ordinal_position",
+            [table],
+          )
+        )[0] as Array<{ name: string }>
+      ).map((c) => c.name),
     connections: async () =>
-      Number(((await raw.query("SELECT COUNT(*) AS n FROM information_schema.PROCESSLIST WHERE DB = DATABASE() AND ID <> CONNECTION_ID()"))[0] as Array<{ n: string }>)[0]!.n),
+      Number(
+        (
+          (await raw.query("SELECT COUNT(*) AS n FROM information_schema.PROCESSLIST WHERE DB = DATABASE() AND ID <> CONNECTION_ID()"))[0] as Array<{
+            n: string;
+          }>
+        )[0]!.n,
+      ),
     close: () => raw.end(),
   };
 }

@@ -1,6 +1,4 @@
-import {
-  ConstraintViolationError, DataFlow, ForeignKeyViolationError, NotNullViolationError, TransactionError, field,
-} from "@dataflow/kernel";
+import { ConstraintViolationError, DataFlow, ForeignKeyViolationError, NotNullViolationError, TransactionError, field } from "@dataflow/kernel";
 import { useTestDatabase } from "@dataflow/testing";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import mysql from "../src/index.js";
@@ -42,23 +40,28 @@ describe.skipIf(!res.ok)("transactions", () => {
       await holder.query("START TRANSACTION");
       await holder.query("SELECT * FROM accounts WHERE id = 'b' FOR UPDATE");
       const seen: Array<Error & { retryable?: boolean }> = [];
-      const error = await caught(adapter.transaction(async (tx) => {
-        await tx.query("SET SESSION innodb_lock_wait_timeout = 1", []);
-        await tx.query("UPDATE accounts SET balance = balance - 10 WHERE id = 'a'", []);
-        try {
-          await tx.query("UPDATE accounts SET balance = balance + 10 WHERE id = 'b'", []);
-        } catch (e) {
-          seen.push(adapter.mapError(e));
-        }
-        // A careless caller carries on: the session refuses, and so does COMMIT.
-        seen.push(await caught(tx.query("INSERT INTO accounts (id, balance) VALUES ('c', 1)", [])));
-      }));
+      const error = await caught(
+        adapter.transaction(async (tx) => {
+          await tx.query("SET SESSION innodb_lock_wait_timeout = 1", []);
+          await tx.query("UPDATE accounts SET balance = balance - 10 WHERE id = 'a'", []);
+          try {
+            await tx.query("UPDATE accounts SET balance = balance + 10 WHERE id = 'b'", []);
+          } catch (e) {
+            seen.push(adapter.mapError(e));
+          }
+          // A careless caller carries on: the session refuses, and so does COMMIT.
+          seen.push(await caught(tx.query("INSERT INTO accounts (id, balance) VALUES ('c', 1)", [])));
+        }),
+      );
       expect(seen[0]).toBeInstanceOf(TransactionError);
       expect(seen[0]!.retryable).toBe(true);
       expect(seen[1]).toBeInstanceOf(TransactionError);
       expect(error).toBeInstanceOf(TransactionError);
       await holder.query("ROLLBACK");
-      expect(await rawQuery(url, "SELECT id, balance FROM accounts ORDER BY id")).toEqual([{ id: "a", balance: "100" }, { id: "b", balance: "100" }]);
+      expect(await rawQuery(url, "SELECT id, balance FROM accounts ORDER BY id")).toEqual([
+        { id: "a", balance: "100" },
+        { id: "b", balance: "100" },
+      ]);
     } finally {
       await holder.end();
     }
@@ -69,9 +72,18 @@ describe.skipIf(!res.ok)("transactions", () => {
     const t2 = await adapter.begin();
     await t1.executor.query("UPDATE accounts SET balance = balance - 1 WHERE id = 'a'", []);
     await t2.executor.query("UPDATE accounts SET balance = balance - 1 WHERE id = 'b'", []);
-    const first = t1.executor.query("UPDATE accounts SET balance = balance + 1 WHERE id = 'b'", []).then(() => undefined, (e: unknown) => e);
-    await eventually(async () => (await rawQuery(url, "SELECT 1 FROM information_schema.innodb_trx WHERE trx_state = 'LOCK WAIT'")).length > 0, "t1 waits for t2's lock");
-    const second = await t2.executor.query("UPDATE accounts SET balance = balance + 1 WHERE id = 'a'", []).then(() => undefined, (e: unknown) => e);
+    const first = t1.executor.query("UPDATE accounts SET balance = balance + 1 WHERE id = 'b'", []).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    await eventually(
+      async () => (await rawQuery(url, "SELECT 1 FROM information_schema.innodb_trx WHERE trx_state = 'LOCK WAIT'")).length > 0,
+      "t1 waits for t2's lock",
+    );
+    const second = await t2.executor.query("UPDATE accounts SET balance = balance + 1 WHERE id = 'a'", []).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     const outcomes = [await first, second];
     const victims = outcomes.filter((o) => o !== undefined);
     expect(victims).toHaveLength(1);
@@ -94,7 +106,7 @@ describe.skipIf(!res.ok)("transactions", () => {
     try {
       const serializable = await adapter.begin({ isolationLevel: "serializable" });
       await serializable.executor.query("SELECT * FROM accounts WHERE id = 'a'", []);
-      expect((await caught(writer.query("UPDATE accounts SET balance = 0 WHERE id = 'a'")) as { errno?: number }).errno).toBe(1205);
+      expect(((await caught(writer.query("UPDATE accounts SET balance = 0 WHERE id = 'a'"))) as { errno?: number }).errno).toBe(1205);
       await adapter.rollback(serializable);
       const repeatable = await adapter.begin({ isolationLevel: "repeatable read" });
       await repeatable.executor.query("SELECT * FROM accounts WHERE id = 'a'", []);
@@ -109,18 +121,26 @@ describe.skipIf(!res.ok)("transactions", () => {
     } finally {
       await adapter.rollback(readOnly);
     }
-    expect(await rawQuery(url, "SELECT id, balance FROM accounts ORDER BY id")).toEqual([{ id: "a", balance: "0" }, { id: "b", balance: "100" }]);
+    expect(await rawQuery(url, "SELECT id, balance FROM accounts ORDER BY id")).toEqual([
+      { id: "a", balance: "0" },
+      { id: "b", balance: "100" },
+    ]);
   });
 
   it("nested transactions are savepoints: an inner failure undoes only the inner work", async () => {
     await adapter.transaction(async (tx) => {
       await tx.query("UPDATE accounts SET balance = 1 WHERE id = 'a'", []);
-      await expect(adapter.transaction(async (inner) => {
-        await inner.query("UPDATE accounts SET balance = 2 WHERE id = 'b'", []);
-        throw new Error("inner");
-      })).rejects.toThrow("inner");
+      await expect(
+        adapter.transaction(async (inner) => {
+          await inner.query("UPDATE accounts SET balance = 2 WHERE id = 'b'", []);
+          throw new Error("inner");
+        }),
+      ).rejects.toThrow("inner");
     });
-    expect(await rawQuery(url, "SELECT id, balance FROM accounts ORDER BY id")).toEqual([{ id: "a", balance: "1" }, { id: "b", balance: "100" }]);
+    expect(await rawQuery(url, "SELECT id, balance FROM accounts ORDER BY id")).toEqual([
+      { id: "a", balance: "1" },
+      { id: "b", balance: "100" },
+    ]);
   });
 });
 
@@ -129,7 +149,10 @@ describe.skipIf(!res.ok)("constraint errors from the server", () => {
   let adapter: MysqlAdapter;
   beforeAll(async () => {
     await rawQuery(url, "CREATE TABLE parents (id INT PRIMARY KEY) ENGINE=InnoDB");
-    await rawQuery(url, "CREATE TABLE children (id INT PRIMARY KEY, parent_id INT NOT NULL, kind VARCHAR(10) CHECK (kind IN ('a','b')), FOREIGN KEY (parent_id) REFERENCES parents (id)) ENGINE=InnoDB");
+    await rawQuery(
+      url,
+      "CREATE TABLE children (id INT PRIMARY KEY, parent_id INT NOT NULL, kind VARCHAR(10) CHECK (kind IN ('a','b')), FOREIGN KEY (parent_id) REFERENCES parents (id)) ENGINE=InnoDB",
+    );
     await rawQuery(url, "INSERT INTO parents VALUES (1)");
     db = new DataFlow({ url, plugins: [mysql] });
     adapter = db.adapter as MysqlAdapter;

@@ -14,21 +14,25 @@ const EMOJI = "😀𝕏🎉";
 const TRICKY = "C:\\new\\table 'quoted' \"dq\" ` -- /* */ ; \n\t\r \u001a end";
 
 function declare(db: DataFlow, table: string) {
-  return db.model("Thing", {
-    id: field.string(),
-    name: field.string({ maxLength: 20 }),
-    body: field.text().optional(),
-    n: field.int().optional(),
-    big: field.bigint().optional(),
-    f: field.float().optional(),
-    amount: field.decimal().optional(),
-    ok: field.boolean().optional(),
-    at: field.datetime().optional(),
-    day: field.date().optional(),
-    doc: field.json().optional(),
-    ref: field.uuid().optional(),
-    kind: field.enum(["a", "b"]).optional(),
-  }, { table });
+  return db.model(
+    "Thing",
+    {
+      id: field.string(),
+      name: field.string({ maxLength: 20 }),
+      body: field.text().optional(),
+      n: field.int().optional(),
+      big: field.bigint().optional(),
+      f: field.float().optional(),
+      amount: field.decimal().optional(),
+      ok: field.boolean().optional(),
+      at: field.datetime().optional(),
+      day: field.date().optional(),
+      doc: field.json().optional(),
+      ref: field.uuid().optional(),
+      kind: field.enum(["a", "b"]).optional(),
+    },
+    { table },
+  );
 }
 
 describe.skipIf(!res.ok).each([
@@ -46,9 +50,19 @@ describe.skipIf(!res.ok).each([
 
   it("stores every type exactly and returns the canonical JS types", async () => {
     const data = {
-      id: "all", name: EMOJI, body: TRICKY + EMOJI.repeat(1000), n: -Number.MAX_SAFE_INTEGER, big: 9223372036854775807n, f: 5e-324,
-      amount: "1234567890123456789012345678.1234567891", ok: true, at: new Date("2024-02-29T23:59:59.999Z"), day: "1999-12-31",
-      doc: { s: "text", emoji: EMOJI, n: [1, 2.5, null, true], back: "a\\b" }, ref: "0F8FAD5B-D9CB-469F-A165-70867728950E", kind: "b",
+      id: "all",
+      name: EMOJI,
+      body: TRICKY + EMOJI.repeat(1000),
+      n: -Number.MAX_SAFE_INTEGER,
+      big: 9223372036854775807n,
+      f: 5e-324,
+      amount: "1234567890123456789012345678.1234567891",
+      ok: true,
+      at: new Date("2024-02-29T23:59:59.999Z"),
+      day: "1999-12-31",
+      doc: { s: "text", emoji: EMOJI, n: [1, 2.5, null, true], back: "a\\b" },
+      ref: "0F8FAD5B-D9CB-469F-A165-70867728950E",
+      kind: "b",
     };
     const { result } = await runNode(db, "Thing_Create", { data });
     expect(result).toMatchObject({ ...data, ref: data.ref.toLowerCase() });
@@ -127,7 +141,10 @@ describe.skipIf(!res.ok)("what the database itself enforces (strict mode)", () =
     db = new DataFlow({ url, plugins: [mysql], existingSchemaMode: true });
     await db.adapter.connect();
     const collation = (db.adapter as MysqlAdapter).dialect.features.exactCollation!;
-    await rawQuery(url, `CREATE TABLE narrow (id VARCHAR(10) NOT NULL PRIMARY KEY, name VARCHAR(5) NOT NULL, n TINYINT NULL, created_at DATETIME(6) NOT NULL, updated_at DATETIME(6) NOT NULL) CHARSET=utf8mb4 COLLATE=${collation}`);
+    await rawQuery(
+      url,
+      `CREATE TABLE narrow (id VARCHAR(10) NOT NULL PRIMARY KEY, name VARCHAR(5) NOT NULL, n TINYINT NULL, created_at DATETIME(6) NOT NULL, updated_at DATETIME(6) NOT NULL) CHARSET=utf8mb4 COLLATE=${collation}`,
+    );
     db.model("Narrow", { id: field.string(), name: field.string(), n: field.int().optional() }, { table: "narrow" });
   });
   afterAll(() => db.close());
@@ -168,7 +185,11 @@ describe.skipIf(!res.ok)("identifiers at and over the limit", () => {
     const error = await failure(runNode(db, "Wide_Create", { data: { [longField]: "v" } }));
     expect(error).toBeInstanceOf(UniqueViolationError);
     expect((error as UniqueViolationError).fields).toEqual([longField]);
-    const indexes = await rawQuery<{ name: string }>(url, "SELECT DISTINCT index_name AS name FROM information_schema.statistics WHERE table_schema = DATABASE() AND table_name = ?", [longTable]);
+    const indexes = await rawQuery<{ name: string }>(
+      url,
+      "SELECT DISTINCT index_name AS name FROM information_schema.statistics WHERE table_schema = DATABASE() AND table_name = ?",
+      [longTable],
+    );
     const fitted = indexes.map((i) => i.name).find((n) => n !== "PRIMARY")!;
     expect(fitted.length).toBeLessThanOrEqual(64);
     expect(fitted.startsWith(`ux_${longTable}`.slice(0, 40))).toBe(true);

@@ -20,7 +20,11 @@ describe.skipIf(!res.ok)("Upsert: created flag and the row, exactly", () => {
   beforeAll(async () => {
     db = new DataFlow({ url, plugins: [mysql] });
     // No timestamps, so an upsert with the same values really leaves the row unchanged (MySQL then reports 0 rows).
-    db.model("Plain", { id: field.string(), email: field.string().unique(), name: field.string(), n: field.int().default(0) }, { table: "plain", timestamps: false });
+    db.model(
+      "Plain",
+      { id: field.string(), email: field.string().unique(), name: field.string(), n: field.int().default(0) },
+      { table: "plain", timestamps: false },
+    );
     db.model("Auto", { email: field.string().unique(), name: field.string() }, { table: "auto" });
     await db.initialize();
   });
@@ -58,7 +62,9 @@ describe.skipIf(!res.ok)("Upsert: created flag and the row, exactly", () => {
     expect(error).toBeInstanceOf(UniqueViolationError);
     expect((error as UniqueViolationError).fields).toEqual(["id"]);
     expect(error.message).not.toContain("own@x");
-    expect(await rawQuery(url, "SELECT id, email, name FROM plain WHERE id = 'own' OR email = 'thief@x'")).toEqual([{ id: "own", email: "own@x", name: "Owner" }]);
+    expect(await rawQuery(url, "SELECT id, email, name FROM plain WHERE id = 'own' OR email = 'thief@x'")).toEqual([
+      { id: "own", email: "own@x", name: "Owner" },
+    ]);
     // ...also when the update rewrites the conflict key itself.
     const rekey = await failure(runNode(db, "Plain_Upsert", { where: { email: "thief@x" }, create: { id: "own", name: "T" }, update: { email: "stolen@x" } }));
     expect(rekey).toBeInstanceOf(UniqueViolationError);
@@ -70,7 +76,11 @@ describe.skipIf(!res.ok)("Upsert on a two-column key that rewrites the key", () 
   let db: DataFlow;
   beforeAll(async () => {
     db = new DataFlow({ url, plugins: [mysql] });
-    db.model("Page", { id: field.string(), org: field.string(), slug: field.string() }, { table: "pages", indexes: [{ fields: ["org", "slug"], unique: true }] });
+    db.model(
+      "Page",
+      { id: field.string(), org: field.string(), slug: field.string() },
+      { table: "pages", indexes: [{ fields: ["org", "slug"], unique: true }] },
+    );
     await db.initialize();
   });
   afterAll(() => db.close());
@@ -104,19 +114,33 @@ describe.skipIf(!res.ok)("BulkUpsert / BulkCreate onConflict: exact counts", () 
     expect(await runNode(db, "Entry_BulkUpsert", { data, conflictOn: ["id"] })).toEqual({ result: { inserted: 2, updated: 3 } });
     // everything unchanged: every row is still an update, none an insert
     expect(await runNode(db, "Entry_BulkUpsert", { data, conflictOn: ["id"] })).toEqual({ result: { inserted: 0, updated: 5 } });
-    expect(await runNode(db, "Entry_BulkCreate", { data, onConflict: "update", conflictOn: ["email"] })).toEqual({ result: { inserted: 0, skipped: 0, updated: 5 } });
+    expect(await runNode(db, "Entry_BulkCreate", { data, onConflict: "update", conflictOn: ["email"] })).toEqual({
+      result: { inserted: 0, skipped: 0, updated: 5 },
+    });
     // one-row statements have no info line from the server
     expect(await runNode(db, "Entry_BulkUpsert", { data: entries([1]), conflictOn: ["id"], batchSize: 1 })).toEqual({ result: { inserted: 0, updated: 1 } });
-    expect(await runNode(db, "Entry_BulkUpsert", { data: entries([6, 1], "z"), conflictOn: ["id"], batchSize: 1 })).toEqual({ result: { inserted: 1, updated: 1 } });
+    expect(await runNode(db, "Entry_BulkUpsert", { data: entries([6, 1], "z"), conflictOn: ["id"], batchSize: 1 })).toEqual({
+      result: { inserted: 1, updated: 1 },
+    });
     const raw = await rawQuery<{ id: string; name: string }>(url, "SELECT id, name FROM entries ORDER BY id");
     expect(raw).toEqual([
-      { id: "e1", name: "z1" }, { id: "e2", name: "m2" }, { id: "e3", name: "m3" }, { id: "e4", name: "n4" }, { id: "e5", name: "n5" }, { id: "e6", name: "z6" },
+      { id: "e1", name: "z1" },
+      { id: "e2", name: "m2" },
+      { id: "e3", name: "m3" },
+      { id: "e4", name: "n4" },
+      { id: "e5", name: "n5" },
+      { id: "e6", name: "z6" },
     ]);
   });
 
   it("skip counts rows that met an existing key; a key repeated inside the batch updates the row it just inserted", async () => {
-    expect(await runNode(db, "Entry_BulkCreate", { data: [...entries([1, 2], "s"), ...entries([7])], onConflict: "skip" })).toEqual({ result: { inserted: 1, skipped: 2, updated: 0 } });
-    const twice = [{ id: "e8", email: "e8@x", name: "first" }, { id: "e8", email: "e8@x", name: "second" }];
+    expect(await runNode(db, "Entry_BulkCreate", { data: [...entries([1, 2], "s"), ...entries([7])], onConflict: "skip" })).toEqual({
+      result: { inserted: 1, skipped: 2, updated: 0 },
+    });
+    const twice = [
+      { id: "e8", email: "e8@x", name: "first" },
+      { id: "e8", email: "e8@x", name: "second" },
+    ];
     expect(await runNode(db, "Entry_BulkUpsert", { data: twice, conflictOn: ["id"] })).toEqual({ result: { inserted: 1, updated: 1 } });
     expect(await rawQuery(url, "SELECT name FROM entries WHERE id = 'e8'")).toEqual([{ name: "second" }]);
   });
@@ -124,7 +148,10 @@ describe.skipIf(!res.ok)("BulkUpsert / BulkCreate onConflict: exact counts", () 
   it("a row colliding on a key other than conflictOn fails the node and writes nothing, as ON CONFLICT (target) would", async () => {
     const before = await rawQuery(url, "SELECT * FROM entries ORDER BY id");
     // e1 exists with email e1@x; this row targets email but reuses the id e1.
-    const data = [{ id: "e100", email: "e100@x", name: "ok" }, { id: "e1", email: "fresh@x", name: "thief" }];
+    const data = [
+      { id: "e100", email: "e100@x", name: "ok" },
+      { id: "e1", email: "fresh@x", name: "thief" },
+    ];
     const upsert = await failure(runNode(db, "Entry_BulkUpsert", { data, conflictOn: ["email"] }));
     expect(upsert).toBeInstanceOf(UniqueViolationError);
     expect((upsert as UniqueViolationError).fields).toEqual(["id"]);
@@ -137,11 +164,13 @@ describe.skipIf(!res.ok)("BulkUpsert / BulkCreate onConflict: exact counts", () 
 
   it("inside an open transaction the bulk write is a savepoint: rolled back with it", async () => {
     const adapter = db.adapter as MysqlAdapter;
-    await expect(adapter.transaction(async () => {
-      await runNode(db, "Entry_BulkCreate", { data: entries([500, 501]) });
-      expect(await rawQuery(url, "SELECT COUNT(*) AS n FROM entries WHERE id IN ('e500','e501')")).toEqual([{ n: "0" }]);
-      throw new Error("roll back");
-    })).rejects.toThrow("roll back");
+    await expect(
+      adapter.transaction(async () => {
+        await runNode(db, "Entry_BulkCreate", { data: entries([500, 501]) });
+        expect(await rawQuery(url, "SELECT COUNT(*) AS n FROM entries WHERE id IN ('e500','e501')")).toEqual([{ n: "0" }]);
+        throw new Error("roll back");
+      }),
+    ).rejects.toThrow("roll back");
     expect(await rawQuery(url, "SELECT COUNT(*) AS n FROM entries WHERE id IN ('e500','e501')")).toEqual([{ n: "0" }]);
   });
 });
@@ -161,7 +190,10 @@ describe.skipIf(!res.ok)("BulkCreate at size", () => {
     const before = await insertStatements();
     expect(await runNode(db, "Event_BulkCreate", { data })).toEqual({ result: { inserted: 200_000, skipped: 0, updated: 0 } });
     expect((await insertStatements()) - before).toBeGreaterThan(1);
-    const [stats] = await rawQuery<Record<string, string>>(url, "SELECT COUNT(*) AS n, COUNT(DISTINCT id) AS ids, SUM(n) AS total, MIN(n) AS lo, MAX(n) AS hi FROM events");
+    const [stats] = await rawQuery<Record<string, string>>(
+      url,
+      "SELECT COUNT(*) AS n, COUNT(DISTINCT id) AS ids, SUM(n) AS total, MIN(n) AS lo, MAX(n) AS hi FROM events",
+    );
     expect(stats).toEqual({ n: "200000", ids: "200000", total: String((199_999 * 200_000) / 2), lo: "0", hi: "199999" });
     expect(await rawQuery(url, "SELECT payload FROM events WHERE n = 123456")).toEqual([{ payload: "payload 123456 😀 'q' \\" }]);
   });

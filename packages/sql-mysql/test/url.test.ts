@@ -4,10 +4,21 @@ import { MysqlAdapter, parseMysqlUrl } from "../src/index.js";
 
 describe("mysql:// URLs", () => {
   it("reads host, port, user, password, database and options", () => {
-    const u = parseMysqlUrl("mysql://app:s%40cr%3At%23@db.example.com:3307/shop?connectionLimit=20&acquireTimeout=500&statementTimeout=1500&preparedStatements=false&ssl=verify");
+    const u = parseMysqlUrl(
+      "mysql://app:s%40cr%3At%23@db.example.com:3307/shop?connectionLimit=20&acquireTimeout=500&statementTimeout=1500&preparedStatements=false&ssl=verify",
+    );
     expect(u).toMatchObject({
-      scheme: "mysql", host: "db.example.com", port: 3307, user: "app", password: "s@cr:t#", database: "shop",
-      connectionLimit: 20, acquireTimeoutMs: 500, statementTimeoutMs: 1500, preparedStatements: false, ssl: "verify",
+      scheme: "mysql",
+      host: "db.example.com",
+      port: 3307,
+      user: "app",
+      password: "s@cr:t#",
+      database: "shop",
+      connectionLimit: 20,
+      acquireTimeoutMs: 500,
+      statementTimeoutMs: 1500,
+      preparedStatements: false,
+      ssl: "verify",
     });
   });
 

@@ -20,14 +20,28 @@ const ROUNDS = Number(process.argv[3] ?? 3);
 function rows(n: number) {
   const at = new Date("2024-01-01T00:00:00Z");
   return Array.from({ length: n }, (_, i) => ({
-    label: `row number ${i}`, note: i % 7 === 0 ? "tab\there" : "plain text", n: i, active: i % 2 === 0, at, meta: { i, tag: "x" },
+    label: `row number ${i}`,
+    note: i % 7 === 0 ? "tab\there" : "plain text",
+    n: i,
+    active: i % 2 === 0,
+    at,
+    meta: { i, tag: "x" },
   }));
 }
 
 function declare(db: DataFlowType, table: string): Model {
-  return db.model(`Bench_${table}`, {
-    label: field.string(), note: field.text(), n: field.int().index(), active: field.boolean(), at: field.datetime(), meta: field.json(),
-  }, { table, timestamps: false });
+  return db.model(
+    `Bench_${table}`,
+    {
+      label: field.string(),
+      note: field.text(),
+      n: field.int().index(),
+      active: field.boolean(),
+      at: field.datetime(),
+      meta: field.json(),
+    },
+    { table, timestamps: false },
+  );
 }
 
 async function timed(work: () => Promise<unknown>): Promise<number> {
@@ -101,7 +115,9 @@ try {
     for (const [name, run] of Object.entries(paths)) {
       const model = await freshModel();
       seconds[name]!.push(await timed(() => run(model)));
-      const { rows: [check] } = await adapter.query(`SELECT count(*)::int AS n FROM "${model.table}"`, []);
+      const {
+        rows: [check],
+      } = await adapter.query(`SELECT count(*)::int AS n FROM "${model.table}"`, []);
       if (check!.n !== ROWS) throw new Error(`${name} wrote ${check!.n} rows`);
     }
   }
@@ -110,7 +126,7 @@ try {
   console.log(`${ROWS} rows x 6 columns (text, text, int8 indexed, bool, timestamptz, jsonb), ${ROUNDS} rounds, median:`);
   for (const [name, xs] of Object.entries(seconds)) {
     const rate = ROWS / median(xs);
-    console.log(`  ${name.padEnd(50)} ${Math.round(rate).toLocaleString("en-US").padStart(9)} rows/s  (${(rate / rawRate * 100).toFixed(0)}% of raw COPY)`);
+    console.log(`  ${name.padEnd(50)} ${Math.round(rate).toLocaleString("en-US").padStart(9)} rows/s  (${((rate / rawRate) * 100).toFixed(0)}% of raw COPY)`);
   }
 } finally {
   await db.close();

@@ -89,7 +89,13 @@ export class PostgresAdapter extends DatabaseAdapter {
   readonly databaseType = "postgresql";
   readonly dialect = postgresDialect;
   readonly capabilities = {
-    transactions: true, savepoints: true, returning: true, upsert: true, json: true, vector: false, streaming: true,
+    transactions: true,
+    savepoints: true,
+    returning: true,
+    upsert: true,
+    json: true,
+    vector: false,
+    streaming: true,
   };
   /** Pool and session settings; the connection string (it may hold a password) is not kept here. */
   readonly settings: Omit<PostgresSettings, "connectionString">;
@@ -200,7 +206,9 @@ export class PostgresAdapter extends DatabaseAdapter {
   runOn(client: pg.PoolClient, text: string, params: readonly unknown[], signal: AbortSignal | undefined): Promise<QueryResult> {
     if (!channels.query.hasSubscribers) return this.execute(client, text, params, signal);
     return channels.query.tracePromise(() => this.execute(client, text, params, signal), {
-      system: this.dialect.name, operation: text.slice(0, text.indexOf(" ")), text,
+      system: this.dialect.name,
+      operation: text.slice(0, text.indexOf(" ")),
+      text,
     });
   }
 

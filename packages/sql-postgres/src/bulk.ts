@@ -82,8 +82,12 @@ function columnArrays(adapter: PostgresBulkTarget, fields: readonly ModelField[]
 
 /** `INSERT ... SELECT * FROM UNNEST($1::type[], ...)`, with ON CONFLICT for skip/update, in batches. */
 async function unnestRows(
-  adapter: PostgresBulkTarget, exec: SqlExecutor, op: BulkCreateOperation | BulkUpsertOperation, group: Group,
-  mode: "error" | "skip" | "update", totals: BulkTotals,
+  adapter: PostgresBulkTarget,
+  exec: SqlExecutor,
+  op: BulkCreateOperation | BulkUpsertOperation,
+  group: Group,
+  mode: "error" | "skip" | "update",
+  totals: BulkTotals,
 ): Promise<void> {
   const model = op.model;
   const q = quoteIdentifier;
@@ -103,7 +107,12 @@ async function unnestRows(
   // Nothing to overwrite still has to touch the row, so it is counted as updated, as in a row-by-row loop.
   const update = op.updateFields.length > 0 ? op.updateFields : [target![0]!];
   const set = update.map((c) => `${q(c)} = EXCLUDED.${q(c)}`).join(", ");
-  const insert = unnestInsert(adapter, model, group.fields, ` ON CONFLICT (${target!.map(q).join(", ")}) DO UPDATE SET ${set} RETURNING ${adapter.dialect.insertedFlag} AS df_inserted`);
+  const insert = unnestInsert(
+    adapter,
+    model,
+    group.fields,
+    ` ON CONFLICT (${target!.map(q).join(", ")}) DO UPDATE SET ${set} RETURNING ${adapter.dialect.insertedFlag} AS df_inserted`,
+  );
   const text = `WITH df_written AS (${insert}) SELECT count(*) FILTER (WHERE df_inserted) AS inserted, count(*) AS written FROM df_written`;
   const keyFields = target!.map((n) => model.field(n)!);
   for (let start = 0; start < group.rows.length; start += size) {
@@ -126,17 +135,21 @@ export async function postgresBulkWrite(adapter: PostgresBulkTarget, ctx: NodeCo
   if (op.rows.length === 0) return totals;
   const mode = op.kind === "BulkUpsert" ? "update" : op.onConflict;
   const groups = groupByColumns(op.model, op.rows);
-  await adapter.transaction(async () => {
-    const exec = adapter.executorFor(ctx);
-    const connection = adapter.transactionConnection(ctx);
-    for (const group of groups) {
-      if (mode === "error" && connection) {
-        const text = `COPY ${qualifiedTable(op.model)} (${columnList(adapter.dialect, group.fields)}) FROM STDIN`;
-        totals.inserted += await adapter.copyIn(connection.client, text, copyChunks(adapter.dialect, group.fields, group.rows), ctx.signal);
-      } else {
-        await unnestRows(adapter, exec, op, group, mode, totals);
+  await adapter.transaction(
+    async () => {
+      const exec = adapter.executorFor(ctx);
+      const connection = adapter.transactionConnection(ctx);
+      for (const group of groups) {
+        if (mode === "error" && connection) {
+          const text = `COPY ${qualifiedTable(op.model)} (${columnList(adapter.dialect, group.fields)}) FROM STDIN`;
+          totals.inserted += await adapter.copyIn(connection.client, text, copyChunks(adapter.dialect, group.fields, group.rows), ctx.signal);
+        } else {
+          await unnestRows(adapter, exec, op, group, mode, totals);
+        }
       }
-    }
-  }, {}, ctx);
+    },
+    {},
+    ctx,
+  );
   return totals;
 }

@@ -21,9 +21,13 @@ function watchersOf(signal: AbortSignal): Set<Watcher> {
   if (!watchers) {
     const set = new Set<Watcher>();
     running.set(signal, set);
-    signal.addEventListener("abort", () => {
-      for (const w of set) w.onAbort();
-    }, { once: true });
+    signal.addEventListener(
+      "abort",
+      () => {
+        for (const w of set) w.onAbort();
+      },
+      { once: true },
+    );
     watchers = set;
   }
   return watchers;
@@ -45,7 +49,10 @@ class Cancellation implements Watcher {
   settled = false;
   cancelling: Promise<void> | undefined;
   private wake: (() => void) | undefined;
-  constructor(private readonly pid: number, private readonly cancel: CancelBackend) {}
+  constructor(
+    private readonly pid: number,
+    private readonly cancel: CancelBackend,
+  ) {}
 
   onAbort(): void {
     this.cancelling ??= this.repeat();

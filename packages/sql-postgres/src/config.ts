@@ -49,10 +49,23 @@ type ParamCheck = "any" | "integer" | "file" | readonly string[];
 
 /** Connection parameters `pg` reads from the URL's query string, and what each accepts. */
 const PG_PARAMS: Record<string, ParamCheck> = {
-  sslmode: SSLMODES, ssl: BOOLEAN, uselibpqcompat: BOOLEAN, sslcert: "file", sslkey: "file", sslrootcert: "file",
-  host: "any", options: "any", application_name: "any", fallback_application_name: "any", client_encoding: "any",
-  replication: "any", keepalives: ["0", "1"], keepalives_idle: "integer", lock_timeout: "integer",
-  idle_in_transaction_session_timeout: "integer", query_timeout: "integer",
+  sslmode: SSLMODES,
+  ssl: BOOLEAN,
+  uselibpqcompat: BOOLEAN,
+  sslcert: "file",
+  sslkey: "file",
+  sslrootcert: "file",
+  host: "any",
+  options: "any",
+  application_name: "any",
+  fallback_application_name: "any",
+  client_encoding: "any",
+  replication: "any",
+  keepalives: ["0", "1"],
+  keepalives_idle: "integer",
+  lock_timeout: "integer",
+  idle_in_transaction_session_timeout: "integer",
+  query_timeout: "integer",
 };
 
 function urlError(part: string, message: string, fix = URL_FIX): ValidationError {
@@ -91,14 +104,22 @@ function checkUrl(base: string, query: URLSearchParams): void {
   for (const [name, value] of query) {
     const check = PG_PARAMS[name];
     if (check === undefined) {
-      throw urlError(name, `query parameter '${name}' is not one pg or DataFlow reads. ${didYouMean(name, [...OWN_PARAMS, ...Object.keys(PG_PARAMS)])}`.trim(), `Known parameters: ${[...OWN_PARAMS, ...Object.keys(PG_PARAMS)].join(", ")}`);
+      throw urlError(
+        name,
+        `query parameter '${name}' is not one pg or DataFlow reads. ${didYouMean(name, [...OWN_PARAMS, ...Object.keys(PG_PARAMS)])}`.trim(),
+        `Known parameters: ${[...OWN_PARAMS, ...Object.keys(PG_PARAMS)].join(", ")}`,
+      );
     }
     if (Array.isArray(check) && !check.includes(value)) {
       throw urlError(name, `parameter '${name}' must be one of ${check.join(", ")}`);
     }
     if (check === "integer" && !/^\d+$/.test(value)) throw urlError(name, `parameter '${name}' must be a non-negative integer`);
     if (check === "file" && !existsSync(value)) {
-      throw urlError(name, `parameter '${name}' names a file that does not exist`, "Give the path of a readable PEM file, or pass ssl options in adapter: { pg: { ssl } }");
+      throw urlError(
+        name,
+        `parameter '${name}' names a file that does not exist`,
+        "Give the path of a readable PEM file, or pass ssl options in adapter: { pg: { ssl } }",
+      );
     }
   }
 }
@@ -149,7 +170,8 @@ export function resolveSettings(
     connectionString: rest ? `${base}?${rest}` : base,
     max,
     min,
-    idleTimeoutMs: nonNegativeInt(pool.idleTimeoutMs, "pool.idleTimeoutMs") ?? nonNegativeInt(own.get("idle_timeout"), "idle_timeout") ?? DEFAULTS.idleTimeoutMs,
+    idleTimeoutMs:
+      nonNegativeInt(pool.idleTimeoutMs, "pool.idleTimeoutMs") ?? nonNegativeInt(own.get("idle_timeout"), "idle_timeout") ?? DEFAULTS.idleTimeoutMs,
     acquireTimeoutMs:
       nonNegativeInt(pool.acquireTimeoutMs, "pool.acquireTimeoutMs") ??
       nonNegativeInt(own.get("acquire_timeout"), "acquire_timeout") ??

@@ -86,7 +86,10 @@ const rowSecurity: RowSecurity = {
       "pg_get_expr(polwithcheck, polrelid) AS check_expr FROM pg_policy WHERE polrelid = to_regclass($1)",
     params: [table],
   }),
-  flagsQuery: (table) => ({ text: "SELECT relrowsecurity AS enabled, relforcerowsecurity AS forced FROM pg_class WHERE oid = to_regclass($1)", params: [table] }),
+  flagsQuery: (table) => ({
+    text: "SELECT relrowsecurity AS enabled, relforcerowsecurity AS forced FROM pg_class WHERE oid = to_regclass($1)",
+    params: [table],
+  }),
   createPolicy: (name, table, expression) =>
     `CREATE POLICY ${quoteIdentifier(name)} ON ${table} AS PERMISSIVE FOR ALL TO PUBLIC USING (${expression}) WITH CHECK (${expression})`,
   enable: (table) => `ALTER TABLE ${table} ENABLE ROW LEVEL SECURITY`,

@@ -1,7 +1,13 @@
 import type { DataFlowError, Model } from "@dataflow/kernel/plugin";
 import {
-  AbortError, ConstraintViolationError, DatabaseError, ForeignKeyViolationError, NotNullViolationError, SchemaError,
-  TransactionError, ValidationError,
+  AbortError,
+  ConstraintViolationError,
+  DatabaseError,
+  ForeignKeyViolationError,
+  NotNullViolationError,
+  SchemaError,
+  TransactionError,
+  ValidationError,
 } from "@dataflow/kernel/plugin";
 import type { Dialect } from "@dataflow/sql-core";
 import { failure, fieldsOfConstraint, invalidRegex, uniqueViolation } from "@dataflow/sql-core";
@@ -98,7 +104,8 @@ export function mapPostgresError(error: unknown, ctx: MapContext): DataFlowError
     case "23502": {
       const column = e.column;
       return new NotNullViolationError(`A required value is missing${column ? ` for '${column}'` : ""}${where}`, {
-        cause, ...(column ? { field: column } : {}),
+        cause,
+        ...(column ? { field: column } : {}),
       });
     }
     case "23503": {
@@ -148,7 +155,8 @@ export function mapPostgresError(error: unknown, ctx: MapContext): DataFlowError
   if (code.startsWith("22")) {
     const column = e.column;
     return new ValidationError(`A value is not valid for its column${column ? ` '${column}'` : ""}${where}: ${redactServerText(message)}`, {
-      cause, ...(column ? { field: column } : {}),
+      cause,
+      ...(column ? { field: column } : {}),
     });
   }
   if (code.startsWith("28")) return failure("authentication", `The PostgreSQL server rejected the login: ${redactServerText(message)}`, cause);

@@ -19,9 +19,7 @@ export { parseTimestamp } from "./type-parsers.js";
 const postgres = definePlugin({
   name: "@dataflow/sql-postgres",
   kernel: "^1",
-  adapters: [
-    { schemes: ["postgres", "postgresql"], create: (url, options) => new PostgresAdapter(url, options as PostgresAdapterOptions) },
-  ],
+  adapters: [{ schemes: ["postgres", "postgresql"], create: (url, options) => new PostgresAdapter(url, options as PostgresAdapterOptions) }],
   modelNodes: sqlModelNodes,
   // None: the identity sequence after explicit ids is the adapter's `afterExplicitKeys` strategy.
   middleware: [],

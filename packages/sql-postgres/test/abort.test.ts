@@ -69,14 +69,19 @@ describe.skipIf(!res.ok)(`PostgreSQL statement cancellation${res.ok ? "" : ` [${
       const controller = new AbortController();
       const running = failure(runNode(db, "Slow_List", { filter: { label: { $regex: "^x" } } }, { signal: controller.signal }));
       await eventually(async () => {
-        const { rows } = await raw.query("SELECT count(*)::int AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE $1", [`%FROM "${table}"%`]);
+        const { rows } = await raw.query("SELECT count(*)::int AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE $1", [
+          `%FROM "${table}"%`,
+        ]);
         return rows[0].n === 1;
       }, "the List waits");
       controller.abort();
       expect(await running).toBeInstanceOf(AbortError);
       await locker.query("ROLLBACK");
       await eventually(async () => {
-        const { rows } = await raw.query("SELECT count(*)::int AS n FROM pg_stat_activity WHERE state <> 'idle' AND query LIKE $1 AND pid <> pg_backend_pid()", [`%FROM "${table}"%`]);
+        const { rows } = await raw.query(
+          "SELECT count(*)::int AS n FROM pg_stat_activity WHERE state <> 'idle' AND query LIKE $1 AND pid <> pg_backend_pid()",
+          [`%FROM "${table}"%`],
+        );
         return rows[0].n === 0;
       }, "no backend runs the List");
       expect((await runNode(db, "Slow_List", {})).count).toBe(1);

@@ -57,7 +57,10 @@ describe.skipIf(!res.ok)(`package boundaries of a User_Create on PostgreSQL${res
     expect(checkouts).toHaveLength(1);
     // The checkout is where the statement reaches the driver; its stack is synchronous back to the
     // runtime (nothing has been awaited yet), so it shows every package the call passed through.
-    for (const [what, stack] of [["pool checkout", checkouts[0]!], ["Client.query", stacks[0]!]] as const) {
+    for (const [what, stack] of [
+      ["pool checkout", checkouts[0]!],
+      ["Client.query", stacks[0]!],
+    ] as const) {
       const full = packagePath(stack);
       // V8's async stack at Client.query lists only frames that awaited: the kernel's single-node path
       // returns the node's promise without awaiting it, so there the trace goes on to the caller

@@ -68,8 +68,13 @@ describe.skipIf(!res.ok)(`PostgreSQL bulk paths${res.ok ? "" : ` [${res.reason}]
               sum(big)::text AS bigs, count(*) FILTER (WHERE label <> 'r' || n)::int AS mismatched FROM "${table}"`,
     );
     expect(rows[0]).toEqual({
-      n: 200_000, labels: 200_000, total: String((199_999 * 200_000) / 2), lo: "0", hi: "199999",
-      bigs: ((199_999n * 200_000n) / 2n * 10_000_000_000n).toString(), mismatched: 0,
+      n: 200_000,
+      labels: 200_000,
+      total: String((199_999 * 200_000) / 2),
+      lo: "0",
+      hi: "199999",
+      bigs: (((199_999n * 200_000n) / 2n) * 10_000_000_000n).toString(),
+      mismatched: 0,
     });
   });
 
@@ -94,7 +99,9 @@ describe.skipIf(!res.ok)(`PostgreSQL bulk paths${res.ok ? "" : ` [${res.reason}]
       const data = HOSTILE.map((note, i) => ({ label: `h${i}`, note, n: i, meta: { note } }));
       const params = path === "COPY" ? { data } : { data, onConflict: "skip", conflictOn: ["label"] };
       expect((await runNode(db, "Row_BulkCreate", params)).result.inserted).toBe(HOSTILE.length);
-      const { rows } = await raw.query(`SELECT note, octet_length(note) AS bytes, encode(convert_to(note, 'UTF8'), 'hex') AS hex, meta FROM "${table}" ORDER BY n`);
+      const { rows } = await raw.query(
+        `SELECT note, octet_length(note) AS bytes, encode(convert_to(note, 'UTF8'), 'hex') AS hex, meta FROM "${table}" ORDER BY n`,
+      );
       expect(rows.map((r) => r.note)).toEqual(HOSTILE);
       expect(rows.map((r) => r.hex)).toEqual(HOSTILE.map((s) => Buffer.from(s, "utf8").toString("hex")));
       expect(rows.map((r) => r.meta.note)).toEqual(HOSTILE);
@@ -135,7 +142,14 @@ describe.skipIf(!res.ok)(`PostgreSQL bulk paths${res.ok ? "" : ` [${res.reason}]
     const adapter = db.adapter as PostgresAdapter;
     await adapter.transaction(async () => {
       await runNode(db, "Row_Create", { data: { label: "before", n: 0 } });
-      const err = await failure(runNode(db, "Row_BulkCreate", { data: [{ label: "x1", n: 1 }, { label: "before", n: 2 }] }));
+      const err = await failure(
+        runNode(db, "Row_BulkCreate", {
+          data: [
+            { label: "x1", n: 1 },
+            { label: "before", n: 2 },
+          ],
+        }),
+      );
       expect(err).toBeInstanceOf(UniqueViolationError);
       await runNode(db, "Row_BulkCreate", { data: [{ label: "after", n: 3 }], onConflict: "skip" });
       expect(await count(table)).toBe(0);
@@ -147,18 +161,32 @@ describe.skipIf(!res.ok)(`PostgreSQL bulk paths${res.ok ? "" : ` [${res.reason}]
   it("counts skipped and updated rows like a row-by-row loop, in-batch duplicates included", async () => {
     const table = `counts_${suffix()}`;
     declareRows(db, table);
-    await runNode(db, "Row_BulkCreate", { data: [{ label: "a", n: 1, note: "old" }, { label: "b", n: 2, note: "old" }] });
+    await runNode(db, "Row_BulkCreate", {
+      data: [
+        { label: "a", n: 1, note: "old" },
+        { label: "b", n: 2, note: "old" },
+      ],
+    });
     const skip = await runNode(db, "Row_BulkCreate", {
-      data: [{ label: "a", n: 10 }, { label: "c", n: 3 }, { label: "c", n: 30 }],
-      onConflict: "skip", conflictOn: ["label"],
+      data: [
+        { label: "a", n: 10 },
+        { label: "c", n: 3 },
+        { label: "c", n: 30 },
+      ],
+      onConflict: "skip",
+      conflictOn: ["label"],
     });
     expect(skip.result).toEqual({ inserted: 1, skipped: 2, updated: 0 });
     const upsert = await runNode(db, "Row_BulkUpsert", {
       data: [
-        { label: "b", n: 20, note: "b1" }, { label: "d", n: 4, note: "d1" }, { label: "d", n: 40, note: "d2" },
-        { label: "b", n: 200, note: "b2" }, { label: "d", n: 400, note: "d3" },
+        { label: "b", n: 20, note: "b1" },
+        { label: "d", n: 4, note: "d1" },
+        { label: "d", n: 40, note: "d2" },
+        { label: "b", n: 200, note: "b2" },
+        { label: "d", n: 400, note: "d3" },
       ],
-      conflictOn: ["label"], update: ["n"],
+      conflictOn: ["label"],
+      update: ["n"],
     });
     expect(upsert.result).toEqual({ inserted: 1, updated: 4 });
     const { rows } = await raw.query(`SELECT label, n, note FROM "${table}" ORDER BY label`);
@@ -169,7 +197,12 @@ describe.skipIf(!res.ok)(`PostgreSQL bulk paths${res.ok ? "" : ` [${res.reason}]
       { label: "d", n: "400", note: "d1" },
     ]);
     const update = await runNode(db, "Row_BulkCreate", {
-      data: [{ label: "a", n: 5, note: "new" }, { label: "e", n: 6 }], onConflict: "update", conflictOn: ["label"],
+      data: [
+        { label: "a", n: 5, note: "new" },
+        { label: "e", n: 6 },
+      ],
+      onConflict: "update",
+      conflictOn: ["label"],
     });
     expect(update.result).toEqual({ inserted: 1, skipped: 0, updated: 1 });
     expect((await raw.query(`SELECT n, note FROM "${table}" WHERE label = 'a'`)).rows[0]).toEqual({ n: "5", note: "new" });
@@ -179,7 +212,12 @@ describe.skipIf(!res.ok)(`PostgreSQL bulk paths${res.ok ? "" : ` [${res.reason}]
     const table = `ids_${suffix()}`;
     declareRows(db, table);
     await runNode(db, "Row_Create", { data: { id: 5, label: "five", n: 5 } });
-    await runNode(db, "Row_BulkCreate", { data: [{ id: 10, label: "ten", n: 10 }, { label: "auto1", n: 0 }] });
+    await runNode(db, "Row_BulkCreate", {
+      data: [
+        { id: 10, label: "ten", n: 10 },
+        { label: "auto1", n: 0 },
+      ],
+    });
     await runNode(db, "Row_BulkUpsert", { data: [{ id: 20, label: "twenty", n: 20 }], conflictOn: ["id"] });
     const next = await runNode(db, "Row_Create", { data: { label: "auto2", n: 0 } });
     expect(next.result.id).toBe(21);

@@ -37,9 +37,12 @@ if (res.ok) {
         rows: async (table) => ((await exists(table)) ? (await raw.query(`SELECT * FROM ${q(table)} ORDER BY id`)).rows : []),
         count: async (table) => ((await exists(table)) ? Number((await raw.query(`SELECT COUNT(*) AS n FROM ${q(table)}`)).rows[0].n) : 0),
         columns: async (table) =>
-          (await raw.query("SELECT column_name FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = $1 ORDER BY ordinal_position", [table])).rows.map(
-            (r: { column_name: string }) => r.column_name,
-          ),
+          (
+            await raw.query(
+              "SELECT column_name FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = $1 ORDER BY ordinal_position",
+              [table],
+            )
+          ).rows.map((r: { column_name: string }) => r.column_name),
         connections: async () =>
           Number((await raw.query("SELECT count(*) AS n FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()")).rows[0].n),
         close: () => raw.end(),

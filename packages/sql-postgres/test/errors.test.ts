@@ -1,8 +1,17 @@
 import { randomBytes } from "node:crypto";
 import { createServer } from "node:net";
 import {
-  ConnectionError, ConstraintViolationError, DataFlow, ForeignKeyViolationError, NotNullViolationError, TimeoutError,
-  TooManyConnectionsError, TransactionError, UniqueViolationError, ValidationError, field,
+  ConnectionError,
+  ConstraintViolationError,
+  DataFlow,
+  ForeignKeyViolationError,
+  NotNullViolationError,
+  TimeoutError,
+  TooManyConnectionsError,
+  TransactionError,
+  UniqueViolationError,
+  ValidationError,
+  field,
 } from "@dataflow/kernel";
 import type pg from "pg";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
@@ -58,9 +67,14 @@ describe.skipIf(!res.ok)(`PostgreSQL error mapping${res.ok ? "" : ` [${res.reaso
 
   it("unique violations name the fields, never the value", async () => {
     const table = `uniq_${suffix()}`;
-    db.model("Account", { email: field.string().unique(), org: field.string(), code: field.string() }, {
-      table, indexes: [{ fields: ["org", "code"], unique: true }],
-    });
+    db.model(
+      "Account",
+      { email: field.string().unique(), org: field.string(), code: field.string() },
+      {
+        table,
+        indexes: [{ fields: ["org", "code"], unique: true }],
+      },
+    );
     await runNode(db, "Account_Create", { data: { email: SECRET_VALUE, org: "o", code: "c" } });
     const single = await failure(runNode(db, "Account_Create", { data: { email: SECRET_VALUE, org: "o2", code: "c" } }));
     expect(single).toBeInstanceOf(UniqueViolationError);
@@ -138,13 +152,18 @@ describe.skipIf(!res.ok)(`PostgreSQL error mapping${res.ok ? "" : ` [${res.reaso
 
     // Write skew under SERIALIZABLE: each reads both rows, then writes one.
     const gate = barrier(2);
-    const skew = await Promise.allSettled([1, 2].map((id) =>
-      adapter.transaction(async (tx) => {
-        await tx.query(`SELECT sum(v) FROM "${table}"`, []);
-        await gate();
-        await tx.query(`UPDATE "${table}" SET v = v + 1 WHERE id = $1`, [id]);
-      }, { isolationLevel: "serializable" }),
-    ));
+    const skew = await Promise.allSettled(
+      [1, 2].map((id) =>
+        adapter.transaction(
+          async (tx) => {
+            await tx.query(`SELECT sum(v) FROM "${table}"`, []);
+            await gate();
+            await tx.query(`UPDATE "${table}" SET v = v + 1 WHERE id = $1`, [id]);
+          },
+          { isolationLevel: "serializable" },
+        ),
+      ),
+    );
     const skewErrors = skew.filter((r) => r.status === "rejected").map((r) => adapter.mapError((r as PromiseRejectedResult).reason));
     expect(skewErrors.length).toBeGreaterThanOrEqual(1);
     for (const e of skewErrors) {
@@ -154,13 +173,18 @@ describe.skipIf(!res.ok)(`PostgreSQL error mapping${res.ok ? "" : ` [${res.reaso
 
     // Deadlock: two transactions lock the rows in opposite order.
     const lockGate = barrier(2);
-    const deadlock = await Promise.allSettled([[1, 2], [2, 1]].map(([first, second]) =>
-      adapter.transaction(async (tx) => {
-        await tx.query(`UPDATE "${table}" SET v = v + 1 WHERE id = $1`, [first]);
-        await lockGate();
-        await tx.query(`UPDATE "${table}" SET v = v + 1 WHERE id = $1`, [second]);
-      }),
-    ));
+    const deadlock = await Promise.allSettled(
+      [
+        [1, 2],
+        [2, 1],
+      ].map(([first, second]) =>
+        adapter.transaction(async (tx) => {
+          await tx.query(`UPDATE "${table}" SET v = v + 1 WHERE id = $1`, [first]);
+          await lockGate();
+          await tx.query(`UPDATE "${table}" SET v = v + 1 WHERE id = $1`, [second]);
+        }),
+      ),
+    );
     const deadlockErrors = deadlock.filter((r) => r.status === "rejected").map((r) => adapter.mapError((r as PromiseRejectedResult).reason));
     expect(deadlockErrors).toHaveLength(1);
     expect(deadlockErrors[0]).toBeInstanceOf(TransactionError);

@@ -1,6 +1,4 @@
-import {
-  ConnectionError, DataFlow, NotFoundError, ValidationError, WorkflowExecutionError, field,
-} from "@dataflow/kernel";
+import { ConnectionError, DataFlow, NotFoundError, ValidationError, WorkflowExecutionError, field } from "@dataflow/kernel";
 import { MAX_DATETIME, MIN_DATETIME } from "@dataflow/kernel/plugin";
 import { useTestDatabase } from "@dataflow/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -23,10 +21,21 @@ describe.skipIf(!res.ok)("PostgreSQL: hostile values", () => {
   beforeAll(async () => {
     db = new DataFlow({ url, plugins: [postgres] });
     db.model("Item", { id: field.string(), n: field.int() }, { table: "hv_items" });
-    db.model("Kinds", {
-      big: field.bigint(), dec: field.decimal({ precision: 30, scale: 10 }), at: field.datetime(), u: field.uuid(),
-      ok: field.boolean(), day: field.date(), f: field.float(), e: field.enum(["x", "y", "z"]), s: field.string(),
-    }, { table: "hv_kinds" });
+    db.model(
+      "Kinds",
+      {
+        big: field.bigint(),
+        dec: field.decimal({ precision: 30, scale: 10 }),
+        at: field.datetime(),
+        u: field.uuid(),
+        ok: field.boolean(),
+        day: field.date(),
+        f: field.float(),
+        e: field.enum(["x", "y", "z"]),
+        s: field.string(),
+      },
+      { table: "hv_kinds" },
+    );
     db.model("Moment", { at: field.datetime(), label: field.string() }, { table: "hv_moments" });
     db.model("Doc", { body: field.json() }, { table: "hv_docs" });
     db.model("Word", { w: field.string() }, { table: "hv_words" });
@@ -46,11 +55,43 @@ describe.skipIf(!res.ok)("PostgreSQL: hostile values", () => {
   });
 
   it("$in / $nin keep exact semantics for every field kind", async () => {
-    await runNode(db, "Kinds_BulkCreate", { data: [
-      { big: 9223372036854775807n, dec: "12345678901234567890.0000000001", at: "2024-01-01T00:00:00.001Z", u: "0F8FAD5B-D9CB-469F-A165-70867728950E", ok: true, day: "2024-02-29", f: 0.1, e: "x", s: "a" },
-      { big: 9223372036854775806n, dec: "12345678901234567890", at: "2024-01-01T00:00:00.000Z", u: "1f8fad5b-d9cb-469f-a165-70867728950e", ok: false, day: "0001-01-01", f: 1e300, e: "y", s: "a " },
-      { big: -9223372036854775808n, dec: "-0.5", at: "9999-12-31T23:59:59.999Z", u: "2f8fad5b-d9cb-469f-a165-70867728950e", ok: true, day: "9999-12-31", f: -2.5, e: "z", s: "" },
-    ] });
+    await runNode(db, "Kinds_BulkCreate", {
+      data: [
+        {
+          big: 9223372036854775807n,
+          dec: "12345678901234567890.0000000001",
+          at: "2024-01-01T00:00:00.001Z",
+          u: "0F8FAD5B-D9CB-469F-A165-70867728950E",
+          ok: true,
+          day: "2024-02-29",
+          f: 0.1,
+          e: "x",
+          s: "a",
+        },
+        {
+          big: 9223372036854775806n,
+          dec: "12345678901234567890",
+          at: "2024-01-01T00:00:00.000Z",
+          u: "1f8fad5b-d9cb-469f-a165-70867728950e",
+          ok: false,
+          day: "0001-01-01",
+          f: 1e300,
+          e: "y",
+          s: "a ",
+        },
+        {
+          big: -9223372036854775808n,
+          dec: "-0.5",
+          at: "9999-12-31T23:59:59.999Z",
+          u: "2f8fad5b-d9cb-469f-a165-70867728950e",
+          ok: true,
+          day: "9999-12-31",
+          f: -2.5,
+          e: "z",
+          s: "",
+        },
+      ],
+    });
     const count = async (filter: Record<string, unknown>) => (await runNode(db, "Kinds_Count", { filter })).result as number;
     expect(await count({ big: { $in: [9223372036854775807n] } })).toBe(1);
     expect(await count({ big: { $nin: [9223372036854775807n, -9223372036854775808n] } })).toBe(1);
@@ -68,7 +109,14 @@ describe.skipIf(!res.ok)("PostgreSQL: hostile values", () => {
   });
 
   it("datetimes at the edges of the supported range order and filter correctly; outside it nothing is written", async () => {
-    const edges = [MAX_DATETIME, new Date(MIN_DATETIME.getTime() + 1), new Date(0), MIN_DATETIME, new Date(MAX_DATETIME.getTime() - 1), new Date("0099-06-01T00:00:00Z")];
+    const edges = [
+      MAX_DATETIME,
+      new Date(MIN_DATETIME.getTime() + 1),
+      new Date(0),
+      MIN_DATETIME,
+      new Date(MAX_DATETIME.getTime() - 1),
+      new Date("0099-06-01T00:00:00Z"),
+    ];
     await runNode(db, "Moment_BulkCreate", { data: edges.map((at, i) => ({ at, label: `m${i}` })) });
     const sorted = [...edges].sort((a, b) => a.getTime() - b.getTime()).map((d) => d.toISOString());
     expect((await runNode(db, "Moment_List", { orderBy: "at" })).result.map((r: { at: Date }) => r.at.toISOString())).toEqual(sorted);
@@ -94,7 +142,11 @@ describe.skipIf(!res.ok)("PostgreSQL: hostile values", () => {
   });
 
   it("lone surrogates and NUL in JSON keys and values are a ValidationError before any SQL", async () => {
-    for (const [body, at] of [[{ a: "\uD800" }, "data.body.a"], [{ "\uDC00": 1 }, "data.body"], [[{ k: ["x\u0000"] }], "data.body[0].k[0]"]] as const) {
+    for (const [body, at] of [
+      [{ a: "\uD800" }, "data.body.a"],
+      [{ "\uDC00": 1 }, "data.body"],
+      [[{ k: ["x\u0000"] }], "data.body[0].k[0]"],
+    ] as const) {
       expect(await validationField(runNode(db, "Doc_Create", { data: { body } }))).toBe(at);
     }
     expect((await rawQuery(url, "SELECT COUNT(*)::int AS n FROM hv_docs")).rows).toEqual([{ n: 0 }]);
@@ -104,7 +156,10 @@ describe.skipIf(!res.ok)("PostgreSQL: hostile values", () => {
     await runNode(db, "Word_Create", { data: { w: `${"a".repeat(34)}!` } });
     expect(await validationField(runNode(db, "Word_Count", { filter: { $or: [{ w: "x" }, { w: { $regex: "(?<name>a)" } }] } }))).toBe("filter.$or[1].w.$regex");
     const start = performance.now();
-    const outcome = await runNode(db, "Word_Count", { filter: { w: { $regex: "^(a+)+$" } } }).then((r) => r.result as number, (e: unknown) => e);
+    const outcome = await runNode(db, "Word_Count", { filter: { w: { $regex: "^(a+)+$" } } }).then(
+      (r) => r.result as number,
+      (e: unknown) => e,
+    );
     expect(performance.now() - start).toBeLessThan(5000);
     if (typeof outcome !== "number") expect(outcome).toBeInstanceOf(WorkflowExecutionError);
     else expect(outcome).toBe(0);
@@ -112,12 +167,14 @@ describe.skipIf(!res.ok)("PostgreSQL: hostile values", () => {
 
   it("the session's backend terminated mid-transaction (pg_terminate_backend): a retryable ConnectionError; nothing committed", async () => {
     const adapter = db.adapter as PostgresAdapter;
-    const outcome = await failure(adapter.transaction(async (tx) => {
-      await runNode(db, "Word_Create", { data: { w: "uncommitted" } });
-      const pid = (await tx.query("SELECT pg_backend_pid() AS pid", [])).rows[0]!.pid as number;
-      await rawQuery(url, "SELECT pg_terminate_backend($1)", [pid]);
-      await runNode(db, "Word_Create", { data: { w: "after kill" } });
-    }));
+    const outcome = await failure(
+      adapter.transaction(async (tx) => {
+        await runNode(db, "Word_Create", { data: { w: "uncommitted" } });
+        const pid = (await tx.query("SELECT pg_backend_pid() AS pid", [])).rows[0]!.pid as number;
+        await rawQuery(url, "SELECT pg_terminate_backend($1)", [pid]);
+        await runNode(db, "Word_Create", { data: { w: "after kill" } });
+      }),
+    );
     expect(outcome).toBeInstanceOf(ConnectionError);
     expect((outcome as ConnectionError).retryable).toBe(true);
     expect((await rawQuery(url, "SELECT COUNT(*)::int AS n FROM hv_words WHERE w IN ('uncommitted', 'after kill')")).rows).toEqual([{ n: 0 }]);

@@ -21,9 +21,20 @@ describe.skipIf(!res.ok)("per-test transactions (TDD harness) on PostgreSQL", ()
 
   it("writes inside the test's transaction, bulk paths included", async () => {
     await runNode(t.db, "Entry_Create", { data: { label: "one", n: 1 } });
-    const bulk = await runNode(t.db, "Entry_BulkCreate", { data: [{ label: "two", n: 2 }, { label: "three", n: 3 }] });
+    const bulk = await runNode(t.db, "Entry_BulkCreate", {
+      data: [
+        { label: "two", n: 2 },
+        { label: "three", n: 3 },
+      ],
+    });
     expect(bulk.result.inserted).toBe(2);
-    const upsert = await runNode(t.db, "Entry_BulkUpsert", { data: [{ label: "three", n: 30 }, { label: "four", n: 4 }], conflictOn: ["label"] });
+    const upsert = await runNode(t.db, "Entry_BulkUpsert", {
+      data: [
+        { label: "three", n: 30 },
+        { label: "four", n: 4 },
+      ],
+      conflictOn: ["label"],
+    });
     expect(upsert.result).toEqual({ inserted: 1, updated: 1 });
     expect((await runNode(t.db, "Entry_Count", {})).result).toBe(4);
     // Nothing is committed: another connection sees no row.

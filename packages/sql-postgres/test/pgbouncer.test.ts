@@ -44,7 +44,10 @@ describe("pgbouncer settings (no server)", () => {
       [() => new PostgresAdapter(`${base}?pgbouncer=transaction`, { pool: { statementTimeoutMs: 5000 } }), "pool.statementTimeoutMs"],
       [() => new PostgresAdapter(`${base}?pgbouncer=transaction&lock_timeout=100`), "url.lock_timeout"],
       [() => new PostgresAdapter(`${base}?pgbouncer=session&options=-c%20search_path%3Dx`), "url.options"],
-      [() => new PostgresAdapter(base, { pgbouncer: "transaction", pg: { idle_in_transaction_session_timeout: 1000 } }), "pg.idle_in_transaction_session_timeout"],
+      [
+        () => new PostgresAdapter(base, { pgbouncer: "transaction", pg: { idle_in_transaction_session_timeout: 1000 } }),
+        "pg.idle_in_transaction_session_timeout",
+      ],
     ];
     for (const [work, fieldName] of cases) {
       const error = refusal(work);
@@ -179,19 +182,23 @@ describe.skipIf(!res.ok)(`PostgreSQL through PgBouncer in transaction pooling mo
       await b.initialize();
       const setting = (db: DataFlow) => runNode(db, sqlNode(db), { sql: "SELECT current_setting('app.owner', true) AS owner" });
       const work = (db: DataFlow, owner: string, i: number) =>
-        db.transaction(async (tx) => {
-          await runNode(db, sqlNode(db), { sql: `SELECT set_config('app.owner', '${owner}', true)` });
-          await runNode(db, create(db), { data: { label: `${owner}-${i}`, owner } });
-          await tx.savepoint(async () => {
-            await runNode(db, create(db), { data: { label: `${owner}-${i}-undone`, owner } });
-            throw new Error("undo the savepoint");
-          }).catch(() => undefined);
-          // Another transaction's setting never shows here, whichever server connection this is.
-          expect((await setting(db)).rows[0].owner).toBe(owner);
-          if (i % 3 === 0) throw new Error("roll back");
-        }).catch((error: Error) => {
-          if (error.message !== "roll back") throw error;
-        });
+        db
+          .transaction(async (tx) => {
+            await runNode(db, sqlNode(db), { sql: `SELECT set_config('app.owner', '${owner}', true)` });
+            await runNode(db, create(db), { data: { label: `${owner}-${i}`, owner } });
+            await tx
+              .savepoint(async () => {
+                await runNode(db, create(db), { data: { label: `${owner}-${i}-undone`, owner } });
+                throw new Error("undo the savepoint");
+              })
+              .catch(() => undefined);
+            // Another transaction's setting never shows here, whichever server connection this is.
+            expect((await setting(db)).rows[0].owner).toBe(owner);
+            if (i % 3 === 0) throw new Error("roll back");
+          })
+          .catch((error: Error) => {
+            if (error.message !== "roll back") throw error;
+          });
       await Promise.all(Array.from({ length: 24 }, (_, i) => (i % 2 === 0 ? work(a, "a", i) : work(b, "b", i))));
       // Outside a transaction no setting is left on any server connection.
       for (let i = 0; i < 4; i++) expect([null, ""]).toContain((await setting(i % 2 ? a : b)).rows[0].owner);

@@ -44,7 +44,11 @@ describe.skipIf(!pooled.ok)("PostgreSQL pool settings", () => {
     const raw = await rawClient(poolUrl);
     try {
       const node = sqlNode(db);
-      const runs = Array.from({ length: 5 }, () => runNode(db, node, { sql: "SELECT current_setting('statement_timeout') AS st, current_setting('application_name') AS app, pg_sleep(0.2) AS pool_probe" }));
+      const runs = Array.from({ length: 5 }, () =>
+        runNode(db, node, {
+          sql: "SELECT current_setting('statement_timeout') AS st, current_setting('application_name') AS app, pg_sleep(0.2) AS pool_probe",
+        }),
+      );
       await eventually(async () => (await activeBackends(raw, "pool_probe")).length === 2, "two statements run");
       const { rows } = await raw.query("SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = $1", [appName]);
       expect(rows[0].n).toBe(2);
@@ -60,7 +64,9 @@ describe.skipIf(!pooled.ok)("PostgreSQL pool settings", () => {
     const db = new DataFlow({ url: `${poolUrl}?max=5&statement_timeout=100`, plugins: [postgres], pool: { max: 1, statementTimeoutMs: 2500 } });
     try {
       const node = sqlNode(db);
-      const out = await runNode(db, node, { sql: "SELECT current_setting('statement_timeout') AS st, current_setting('application_name') AS app, current_setting('client_encoding') AS enc" });
+      const out = await runNode(db, node, {
+        sql: "SELECT current_setting('statement_timeout') AS st, current_setting('application_name') AS app, current_setting('client_encoding') AS enc",
+      });
       expect(out.rows[0]).toEqual({ st: "2500ms", app: "dataflow", enc: "UTF8" });
       await Promise.all([runNode(db, node, { sql: "SELECT 1" }), runNode(db, node, { sql: "SELECT 2" })]);
       expect((db.adapter as PostgresAdapter).poolStats().total).toBe(1);
@@ -76,13 +82,20 @@ describe.skipIf(!pooled.ok)("PostgreSQL pool settings", () => {
       db.model("Entry", { label: field.string() }, { table });
       await db.initialize();
       const adapter = db.adapter as PostgresAdapter;
-      const level = await adapter.transaction((tx) => tx.query("SELECT current_setting('transaction_isolation') AS level", []), { isolationLevel: "serializable" });
+      const level = await adapter.transaction((tx) => tx.query("SELECT current_setting('transaction_isolation') AS level", []), {
+        isolationLevel: "serializable",
+      });
       expect(level.rows[0]!.level).toBe("serializable");
-      const readOnly = await adapter.transaction(async (tx) => {
-        const { rows } = await tx.query("SELECT current_setting('transaction_read_only') AS ro, current_setting('transaction_isolation') AS level", []);
-        const err = await failure(runNode(db, "Entry_Create", { data: { label: "nope" } }));
-        return { settings: rows[0], err };
-      }, { isolationLevel: "repeatable read", readOnly: true }).catch((e: unknown) => ({ settings: undefined, err: e as Error }));
+      const readOnly = await adapter
+        .transaction(
+          async (tx) => {
+            const { rows } = await tx.query("SELECT current_setting('transaction_read_only') AS ro, current_setting('transaction_isolation') AS level", []);
+            const err = await failure(runNode(db, "Entry_Create", { data: { label: "nope" } }));
+            return { settings: rows[0], err };
+          },
+          { isolationLevel: "repeatable read", readOnly: true },
+        )
+        .catch((e: unknown) => ({ settings: undefined, err: e as Error }));
       expect(readOnly.settings).toEqual({ ro: "on", level: "repeatable read" });
       expect(readOnly.err).toBeInstanceOf(TransactionError);
       expect((await rawQuery(poolUrl, `SELECT count(*)::int AS n FROM "${table}"`)).rows[0].n).toBe(0);

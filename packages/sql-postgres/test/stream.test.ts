@@ -29,7 +29,10 @@ describe.skipIf(!res.ok)("db.stream on PostgreSQL: a cursor read as the consumer
     db = new DataFlow({ url, plugins: [postgres] });
     db.model("Point", { n: field.int() }, { table: "stream_points", timestamps: false });
     await db.initialize();
-    await (db.adapter as unknown as { query(t: string, p: unknown[]): Promise<unknown> }).query("INSERT INTO stream_points (n) SELECT g FROM generate_series(1, 100) g", []);
+    await (db.adapter as unknown as { query(t: string, p: unknown[]): Promise<unknown> }).query(
+      "INSERT INTO stream_points (n) SELECT g FROM generate_series(1, 100) g",
+      [],
+    );
   });
   afterAll(() => db?.close());
 
@@ -82,7 +85,10 @@ describe.skipIf(!res.ok)("db.stream on PostgreSQL: a cursor read as the consumer
         for await (const row of db.stream(Point(), { orderBy: "-n" }, { batchSize: 30 })) {
           seen++;
           if (seen % 25 === 0) {
-            const count = await (db.adapter as unknown as { query(t: string, p: unknown[]): Promise<{ rows: Array<{ n: string }> }> }).query("SELECT COUNT(*) AS n FROM stream_points", []);
+            const count = await (db.adapter as unknown as { query(t: string, p: unknown[]): Promise<{ rows: Array<{ n: string }> }> }).query(
+              "SELECT COUNT(*) AS n FROM stream_points",
+              [],
+            );
             expect(Number(count.rows[0]!.n)).toBe(100);
           }
           expect((row as { n: number }).n).toBe(101 - seen);

@@ -3,12 +3,34 @@ import type { ModelField } from "@dataflow/kernel/plugin";
 import { ValidationError } from "@dataflow/kernel";
 import { describe, expect, it } from "vitest";
 import type { Model } from "@dataflow/kernel";
-import { copyField, formatInstant, parseTimestamp, postgresDialect, qualifiedTable, quoteLiteral, redactServerText, resolveSettings, roundsByKey } from "../src/index.js";
+import {
+  copyField,
+  formatInstant,
+  parseTimestamp,
+  postgresDialect,
+  qualifiedTable,
+  quoteLiteral,
+  redactServerText,
+  resolveSettings,
+  roundsByKey,
+} from "../src/index.js";
 import { StatementNames } from "../src/statement-names.js";
 
 const field = (name: string, kind: ModelField["kind"]): ModelField => ({
-  name, kind, nullable: true, unique: false, index: false, default: undefined, maxLength: undefined, enumValues: undefined,
-  dimensions: undefined, precision: undefined, scale: undefined, primaryKey: false, autoIncrement: false, system: false,
+  name,
+  kind,
+  nullable: true,
+  unique: false,
+  index: false,
+  default: undefined,
+  maxLength: undefined,
+  enumValues: undefined,
+  dimensions: undefined,
+  precision: undefined,
+  scale: undefined,
+  primaryKey: false,
+  autoIncrement: false,
+  system: false,
 });
 
 describe("COPY text format", () => {
@@ -16,7 +38,7 @@ describe("COPY text format", () => {
     expect(copyField("a\tb\nc\rd\\e")).toBe("a\\tb\\nc\\rd\\\\e");
     expect(copyField("\\N")).toBe("\\\\N");
     expect(copyField("\\.")).toBe("\\\\.");
-    expect(copyField("😀 '; DROP TABLE x; -- \"q\" ,|")).toBe("😀 '; DROP TABLE x; -- \"q\" ,|");
+    expect(copyField('😀 \'; DROP TABLE x; -- "q" ,|')).toBe('😀 \'; DROP TABLE x; -- "q" ,|');
   });
 
   it("writes NULL as \\N and booleans as t/f", () => {
@@ -140,7 +162,14 @@ describe("redaction of server text", () => {
 describe("upsert rounds", () => {
   it("puts the k-th row of a key in round k and never pairs NULL keys", () => {
     const key = [field("email", "string")];
-    const rows = [{ email: "a", n: 1 }, { email: "b", n: 2 }, { email: "a", n: 3 }, { email: null, n: 4 }, { email: null, n: 5 }, { email: "a", n: 6 }];
+    const rows = [
+      { email: "a", n: 1 },
+      { email: "b", n: 2 },
+      { email: "a", n: 3 },
+      { email: null, n: 4 },
+      { email: null, n: 5 },
+      { email: "a", n: 6 },
+    ];
     const rounds = roundsByKey(rows, key, postgresDialect.encode);
     expect(rounds.map((r) => r.map((x) => x.n))).toEqual([[1, 2, 4, 5], [3], [6]]);
   });

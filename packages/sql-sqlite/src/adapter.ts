@@ -1,9 +1,12 @@
 import Database from "better-sqlite3";
-import type {
-  AdapterOptions, BulkCreateOperation, BulkUpsertOperation, DataFlowError, Model, ModelField, NodeContext, RowData,
-} from "@dataflow/kernel/plugin";
+import type { AdapterOptions, BulkCreateOperation, BulkUpsertOperation, DataFlowError, Model, ModelField, NodeContext, RowData } from "@dataflow/kernel/plugin";
 import {
-  ClosedError, ConnectionError, ConstraintViolationError, DatabaseError, ForeignKeyViolationError, NotNullViolationError,
+  ClosedError,
+  ConnectionError,
+  ConstraintViolationError,
+  DatabaseError,
+  ForeignKeyViolationError,
+  NotNullViolationError,
   ValidationError,
 } from "@dataflow/kernel/plugin";
 import type { CursorOptions, QueryResult, RowCursor, SqlConnection, SqlExecutor } from "@dataflow/sql-core";
@@ -41,7 +44,13 @@ export class SqliteAdapter extends DatabaseAdapter {
   readonly databaseType = "sqlite";
   readonly dialect = sqliteDialect;
   readonly capabilities = {
-    transactions: true, savepoints: true, returning: true, upsert: true, json: true, vector: false, streaming: true,
+    transactions: true,
+    savepoints: true,
+    returning: true,
+    upsert: true,
+    json: true,
+    vector: false,
+    streaming: true,
   };
   readonly filename: string;
   private db: Database.Database | undefined;
@@ -180,33 +189,37 @@ export class SqliteAdapter extends DatabaseAdapter {
         : "";
     const updateFields = op.updateFields.map((n) => model.field(n)!);
     const targetFields = (target ?? []).map((n) => model.field(n)!);
-    await this.transaction(async () => {
-      // Normalized rows all have the same columns, except that some may carry an explicit id.
-      const prepare = (row: RowData) => {
-        const columns = insertColumns(model, row);
-        return {
-          columns,
-          encoders: columns.map((f) => this.encoderFor(f)),
-          statement: this.statement(`INSERT INTO ${table} (${columnList(d, columns)}) VALUES (${columns.map(() => "?").join(", ")})${conflict}`),
+    await this.transaction(
+      async () => {
+        // Normalized rows all have the same columns, except that some may carry an explicit id.
+        const prepare = (row: RowData) => {
+          const columns = insertColumns(model, row);
+          return {
+            columns,
+            encoders: columns.map((f) => this.encoderFor(f)),
+            statement: this.statement(`INSERT INTO ${table} (${columnList(d, columns)}) VALUES (${columns.map(() => "?").join(", ")})${conflict}`),
+          };
         };
-      };
-      let withId = Object.hasOwn(op.rows[0]!, "id");
-      let insert = prepare(op.rows[0]!);
-      const updateStmt = update ? this.statement(update) : undefined;
-      const buffer: unknown[] = [];
-      for (const row of op.rows) {
-        if (Object.hasOwn(row, "id") !== withId) {
-          withId = !withId;
-          insert = prepare(row);
+        let withId = Object.hasOwn(op.rows[0]!, "id");
+        let insert = prepare(op.rows[0]!);
+        const updateStmt = update ? this.statement(update) : undefined;
+        const buffer: unknown[] = [];
+        for (const row of op.rows) {
+          if (Object.hasOwn(row, "id") !== withId) {
+            withId = !withId;
+            insert = prepare(row);
+          }
+          const changed = insert.statement.run(encodeInto(buffer, insert.columns, insert.encoders, row)).changes;
+          if (changed > 0) totals.inserted++;
+          else if (updateStmt) {
+            updateStmt.run(...encodeRow(this, updateFields, row), ...encodeRow(this, targetFields, row));
+            totals.updated++;
+          } else totals.skipped++;
         }
-        const changed = insert.statement.run(encodeInto(buffer, insert.columns, insert.encoders, row)).changes;
-        if (changed > 0) totals.inserted++;
-        else if (updateStmt) {
-          updateStmt.run(...encodeRow(this, updateFields, row), ...encodeRow(this, targetFields, row));
-          totals.updated++;
-        } else totals.skipped++;
-      }
-    }, {}, ctx);
+      },
+      {},
+      ctx,
+    );
     return totals;
   }
 
@@ -216,12 +229,18 @@ export class SqliteAdapter extends DatabaseAdapter {
     const message = e?.message ?? String(error);
     if (code === "SQLITE_CONSTRAINT_UNIQUE" || code === "SQLITE_CONSTRAINT_PRIMARYKEY") {
       const m = /constraint failed: (.+)$/.exec(message);
-      const fields = m?.[1]?.split(",").map((part) => part.trim().split(".").pop()!).filter(Boolean);
+      const fields = m?.[1]
+        ?.split(",")
+        .map((part) => part.trim().split(".").pop()!)
+        .filter(Boolean);
       return uniqueViolation(model, fields, error);
     }
     if (code === "SQLITE_CONSTRAINT_NOTNULL") {
       const column = /NOT NULL constraint failed: \S+\.(\w+)/.exec(message)?.[1];
-      return new NotNullViolationError(`A required value is missing${column ? ` for '${column}'` : ""}`, { cause: error, ...(column ? { field: column } : {}) });
+      return new NotNullViolationError(`A required value is missing${column ? ` for '${column}'` : ""}`, {
+        cause: error,
+        ...(column ? { field: column } : {}),
+      });
     }
     if (code === "SQLITE_CONSTRAINT_FOREIGNKEY") return new ForeignKeyViolationError("A foreign key constraint failed", { cause: error });
     if (code.startsWith("SQLITE_CONSTRAINT")) return new ConstraintViolationError(`A constraint failed (${code})`, { cause: error });

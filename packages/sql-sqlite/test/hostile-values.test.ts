@@ -18,10 +18,21 @@ describe("SQLite: hostile values", () => {
   beforeAll(async () => {
     db = new DataFlow();
     db.model("Item", { id: field.string(), n: field.int(), name: field.string() }, { table: "items" });
-    db.model("Kinds", {
-      big: field.bigint(), dec: field.decimal({ precision: 30, scale: 10 }), at: field.datetime(), u: field.uuid(),
-      ok: field.boolean(), day: field.date(), f: field.float(), e: field.enum(["x", "y", "z"]), s: field.string(),
-    }, { table: "kinds" });
+    db.model(
+      "Kinds",
+      {
+        big: field.bigint(),
+        dec: field.decimal({ precision: 30, scale: 10 }),
+        at: field.datetime(),
+        u: field.uuid(),
+        ok: field.boolean(),
+        day: field.date(),
+        f: field.float(),
+        e: field.enum(["x", "y", "z"]),
+        s: field.string(),
+      },
+      { table: "kinds" },
+    );
     db.model("Moment", { at: field.datetime(), label: field.string() }, { table: "moments" });
     db.model("Doc", { body: field.json() }, { table: "docs" });
     await db.initialize();
@@ -40,9 +51,39 @@ describe("SQLite: hostile values", () => {
 
   it("$in / $nin keep exact semantics for every field kind", async () => {
     const rows = [
-      { big: 9223372036854775807n, dec: "12345678901234567890.0000000001", at: "2024-01-01T00:00:00.001Z", u: "0F8FAD5B-D9CB-469F-A165-70867728950E", ok: true, day: "2024-02-29", f: 0.1, e: "x", s: "a" },
-      { big: 9223372036854775806n, dec: "12345678901234567890", at: "2024-01-01T00:00:00.000Z", u: "1f8fad5b-d9cb-469f-a165-70867728950e", ok: false, day: "0001-01-01", f: 1e300, e: "y", s: "a " },
-      { big: -9223372036854775808n, dec: "-0.5", at: "9999-12-31T23:59:59.999Z", u: "2f8fad5b-d9cb-469f-a165-70867728950e", ok: true, day: "9999-12-31", f: -2.5, e: "z", s: "" },
+      {
+        big: 9223372036854775807n,
+        dec: "12345678901234567890.0000000001",
+        at: "2024-01-01T00:00:00.001Z",
+        u: "0F8FAD5B-D9CB-469F-A165-70867728950E",
+        ok: true,
+        day: "2024-02-29",
+        f: 0.1,
+        e: "x",
+        s: "a",
+      },
+      {
+        big: 9223372036854775806n,
+        dec: "12345678901234567890",
+        at: "2024-01-01T00:00:00.000Z",
+        u: "1f8fad5b-d9cb-469f-a165-70867728950e",
+        ok: false,
+        day: "0001-01-01",
+        f: 1e300,
+        e: "y",
+        s: "a ",
+      },
+      {
+        big: -9223372036854775808n,
+        dec: "-0.5",
+        at: "9999-12-31T23:59:59.999Z",
+        u: "2f8fad5b-d9cb-469f-a165-70867728950e",
+        ok: true,
+        day: "9999-12-31",
+        f: -2.5,
+        e: "z",
+        s: "",
+      },
     ];
     await runNode(db, "Kinds_BulkCreate", { data: rows });
     const count = async (filter: Record<string, unknown>) => (await runNode(db, "Kinds_Count", { filter })).result as number;
@@ -62,7 +103,14 @@ describe("SQLite: hostile values", () => {
   });
 
   it("datetimes at the edges of the supported range order and filter correctly; outside it nothing is written", async () => {
-    const edges = [MAX_DATETIME, new Date(MIN_DATETIME.getTime() + 1), new Date(0), MIN_DATETIME, new Date(MAX_DATETIME.getTime() - 1), new Date("0099-06-01T00:00:00Z")];
+    const edges = [
+      MAX_DATETIME,
+      new Date(MIN_DATETIME.getTime() + 1),
+      new Date(0),
+      MIN_DATETIME,
+      new Date(MAX_DATETIME.getTime() - 1),
+      new Date("0099-06-01T00:00:00Z"),
+    ];
     await runNode(db, "Moment_BulkCreate", { data: edges.map((at, i) => ({ at, label: `m${i}` })) });
     const sorted = [...edges].sort((a, b) => a.getTime() - b.getTime()).map((d) => d.toISOString());
     const listed = (await runNode(db, "Moment_List", { orderBy: "at" })).result.map((r: { at: Date }) => r.at.toISOString());
@@ -73,7 +121,14 @@ describe("SQLite: hostile values", () => {
     expect(await count({ at: { $gte: new Date(MAX_DATETIME.getTime() - 1) } })).toBe(2);
     expect(await count({ at: { $lt: new Date(MIN_DATETIME.getTime() + 1) } })).toBe(1);
     expect(await count({ at: { $gt: "0100-01-01T00:00:00Z", $lt: "9999-12-31T23:59:59.999Z" } })).toBe(2);
-    for (const at of ["2024-02-30T00:00:00Z", "0000-12-31T23:59:59.999Z", "10000-01-01T00:00:00Z", new Date(Date.UTC(-5, 0, 1)), new Date(8.64e15), "2024-01-01T25:00:00Z"]) {
+    for (const at of [
+      "2024-02-30T00:00:00Z",
+      "0000-12-31T23:59:59.999Z",
+      "10000-01-01T00:00:00Z",
+      new Date(Date.UTC(-5, 0, 1)),
+      new Date(8.64e15),
+      "2024-01-01T25:00:00Z",
+    ]) {
       expect(await validationField(runNode(db, "Moment_Create", { data: { at, label: "bad" } }))).toBe("data.at");
     }
     expect(await validationField(runNode(db, "Moment_Count", { filter: { at: { $lt: "0000-06-01T00:00:00Z" } } }))).toBe("filter.at.$lt");
@@ -87,12 +142,16 @@ describe("SQLite: hostile values", () => {
     expect(performance.now() - start).toBeLessThan(5000);
     const names = Array.from({ length: 1000 }, (_, n) => "a".repeat(n % 40) + (n % 2 ? "b" : ""));
     expect(result).toBe(names.filter((name) => /^a+$/.test(name)).length); // the same language, without nested repetition
-    expect((await runNode(db, "Item_Count", { filter: { name: { $regex: "^a{3}b$" } } })).result).toBe(raw(db, "SELECT COUNT(*) AS n FROM items WHERE name = 'aaab'")[0]!.n);
+    expect((await runNode(db, "Item_Count", { filter: { name: { $regex: "^a{3}b$" } } })).result).toBe(
+      raw(db, "SELECT COUNT(*) AS n FROM items WHERE name = 'aaab'")[0]!.n,
+    );
   });
 
   it("a pattern RE2 cannot run (backreferences, lookaround) is a ValidationError naming the operand, before any SQL", async () => {
     for (const pattern of ["(a)\\1", "(?=a)b", "(?<!x)a"]) {
-      expect(await validationField(runNode(db, "Item_Count", { filter: { $or: [{ n: 1 }, { name: { $regex: pattern } }] } }))).toBe("filter.$or[1].name.$regex");
+      expect(await validationField(runNode(db, "Item_Count", { filter: { $or: [{ n: 1 }, { name: { $regex: pattern } }] } }))).toBe(
+        "filter.$or[1].name.$regex",
+      );
     }
     expect(await validationField(runNode(db, "Item_BulkDelete", { filter: { name: { $regex: "(a)\\1" } } }))).toBe("filter.name.$regex");
     expect(raw(db, "SELECT COUNT(*) AS n FROM items")).toEqual([{ n: 1001 }]);
@@ -110,7 +169,10 @@ describe("SQLite: hostile values", () => {
 
   it("lone surrogates and NUL get the same ValidationError as on every database, in JSON keys and values at any depth", async () => {
     for (const [body, at] of [
-      [{ a: "\uD800" }, "data.body.a"], [{ "\uDC00": 1 }, "data.body"], [[{ k: ["x\u0000"] }], "data.body[0].k[0]"], [{ a: { "b\u0000": 1 } }, "data.body.a"],
+      [{ a: "\uD800" }, "data.body.a"],
+      [{ "\uDC00": 1 }, "data.body"],
+      [[{ k: ["x\u0000"] }], "data.body[0].k[0]"],
+      [{ a: { "b\u0000": 1 } }, "data.body.a"],
     ] as const) {
       expect(await validationField(runNode(db, "Doc_Create", { data: { body } }))).toBe(at);
     }

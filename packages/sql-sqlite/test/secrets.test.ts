@@ -12,13 +12,14 @@ describe("SQLite: no credential is reachable by inspection", () => {
     const secret = "Vb3-sqlitepass-Qe8";
     const db = new DataFlow(`sqlite:${join(dir, "app.db")}?password=${secret}&token=${secret}`);
     try {
-      const printed = () => `${inspect(db, { depth: Infinity, showHidden: true })}\n${(() => {
-        try {
-          return JSON.stringify(db) ?? "";
-        } catch {
-          return "";
-        }
-      })()}`;
+      const printed = () =>
+        `${inspect(db, { depth: Infinity, showHidden: true })}\n${(() => {
+          try {
+            return JSON.stringify(db) ?? "";
+          } catch {
+            return "";
+          }
+        })()}`;
       expect(printed()).not.toContain(secret);
       db.model("Note", { text: field.text() });
       await runNode(db, "Note_Create", { data: { text: "hi" } });

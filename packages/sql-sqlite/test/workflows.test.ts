@@ -64,7 +64,10 @@ describe("workflows on SQLite", () => {
       await db.initialize();
       const adapter = db.adapter as SqliteAdapter;
       const tx = await adapter.begin();
-      await tx.executor.query(`INSERT INTO "items" ("name", "created_at", "updated_at") VALUES ('uncommitted', '2024-01-01T00:00:00.000Z', '2024-01-01T00:00:00.000Z')`, []);
+      await tx.executor.query(
+        `INSERT INTO "items" ("name", "created_at", "updated_at") VALUES ('uncommitted', '2024-01-01T00:00:00.000Z', '2024-01-01T00:00:00.000Z')`,
+        [],
+      );
       const counted = new LocalRuntime({ dataflow: db }).execute(new WorkflowBuilder({ dataflow: db }).addNode("Item_Count", "n").build());
       await new Promise((r) => setImmediate(r));
       await adapter.rollback(tx);

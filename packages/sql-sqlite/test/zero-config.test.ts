@@ -10,7 +10,11 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 async function roundTrip(db: DataFlow): Promise<unknown> {
   db.model("Note", { text: field.string() });
-  const wf = new WorkflowBuilder({ dataflow: db }).addNode("Note_Create", "c", { data: { text: "hi" } }).addNode("Note_Count", "n").addDependency("c", "n").build();
+  const wf = new WorkflowBuilder({ dataflow: db })
+    .addNode("Note_Create", "c", { data: { text: "hi" } })
+    .addNode("Note_Count", "n")
+    .addDependency("c", "n")
+    .build();
   const { results } = await new LocalRuntime({ dataflow: db }).execute(wf);
   return results.n.result;
 }

@@ -11,9 +11,10 @@ export class DialectRefusedError extends PluginError {
     why: string,
   ) {
     super(`The ${strategy} tenancy strategy needs ${why}; the ${databaseType} dialect lacks ${missing.map((m) => `catalog.${m}`).join(", ")}`, {
-      fix: strategy === "row"
-        ? `Give the dialect's catalog columnCollation (or exactTextComparison: true when text always compares exactly)`
-        : `Use tenancy({ strategy: "row" }) on ${databaseType}, or a dialect whose catalog has ${missing.join(", ")}`,
+      fix:
+        strategy === "row"
+          ? `Give the dialect's catalog columnCollation (or exactTextComparison: true when text always compares exactly)`
+          : `Use tenancy({ strategy: "row" }) on ${databaseType}, or a dialect whose catalog has ${missing.join(", ")}`,
     });
   }
 }
@@ -40,7 +41,12 @@ export function requireCatalog(adapter: DatabaseAdapter, strategy: StrategyName)
     if (missing.length > 0) throw new DialectRefusedError(strategy, adapter.databaseType, missing, NEEDS[strategy].why);
   }
   if (typeof catalog.columns !== "function" || typeof catalog.indexes !== "function") {
-    throw new DialectRefusedError(strategy, adapter.databaseType, ["columns", "indexes"].filter((m) => typeof catalog[m as "columns"] !== "function"), "to read the tables it prepares");
+    throw new DialectRefusedError(
+      strategy,
+      adapter.databaseType,
+      ["columns", "indexes"].filter((m) => typeof catalog[m as "columns"] !== "function"),
+      "to read the tables it prepares",
+    );
   }
   return catalog as DialectCatalog;
 }

@@ -60,13 +60,24 @@ function strategyFor(name: StrategyName, prefix: string): TenantStrategy {
   return new RowStrategy();
 }
 
-const SQL_ADAPTER_MEMBERS = ["executorFor", "transactionFor", "transaction", "begin", "commit", "rollback", "acquire", "mapError", "query", "withSchemaConnection"] as const;
+const SQL_ADAPTER_MEMBERS = [
+  "executorFor",
+  "transactionFor",
+  "transaction",
+  "begin",
+  "commit",
+  "rollback",
+  "acquire",
+  "mapError",
+  "query",
+  "withSchemaConnection",
+] as const;
 
 /** A sql-core `DatabaseAdapter`, recognized by shape: the adapter package may load its own copy of sql-core. */
 function sqlAdapter(ctx: PluginContext): DatabaseAdapter {
   const adapter = ctx.adapter as Partial<DatabaseAdapter>;
-  const ok = adapter.adapterType === "sql" && typeof adapter.dialect?.quote === "function" &&
-    SQL_ADAPTER_MEMBERS.every((m) => typeof adapter[m] === "function");
+  const ok =
+    adapter.adapterType === "sql" && typeof adapter.dialect?.quote === "function" && SQL_ADAPTER_MEMBERS.every((m) => typeof adapter[m] === "function");
   if (!ok) throw new PluginError(`@dataflow/tenancy supports the SQL adapters; ${ctx.adapter.databaseType} is not one`);
   return adapter as DatabaseAdapter;
 }

@@ -33,25 +33,29 @@ export class RlsStrategy implements TenantStrategy {
     const model = await this.policies.ready(adapter, op.model);
     const scoped = { ...unplaced, model } as ModelOperation;
     const security = requireCatalog(adapter, this.name).rowSecurity!;
-    return adapter.transaction(async (exec) => {
-      await exec.query(security.setLocal(TENANT_SETTING), [tenant]).catch((error: unknown) => {
-        throw adapter.mapError(error, op.model);
-      });
-      let result: unknown;
-      try {
-        result = await next(scoped);
-      } catch (error) {
-        if (security.isViolation(error)) {
-          throw new TenantError(`${op.model.name}: the row belongs to another tenant; nothing was written`, {
-            cause: error,
-            fix: "Ids are unique across tenants; use generated ids for tenant models",
-          });
+    return adapter.transaction(
+      async (exec) => {
+        await exec.query(security.setLocal(TENANT_SETTING), [tenant]).catch((error: unknown) => {
+          throw adapter.mapError(error, op.model);
+        });
+        let result: unknown;
+        try {
+          result = await next(scoped);
+        } catch (error) {
+          if (security.isViolation(error)) {
+            throw new TenantError(`${op.model.name}: the row belongs to another tenant; nothing was written`, {
+              cause: error,
+              fix: "Ids are unique across tenants; use generated ids for tenant models",
+            });
+          }
+          throw error;
         }
-        throw error;
-      }
-      if (writesExplicitKeys(scoped)) await assertNoHiddenCollisions(adapter, ctx, scoped, tenant);
-      return result;
-    }, {}, ctx);
+        if (writesExplicitKeys(scoped)) await assertNoHiddenCollisions(adapter, ctx, scoped, tenant);
+        return result;
+      },
+      {},
+      ctx,
+    );
   }
 
   private claim(tx: TransactionHandle | undefined, tenant: string): void {

@@ -24,10 +24,14 @@ export class RowStrategy implements TenantStrategy {
     const scoped = scopeOperation(op, tenant);
     await assertExactTenantColumn(adapter, adapter.dialect.catalog, op.model);
     if (!writesExplicitKeys(scoped)) return next(scoped);
-    return adapter.transaction(async () => {
-      const result = await next(scoped);
-      await assertNoForeignRows(adapter, ctx, scoped, tenant);
-      return result;
-    }, {}, ctx);
+    return adapter.transaction(
+      async () => {
+        const result = await next(scoped);
+        await assertNoForeignRows(adapter, ctx, scoped, tenant);
+        return result;
+      },
+      {},
+      ctx,
+    );
   }
 }

@@ -39,10 +39,14 @@ export class SchemaStrategy implements TenantStrategy {
     await this.tables.guardSharedTable(adapter, catalog, op.model);
     await this.tables.ensure(adapter, catalog, view);
     if (!writesExplicitKeys(scoped)) return next(scoped);
-    return adapter.transaction(async () => {
-      const result = await next(scoped);
-      await assertNoForeignRows(adapter, ctx, scoped, tenant);
-      return result;
-    }, {}, ctx);
+    return adapter.transaction(
+      async () => {
+        const result = await next(scoped);
+        await assertNoForeignRows(adapter, ctx, scoped, tenant);
+        return result;
+      },
+      {},
+      ctx,
+    );
   }
 }

@@ -31,14 +31,21 @@ export function failClosedSuite(makeTarget: () => Promise<Target>): void {
     runNode(db, `${Order}_${op}`, params, tenantId === undefined ? {} : { tenantId });
   /** b's rows straight from the database, for "unchanged" checks. */
   const rawRowsOf = async (tenant: string) =>
-    (await target.rawRows(table, tenant)).filter((r) => r.tenant_id === tenant).map((r): Record<string, unknown> => ({ ...plain(r), total: Number(r.total) })).sort((x, y) => String(x.id).localeCompare(String(y.id)));
+    (await target.rawRows(table, tenant))
+      .filter((r) => r.tenant_id === tenant)
+      .map((r): Record<string, unknown> => ({ ...plain(r), total: Number(r.total) }))
+      .sort((x, y) => String(x.id).localeCompare(String(y.id)));
 
   beforeAll(async () => {
     target = await makeTarget();
     ({ db, tenancy: t } = target.open());
     Order = modelName("Order");
     Note = modelName("Note");
-    const model = db.model(Order, { id: field.string({ maxLength: 40 }), email: field.string({ maxLength: 60 }).unique(), total: field.int() }, { tenant: true });
+    const model = db.model(
+      Order,
+      { id: field.string({ maxLength: 40 }), email: field.string({ maxLength: 60 }).unique(), total: field.int() },
+      { tenant: true },
+    );
     table = model.table;
     db.model(Note, { text: field.string() });
     await db.initialize();
@@ -90,7 +97,16 @@ export function failClosedSuite(makeTarget: () => Promise<Target>): void {
   it("stamps the bound tenant on written rows and accepts a tenant_id equal to it", async () => {
     const made = await run("Create", { data: { id: "a2", email: "a2@t", total: 1, tenant_id: "a" } }, "a");
     expect(made.result.tenant_id).toBe("a");
-    const bulk = await run("BulkCreate", { data: [{ id: "a3", email: "a3@t", total: 1 }, { id: "a4", email: "a4@t", total: 1, tenant_id: "a" }] }, "a");
+    const bulk = await run(
+      "BulkCreate",
+      {
+        data: [
+          { id: "a3", email: "a3@t", total: 1 },
+          { id: "a4", email: "a4@t", total: 1, tenant_id: "a" },
+        ],
+      },
+      "a",
+    );
     expect(bulk.result.inserted).toBe(2);
     const stored = await rawRowsOf("a");
     expect(stored.map((r) => r.id)).toEqual(["a1", "a2", "a3", "a4"]);
@@ -101,7 +117,16 @@ export function failClosedSuite(makeTarget: () => Promise<Target>): void {
   it("refuses a different tenant_id in data, rows, fields and update values without echoing it, before any SQL", async () => {
     const attempts: Array<[string, Record<string, unknown>, string]> = [
       ["Create", { data: { id: "s1", email: "s1@t", total: 1, tenant_id: SPOOF } }, "data.tenant_id"],
-      ["BulkCreate", { data: [{ id: "s2", email: "s2@t", total: 1 }, { id: "s3", email: "s3@t", total: 1, tenant_id: "b" }] }, "data[1].tenant_id"],
+      [
+        "BulkCreate",
+        {
+          data: [
+            { id: "s2", email: "s2@t", total: 1 },
+            { id: "s3", email: "s3@t", total: 1, tenant_id: "b" },
+          ],
+        },
+        "data[1].tenant_id",
+      ],
       ["Update", { id: "a1", fields: { tenant_id: SPOOF } }, "fields.tenant_id"],
       ["BulkUpdate", { filter: { id: "a1" }, fields: { tenant_id: "b" } }, "fields.tenant_id"],
       ["Upsert", { where: { email: "x@t", tenant_id: SPOOF }, create: { id: "s4", total: 1 } }, "create.tenant_id"],
@@ -158,7 +183,10 @@ export function failClosedSuite(makeTarget: () => Promise<Target>): void {
     expect(up.result).toMatchObject({ id: "a1", total: 11, tenant_id: "a" });
     const bulk = await run("BulkUpsert", { data: [{ id: "a1", email: "x@t", total: 12 }], conflictOn: ["email"] }, "a");
     expect(bulk.result).toEqual({ inserted: 0, updated: 1 });
-    expect((await rawRowsOf("b")).map((r) => [r.id, r.total])).toEqual([["b1", 2], ["b2", 3]]);
+    expect((await rawRowsOf("b")).map((r) => [r.id, r.total])).toEqual([
+      ["b1", 2],
+      ["b2", 3],
+    ]);
   });
 
   it("never lets an upsert take over another tenant's row, even when primary keys collide", async () => {

@@ -13,7 +13,14 @@ export function isolationCase(target: () => Target, options: Partial<IsolationOp
   const tenants = options.tenants ?? 5;
   const perTenant = options.operationsPerTenant ?? PER_TENANT;
   it(`${tenants} tenants, ${tenants * perTenant} mixed operations: every tenant sees exactly its own rows`, async () => {
-    const f = await runIsolation(target(), { seed: SEED, tenants, operationsPerTenant: perTenant, poolMax: 3, checkEvery: Number(process.env.TENANCY_CHECK_EVERY ?? 25), ...options });
+    const f = await runIsolation(target(), {
+      seed: SEED,
+      tenants,
+      operationsPerTenant: perTenant,
+      poolMax: 3,
+      checkEvery: Number(process.env.TENANCY_CHECK_EVERY ?? 25),
+      ...options,
+    });
     console.log(describeFigures(f));
     if (f.notes.length) console.log(f.notes.join("\n"));
     expect(f.notes).toEqual([]);

@@ -1,7 +1,5 @@
 import type { ExecuteOptions } from "@dataflow/kernel";
-import {
-  LocalRuntime, TenantError, TransactionError, UniqueViolationError, WorkflowBuilder, WorkflowExecutionError, field,
-} from "@dataflow/kernel";
+import { LocalRuntime, TenantError, TransactionError, UniqueViolationError, WorkflowBuilder, WorkflowExecutionError, field } from "@dataflow/kernel";
 import { prng } from "./support.js";
 import type { Target } from "./targets.js";
 import { modelName } from "./targets.js";
@@ -58,7 +56,17 @@ const SKUS = 60;
 const OPS = ["Create", "Read", "Update", "Delete", "List", "Count", "Upsert", "BulkCreate", "BulkUpdate", "BulkDelete", "BulkUpsert"] as const;
 type Op = (typeof OPS)[number];
 const WEIGHTS: Record<Op, number> = {
-  Create: 14, Read: 10, Update: 9, Delete: 6, List: 8, Count: 5, Upsert: 12, BulkCreate: 9, BulkUpdate: 6, BulkDelete: 5, BulkUpsert: 10,
+  Create: 14,
+  Read: 10,
+  Update: 9,
+  Delete: 6,
+  List: 8,
+  Count: 5,
+  Upsert: 12,
+  BulkCreate: 9,
+  BulkUpdate: 6,
+  BulkDelete: 5,
+  BulkUpsert: 10,
 };
 
 /** The tenant names of a run (valid for every strategy). */
@@ -142,7 +150,8 @@ class TenantWorker {
       const id = String(row.id);
       if (row.tenant_id !== this.tenant || row.writer !== this.tenant) {
         this.figures.resultRowsCrossed++;
-        if (this.figures.notes.length < 20) this.figures.notes.push(`${this.tenant}: result row ${id} of tenant ${String(row.tenant_id)}, written by ${String(row.writer)}`);
+        if (this.figures.notes.length < 20)
+          this.figures.notes.push(`${this.tenant}: result row ${id} of tenant ${String(row.tenant_id)}, written by ${String(row.writer)}`);
         continue;
       }
       if (!current) continue;
@@ -267,7 +276,11 @@ class TenantWorker {
           let id = (this.chance(0.2) ? this.foreignId() : this.freshId()) ?? this.freshId();
           // As in BulkUpsert: never a row that meets two different rows of its own tenant (by id and by sku).
           if (owner !== undefined && id !== owner && this.ledger.has(id)) id = this.freshId();
-          const out = await this.attempt(op, { where: { sku }, create: { id, qty, note: "c", writer: this.tenant }, update: { qty, writer: this.tenant } }, this.mayBeForeign(id) ? "either" : owner === undefined && this.ledger.has(id) ? "fail" : "ok");
+          const out = await this.attempt(
+            op,
+            { where: { sku }, create: { id, qty, note: "c", writer: this.tenant }, update: { qty, writer: this.tenant } },
+            this.mayBeForeign(id) ? "either" : owner === undefined && this.ledger.has(id) ? "fail" : "ok",
+          );
           if (!out) return;
           if (out.created !== (owner === undefined)) this.mismatch(`Upsert by sku: created=${out.created}, ledger owner ${owner}`);
           if (owner !== undefined) this.ledger.get(owner)!.qty = qty;
@@ -279,7 +292,11 @@ class TenantWorker {
           const skuTaken = this.skuOwnedBy(sku) !== undefined;
           const foreign = this.mayBeForeign(id);
           const expect: Expect = own ? "ok" : skuTaken ? "fail" : foreign ? "either" : "ok";
-          const out = await this.attempt(op, { where: { id }, create: { sku, qty, note: "i", writer: this.tenant }, update: { qty, writer: this.tenant } }, expect);
+          const out = await this.attempt(
+            op,
+            { where: { id }, create: { sku, qty, note: "i", writer: this.tenant }, update: { qty, writer: this.tenant } },
+            expect,
+          );
           if (!out) return;
           if (out.created !== !own) this.mismatch(`Upsert by id: created=${out.created}, own=${own}`);
           if (own) this.ledger.get(id)!.qty = qty;
@@ -378,18 +395,34 @@ class TenantWorker {
 export async function runIsolation(target: Target, options: IsolationOptions): Promise<IsolationFigures> {
   const { db, tenancy } = target.open({ pool: { max: options.poolMax } });
   const name = modelName("Item");
-  const model = db.model(name, {
-    id: field.string({ maxLength: 40 }),
-    sku: field.string({ maxLength: 20 }).unique(),
-    qty: field.int(),
-    note: field.string({ maxLength: 20 }).optional(),
-    writer: field.string({ maxLength: 20 }),
-  }, { tenant: true });
+  const model = db.model(
+    name,
+    {
+      id: field.string({ maxLength: 40 }),
+      sku: field.string({ maxLength: 20 }).unique(),
+      qty: field.int(),
+      note: field.string({ maxLength: 20 }).optional(),
+      writer: field.string({ maxLength: 20 }),
+    },
+    { tenant: true },
+  );
   await db.initialize();
   const runtime = new LocalRuntime({ dataflow: db, maxConcurrency: 4 });
   const figures: IsolationFigures = {
-    target: target.name, seed: options.seed, tenants: options.tenants, operations: 0, succeeded: 0, refused: 0, ledgerMismatches: 0,
-    resultRowsChecked: 0, resultRowsCrossed: 0, rowsChecked: 0, rowsCrossed: 0, retries: 0, byOperation: {}, notes: [],
+    target: target.name,
+    seed: options.seed,
+    tenants: options.tenants,
+    operations: 0,
+    succeeded: 0,
+    refused: 0,
+    ledgerMismatches: 0,
+    resultRowsChecked: 0,
+    resultRowsCrossed: 0,
+    rowsChecked: 0,
+    rowsCrossed: 0,
+    retries: 0,
+    byOperation: {},
+    notes: [],
   };
   const execute = (tenant: string, op: Op, params: Record<string, unknown>, viaRun: boolean) => {
     const wf = new WorkflowBuilder({ dataflow: db }).addNode(`${name}_${op}`, "n", params).build();
@@ -408,7 +441,6 @@ export async function runIsolation(target: Target, options: IsolationOptions): P
   await db.close();
   return figures;
 }
-
 
 function crossed(figures: IsolationFigures, why: string): void {
   figures.rowsCrossed++;
@@ -439,7 +471,8 @@ function compareTenant(w: TenantWorker, rows: Record<string, unknown>[], figures
     if (row && row.writer !== w.tenant) crossed(figures, `${w.tenant}: row ${id} was written by ${String(row.writer)}`);
     else if (!row) crossed(figures, `${w.tenant}: ledger row ${id} is gone`);
     else if (!item) mismatchStored(figures, `${w.tenant}: stored row ${id} is not in its ledger`, w);
-    else if (row.sku !== item.sku || Number(row.qty) !== item.qty || (row.note ?? null) !== item.note) mismatchStored(figures, `${w.tenant}: row ${id} differs from its ledger`, w);
+    else if (row.sku !== item.sku || Number(row.qty) !== item.qty || (row.note ?? null) !== item.note)
+      mismatchStored(figures, `${w.tenant}: row ${id} differs from its ledger`, w);
   }
 }
 
@@ -460,7 +493,12 @@ async function compareStored(target: Target, table: string, workers: TenantWorke
       crossed(figures, `row ${String(row.id)} has tenant ${String(row.tenant_id)}`);
     }
   }
-  for (const w of workers) compareTenant(w, all.filter((r) => r.tenant_id === w.tenant), figures);
+  for (const w of workers)
+    compareTenant(
+      w,
+      all.filter((r) => r.tenant_id === w.tenant),
+      figures,
+    );
 }
 
 /** One line per run, the figures the README quotes. */

@@ -59,7 +59,9 @@ export function livenessSuite(label: string, variants: readonly Variant[], makeT
             } else {
               for (const [t, tenant] of TENANTS.entries()) {
                 const rows = await target.rawTenantRows(table, tenant);
-                const expected = Array.from({ length: RUNS }, (_, i) => i).filter((i) => i % TENANTS.length === t).map((i) => `r${i}`);
+                const expected = Array.from({ length: RUNS }, (_, i) => i)
+                  .filter((i) => i % TENANTS.length === t)
+                  .map((i) => `r${i}`);
                 expect(rows.map((r) => String(r.id)).sort()).toEqual(expected.sort());
               }
             }

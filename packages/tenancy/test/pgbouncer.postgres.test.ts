@@ -38,7 +38,12 @@ describe.skipIf(!res.ok)(`tenancy through PgBouncer (transaction pooling)${res.o
         try {
           // As many clients at once in transactions as the pool has server connections: each is asked.
           await Promise.all(clients.map((c) => c.query("BEGIN")));
-          const seen = await Promise.all(clients.map(async (c) => (await c.query(`SELECT current_setting('${TENANT_SETTING}', true) AS t, array_to_string(current_schemas(false), ',') AS path`)).rows[0]));
+          const seen = await Promise.all(
+            clients.map(
+              async (c) =>
+                (await c.query(`SELECT current_setting('${TENANT_SETTING}', true) AS t, array_to_string(current_schemas(false), ',') AS path`)).rows[0],
+            ),
+          );
           await Promise.all(clients.map((c) => c.query("COMMIT")));
           for (const row of seen) {
             expect(row.t ?? "").toBe("");

@@ -1,8 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { Row } from "@dataflow/kernel";
-import {
-  DataFlow, LocalRuntime, PluginError, TenantError, ValidationError, WorkflowBuilder, defineNode, field,
-} from "@dataflow/kernel";
+import { DataFlow, LocalRuntime, PluginError, TenantError, ValidationError, WorkflowBuilder, defineNode, field } from "@dataflow/kernel";
 import { isUniqueTarget } from "@dataflow/kernel/plugin";
 import { definePlugin } from "@dataflow/kernel/plugin";
 import { sqlModelNodes } from "@dataflow/sql-core";
@@ -60,7 +58,9 @@ describe("tenancy plugin: configuration and declaration", () => {
     expect(schema.message).toMatch(/schema tenancy strategy needs a namespace per tenant .*; the sqlite dialect lacks catalog\.createNamespace/);
     const rls = refusal("rls");
     expect(rls.missing).toEqual(["rowSecurity", "ddlLock"]);
-    expect(rls.message).toMatch(/rls tenancy strategy needs row-level security in the database .*; the sqlite dialect lacks catalog\.rowSecurity, catalog\.ddlLock/);
+    expect(rls.message).toMatch(
+      /rls tenancy strategy needs row-level security in the database .*; the sqlite dialect lacks catalog\.rowSecurity, catalog\.ddlLock/,
+    );
   });
 
   it("fails closed on a dialect that cannot vouch for exact tenant comparison, even with the row strategy", () => {
@@ -155,11 +155,7 @@ describe("tenancy plugin: configuration and declaration", () => {
         return { done: true };
       },
     });
-    const wf = new WorkflowBuilder({ dataflow: db })
-      .addNode(swap, "swap", {})
-      .addNode(Order.nodes.List, "list", {})
-      .addDependency("swap", "list")
-      .build();
+    const wf = new WorkflowBuilder({ dataflow: db }).addNode(swap, "swap", {}).addNode(Order.nodes.List, "list", {}).addDependency("swap", "list").build();
     let error: Error | undefined;
     const statements = await statementsDuring(db, async () => {
       error = await failure(new LocalRuntime({ dataflow: db }).execute(wf, { tenantId: "acme" }));

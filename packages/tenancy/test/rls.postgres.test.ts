@@ -72,7 +72,10 @@ describe.skipIf(!res.ok)(`rls strategy on PostgreSQL${res.ok ? "" : ` (skipped: 
   it("enforces isolation in the database itself, for the application role, without the AST filter", async () => {
     const app = await connect(target.appUrl!);
     try {
-      const unset = await app.query(`SELECT id FROM "${table}"`).then(() => "read", (e: Error) => e.message);
+      const unset = await app.query(`SELECT id FROM "${table}"`).then(
+        () => "read",
+        (e: Error) => e.message,
+      );
       expect(unset).toMatch(/unrecognized configuration parameter "app.tenant_id"/);
       await app.query("BEGIN");
       await app.query(`SELECT set_config('${TENANT_SETTING}', 'b', true)`);
@@ -91,7 +94,10 @@ describe.skipIf(!res.ok)(`rls strategy on PostgreSQL${res.ok ? "" : ` (skipped: 
     } finally {
       await app.end();
     }
-    expect((await target.rawRows(table)).map((r) => [r.id, r.total]).sort()).toEqual([["a1", "1"], ["b1", "2"]]);
+    expect((await target.rawRows(table)).map((r) => [r.id, r.total]).sort()).toEqual([
+      ["a1", "1"],
+      ["b1", "2"],
+    ]);
   });
 
   it("refuses to serve two tenants in one transaction", async () => {
@@ -103,7 +109,10 @@ describe.skipIf(!res.ok)(`rls strategy on PostgreSQL${res.ok ? "" : ` (skipped: 
           throw e;
         });
       })
-      .then(() => undefined, (e: unknown) => e as Error);
+      .then(
+        () => undefined,
+        (e: unknown) => e as Error,
+      );
     expect(error).toBeInstanceOf(TenantError);
     expect(error!.message).toMatch(/already serves another tenant/);
   });
@@ -118,7 +127,10 @@ describe.skipIf(!res.ok)(`rls strategy on PostgreSQL${res.ok ? "" : ` (skipped: 
     bypassUrl.password = "bp";
     const bypassing = new Flow({ url: bypassUrl.toString(), plugins: [postgres, tenancy({ strategy: "rls" })] });
     try {
-      for (const [flow, label] of [[superuser, "superuser"], [bypassing, "BYPASSRLS"]] as const) {
+      for (const [flow, label] of [
+        [superuser, "superuser"],
+        [bypassing, "BYPASSRLS"],
+      ] as const) {
         const m = modelName("Refused");
         const model = flow.model(m, { total: field.int() }, { tenant: true });
         await flow.initialize();
@@ -128,7 +140,10 @@ describe.skipIf(!res.ok)(`rls strategy on PostgreSQL${res.ok ? "" : ` (skipped: 
         });
         expect(error, label).toBeInstanceOf(TenantError);
         expect(error!.message).toMatch(/bypasses row-level security/);
-        expect(statements.some((s) => s.includes(model.table)), label).toBe(false);
+        expect(
+          statements.some((s) => s.includes(model.table)),
+          label,
+        ).toBe(false);
         expect(await target.raw(`SELECT count(*)::int AS n FROM "${model.table}"`)).toEqual([{ n: 0 }]);
       }
     } finally {

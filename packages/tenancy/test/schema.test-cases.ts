@@ -19,7 +19,11 @@ export function schemaStrategyCases(makeTarget: () => Promise<Target>, namespace
     target = await makeTarget();
     ({ db } = target.open({ pool: { max: 1 } }));
     name = modelName("Account");
-    table = db.model(name, { id: field.string({ maxLength: 20 }), email: field.string({ maxLength: 40 }).unique(), total: field.int() }, { tenant: true }).table;
+    table = db.model(
+      name,
+      { id: field.string({ maxLength: 20 }), email: field.string({ maxLength: 40 }).unique(), total: field.int() },
+      { tenant: true },
+    ).table;
     await db.initialize();
   });
   afterAll(() => target?.dispose());
@@ -33,9 +37,7 @@ export function schemaStrategyCases(makeTarget: () => Promise<Target>, namespace
   });
 
   it("creates a new tenant's table once when its first operations run concurrently", async () => {
-    const results = await Promise.all(
-      Array.from({ length: 6 }, (_, i) => run("Create", { data: { id: `c${i}`, email: `c${i}@x`, total: i } }, "burst")),
-    );
+    const results = await Promise.all(Array.from({ length: 6 }, (_, i) => run("Create", { data: { id: `c${i}`, email: `c${i}@x`, total: i } }, "burst")));
     expect(results.map((r) => r.result.tenant_id)).toEqual(Array(6).fill("burst"));
     expect((await target.rawRows(table, "burst")).length).toBe(6);
   });
@@ -58,11 +60,17 @@ export function schemaStrategyCases(makeTarget: () => Promise<Target>, namespace
     expect(await target.rawRows(table)).toEqual([]);
     const adapter = db.adapter as DatabaseAdapter;
     const q = adapter.dialect.quote;
-    const insert = `INSERT INTO ${q(table)} (${q("id")}, ${q("email")}, ${q("total")}, ${q("tenant_id")}, ${q("created_at")}, ${q("updated_at")}) ` +
+    const insert =
+      `INSERT INTO ${q(table)} (${q("id")}, ${q("email")}, ${q("total")}, ${q("tenant_id")}, ${q("created_at")}, ${q("updated_at")}) ` +
       `VALUES ('x', 'x@x', 1, 'alpha', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)`;
-    const error = await adapter.query(insert, []).then(() => undefined, (e: unknown) => e as Error);
+    const error = await adapter.query(insert, []).then(
+      () => undefined,
+      (e: unknown) => e as Error,
+    );
     expect(error, "a row written to the shared table").toBeDefined();
-    expect(String((error as Error).message) + String(((error as Error).cause as Error | undefined)?.message ?? "")).toMatch(new RegExp(`${SHARED_TABLE_GUARD}|check constraint`, "i"));
+    expect(String((error as Error).message) + String(((error as Error).cause as Error | undefined)?.message ?? "")).toMatch(
+      new RegExp(`${SHARED_TABLE_GUARD}|check constraint`, "i"),
+    );
     expect(await target.rawRows(table)).toEqual([]);
   });
 
@@ -79,6 +87,9 @@ export function schemaStrategyCases(makeTarget: () => Promise<Target>, namespace
     const made = await runNode(db, `${v1}_Create`, { data: { id: "l2", amount: 6, memo: "new column" } }, { tenantId: "grow" });
     expect(made.result).toMatchObject({ id: "l2", memo: "new column", tenant_id: "grow" });
     const rows = await target.rawRows(v2.table, "grow");
-    expect(rows.map((r) => [r.id, r.memo ?? null])).toEqual([["l1", null], ["l2", "new column"]]);
+    expect(rows.map((r) => [r.id, r.memo ?? null])).toEqual([
+      ["l1", null],
+      ["l2", "new column"],
+    ]);
   });
 }

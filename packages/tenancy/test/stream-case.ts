@@ -31,9 +31,10 @@ export function streamCase(target: () => Target): void {
     };
     expect((await read("a")).map((r) => r.label)).toEqual(["a5", "a4", "a2"]);
     expect((await read("b")).map((r) => r.label)).toEqual(["b5", "b4", "b3", "b2"]);
-    const viaRun = t.strategy === "rls"
-      ? await tenancy.run("b", () => db.transaction(() => collect(db.stream(Ticket, { select: ["label"] }))))
-      : await tenancy.run("b", () => collect(db.stream(Ticket, { select: ["label"] })));
+    const viaRun =
+      t.strategy === "rls"
+        ? await tenancy.run("b", () => db.transaction(() => collect(db.stream(Ticket, { select: ["label"] }))))
+        : await tenancy.run("b", () => collect(db.stream(Ticket, { select: ["label"] })));
     expect(viaRun).toEqual(["b1", "b2", "b3", "b4", "b5"].map((label) => ({ label })));
     expect(await failure(collect(db.stream(Ticket)))).toBeInstanceOf(TenantError);
     if (t.strategy === "rls") {

@@ -54,7 +54,10 @@ abstract class BaseTarget implements Target {
   readonly name: string;
   protected readonly opened: DataFlow[] = [];
 
-  constructor(readonly strategy: StrategyName, label: string) {
+  constructor(
+    readonly strategy: StrategyName,
+    label: string,
+  ) {
     this.name = `${strategy}/${label}`;
     this.prefix = uniquePrefix(strategy[0]!);
   }
@@ -66,7 +69,11 @@ abstract class BaseTarget implements Target {
   open(options: { pool?: PoolOptions; tenancy?: TenancyPlugin; plugins?: readonly Plugin[] } = {}): Opened {
     const plugin = options.tenancy ?? tenancy({ strategy: this.strategy, ...(this.strategy === "schema" ? { schemaPrefix: this.prefix } : {}) });
     const base = this.options();
-    const db = new DataFlow({ ...base, plugins: [...(base.plugins ?? []), ...(options.plugins ?? []), plugin], ...(options.pool ? { pool: options.pool } : {}) });
+    const db = new DataFlow({
+      ...base,
+      plugins: [...(base.plugins ?? []), ...(options.plugins ?? []), plugin],
+      ...(options.pool ? { pool: options.pool } : {}),
+    });
     this.opened.push(db);
     return { db, tenancy: plugin };
   }
@@ -132,7 +139,10 @@ export class PostgresTarget extends BaseTarget {
   /** rls: the application role's URL (NOSUPERUSER NOBYPASSRLS). */
   appUrl: string | undefined;
 
-  constructor(strategy: StrategyName, private readonly database: TestDatabase) {
+  constructor(
+    strategy: StrategyName,
+    private readonly database: TestDatabase,
+  ) {
     super(strategy, "postgres");
   }
 
@@ -196,7 +206,10 @@ export class MysqlTarget extends BaseTarget {
   readonly kind = "mysql" as const;
   private conn: mysql.Connection | undefined;
 
-  constructor(strategy: StrategyName, private readonly database: TestDatabase) {
+  constructor(
+    strategy: StrategyName,
+    private readonly database: TestDatabase,
+  ) {
     super(strategy, "mariadb");
   }
 

@@ -4,12 +4,7 @@ import { LocalRuntime, WorkflowBuilder } from "@dataflow/kernel";
 import { WorkflowExecutionError } from "@dataflow/kernel/plugin";
 
 /** Runs a one-node workflow on `db` and returns the node's output. */
-export async function runNode<R = any>(
-  db: DataFlow,
-  type: string | NodeDefinition,
-  params: Record<string, unknown>,
-  options: ExecuteOptions = {},
-): Promise<R> {
+export async function runNode<R = any>(db: DataFlow, type: string | NodeDefinition, params: Record<string, unknown>, options: ExecuteOptions = {}): Promise<R> {
   const wf = new WorkflowBuilder({ dataflow: db }).addNode(type, "n", params).build();
   const { results } = await new LocalRuntime({ dataflow: db }).execute(wf, options);
   return results.n as R;

@@ -50,10 +50,7 @@ async function tableNames(db: TestDatabase): Promise<string[]> {
 }
 
 async function databaseExists(db: TestDatabase, name: string): Promise<boolean> {
-  const sql =
-    db.kind === "postgres"
-      ? "SELECT 1 FROM pg_database WHERE datname = $1"
-      : "SELECT 1 FROM information_schema.schemata WHERE schema_name = ?";
+  const sql = db.kind === "postgres" ? "SELECT 1 FROM pg_database WHERE datname = $1" : "SELECT 1 FROM information_schema.schemata WHERE schema_name = ?";
   return (await query(db.kind, db.adminUrl, sql, [name])).length > 0;
 }
 
@@ -62,10 +59,7 @@ const databaseName = (db: TestDatabase) => new URL(db.url).pathname.slice(1);
 async function writeNote(db: TestDatabase, note: string): Promise<void> {
   await query(db.kind, db.url, "CREATE TABLE IF NOT EXISTS notes (id INT PRIMARY KEY, note VARCHAR(100) NOT NULL)");
   const [{ n }] = (await query(db.kind, db.url, "SELECT COUNT(*) AS n FROM notes")) as [Row];
-  await query(db.kind, db.url, `INSERT INTO notes (id, note) VALUES (${ph(db.kind, 1)}, ${ph(db.kind, 2)})`, [
-    Number(n) + 1,
-    note,
-  ]);
+  await query(db.kind, db.url, `INSERT INTO notes (id, note) VALUES (${ph(db.kind, 1)}, ${ph(db.kind, 2)})`, [Number(n) + 1, note]);
 }
 
 async function readNotes(db: TestDatabase): Promise<string[]> {
@@ -84,9 +78,7 @@ function serverDir(pid: number): string | undefined {
   } catch {
     return undefined;
   }
-  const dataDir = args.includes("-D")
-    ? args[args.indexOf("-D") + 1]
-    : args.find((arg) => arg.startsWith("--datadir="))?.slice("--datadir=".length);
+  const dataDir = args.includes("-D") ? args[args.indexOf("-D") + 1] : args.find((arg) => arg.startsWith("--datadir="))?.slice("--datadir=".length);
   return dataDir?.replace(/\/data$/, "");
 }
 
@@ -138,18 +130,15 @@ for (const kind of KINDS) {
       await other.db.dispose();
     });
 
-    if (kind === "mysql") it.skipIf(db?.source === "env")("uses utf8mb4 and a strict sql_mode", async () => {
-      const [row] = await query(
-        kind,
-        db.url,
-        "SELECT @@character_set_database AS cs, @@collation_database AS co, @@GLOBAL.sql_mode AS mode",
-      );
-      expect(row?.cs).toBe("utf8mb4");
-      expect(row?.co).toBe("utf8mb4_unicode_ci");
-      expect(String(row?.mode)).toContain("STRICT_TRANS_TABLES");
-      await query(kind, db.url, "CREATE TABLE strict_check (v VARCHAR(3))");
-      await expect(query(kind, db.url, "INSERT INTO strict_check VALUES ('too long')")).rejects.toThrow();
-    });
+    if (kind === "mysql")
+      it.skipIf(db?.source === "env")("uses utf8mb4 and a strict sql_mode", async () => {
+        const [row] = await query(kind, db.url, "SELECT @@character_set_database AS cs, @@collation_database AS co, @@GLOBAL.sql_mode AS mode");
+        expect(row?.cs).toBe("utf8mb4");
+        expect(row?.co).toBe("utf8mb4_unicode_ci");
+        expect(String(row?.mode)).toContain("STRICT_TRANS_TABLES");
+        await query(kind, db.url, "CREATE TABLE strict_check (v VARCHAR(3))");
+        await expect(query(kind, db.url, "INSERT INTO strict_check VALUES ('too long')")).rejects.toThrow();
+      });
   });
 }
 

@@ -3,9 +3,7 @@ import { TransactionError } from "@dataflow/kernel/plugin";
 import type { DatabaseAdapter } from "@dataflow/sql-core";
 import { RunState } from "./run-state.js";
 
-const WRITES: ReadonlySet<ModelOperation["kind"]> = new Set([
-  "Create", "Update", "Delete", "Upsert", "BulkCreate", "BulkUpdate", "BulkDelete", "BulkUpsert",
-]);
+const WRITES: ReadonlySet<ModelOperation["kind"]> = new Set(["Create", "Update", "Delete", "Upsert", "BulkCreate", "BulkUpdate", "BulkDelete", "BulkUpsert"]);
 
 /**
  * Middleware on every model operation of the DataFlows that use this plugin: counts the operations

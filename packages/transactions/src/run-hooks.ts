@@ -42,10 +42,9 @@ function decide(run: RunContext, error: unknown, state: RunState): Verdict {
   if (open.length > 0) {
     return {
       commit: false,
-      error: new TransactionError(
-        `The run ended with TransactionScope ${open.map((s) => `'${s}'`).join(", ")} still open; it was rolled back`,
-        { fix: "End every scope with a TransactionCommit or TransactionRollback node that runs after the scope's last node" },
-      ),
+      error: new TransactionError(`The run ended with TransactionScope ${open.map((s) => `'${s}'`).join(", ")} still open; it was rolled back`, {
+        fix: "End every scope with a TransactionCommit or TransactionRollback node that runs after the scope's last node",
+      }),
     };
   }
   return { commit: true };

@@ -140,10 +140,9 @@ export class RunTransaction {
     const index = level ? level.named.findIndex((n) => sameName(n, name)) : -1;
     if (!level || index === -1) {
       const outer = this.levels.slice(0, -1).some((l) => l.named.some((n) => sameName(n, name)));
-      throw new TransactionError(
-        outer ? `Savepoint '${name}' belongs to an enclosing scope` : `No savepoint named '${name}' is open`,
-        { fix: outer ? "Roll back the inner scope first (TransactionRollback)" : "Create it with a TransactionSavepoint node earlier in the scope" },
-      );
+      throw new TransactionError(outer ? `Savepoint '${name}' belongs to an enclosing scope` : `No savepoint named '${name}' is open`, {
+        fix: outer ? "Roll back the inner scope first (TransactionRollback)" : "Create it with a TransactionSavepoint node earlier in the scope",
+      });
     }
     await this.handle!.executor.query(this.adapter.dialect.rollbackToSavepoint(level.named[index]!), []);
     level.named.splice(index + 1);

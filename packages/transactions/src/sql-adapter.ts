@@ -11,8 +11,12 @@ export function asSqlAdapter(adapter: BaseAdapter): DatabaseAdapter | undefined 
   if (known === undefined) {
     const a = adapter as Partial<DatabaseAdapter>;
     const sql =
-      a.adapterType === "sql" && typeof a.begin === "function" && typeof a.commit === "function" &&
-      typeof a.rollback === "function" && typeof a.transactionFor === "function" && typeof a.dialect?.savepoint === "function";
+      a.adapterType === "sql" &&
+      typeof a.begin === "function" &&
+      typeof a.commit === "function" &&
+      typeof a.rollback === "function" &&
+      typeof a.transactionFor === "function" &&
+      typeof a.dialect?.savepoint === "function";
     checked.set(adapter, (known = sql ? (adapter as DatabaseAdapter) : null));
   }
   return known ?? undefined;

@@ -56,16 +56,26 @@ describe.skipIf(postgres.skipReason !== "")(title(postgres, "PostgreSQL"), () =>
 
   it("db.transaction() options reach the database too", async () => {
     const adapter = ctx.db.adapter as DatabaseAdapter;
-    const seen = await ctx.db.transaction(
-      async () => (await adapter.query("SHOW transaction_isolation", [])).rows[0]!.transaction_isolation,
-      { isolationLevel: "serializable" },
-    );
+    const seen = await ctx.db.transaction(async () => (await adapter.query("SHOW transaction_isolation", [])).rows[0]!.transaction_isolation, {
+      isolationLevel: "serializable",
+    });
     expect(seen).toBe("serializable");
   });
 
   it("a serializable write skew fails one of two concurrent runs with a retryable TransactionError", async () => {
     const { Doctor } = ctx.models;
-    await runChain(ctx.db, [[Doctor.nodes.BulkCreate, "seed", { data: [{ name: "alice", on_call: true }, { name: "bob", on_call: true }] }]]);
+    await runChain(ctx.db, [
+      [
+        Doctor.nodes.BulkCreate,
+        "seed",
+        {
+          data: [
+            { name: "alice", on_call: true },
+            { name: "bob", on_call: true },
+          ],
+        },
+      ],
+    ]);
     // Deterministic interleaving: both runs read, then X updates and commits, then Y updates.
     const xRead = signal();
     const yRead = signal();
@@ -87,12 +97,26 @@ describe.skipIf(postgres.skipReason !== "")(title(postgres, "PostgreSQL"), () =>
       [Doctor.nodes.BulkUpdate, `${run}_off`, { filter: { name, on_call: true }, fields: { on_call: false } }],
       [ctx.T.Commit, `${run}_commit`],
     ];
-    const x = runChain(ctx.db, goOffCall("x", "alice", barrier("Test_BarrierX", () => xRead.resolve(), [yRead.promise])));
+    const x = runChain(
+      ctx.db,
+      goOffCall(
+        "x",
+        "alice",
+        barrier("Test_BarrierX", () => xRead.resolve(), [yRead.promise]),
+      ),
+    );
     const xSettled = x.then(
       () => xDone.resolve(),
       () => xDone.resolve(),
     );
-    const y = runChain(ctx.db, goOffCall("y", "bob", barrier("Test_BarrierY", () => yRead.resolve(), [xRead.promise, xDone.promise])));
+    const y = runChain(
+      ctx.db,
+      goOffCall(
+        "y",
+        "bob",
+        barrier("Test_BarrierY", () => yRead.resolve(), [xRead.promise, xDone.promise]),
+      ),
+    );
     const xResults = await x;
     await xSettled;
     expect(xResults.x_count.result).toBe(2);
@@ -101,7 +125,10 @@ describe.skipIf(postgres.skipReason !== "")(title(postgres, "PostgreSQL"), () =>
     expect((error.cause as TransactionError).retryable).toBe(true);
     expect(error.retryable).toBe(true);
     const rows = await ctx.raw.query<{ name: string; on_call: boolean }>("SELECT name, on_call FROM doctors ORDER BY name");
-    expect(rows).toEqual([{ name: "alice", on_call: false }, { name: "bob", on_call: true }]);
+    expect(rows).toEqual([
+      { name: "alice", on_call: false },
+      { name: "bob", on_call: true },
+    ]);
   });
 });
 
@@ -113,13 +140,25 @@ describe.skipIf(sqlite.skipReason !== "")(title(sqlite, "SQLite"), () => {
     const other = await sqlite.raw();
     try {
       await other.run("BEGIN IMMEDIATE");
-      const error = await runFailure(runChain(ctx.db, [[ctx.T.Scope, "scope"], [ctx.models.Account.nodes.Count, "count"], [ctx.T.Commit, "commit"]]));
+      const error = await runFailure(
+        runChain(ctx.db, [
+          [ctx.T.Scope, "scope"],
+          [ctx.models.Account.nodes.Count, "count"],
+          [ctx.T.Commit, "commit"],
+        ]),
+      );
       expect(error.nodeId).toBe("scope");
       expect(error.cause).toBeInstanceOf(TransactionError);
       expect((error.cause as TransactionError).retryable).toBe(true);
-      const atomic = await runFailure(runChain(ctx.db, [[ctx.models.Account.nodes.Create, "a", { data: { name: "alice", balance: 1 } }]], { transaction: true }));
+      const atomic = await runFailure(
+        runChain(ctx.db, [[ctx.models.Account.nodes.Create, "a", { data: { name: "alice", balance: 1 } }]], { transaction: true }),
+      );
       expect((atomic.cause as TransactionError).retryable).toBe(true);
-      const readOnly = await runChain(ctx.db, [[ctx.T.Scope, "scope", { readOnly: true }], [ctx.models.Account.nodes.Count, "count"], [ctx.T.Commit, "commit"]]);
+      const readOnly = await runChain(ctx.db, [
+        [ctx.T.Scope, "scope", { readOnly: true }],
+        [ctx.models.Account.nodes.Count, "count"],
+        [ctx.T.Commit, "commit"],
+      ]);
       expect(readOnly.count.result).toBe(0);
       await other.run("COMMIT");
       await runChain(ctx.db, [[ctx.models.Account.nodes.Create, "a", { data: { name: "alice", balance: 1 } }]], { transaction: true });
@@ -132,7 +171,12 @@ describe.skipIf(sqlite.skipReason !== "")(title(sqlite, "SQLite"), () => {
   it("while a scope holds the one connection, other work of the same DataFlow waits for it instead of seeing its rows", async () => {
     const g = gate();
     const { Account } = ctx.models;
-    const scoped = runChain(ctx.db, [[ctx.T.Scope, "scope"], [Account.nodes.Create, "a", { data: { name: "alice", balance: 1 } }], [g.node, "gate"], [ctx.T.Rollback, "undo"]]);
+    const scoped = runChain(ctx.db, [
+      [ctx.T.Scope, "scope"],
+      [Account.nodes.Create, "a", { data: { name: "alice", balance: 1 } }],
+      [g.node, "gate"],
+      [ctx.T.Rollback, "undo"],
+    ]);
     await g.reached;
     const count = runChain(ctx.db, [[Account.nodes.Count, "n"]]);
     g.open();
@@ -194,7 +238,12 @@ describe.skipIf(mysql.skipReason !== "")(title(mysql, "MariaDB / MySQL"), () => 
     const { Account } = ctx.models;
     const { a } = await runChain(ctx.db, [[Account.nodes.Create, "a", { data: { name: "alice", balance: 1 } }]]);
     const g = gate();
-    const running = runChain(ctx.db, [[ctx.T.Scope, "scope", { isolationLevel: level }], [Account.nodes.Read, "read", { id: a.result.id }], [g.node, "gate"], [ctx.T.Commit, "commit"]]);
+    const running = runChain(ctx.db, [
+      [ctx.T.Scope, "scope", { isolationLevel: level }],
+      [Account.nodes.Read, "read", { id: a.result.id }],
+      [g.node, "gate"],
+      [ctx.T.Commit, "commit"],
+    ]);
     await g.reached;
     const writer = await mysql.raw();
     try {

@@ -42,7 +42,17 @@ for (const p of providers) {
       const results = await run([
         [A.Create, "one", { data: { name: "alice", balance: 1 } }],
         [A.BulkCreate, "many", { data: Array.from({ length: 20 }, (_, i) => ({ name: `n${i}`, balance: i })) }],
-        [A.BulkUpsert, "upsert", { data: [{ name: "n1", balance: 100 }, { name: "zed", balance: 1 }], conflictOn: ["name"] }],
+        [
+          A.BulkUpsert,
+          "upsert",
+          {
+            data: [
+              { name: "n1", balance: 100 },
+              { name: "zed", balance: 1 },
+            ],
+            conflictOn: ["name"],
+          },
+        ],
         [A.Update, "update", { filter: { name: "alice" }, fields: { balance: 2 } }],
         [T.Scope, "scope"],
         [A.Create, "scoped", { data: { name: "bob", balance: 1 } }],
@@ -64,7 +74,12 @@ for (const p of providers) {
     it("a run that fails inside a test leaves none of its writes, and the test goes on", async () => {
       const A = t.models.Account.nodes;
       await run([[A.Create, "a", { data: { name: "alice", balance: 1 } }]]);
-      const error = await runFailure(run([[A.Create, "b", { data: { name: "bob", balance: 1 } }], [A.Create, "dup", { data: { name: "alice", balance: 1 } }]]));
+      const error = await runFailure(
+        run([
+          [A.Create, "b", { data: { name: "bob", balance: 1 } }],
+          [A.Create, "dup", { data: { name: "alice", balance: 1 } }],
+        ]),
+      );
       expect(error.cause).toBeInstanceOf(UniqueViolationError);
       expect((await run([[A.List, "l", { orderBy: "name" }]])).l.result.map((r: { name: string }) => r.name)).toEqual(["alice"]);
     });

@@ -1,8 +1,6 @@
 import { afterAll, describe, expect, it } from "vitest";
 import type { ExecuteOptions, Workflow } from "@dataflow/kernel";
-import {
-  AbortError, DataFlow, LocalRuntime, TransactionError, UniqueViolationError, WorkflowExecutionError, defineNode,
-} from "@dataflow/kernel";
+import { AbortError, DataFlow, LocalRuntime, TransactionError, UniqueViolationError, WorkflowExecutionError, defineNode } from "@dataflow/kernel";
 import { transactionNodeTypes, transactions } from "../src/index.js";
 import type { Provider } from "./support/providers.js";
 import { isPostgres, provideAll } from "./support/providers.js";
@@ -63,10 +61,34 @@ for (const p of providers) {
         const create = (name: string) => [Account.nodes.Create, name, { data: { name, balance: 1 } }] as const;
         // Four ways to fail inside a transaction, in turn.
         const failing: Array<{ wf: Workflow; options: () => ExecuteOptions; cause: new (...args: never[]) => Error }> = [
-          { wf: chain(db, [[T.Scope, "s"], create("a"), create("b"), [Account.nodes.Create, "dup", { data: { name: "a", balance: 1 } }], [T.Commit, "c"]]), options: () => ({}), cause: UniqueViolationError },
-          { wf: chain(db, [[T.Scope, "s"], create("a"), [abortHere, "abort"], create("b"), [T.Commit, "c"]]), options: () => ({ signal: controller.signal }), cause: AbortError },
+          {
+            wf: chain(db, [[T.Scope, "s"], create("a"), create("b"), [Account.nodes.Create, "dup", { data: { name: "a", balance: 1 } }], [T.Commit, "c"]]),
+            options: () => ({}),
+            cause: UniqueViolationError,
+          },
+          {
+            wf: chain(db, [[T.Scope, "s"], create("a"), [abortHere, "abort"], create("b"), [T.Commit, "c"]]),
+            options: () => ({ signal: controller.signal }),
+            cause: AbortError,
+          },
           { wf: chain(db, [[T.Scope, "s"], create("a"), [T.Savepoint, "sp", { name: "mark" }], create("b")]), options: () => ({}), cause: TransactionError },
-          { wf: chain(db, [create("a"), [Account.nodes.BulkCreate, "bulk", { data: [{ name: "b", balance: 1 }, { name: "a", balance: 1 }] }]]), options: () => ({ transaction: true }), cause: UniqueViolationError },
+          {
+            wf: chain(db, [
+              create("a"),
+              [
+                Account.nodes.BulkCreate,
+                "bulk",
+                {
+                  data: [
+                    { name: "b", balance: 1 },
+                    { name: "a", balance: 1 },
+                  ],
+                },
+              ],
+            ]),
+            options: () => ({ transaction: true }),
+            cause: UniqueViolationError,
+          },
         ];
         const runtime = new LocalRuntime({ dataflow: db });
         const causes = new Map<string, number>();

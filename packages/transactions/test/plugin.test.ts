@@ -51,7 +51,10 @@ describe("the plugin", () => {
       healthCheck: async () => ({ ok: true, latencyMs: 0 }),
       ensureSchema: async () => {},
     };
-    const db = new DataFlow({ url: "plaindoc://x", plugins: [definePlugin({ name: "plaindoc", kernel: "^1", adapters: [{ schemes: ["plaindoc"], create: () => plain }] })] });
+    const db = new DataFlow({
+      url: "plaindoc://x",
+      plugins: [definePlugin({ name: "plaindoc", kernel: "^1", adapters: [{ schemes: ["plaindoc"], create: () => plain }] })],
+    });
     try {
       await expect(db.transaction(async () => 1)).rejects.toThrow(/does not support transactions/);
     } finally {

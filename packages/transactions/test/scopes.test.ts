@@ -1,8 +1,15 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { DataFlow } from "@dataflow/kernel";
 import {
-  AbortError, DataFlow as DataFlowClass, InvalidIdentifierError, LocalRuntime, TransactionError, UniqueViolationError,
-  ValidationError, WorkflowBuilder, defineNode,
+  AbortError,
+  DataFlow as DataFlowClass,
+  InvalidIdentifierError,
+  LocalRuntime,
+  TransactionError,
+  UniqueViolationError,
+  ValidationError,
+  WorkflowBuilder,
+  defineNode,
 } from "@dataflow/kernel";
 import type { DatabaseAdapter } from "@dataflow/sql-core";
 import { transactionNodeTypes, transactions } from "../src/index.js";
@@ -68,7 +75,9 @@ for (const p of providers) {
       let ids: Record<string, number>;
 
       beforeEach(async () => {
-        const { seed: out } = await runChain(db, [[A.BulkCreate, "seed", { data: seed.map((s) => ({ name: s.split("=")[0], balance: Number(s.split("=")[1]) })) }]]);
+        const { seed: out } = await runChain(db, [
+          [A.BulkCreate, "seed", { data: seed.map((s) => ({ name: s.split("=")[0], balance: Number(s.split("=")[1]) })) }],
+        ]);
         expect(out.result.inserted).toBe(4);
         const { all } = await runChain(db, [[A.List, "all"]]);
         ids = Object.fromEntries(all.result.map((r: { name: string; id: number }) => [r.name, r.id]));
@@ -84,10 +93,30 @@ for (const p of providers) {
         [A.Delete, "deleteByFilter", { filter: { name: "dave" } }],
         [A.Upsert, "upsertExisting", { where: { name: "alice" }, create: { balance: 0 }, update: { balance: 102 } }],
         [A.Upsert, "upsertNew", { where: { name: "frank" }, create: { balance: 6 }, update: { balance: 0 } }],
-        [A.BulkCreate, "bulkCreate", { data: [{ name: "g1", balance: 1 }, { name: "g2", balance: 2 }, { name: "g3", balance: 3 }] }],
+        [
+          A.BulkCreate,
+          "bulkCreate",
+          {
+            data: [
+              { name: "g1", balance: 1 },
+              { name: "g2", balance: 2 },
+              { name: "g3", balance: 3 },
+            ],
+          },
+        ],
         [A.BulkUpdate, "bulkUpdate", { filter: { name: { $in: ["g1", "g2"] } }, fields: { balance: 7 } }],
         [A.BulkDelete, "bulkDelete", { filter: { name: "g3" } }],
-        [A.BulkUpsert, "bulkUpsert", { data: [{ name: "g2", balance: 8 }, { name: "h", balance: 9 }], conflictOn: ["name"] }],
+        [
+          A.BulkUpsert,
+          "bulkUpsert",
+          {
+            data: [
+              { name: "g2", balance: 8 },
+              { name: "h", balance: 9 },
+            ],
+            conflictOn: ["name"],
+          },
+        ],
         [A.Count, "count"],
         [A.List, "inside", { orderBy: "name" }],
         end,
@@ -126,7 +155,16 @@ for (const p of providers) {
         runChain(db, [
           [T.Scope, "scope"],
           create("a", "alice"),
-          [A.BulkCreate, "bulk", { data: [{ name: "x", balance: 1 }, { name: "y", balance: 2 }] }],
+          [
+            A.BulkCreate,
+            "bulk",
+            {
+              data: [
+                { name: "x", balance: 1 },
+                { name: "y", balance: 2 },
+              ],
+            },
+          ],
           create("dup", "alice"),
           [T.Commit, "commit"],
         ]),
@@ -172,7 +210,16 @@ for (const p of providers) {
         create("a", "alice"),
         [T.Savepoint, "sp", { name: "before_bulk" }],
         create("b", "bob"),
-        [A.BulkCreate, "bulk", { data: [{ name: "c", balance: 1 }, { name: "d", balance: 1 }] }],
+        [
+          A.BulkCreate,
+          "bulk",
+          {
+            data: [
+              { name: "c", balance: 1 },
+              { name: "d", balance: 1 },
+            ],
+          },
+        ],
         [T.RollbackToSavepoint, "back", { name: "before_bulk" }],
         create("e", "eve"),
         [T.RollbackToSavepoint, "backAgain", { name: "before_bulk" }],
@@ -319,7 +366,12 @@ for (const p of providers) {
       });
 
       it("a reserved or repeated savepoint name", async () => {
-        const reserved = await runFailure(runChain(db, [[T.Scope, "scope"], [T.Savepoint, "sp", { name: "df_sp_1" }]]));
+        const reserved = await runFailure(
+          runChain(db, [
+            [T.Scope, "scope"],
+            [T.Savepoint, "sp", { name: "df_sp_1" }],
+          ]),
+        );
         expect((reserved.cause as ValidationError).field).toBe("name");
         const repeated = await runFailure(
           runChain(db, [[T.Scope, "scope"], create("a", "alice"), [T.Savepoint, "sp1", { name: "mark" }], [T.Savepoint, "sp2", { name: "MARK" }]]),
@@ -333,7 +385,12 @@ for (const p of providers) {
         const unknown = await runFailure(runChain(db, [[T.Scope, "scope"], create("a", "alice"), [T.RollbackToSavepoint, "back", { name: "nowhere" }]]));
         expect(unknown.cause).toBeInstanceOf(TransactionError);
         const outer = await runFailure(
-          runChain(db, [[T.Scope, "s1"], [T.Savepoint, "sp", { name: "outer_mark" }], [T.Scope, "s2"], [T.RollbackToSavepoint, "back", { name: "outer_mark" }]]),
+          runChain(db, [
+            [T.Scope, "s1"],
+            [T.Savepoint, "sp", { name: "outer_mark" }],
+            [T.Scope, "s2"],
+            [T.RollbackToSavepoint, "back", { name: "outer_mark" }],
+          ]),
         );
         expect((outer.cause as Error).message).toMatch(/enclosing scope/);
         expect(await committedAccounts(raw)).toEqual([]);
@@ -366,7 +423,10 @@ for (const p of providers) {
         }
         const violate: Step[] =
           p.name === "sqlite"
-            ? [["Test_Sql", "defer", { sql: "PRAGMA defer_foreign_keys = ON" }], ["Test_Sql", "orphan", { sql: "INSERT INTO kids VALUES (42)" }]]
+            ? [
+                ["Test_Sql", "defer", { sql: "PRAGMA defer_foreign_keys = ON" }],
+                ["Test_Sql", "orphan", { sql: "INSERT INTO kids VALUES (42)" }],
+              ]
             : [["Test_Sql", "dup", { sql: "INSERT INTO deferred_check VALUES (1), (1)" }]];
         const error = await runFailure(runChain(db, [create("a", "alice"), ...violate], { transaction: true }));
         expect(error.nodeId).toBe("@dataflow/transactions");
@@ -492,7 +552,14 @@ for (const p of providers) {
     it("a failing tx.execute() rolls back only its own run; the transaction goes on", async () => {
       await db.transaction(async (tx) => {
         await tx.execute(create("alice"));
-        const error = await runFailure(tx.execute(chain(db, [[A.Create, "x", { data: { name: "x", balance: 1 } }], [A.Create, "dup", { data: { name: "alice", balance: 1 } }]])));
+        const error = await runFailure(
+          tx.execute(
+            chain(db, [
+              [A.Create, "x", { data: { name: "x", balance: 1 } }],
+              [A.Create, "dup", { data: { name: "alice", balance: 1 } }],
+            ]),
+          ),
+        );
         expect(error.cause).toBeInstanceOf(UniqueViolationError);
         await tx.execute(create("bob"));
       });
@@ -516,7 +583,12 @@ for (const p of providers) {
     it("a workflow run by any LocalRuntime inside the callback joins the transaction", async () => {
       const wf = new WorkflowBuilder({ dataflow: db });
       for (const name of ["a", "b", "c"]) wf.addNode(A.Create, name, { data: { name, balance: 1 } });
-      wf.addNode(A.BulkCreate, "bulk", { data: [{ name: "d", balance: 1 }, { name: "e", balance: 1 }] });
+      wf.addNode(A.BulkCreate, "bulk", {
+        data: [
+          { name: "d", balance: 1 },
+          { name: "e", balance: 1 },
+        ],
+      });
       const built = wf.build();
       await expect(
         db.transaction(async () => {
@@ -542,10 +614,24 @@ for (const p of providers) {
 
     it("scope nodes and transaction: true inside it are savepoints of it", async () => {
       await db.transaction(async (tx) => {
-        const { results } = await tx.execute(chain(db, [[T.Scope, "s"], [A.Create, "a", { data: { name: "alice", balance: 1 } }], [T.Rollback, "r"]]));
+        const { results } = await tx.execute(
+          chain(db, [
+            [T.Scope, "s"],
+            [A.Create, "a", { data: { name: "alice", balance: 1 } }],
+            [T.Rollback, "r"],
+          ]),
+        );
         expect(results.s.result.savepoint).toBe(true);
         await tx.execute(create("bob"), { transaction: true });
-        await runFailure(new LocalRuntime().execute(chain(db, [[A.Create, "c", { data: { name: "carol", balance: 1 } }], [A.Create, "d", { data: { name: "bob", balance: 1 } }]]), { transaction: true }));
+        await runFailure(
+          new LocalRuntime().execute(
+            chain(db, [
+              [A.Create, "c", { data: { name: "carol", balance: 1 } }],
+              [A.Create, "d", { data: { name: "bob", balance: 1 } }],
+            ]),
+            { transaction: true },
+          ),
+        );
       });
       expect(await committedAccounts(raw)).toEqual(["bob=1"]);
     });
@@ -591,7 +677,12 @@ for (const p of providers) {
       const g = gate();
       const running = db.transaction(
         async (tx) => {
-          const first = await tx.execute(chain(db, [[A.Read, "r", { id: a.result.id }], [g.node, "gate"]]));
+          const first = await tx.execute(
+            chain(db, [
+              [A.Read, "r", { id: a.result.id }],
+              [g.node, "gate"],
+            ]),
+          );
           const second = await tx.execute(chain(db, [[A.Read, "r", { id: a.result.id }]]));
           return [first.results.r.result.balance, second.results.r.result.balance];
         },

@@ -31,8 +31,7 @@ describe.skipIf(!res.ok || !res.db.server)(`MariaDB/MySQL server killed mid-tran
       parkInsertAt: async (table, at) => {
         await raw(db.url, `CREATE TRIGGER \`park_${table}\` BEFORE INSERT ON \`${table}\` FOR EACH ROW BEGIN IF NEW.n = ${at} THEN DO SLEEP(120); END IF; END`);
       },
-      parked: async () =>
-        (await raw(db.url, "SELECT 1 FROM information_schema.processlist WHERE info = 'DO SLEEP(120)' AND state = 'User sleep'")).length > 0,
+      parked: async () => (await raw(db.url, "SELECT 1 FROM information_schema.processlist WHERE info = 'DO SLEEP(120)' AND state = 'User sleep'")).length > 0,
       dropPark: async (table) => {
         await raw(db.url, `DROP TRIGGER \`park_${table}\``);
       },

@@ -29,8 +29,11 @@ describe.skipIf(!res.ok || !res.db.server)(`PostgreSQL server killed mid-transac
       raw: (sql) => raw(db.url, sql),
       quote: (name) => `"${name}"`,
       parkInsertAt: async (table, at) => {
-        await raw(db.url, `CREATE FUNCTION "park_${table}"() RETURNS trigger LANGUAGE plpgsql AS $$
-          BEGIN IF NEW.n = ${at} THEN PERFORM pg_sleep(120); END IF; RETURN NEW; END $$`);
+        await raw(
+          db.url,
+          `CREATE FUNCTION "park_${table}"() RETURNS trigger LANGUAGE plpgsql AS $$
+          BEGIN IF NEW.n = ${at} THEN PERFORM pg_sleep(120); END IF; RETURN NEW; END $$`,
+        );
         await raw(db.url, `CREATE TRIGGER park BEFORE INSERT ON "${table}" FOR EACH ROW EXECUTE FUNCTION "park_${table}"()`);
       },
       parked: async () => (await raw(db.url, "SELECT 1 FROM pg_stat_activity WHERE wait_event = 'PgSleep'")).length > 0,

@@ -36,7 +36,9 @@ const ROWS = 200_000;
  * same data directory and port, and the same DataFlow instance serves work again.
  */
 export function serverKillCase(target: () => KillTarget): void {
-  it("SIGKILL during a 200,000-row BulkCreate in transaction: true: retryable ConnectionError, 0 rows after restart, the instance serves again", { timeout: 180_000 }, async () => {
+  it("SIGKILL during a 200,000-row BulkCreate in transaction: true: retryable ConnectionError, 0 rows after restart, the instance serves again", {
+    timeout: 180_000,
+  }, async () => {
     const t = target();
     const db = new DataFlow({ url: t.url, plugins: [t.adapterPlugin, transactions()], pool: { max: 3 } });
     try {

@@ -29,9 +29,23 @@ export interface VectorBackend {
   readonly name: string;
   readonly distances: readonly Distance[];
   /** Rows nearest first, each with `distance`. */
-  search(adapter: DatabaseAdapter, exec: SqlExecutor, op: ListOperation, fields: readonly ModelField[], query: VectorQuery, ctx: NodeContext): Promise<RowData[]>;
+  search(
+    adapter: DatabaseAdapter,
+    exec: SqlExecutor,
+    op: ListOperation,
+    fields: readonly ModelField[],
+    query: VectorQuery,
+    ctx: NodeContext,
+  ): Promise<RowData[]>;
   /** Rows best first, each with `textScore` (larger is better). */
-  textSearch(adapter: DatabaseAdapter, exec: SqlExecutor, op: ListOperation, fields: readonly ModelField[], query: TextQuery, ctx: NodeContext): Promise<RowData[]>;
+  textSearch(
+    adapter: DatabaseAdapter,
+    exec: SqlExecutor,
+    op: ListOperation,
+    fields: readonly ModelField[],
+    query: TextQuery,
+    ctx: NodeContext,
+  ): Promise<RowData[]>;
   /**
    * Readies a tenant's copy of the model's table (tenancy's schema strategy: the same model in
    * another schema) before a vector node first uses it: the declared vector and full-text indexes

@@ -4,7 +4,15 @@ export { MAX_K, VECTOR_NODE_PARAMS, vectorModelNodes } from "./nodes.js";
 export { reciprocalRankFusion } from "./rrf.js";
 export type { FusionWeights } from "./rrf.js";
 export {
-  DISTANCES, INDEX_METHODS, checkDistance, checkPluginOptions, declaredFullText, declaredIndexes, resolveIndexSpec, textField, vectorField,
+  DISTANCES,
+  INDEX_METHODS,
+  checkDistance,
+  checkPluginOptions,
+  declaredFullText,
+  declaredIndexes,
+  resolveIndexSpec,
+  textField,
+  vectorField,
 } from "./spec.js";
 export type { Distance, IndexMethod, ResolvedVectorIndex, VectorIndexSpec, VectorPluginOptions } from "./spec.js";
 export { DISTANCE_COLUMN, SCORE_COLUMN, decodeScoredRows } from "./rows.js";

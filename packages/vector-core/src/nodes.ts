@@ -31,12 +31,20 @@ export const VECTOR_NODE_PARAMS: Record<string, ParamsSchema> = {
   },
   VectorInsert: { data: { type: "array", required: true, description: "Rows with their embeddings" }, batchSize: { type: "integer" } },
   VectorUpdate: {
-    id: { type: "any" }, filter: { type: "object" }, all: { type: "boolean" },
-    vector: { type: "array", required: true }, field: { type: "string" },
+    id: { type: "any" },
+    filter: { type: "object" },
+    all: { type: "boolean" },
+    vector: { type: "array", required: true },
+    field: { type: "string" },
   },
   CreateVectorIndex: {
-    field: { type: "string" }, method: { type: "string", required: true }, distance: { type: "string" },
-    m: { type: "integer" }, efConstruction: { type: "integer" }, lists: { type: "integer" }, name: { type: "string" },
+    field: { type: "string" },
+    method: { type: "string", required: true },
+    distance: { type: "string" },
+    m: { type: "integer" },
+    efConstruction: { type: "integer" },
+    lists: { type: "integer" },
+    name: { type: "string" },
   },
   HybridSearch: {
     ...searchParams,
@@ -163,7 +171,11 @@ export function vectorModelNodes(model: Model, ctx: PluginContext, backend: Vect
     },
 
     async VectorInsert(params, nodeCtx) {
-      const op = normalizeOperation(model, "BulkCreate", params.batchSize === undefined ? { data: params.data } : { data: params.data, batchSize: params.batchSize });
+      const op = normalizeOperation(
+        model,
+        "BulkCreate",
+        params.batchSize === undefined ? { data: params.data } : { data: params.data, batchSize: params.batchSize },
+      );
       await ready();
       const out = (await dataflow.runOperation(op, nodeCtx, async (o) => {
         await prepare(o.model);
@@ -187,7 +199,7 @@ export function vectorModelNodes(model: Model, ctx: PluginContext, backend: Vect
         await prepare(o.model);
         return executeOperation(adapter, o, nodeCtx);
       })) as { result: { updated?: number } };
-      return { result: { updated: byId ? 1 : out.result.updated ?? 0 } };
+      return { result: { updated: byId ? 1 : (out.result.updated ?? 0) } };
     },
 
     async CreateVectorIndex(params, nodeCtx) {

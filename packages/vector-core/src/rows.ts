@@ -11,7 +11,12 @@ export const SCORE_COLUMN = "__df_score";
  * (`extra`) to the output property `as`, as a number (null when the database gave none).
  */
 export function decodeScoredRows(
-  adapter: DatabaseAdapter, op: ListOperation, fields: readonly ModelField[], rows: Record<string, unknown>[], extra: string, as: string,
+  adapter: DatabaseAdapter,
+  op: ListOperation,
+  fields: readonly ModelField[],
+  rows: Record<string, unknown>[],
+  extra: string,
+  as: string,
 ): RowData[] {
   const decode = rowDecoder(adapter.dialect, op.model, fields, fields.map((f) => f.name).join(","));
   for (const row of rows) {

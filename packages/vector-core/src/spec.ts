@@ -65,7 +65,12 @@ export function vectorField(model: Model, name: unknown, path: string): ModelFie
   if (!f || f.kind !== "vector") {
     throw new ValidationError(`'${path}' must name a vector field of ${model.name}`, {
       field: path,
-      fix: `Vector fields: ${model.fields.filter((x) => x.kind === "vector").map((x) => x.name).join(", ") || "none"}`,
+      fix: `Vector fields: ${
+        model.fields
+          .filter((x) => x.kind === "vector")
+          .map((x) => x.name)
+          .join(", ") || "none"
+      }`,
     });
   }
   return f;
@@ -86,7 +91,8 @@ export function checkDistance(value: unknown, path: string, supported: readonly 
 export function resolveIndexSpec(model: Model, spec: unknown, path: string): ResolvedVectorIndex {
   if (!isPlainObject(spec)) throw new ValidationError(`'${path}' must be an object`, { field: path });
   for (const key of Object.keys(spec)) {
-    if (!INDEX_KEYS.has(key)) throw new ValidationError(`Unknown vector index option '${key}'`, { field: `${path}.${key}`, fix: `Known: ${[...INDEX_KEYS].join(", ")}` });
+    if (!INDEX_KEYS.has(key))
+      throw new ValidationError(`Unknown vector index option '${key}'`, { field: `${path}.${key}`, fix: `Known: ${[...INDEX_KEYS].join(", ")}` });
   }
   const field = vectorField(model, spec.field, `${path}.field`);
   if (!INDEX_METHODS.includes(spec.method as IndexMethod)) {
@@ -133,7 +139,8 @@ export function checkPluginOptions(options: unknown): VectorPluginOptions {
   if (options === undefined) return {};
   if (!isPlainObject(options)) throw new ValidationError("Vector plugin options must be an object", { field: "options" });
   for (const key of Object.keys(options)) {
-    if (key !== "indexes" && key !== "fullText") throw new ValidationError(`Unknown vector plugin option '${key}'`, { field: key, fix: "Known options: indexes, fullText" });
+    if (key !== "indexes" && key !== "fullText")
+      throw new ValidationError(`Unknown vector plugin option '${key}'`, { field: key, fix: "Known options: indexes, fullText" });
   }
   for (const key of ["indexes", "fullText"] as const) {
     const value = options[key];

@@ -6,8 +6,15 @@ import { checkPluginOptions, reciprocalRankFusion, resolveIndexSpec } from "../s
 const doc = () => new Model("Doc", { body: field.text(), a: field.vector(3), b: field.vector(3) });
 
 describe("reciprocalRankFusion", () => {
-  const near = [{ id: 1, distance: 0.1 }, { id: 2, distance: 0.2 }, { id: 3, distance: 0.3 }];
-  const text = [{ id: 3, textScore: 0.9 }, { id: 4, textScore: 0.5 }];
+  const near = [
+    { id: 1, distance: 0.1 },
+    { id: 2, distance: 0.2 },
+    { id: 3, distance: 0.3 },
+  ];
+  const text = [
+    { id: 3, textScore: 0.9 },
+    { id: 4, textScore: 0.5 },
+  ];
 
   it("adds w / (rrfK + rank) per list and reports both ranks and scores", () => {
     const fused = reciprocalRankFusion(near, text, "id", { vector: 1, text: 1 }, 60, 10);

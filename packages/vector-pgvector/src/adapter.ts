@@ -18,12 +18,25 @@ const SESSION_OPTIONS = "-c client_encoding=UTF8 -c hnsw.iterative_scan=strict_o
 export class PgVectorAdapter extends PostgresAdapter {
   override readonly dialect: Dialect = pgvectorDialect;
   override readonly capabilities = {
-    transactions: true, savepoints: true, returning: true, upsert: true, json: true, vector: true, streaming: false,
-    hnsw: true, ivfflat: true, fullText: true, halfvec: true,
+    transactions: true,
+    savepoints: true,
+    returning: true,
+    upsert: true,
+    json: true,
+    vector: true,
+    streaming: false,
+    hnsw: true,
+    ivfflat: true,
+    fullText: true,
+    halfvec: true,
   };
   private extension: Promise<void> | undefined;
 
-  constructor(url: string, options: PostgresAdapterOptions = {}, private readonly vectorOptions: VectorPluginOptions = {}) {
+  constructor(
+    url: string,
+    options: PostgresAdapterOptions = {},
+    private readonly vectorOptions: VectorPluginOptions = {},
+  ) {
     super(url, { ...options, pg: { options: SESSION_OPTIONS, ...(options.pg ?? {}) } });
   }
 

@@ -8,14 +8,18 @@ import { DEFAULT_TEXT_CONFIG, createVectorIndex, tsvector } from "./ddl.js";
 import { DISTANCE_OPERATOR, searchColumn, vectorArgument, vectorParameter } from "./dialect.js";
 import { quoteLiteral } from "@dataflow/sql-postgres";
 
-
-
 /**
  * The nearest-neighbour statement. `exact` orders by an expression no index matches, so PostgreSQL
  * scans the rows the filter selects and sorts them: the fallback when an index scan found fewer
  * than k rows.
  */
-function searchStatement(adapter: DatabaseAdapter, op: ListOperation, fields: readonly ModelField[], q: VectorQuery, exact: boolean): { text: string; values: unknown[] } {
+function searchStatement(
+  adapter: DatabaseAdapter,
+  op: ListOperation,
+  fields: readonly ModelField[],
+  q: VectorQuery,
+  exact: boolean,
+): { text: string; values: unknown[] } {
   const d = adapter.dialect;
   const params = new Params(d);
   const vector = vectorArgument(params.add(vectorParameter(q.vector)), q.field);
@@ -59,7 +63,13 @@ async function exactIsCheap(exec: SqlExecutor, exact: { text: string; values: un
   return !sequential && sorted !== undefined && sorted <= EXACT_SCAN_MAX_ROWS;
 }
 
-async function searchOnce(adapter: DatabaseAdapter, exec: SqlExecutor, op: ListOperation, fields: readonly ModelField[], q: VectorQuery): Promise<Record<string, unknown>[]> {
+async function searchOnce(
+  adapter: DatabaseAdapter,
+  exec: SqlExecutor,
+  op: ListOperation,
+  fields: readonly ModelField[],
+  q: VectorQuery,
+): Promise<Record<string, unknown>[]> {
   const filtered = !(op.where.t === "const" && op.where.value);
   const exact = () => searchStatement(adapter, op, fields, q, true);
   if (filtered) {
@@ -84,7 +94,10 @@ const SETTINGS = [
 async function applySettings(tx: SqlExecutor, values: Record<string, unknown>): Promise<void> {
   const given = SETTINGS.filter((s) => values[s.key] !== undefined && values[s.key] !== null);
   if (given.length === 0) return;
-  await tx.query(`SELECT ${given.map((s, i) => `set_config('${s.name}', $${i + 1}, true)`).join(", ")}`, given.map((s) => String(values[s.key])));
+  await tx.query(
+    `SELECT ${given.map((s, i) => `set_config('${s.name}', $${i + 1}, true)`).join(", ")}`,
+    given.map((s) => String(values[s.key])),
+  );
 }
 
 /** pgvector: `<=>`, `<->`, `<#>` with HNSW/IVFFlat indexes; full text with tsvector/ts_rank. */
@@ -100,13 +113,19 @@ export const pgvectorBackend: VectorBackend = {
       // Per-query index settings are transaction-local: in a transaction of their own they end with
       // it; inside a run's transaction (a savepoint) the previous values are put back afterwards.
       const nested = adapter.transactionFor(ctx) !== undefined;
-      rows = await adapter.transaction(async (tx) => {
-        const before = nested ? (await tx.query(`SELECT ${SETTINGS.map((s) => `current_setting('${s.name}', true) AS ${s.key}`).join(", ")}`, [])).rows[0]! : {};
-        await applySettings(tx, { ef: q.efSearch, probes: q.probes });
-        const found = await searchOnce(adapter, tx, op, fields, q);
-        if (nested) await applySettings(tx, { ef: before.ef ?? "40", probes: before.probes ?? "1" });
-        return found;
-      }, {}, ctx);
+      rows = await adapter.transaction(
+        async (tx) => {
+          const before = nested
+            ? (await tx.query(`SELECT ${SETTINGS.map((s) => `current_setting('${s.name}', true) AS ${s.key}`).join(", ")}`, [])).rows[0]!
+            : {};
+          await applySettings(tx, { ef: q.efSearch, probes: q.probes });
+          const found = await searchOnce(adapter, tx, op, fields, q);
+          if (nested) await applySettings(tx, { ef: before.ef ?? "40", probes: before.probes ?? "1" });
+          return found;
+        },
+        {},
+        ctx,
+      );
     }
     return decodeScoredRows(adapter, op, fields, rows, DISTANCE_COLUMN, "distance");
   },

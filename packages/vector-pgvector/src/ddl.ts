@@ -9,10 +9,11 @@ import { OPERATOR_CLASS, vectorType } from "./dialect.js";
 export const DEFAULT_TEXT_CONFIG = "simple";
 
 async function indexExists(exec: SqlExecutor, model: Model, name: string): Promise<boolean> {
-  const { rows } = await exec.query(
-    "SELECT 1 FROM pg_indexes WHERE schemaname = coalesce($2::text, current_schema()) AND tablename = $3 AND indexname = $1",
-    [name, model.schema ?? null, model.table],
-  );
+  const { rows } = await exec.query("SELECT 1 FROM pg_indexes WHERE schemaname = coalesce($2::text, current_schema()) AND tablename = $3 AND indexname = $1", [
+    name,
+    model.schema ?? null,
+    model.table,
+  ]);
   return rows.length > 0;
 }
 
@@ -48,5 +49,8 @@ export async function createFullTextIndex(adapter: DatabaseAdapter, exec: SqlExe
   const d = adapter.dialect;
   const name = fitIdentifier(`${model.table}_${field.name}_fts`, d.maxIdentifierLength);
   if (await indexExists(exec, model, name)) return;
-  await exec.query(`CREATE INDEX IF NOT EXISTS ${d.quote(name)} ON ${tableReference(d, model)} USING gin (${tsvector(adapter, field, DEFAULT_TEXT_CONFIG)})`, []);
+  await exec.query(
+    `CREATE INDEX IF NOT EXISTS ${d.quote(name)} ON ${tableReference(d, model)} USING gin (${tsvector(adapter, field, DEFAULT_TEXT_CONFIG)})`,
+    [],
+  );
 }

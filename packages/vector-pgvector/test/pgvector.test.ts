@@ -64,7 +64,10 @@ if (res.ok) {
 
     it("VectorSearch under an HNSW index scans the index (pg_stat_user_indexes) and returns k rows", async () => {
       const table = `ann_${randomBytes(3).toString("hex")}`;
-      const db = new DataFlow({ url, plugins: [pgvector({ indexes: { Ann: [{ field: "embedding", method: "hnsw", distance: "l2", name: `${table}_hnsw` }] } })] });
+      const db = new DataFlow({
+        url,
+        plugins: [pgvector({ indexes: { Ann: [{ field: "embedding", method: "hnsw", distance: "l2", name: `${table}_hnsw` }] } })],
+      });
       try {
         db.model("Ann", { tag: field.string(), embedding: field.vector(16) }, { table });
         const data = vectors(2000, 16).map((embedding, i) => ({ tag: i % 100 === 0 ? "rare" : "common", embedding }));
@@ -114,10 +117,17 @@ if (res.ok) {
       try {
         db.model("Half", { embedding: halfvec(3) }, { table });
         await runNode(db, "Half_VectorInsert", { data: [{ embedding: [1, 0, 0] }, { embedding: [0, 1, 0] }, { embedding: [0.5, 0.25, 0] }] });
-        const types = await raw<{ t: string }>(url, "SELECT format_type(atttypid, atttypmod) AS t FROM pg_attribute WHERE attrelid = $1::regclass AND attname = 'embedding'", [table]);
+        const types = await raw<{ t: string }>(
+          url,
+          "SELECT format_type(atttypid, atttypmod) AS t FROM pg_attribute WHERE attrelid = $1::regclass AND attname = 'embedding'",
+          [table],
+        );
         expect(types[0]!.t).toBe("halfvec(3)");
         const out = await runNode(db, "Half_VectorSearch", { vector: [0.9, 0.1, 0], k: 2, distance: "cosine" });
-        expect(out.result.map((r: { embedding: number[] }) => r.embedding)).toEqual([[1, 0, 0], [0.5, 0.25, 0]]);
+        expect(out.result.map((r: { embedding: number[] }) => r.embedding)).toEqual([
+          [1, 0, 0],
+          [0.5, 0.25, 0],
+        ]);
         // Elements that float16 rounds (0.1, -1/3), a subnormal (1e-6): the search statements read
         // vectors in binary, List reads text; both give the same stored values.
         await runNode(db, "Half_VectorInsert", { data: [{ embedding: [0.1, -1 / 3, 1e-6] }] });
@@ -145,7 +155,10 @@ if (res.ok) {
       const db = new DataFlow({ url: target.toString(), plugins: [pgvector()] });
       try {
         db.model("Doc", { embedding: field.vector(2) });
-        const error = await db.initialize().then(() => undefined, (e: unknown) => e as Error);
+        const error = await db.initialize().then(
+          () => undefined,
+          (e: unknown) => e as Error,
+        );
         expect(error).toBeInstanceOf(VectorCapabilityError);
         expect(error!.message).toMatch(/CREATE EXTENSION vector/);
       } finally {

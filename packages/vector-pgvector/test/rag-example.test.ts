@@ -29,8 +29,11 @@ if (res.ok) {
       (await runtime.execute(new WorkflowBuilder({ dataflow: db }).addNode(type, "n", params).build())).results.n as any;
     try {
       await run("Chunk_VectorInsert", {
-        data: ["Install the package and declare your models", "Vector search finds the nearest embeddings to a question",
-          "Hybrid search fuses keyword rank and vector rank"].map((body, i) => ({ source: i < 2 ? "guide" : "faq", body, embedding: embed(body) })),
+        data: [
+          "Install the package and declare your models",
+          "Vector search finds the nearest embeddings to a question",
+          "Hybrid search fuses keyword rank and vector rank",
+        ].map((body, i) => ({ source: i < 2 ? "guide" : "faq", body, embedding: embed(body) })),
       });
       const question = "how does vector search find embeddings";
       const near = await run("Chunk_VectorSearch", { vector: embed(question), k: 2, filter: { source: "guide" }, select: ["body"] });

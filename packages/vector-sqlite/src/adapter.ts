@@ -14,11 +14,24 @@ const loaded = new WeakSet<object>();
 export class SqliteVecAdapter extends SqliteAdapter {
   override readonly dialect = sqliteVecDialect;
   override readonly capabilities = {
-    transactions: true, savepoints: true, returning: true, upsert: true, json: true, vector: true, streaming: false,
-    hnsw: false, ivfflat: false, fullText: false, halfvec: false,
+    transactions: true,
+    savepoints: true,
+    returning: true,
+    upsert: true,
+    json: true,
+    vector: true,
+    streaming: false,
+    hnsw: false,
+    ivfflat: false,
+    fullText: false,
+    halfvec: false,
   };
 
-  constructor(url: string, options: SqliteAdapterOptions = {}, private readonly vectorOptions: VectorPluginOptions = {}) {
+  constructor(
+    url: string,
+    options: SqliteAdapterOptions = {},
+    private readonly vectorOptions: VectorPluginOptions = {},
+  ) {
     super(url, options);
   }
 

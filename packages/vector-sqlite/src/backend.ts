@@ -6,9 +6,7 @@ import { DISTANCES, DISTANCE_COLUMN, SCORE_COLUMN, VectorCapabilityError, decode
 import { encodeVector } from "./dialect.js";
 import { ftsTable, matchQuery } from "./fts.js";
 
-
 const float32 = encodeVector;
-
 
 /**
  * sqlite-vec's distance functions over the stored vectors. The inner product has no function of
@@ -52,7 +50,9 @@ export const sqliteVecBackend: VectorBackend = {
 
   async textSearch(adapter, exec, op, fields, q) {
     if (adapter.capabilities.fullText !== true) {
-      throw new VectorCapabilityError("This SQLite build has no FTS5, which HybridSearch needs", { fix: "Use a better-sqlite3 build with FTS5 (the default build has it)" });
+      throw new VectorCapabilityError("This SQLite build has no FTS5, which HybridSearch needs", {
+        fix: "Use a better-sqlite3 build with FTS5 (the default build has it)",
+      });
     }
     const d = adapter.dialect;
     const fts = ftsTable(adapter, op.model, q.field);

@@ -24,7 +24,10 @@ export async function createFullTextIndex(adapter: DatabaseAdapter, exec: SqlExe
   const trigger = (suffix: string) => q(fitIdentifier(`${fts}_${suffix}`, adapter.dialect.maxIdentifierLength));
   await exec.query(`CREATE VIRTUAL TABLE ${q(fts)} USING fts5(${col}, doc_id UNINDEXED)`, []);
   await exec.query(`INSERT INTO ${q(fts)} (${col}, doc_id) SELECT ${col}, ${pk} FROM ${table}`, []);
-  await exec.query(`CREATE TRIGGER IF NOT EXISTS ${trigger("ai")} AFTER INSERT ON ${table} BEGIN INSERT INTO ${q(fts)} (${col}, doc_id) VALUES (new.${col}, new.${pk}); END`, []);
+  await exec.query(
+    `CREATE TRIGGER IF NOT EXISTS ${trigger("ai")} AFTER INSERT ON ${table} BEGIN INSERT INTO ${q(fts)} (${col}, doc_id) VALUES (new.${col}, new.${pk}); END`,
+    [],
+  );
   await exec.query(`CREATE TRIGGER IF NOT EXISTS ${trigger("ad")} AFTER DELETE ON ${table} BEGIN DELETE FROM ${q(fts)} WHERE doc_id = old.${pk}; END`, []);
   await exec.query(
     `CREATE TRIGGER IF NOT EXISTS ${trigger("au")} AFTER UPDATE OF ${col}, ${pk} ON ${table} BEGIN ` +

@@ -22,9 +22,7 @@ export function vectorSqlite(options: VectorPluginOptions = {}): Plugin {
   return definePlugin({
     name: "@dataflow/vector-sqlite",
     kernel: "^1",
-    adapters: [
-      { schemes: ["sqlite"], create: (url, adapterOptions) => new SqliteVecAdapter(url, adapterOptions as SqliteAdapterOptions, settings) },
-    ],
+    adapters: [{ schemes: ["sqlite"], create: (url, adapterOptions) => new SqliteVecAdapter(url, adapterOptions as SqliteAdapterOptions, settings) }],
     onModel(model: Model, ctx: PluginContext) {
       (sqlite as Plugin).onModel?.(model, ctx);
       const indexes = declaredIndexes(model, settings);

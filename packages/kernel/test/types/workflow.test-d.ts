@@ -179,7 +179,9 @@ describe("what the compiler refuses", () => {
   });
 
   it("connections from a path the source does not output, into a param that does not exist, or between incompatible types", () => {
-    const two = b().addNode(User.nodes.Create, "create", { data: ada }).addNode(Order.nodes.Create, "order", { data: { total: 10 } });
+    const two = b()
+      .addNode(User.nodes.Create, "create", { data: ada })
+      .addNode(Order.nodes.Create, "order", { data: { total: 10 } });
     // @ts-expect-error -- result.idd
     two.addConnection("create", "result.idd", "order", "data.user_id");
     // @ts-expect-error -- data.user_idd
@@ -227,6 +229,7 @@ describe("defineNode with a Standard Schema", () => {
     b().addNode(valibotNode, "t", { tag: "c" });
     // @ts-expect-error -- user_id is required and nothing supplies it
     b().addNode(score, "s", { weight: 2 }).build();
+    // biome-ignore format: the @ts-expect-error below covers one line, so the chain stays on it
     // @ts-expect-error -- an int field cannot take the score's string user_id
     b().addNode(score, "s", { user_id: "u1" }).addNode(Order.nodes.Create, "o", { data: { user_id: "u1" } }).addConnection("s", "result.user_id", "o", "data.total");
   });

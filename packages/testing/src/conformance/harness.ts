@@ -43,10 +43,12 @@ export class Harness {
   private readonly used = new Set<string>();
 
   constructor(readonly options: ConformanceOptions) {
-    this.skips = new Map((options.skip ?? []).map((s) => {
-      if (!s.reason || s.reason.trim().length < 10) throw new Error(`Conformance skip of '${s.test}' needs a real reason`);
-      return [s.test, s.reason] as const;
-    }));
+    this.skips = new Map(
+      (options.skip ?? []).map((s) => {
+        if (!s.reason || s.reason.trim().length < 10) throw new Error(`Conformance skip of '${s.test}' needs a real reason`);
+        return [s.test, s.reason] as const;
+      }),
+    );
   }
 
   install(): void {
@@ -97,12 +99,15 @@ export class Harness {
       oracle: this.oracle,
       createDataFlow: async (o) => options.createDataFlow(o),
       get urls(): ConformanceUrls {
-        if (!options.urls) throw new Error("ConformanceOptions.urls is missing: give your scheme's URL mistakes (and withPassword), or skip this test with a reason");
+        if (!options.urls)
+          throw new Error("ConformanceOptions.urls is missing: give your scheme's URL mistakes (and withPassword), or skip this test with a reason");
         return options.urls;
       },
       bounded(kind, args, what) {
         if (!options.worker?.module) {
-          return Promise.reject(new Error("ConformanceOptions.worker is missing: bounded-work cases need a factory module for a worker thread, or skip this test with a reason"));
+          return Promise.reject(
+            new Error("ConformanceOptions.worker is missing: bounded-work cases need a factory module for a worker thread, or skip this test with a reason"),
+          );
         }
         return runBounded(options.worker, kind, args, HOSTILE_BOUND_MS, what);
       },

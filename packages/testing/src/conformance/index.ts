@@ -16,7 +16,12 @@ import { Harness } from "./harness.js";
 import type { ConformanceOptions } from "./types.js";
 
 export type {
-  ConformanceDataFlowOptions, ConformanceOptions, ConformanceOracle, ConformanceSkip, ConformanceUrls, ConformanceWorker,
+  ConformanceDataFlowOptions,
+  ConformanceOptions,
+  ConformanceOracle,
+  ConformanceSkip,
+  ConformanceUrls,
+  ConformanceWorker,
   VectorConformance,
 } from "./types.js";
 export { distanceOf, randomVector } from "./groups/vector.js";

@@ -1,6 +1,5 @@
 import type { DataFlow, DataFlowOptions } from "@dataflow/kernel";
 
-
 /**
  * Raw access to the database under test, written by the adapter's author with the plain driver.
  * The suite checks every write through it, never through the adapter being tested.
@@ -86,7 +85,10 @@ export interface VectorConformance {
    * (declared `indexes` and `fullText` fields, by model name), plus a row-strategy tenancy plugin
    * when `tenancy` is true.
    */
-  createDataFlow(options: { tenancy: boolean; vector: { indexes?: Record<string, readonly Record<string, unknown>[]>; fullText?: Record<string, readonly string[]> } }): DataFlow | Promise<DataFlow>;
+  createDataFlow(options: {
+    tenancy: boolean;
+    vector: { indexes?: Record<string, readonly Record<string, unknown>[]>; fullText?: Record<string, readonly string[]> };
+  }): DataFlow | Promise<DataFlow>;
   /** ANN index kinds the database builds; CreateVectorIndex must refuse the others with a VectorCapabilityError. */
   readonly indexMethods: readonly ("hnsw" | "ivfflat")[];
   /** True when HybridSearch works; when false it must fail with a VectorCapabilityError. */

@@ -17,8 +17,11 @@ interface PinnableAdapter {
 function pinnable(adapter: unknown): PinnableAdapter {
   const a = adapter as Partial<PinnableAdapter>;
   if (
-    typeof a?.begin !== "function" || typeof a.pin !== "function" || typeof a.unpin !== "function" ||
-    typeof a.rollback !== "function" || typeof a.transaction !== "function"
+    typeof a?.begin !== "function" ||
+    typeof a.pin !== "function" ||
+    typeof a.unpin !== "function" ||
+    typeof a.rollback !== "function" ||
+    typeof a.transaction !== "function"
   ) {
     throw new DataFlowError("useIsolatedDataFlow needs an adapter with transactions (a @dataflow/sql-core DatabaseAdapter)");
   }
@@ -63,10 +66,7 @@ export interface IsolatedDataFlow<T> {
  * included, joins that transaction (bulk nodes and `db.transaction()` use savepoints inside it), so
  * no test sees another's rows and nothing needs cleaning up. Works on SQLite, PostgreSQL and MySQL.
  */
-export function useIsolatedDataFlow<T>(options: {
-  create: () => DataFlow | Promise<DataFlow>;
-  setup: (db: DataFlow) => T | Promise<T>;
-}): IsolatedDataFlow<T> {
+export function useIsolatedDataFlow<T>(options: { create: () => DataFlow | Promise<DataFlow>; setup: (db: DataFlow) => T | Promise<T> }): IsolatedDataFlow<T> {
   let db: DataFlow | undefined;
   let models: T | undefined;
   let runtime: LocalRuntime | undefined;

@@ -81,10 +81,7 @@ export async function dropDatabase(driver: Driver, adminUrl: string, name: strin
       await query(`DROP DATABASE IF EXISTS "${name}"${force}`);
       return;
     }
-    const sessions = await query(
-      "SELECT ID AS id FROM information_schema.PROCESSLIST WHERE DB = ? AND ID <> CONNECTION_ID()",
-      [name],
-    );
+    const sessions = await query("SELECT ID AS id FROM information_schema.PROCESSLIST WHERE DB = ? AND ID <> CONNECTION_ID()", [name]);
     for (const session of sessions) await query(`KILL ${Number(session.id)}`).catch(() => {});
     await query(`DROP DATABASE IF EXISTS \`${name}\``);
   });

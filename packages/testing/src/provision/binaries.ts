@@ -70,8 +70,7 @@ export function findMariaDbBinaries(): MariaDbBinaries | undefined {
   return server && installDb ? { server, installDb } : undefined;
 }
 
-export const MISSING_MARIADB =
-  "no MariaDB server binaries (mariadbd or mysqld, plus mariadb-install-db or mysql_install_db) on PATH or in /usr/sbin";
+export const MISSING_MARIADB = "no MariaDB server binaries (mariadbd or mysqld, plus mariadb-install-db or mysql_install_db) on PATH or in /usr/sbin";
 
 /** The `pgbouncer` binary on PATH or in the sbin directories (Debian installs it in /usr/sbin). */
 export function findPgbouncerBinary(): string | undefined {

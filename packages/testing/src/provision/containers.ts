@@ -13,19 +13,12 @@ const PING_TIMEOUT_MS = 500;
 const DEFAULT_SOCKET = "/var/run/docker.sock";
 
 /** Minimal HTTP/1.0 over a socket, enough for the Docker Engine API. */
-function dockerRequest(
-  endpoint: Endpoint,
-  method: string,
-  path: string,
-  timeoutMs: number,
-): Promise<{ status: number; body: string }> {
+function dockerRequest(endpoint: Endpoint, method: string, path: string, timeoutMs: number): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
     const socket = "socketPath" in endpoint ? connect(endpoint.socketPath) : connect(endpoint.port, endpoint.host);
     let response = "";
     socket.setTimeout(timeoutMs, () => socket.destroy(new Error(`no answer within ${timeoutMs} ms`)));
-    socket.once("connect", () =>
-      socket.write(`${method} ${path} HTTP/1.0\r\nHost: docker\r\nContent-Length: 0\r\n\r\n`),
-    );
+    socket.once("connect", () => socket.write(`${method} ${path} HTTP/1.0\r\nHost: docker\r\nContent-Length: 0\r\n\r\n`));
     socket.on("data", (chunk) => (response += chunk.toString()));
     socket.once("error", reject);
     socket.once("close", () => {
@@ -92,9 +85,7 @@ const IMAGES: Record<DatabaseKind, ImageSpec> = {
     ready: /database system is ready to accept connections/,
     command: (o) => [
       "postgres",
-      ...[`max_connections=${o.maxConnections}`, ...(o.durable ? [] : ["fsync=off", "full_page_writes=off"])].flatMap(
-        (setting) => ["-c", setting],
-      ),
+      ...[`max_connections=${o.maxConnections}`, ...(o.durable ? [] : ["fsync=off", "full_page_writes=off"])].flatMap((setting) => ["-c", setting]),
     ],
   },
   mysql: {
@@ -132,9 +123,7 @@ export async function startContainerServer(driver: Driver, options: LocalServerO
       .withStartupTimeout(180_000)
       .start();
     const adminUrl =
-      driver.kind === "postgres"
-        ? `postgresql://postgres@${started.getHost()}:${hostPort}/postgres`
-        : `mysql://root@${started.getHost()}:${hostPort}/mysql`;
+      driver.kind === "postgres" ? `postgresql://postgres@${started.getHost()}:${hostPort}/postgres` : `mysql://root@${started.getHost()}:${hostPort}/mysql`;
     await waitUntilQueryable(driver, adminUrl);
     const server = new ContainerServer(runtime.endpoint, started.getId(), hostPort, driver, adminUrl);
     return { ok: true, adminUrl, server };

@@ -52,9 +52,7 @@ export function requiredDatabases(): Set<RequirableDatabase> {
     }
     const db = ALIASES[name];
     if (!db) {
-      throw new Error(
-        `DATAFLOW_TEST_REQUIRE: unknown database "${raw.trim()}" (known: ${ALL_REQUIRABLE.join(", ")}, all, none)`,
-      );
+      throw new Error(`DATAFLOW_TEST_REQUIRE: unknown database "${raw.trim()}" (known: ${ALL_REQUIRABLE.join(", ")}, all, none)`);
     }
     required.add(db);
   }

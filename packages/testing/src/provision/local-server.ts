@@ -206,17 +206,11 @@ export class LocalServer implements OwnedServer {
     for (;;) {
       if (running.hasExited()) {
         const log = readLog(this.#logFile, logOffset);
-        throw new StartFailure(
-          `${spec.name} exited during startup on port ${this.#port}:\n${tail(log)}`,
-          PORT_IN_USE.test(log),
-        );
+        throw new StartFailure(`${spec.name} exited during startup on port ${this.#port}:\n${tail(log)}`, PORT_IN_USE.test(log));
       }
       if (spec.isReady(running.pid, readLog(this.#logFile, logOffset)) && (await isPortOpen(this.#port))) return;
       if (Date.now() > deadline) {
-        throw new StartFailure(
-          `${spec.name} did not become ready within ${timeoutMs} ms:\n${tail(readLog(this.#logFile, logOffset))}`,
-          false,
-        );
+        throw new StartFailure(`${spec.name} did not become ready within ${timeoutMs} ms:\n${tail(readLog(this.#logFile, logOffset))}`, false);
       }
       await sleep(25);
     }

@@ -23,7 +23,10 @@ export interface MongoTestDatabase {
 export type MongoProvisionResult = { ok: true; db: MongoTestDatabase } | { ok: false; reason: string };
 
 interface MongoDriver {
-  MongoClient: new (url: string, options?: Record<string, unknown>) => {
+  MongoClient: new (
+    url: string,
+    options?: Record<string, unknown>,
+  ) => {
     connect(): Promise<unknown>;
     db(name: string): { dropDatabase(): Promise<unknown>; command(cmd: Record<string, unknown>): Promise<unknown> };
     close(force?: boolean): Promise<void>;

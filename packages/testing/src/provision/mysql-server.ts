@@ -7,16 +7,10 @@ import { isRoot, makeServerDir } from "./run-as.js";
 import type { LocalServerOptions } from "./types.js";
 
 /** MySQL 8's default sql_mode, so MariaDB rejects what MySQL would. */
-export const STRICT_SQL_MODE =
-  "ONLY_FULL_GROUP_BY,STRICT_TRANS_TABLES,NO_ZERO_IN_DATE,NO_ZERO_DATE,ERROR_FOR_DIVISION_BY_ZERO,NO_ENGINE_SUBSTITUTION";
+export const STRICT_SQL_MODE = "ONLY_FULL_GROUP_BY,STRICT_TRANS_TABLES,NO_ZERO_IN_DATE,NO_ZERO_DATE,ERROR_FOR_DIVISION_BY_ZERO,NO_ENGINE_SUBSTITUTION";
 
 // Commits reach the OS at once (surviving kill()) but are flushed to disk only about once a second.
-const NON_DURABLE = [
-  "--innodb-flush-log-at-trx-commit=2",
-  "--innodb-doublewrite=0",
-  "--sync-binlog=0",
-  "--innodb-log-file-size=32M",
-];
+const NON_DURABLE = ["--innodb-flush-log-at-trx-commit=2", "--innodb-doublewrite=0", "--sync-binlog=0", "--innodb-log-file-size=32M"];
 
 function serverOptions(options: LocalServerOptions): string[] {
   return [
@@ -43,11 +37,7 @@ export async function launchMariaDb(bins: MariaDbBinaries, options: LocalServerO
   const common = ["--no-defaults", `--datadir=${dataDir}`, `--tmpdir=${tmpDir}`, ...serverOptions(options)];
   try {
     mkdirSync(tmpDir);
-    await execTool(
-      bins.installDb,
-      [...common, "--auth-root-authentication-method=normal", "--skip-test-db"],
-      { cwd: dir },
-    );
+    await execTool(bins.installDb, [...common, "--auth-root-authentication-method=normal", "--skip-test-db"], { cwd: dir });
   } catch (error) {
     rmSync(dir, { recursive: true, force: true });
     throw error;
@@ -55,13 +45,7 @@ export async function launchMariaDb(bins: MariaDbBinaries, options: LocalServerO
   return LocalServer.launch({
     name: "MariaDB",
     command: bins.server,
-    args: (port) => [
-      ...common,
-      `--port=${port}`,
-      "--bind-address=127.0.0.1",
-      `--socket=${join(dir, "mysqld.sock")}`,
-      `--pid-file=${join(dir, "mysqld.pid")}`,
-    ],
+    args: (port) => [...common, `--port=${port}`, "--bind-address=127.0.0.1", `--socket=${join(dir, "mysqld.sock")}`, `--pid-file=${join(dir, "mysqld.pid")}`],
     dir,
     runAs: undefined,
     stopSignal: "SIGTERM",

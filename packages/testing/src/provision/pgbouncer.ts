@@ -14,8 +14,7 @@ export const PGBOUNCER_URL_ENV = "DATAFLOW_TEST_PGBOUNCER_URL";
 /** Server connections per database and user: small, so clients share (and reuse) server connections. */
 export const PGBOUNCER_POOL_SIZE = 2;
 
-const MISSING_PGBOUNCER =
-  "no pgbouncer binary on PATH or in /usr/sbin (apt-get install pgbouncer), and no " + PGBOUNCER_URL_ENV;
+const MISSING_PGBOUNCER = "no pgbouncer binary on PATH or in /usr/sbin (apt-get install pgbouncer), and no " + PGBOUNCER_URL_ENV;
 
 /** PgBouncer's `pool_mode`: when a server connection goes back to the pool. */
 export type PgbouncerPoolMode = "transaction" | "session";

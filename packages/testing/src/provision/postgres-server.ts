@@ -29,30 +29,16 @@ export async function launchPostgres(bins: PostgresBinaries, options: LocalServe
   try {
     mkdirSync(dataDir, { mode: 0o700 });
     if (runAs) chownSync(dataDir, runAs.uid, runAs.gid);
-    await execTool(
-      bins.initdb,
-      ["-D", dataDir, "-A", "trust", "-U", "postgres", "-E", "UTF8", "--locale=C", "--no-sync"],
-      { cwd: dir, runAs },
-    );
+    await execTool(bins.initdb, ["-D", dataDir, "-A", "trust", "-U", "postgres", "-E", "UTF8", "--locale=C", "--no-sync"], { cwd: dir, runAs });
   } catch (error) {
     rmSync(dir, { recursive: true, force: true });
     throw error;
   }
-  const settings = [
-    `max_connections=${options.maxConnections}`,
-    "lc_messages=C",
-    ...(options.durable ? [] : NON_DURABLE),
-  ];
+  const settings = [`max_connections=${options.maxConnections}`, "lc_messages=C", ...(options.durable ? [] : NON_DURABLE)];
   return LocalServer.launch({
     name: "PostgreSQL",
     command: bins.postgres,
-    args: (port) => [
-      "-D", dataDir,
-      "-p", String(port),
-      "-h", "127.0.0.1",
-      "-k", dir,
-      ...settings.flatMap((s) => ["-c", s]),
-    ],
+    args: (port) => ["-D", dataDir, "-p", String(port), "-h", "127.0.0.1", "-k", dir, ...settings.flatMap((s) => ["-c", s])],
     dir,
     runAs,
     stopSignal: "SIGINT",

@@ -90,7 +90,17 @@ export function badInputTests(h: Harness): void {
       t.db.model("Canary", { label: field.string() }, { table: canary });
       await t.run("Canary_Create", { data: { label: "alive" } });
       const hostile = [
-        'x"; DROP TABLE canary; --', "users`; DROP", "a b", "1abc", "", "__proto__", "constructor", "users\n", "ｕsers", "x".repeat(64), "id) OR (1=1",
+        'x"; DROP TABLE canary; --',
+        "users`; DROP",
+        "a b",
+        "1abc",
+        "",
+        "__proto__",
+        "constructor",
+        "users\n",
+        "ｕsers",
+        "x".repeat(64),
+        "id) OR (1=1",
       ];
       for (const name of hostile) {
         expect(() => t.db.model("M", { [name]: field.string() }), `field ${JSON.stringify(name)}`).toThrow(InvalidIdentifierError);

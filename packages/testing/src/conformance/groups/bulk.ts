@@ -49,7 +49,9 @@ export function bulkTests(h: Harness): void {
       const next = rows(15).map((r) => ({ ...r, name: `new ${r.id}` }));
       expect(await t.run("Item_BulkCreate", { data: next, onConflict: "skip" })).toEqual({ result: { inserted: 5, skipped: 10, updated: 0 } });
       const again = rows(20).map((r) => ({ ...r, name: `v3 ${r.id}` }));
-      expect(await t.run("Item_BulkCreate", { data: again, onConflict: "update", conflictOn: ["id"] })).toEqual({ result: { inserted: 5, skipped: 0, updated: 15 } });
+      expect(await t.run("Item_BulkCreate", { data: again, onConflict: "update", conflictOn: ["id"] })).toEqual({
+        result: { inserted: 5, skipped: 0, updated: 15 },
+      });
       const raw = await t.oracle.rows(table);
       expect(raw).toHaveLength(20);
       expect(raw.every((r) => String(r.name).startsWith("v3 "))).toBe(true);

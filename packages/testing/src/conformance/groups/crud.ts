@@ -70,7 +70,12 @@ export function crudTests(h: Harness): void {
     h.test("Read, Update and Delete by a filter matching several rows fail and change nothing", async (t) => {
       const table = t.table("items");
       declareItem(t.db, table);
-      await t.run("Item_BulkCreate", { data: [{ id: "m1", name: "same" }, { id: "m2", name: "same" }] });
+      await t.run("Item_BulkCreate", {
+        data: [
+          { id: "m1", name: "same" },
+          { id: "m2", name: "same" },
+        ],
+      });
       await t.fails("Item_Read", { filter: { name: "same" } }, AmbiguousMatchError);
       await t.fails("Item_Update", { filter: { name: "same" }, fields: { qty: 9 } }, AmbiguousMatchError);
       await t.fails("Item_Delete", { filter: { name: "same" } }, AmbiguousMatchError);
@@ -96,7 +101,12 @@ export function crudTests(h: Harness): void {
     h.test("Update by a filter that matches one row", async (t) => {
       const table = t.table("items");
       declareItem(t.db, table);
-      await t.run("Item_BulkCreate", { data: [{ id: "f1", name: "one", email: "a@x" }, { id: "f2", name: "two", email: "b@x" }] });
+      await t.run("Item_BulkCreate", {
+        data: [
+          { id: "f1", name: "one", email: "a@x" },
+          { id: "f2", name: "two", email: "b@x" },
+        ],
+      });
       const { result } = await t.run("Item_Update", { filter: { email: "b@x" }, fields: { qty: 7 } });
       expect(result).toMatchObject({ id: "f2", qty: 7 });
       const rows = await t.oracle.rows(table);
@@ -122,7 +132,12 @@ export function crudTests(h: Harness): void {
     h.test("Delete by id and by filter; a missing id raises NotFoundError", async (t) => {
       const table = t.table("items");
       declareItem(t.db, table);
-      await t.run("Item_BulkCreate", { data: [{ id: "d1", name: "a" }, { id: "d2", name: "b", email: "b@x" }] });
+      await t.run("Item_BulkCreate", {
+        data: [
+          { id: "d1", name: "a" },
+          { id: "d2", name: "b", email: "b@x" },
+        ],
+      });
       expect(await t.run("Item_Delete", { id: "d1" })).toEqual({ result: { id: "d1", deleted: true } });
       expect(await t.run("Item_Delete", { filter: { email: "b@x" } })).toEqual({ result: { id: "d2", deleted: true } });
       expect(await t.oracle.count(table)).toBe(0);
@@ -134,7 +149,11 @@ export function crudTests(h: Harness): void {
       const table = t.table("items");
       declareItem(t.db, table);
       await t.run("Item_Create", { data: { id: "e1", name: "a", email: "secret-value@example.com" } });
-      const error = (await t.fails("Item_Create", { data: { id: "e2", name: "b", email: "secret-value@example.com" } }, UniqueViolationError)) as UniqueViolationError;
+      const error = (await t.fails(
+        "Item_Create",
+        { data: { id: "e2", name: "b", email: "secret-value@example.com" } },
+        UniqueViolationError,
+      )) as UniqueViolationError;
       expect(error.fields).toEqual(["email"]);
       expect(error.message).not.toContain("secret-value");
       const dupId = (await t.fails("Item_Create", { data: { id: "e1", name: "c" } }, UniqueViolationError)) as UniqueViolationError;

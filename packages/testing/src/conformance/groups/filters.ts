@@ -3,11 +3,59 @@ import type { Harness, TestContext } from "../harness.js";
 import { declareItem } from "../models.js";
 
 export const FILTER_ROWS = [
-  { id: "a", name: "alpha", qty: 1, price: 1.5, active: true, tags: ["x", "y"], note: null, status: "new", seen_at: "2024-01-01T00:00:00Z", big: 10n, amount: "1.5" },
-  { id: "b", name: "Beta", qty: 2, price: 2.5, active: false, tags: ["y"], note: "hello world", status: "done", seen_at: "2024-06-01T00:00:00Z", big: 20n, amount: "2" },
+  {
+    id: "a",
+    name: "alpha",
+    qty: 1,
+    price: 1.5,
+    active: true,
+    tags: ["x", "y"],
+    note: null,
+    status: "new",
+    seen_at: "2024-01-01T00:00:00Z",
+    big: 10n,
+    amount: "1.5",
+  },
+  {
+    id: "b",
+    name: "Beta",
+    qty: 2,
+    price: 2.5,
+    active: false,
+    tags: ["y"],
+    note: "hello world",
+    status: "done",
+    seen_at: "2024-06-01T00:00:00Z",
+    big: 20n,
+    amount: "2",
+  },
   { id: "c", name: "gamma", qty: 3, price: null, active: true, tags: [], note: "100% sure_thing", status: "new", seen_at: null, big: null, amount: null },
-  { id: "d", name: "delta", qty: null, price: 4.5, active: true, tags: null, note: "Hello", status: "done", seen_at: "2025-01-01T00:00:00Z", big: 9007199254740993n, amount: "-3.25" },
-  { id: "e", name: "alphabet", qty: 10, price: 0, active: false, tags: ["x"], note: "a\\b", status: "new", seen_at: "2023-12-31T23:59:59.999Z", big: -5n, amount: "100" },
+  {
+    id: "d",
+    name: "delta",
+    qty: null,
+    price: 4.5,
+    active: true,
+    tags: null,
+    note: "Hello",
+    status: "done",
+    seen_at: "2025-01-01T00:00:00Z",
+    big: 9007199254740993n,
+    amount: "-3.25",
+  },
+  {
+    id: "e",
+    name: "alphabet",
+    qty: 10,
+    price: 0,
+    active: false,
+    tags: ["x"],
+    note: "a\\b",
+    status: "new",
+    seen_at: "2023-12-31T23:59:59.999Z",
+    big: -5n,
+    amount: "100",
+  },
 ];
 
 /** [title, filter, ids expected]. NULL never satisfies a comparison (SQL semantics, on every database). */
@@ -64,11 +112,7 @@ export const FILTER_CASES: Array<[string, Record<string, unknown>, string[]]> = 
     { $or: [{ $and: [{ active: true }, { $not: { name: { $like: "%ta" } } }] }, { status: "done", qty: 2 }] },
     ["a", "b", "c"],
   ],
-  [
-    "nested $not of $or",
-    { $or: [{ qty: 1 }, { $and: [{ qty: { $gte: 10 } }, { $not: { $or: [{ active: true }, { name: "zzz" }] } }] }] },
-    ["a", "e"],
-  ],
+  ["nested $not of $or", { $or: [{ qty: 1 }, { $and: [{ qty: { $gte: 10 } }, { $not: { $or: [{ active: true }, { name: "zzz" }] } }] }] }, ["a", "e"]],
 ];
 
 async function seed(t: TestContext): Promise<void> {
@@ -98,7 +142,11 @@ export function filterTests(h: Harness): void {
       const deleted = await t.run("Item_BulkDelete", { filter: { tags: { $contains: "y" } } });
       expect(deleted).toEqual({ result: { deleted: 2 } });
       const rows = await t.oracle.rows(t.db.models.get("Item")!.table);
-      expect(rows.map((r) => [r.id, r.status])).toEqual([["c", "new"], ["d", "done"], ["e", "done"]]);
+      expect(rows.map((r) => [r.id, r.status])).toEqual([
+        ["c", "new"],
+        ["d", "done"],
+        ["e", "done"],
+      ]);
     });
 
     h.test("large $in lists are bound, not inlined", async (t) => {

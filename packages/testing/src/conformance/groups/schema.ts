@@ -20,12 +20,16 @@ export function schemaTests(h: Harness): void {
       await t.db.close();
       const next = await h.options.createDataFlow();
       try {
-        next.model("Evolving", {
-          label: field.string(),
-          score: field.int().optional(),
-          level: field.string().default("basic"),
-          required_later: field.string(),
-        }, { table });
+        next.model(
+          "Evolving",
+          {
+            label: field.string(),
+            score: field.int().optional(),
+            level: field.string().default("basic"),
+            required_later: field.string(),
+          },
+          { table },
+        );
         const t2 = h.context(next);
         const old = (await t2.run("Evolving_List", {})).result;
         expect(old).toHaveLength(1);

@@ -8,7 +8,13 @@ export function softDeleteTests(h: Harness): void {
     h.test("Delete leaves a tombstone that Read, List, Count and Update skip", async (t) => {
       const table = t.table("items");
       declareItem(t.db, table, { softDelete: true });
-      await t.run("Item_BulkCreate", { data: [{ id: "s1", name: "a" }, { id: "s2", name: "b" }, { id: "s3", name: "c" }] });
+      await t.run("Item_BulkCreate", {
+        data: [
+          { id: "s1", name: "a" },
+          { id: "s2", name: "b" },
+          { id: "s3", name: "c" },
+        ],
+      });
       expect(await t.run("Item_Delete", { id: "s1" })).toEqual({ result: { id: "s1", deleted: true } });
       const raw = await t.oracle.rows(table);
       expect(raw).toHaveLength(3);

@@ -59,7 +59,13 @@ export function streamingTests(h: Harness): void {
 
     h.test("stream skips soft-deleted rows unless includeDeleted", async (t) => {
       const Item = declareItem(t.db, t.table("items"), { softDelete: true });
-      await t.run("Item_BulkCreate", { data: [{ id: "s1", name: "a" }, { id: "s2", name: "b" }, { id: "s3", name: "c" }] });
+      await t.run("Item_BulkCreate", {
+        data: [
+          { id: "s1", name: "a" },
+          { id: "s2", name: "b" },
+          { id: "s3", name: "c" },
+        ],
+      });
       await t.run("Item_Delete", { id: "s2" });
       expect((await collect(t.db.stream(Item))).map((r) => r.id)).toEqual(["s1", "s3"]);
       const all = await collect(t.db.stream(Item, { includeDeleted: true }, { batchSize: 2 }));
@@ -119,7 +125,10 @@ export function streamingTests(h: Harness): void {
       expect(after.idle).toBe(after.total);
       expect(after.total).toBeLessThanOrEqual(Math.max(before.total, 1));
       if (serverBefore !== undefined) {
-        const serverAfter = await eventually(() => t.oracle.connections!(), (n) => n <= serverBefore);
+        const serverAfter = await eventually(
+          () => t.oracle.connections!(),
+          (n) => n <= serverBefore,
+        );
         expect(serverAfter, "server sessions after 1,000 early breaks").toBeLessThanOrEqual(serverBefore);
       }
       expect((await t.run("Item_Count", {})).result).toBe(300);
@@ -142,7 +151,12 @@ export function streamingTests(h: Harness): void {
       const waiting = t.db.stream(Item, {}, { batchSize: 10, signal: idle.signal })[Symbol.asyncIterator]();
       await waiting.next();
       idle.abort();
-      expect(await eventually(async () => busy(t.db), (n) => n === 0)).toBe(0);
+      expect(
+        await eventually(
+          async () => busy(t.db),
+          (n) => n === 0,
+        ),
+      ).toBe(0);
       await expect(waiting.next()).rejects.toBeInstanceOf(AbortError);
 
       const early = new AbortController();
@@ -150,7 +164,12 @@ export function streamingTests(h: Harness): void {
       await expect(collect(t.db.stream(Item, {}, { signal: early.signal }))).rejects.toBeInstanceOf(AbortError);
       expect(busy(t.db)).toBe(0);
       if (serverBefore !== undefined) {
-        expect(await eventually(() => t.oracle.connections!(), (n) => n <= serverBefore)).toBeLessThanOrEqual(serverBefore);
+        expect(
+          await eventually(
+            () => t.oracle.connections!(),
+            (n) => n <= serverBefore,
+          ),
+        ).toBeLessThanOrEqual(serverBefore);
       }
       expect(await collect(t.db.stream(Item, { select: ["id"] }))).toHaveLength(200);
     });

@@ -11,7 +11,6 @@ const DISTANCES: readonly Distance[] = ["cosine", "l2", "ip"];
 const DIMS = 8;
 const TAGS = ["a", "b", "c", "d"];
 
-
 /** Float32-exact components, so every database stores exactly these numbers. */
 export function randomVector(next: () => number, dims = DIMS): number[] {
   return Array.from({ length: dims }, () => Math.fround(next() * 2 - 1));
@@ -173,22 +172,34 @@ export function vectorTests(h: Harness, v: VectorConformance): void {
       }
     });
 
-    test("vector: a filter matching 1% of rows under an HNSW index still returns k rows", async () => {
-      const { db, run } = await open({ indexes: [{ field: "embedding", method: "hnsw", distance: "cosine", m: 8, efConstruction: 32 }] });
-      try {
-        const rows = docs(3000, 7, (i) => (i % 100 === 0 ? "rare" : TAGS[i % TAGS.length]!));
-        await run("VecDoc_VectorInsert", { data: rows });
-        const query = randomVector(random(11));
-        const out = await run("VecDoc_VectorSearch", { vector: query, k: 10, distance: "cosine", filter: { tag: "rare" } });
-        expect(out.count).toBe(10);
-        expect(out.result.every((r: Row) => r.tag === "rare")).toBe(true);
-        expectSameNeighbours(out.result, nearest(rows.filter((r) => r.tag === "rare"), query, "cosine", 10));
-        const tuned = await run("VecDoc_VectorSearch", { vector: query, k: 10, filter: { tag: "rare" }, efSearch: 100 });
-        expect(tuned.count).toBe(10);
-      } finally {
-        await db.close();
-      }
-    }, v.indexMethods.includes("hnsw") ? undefined : "capability hnsw: false (the database has no HNSW index; CreateVectorIndex refuses it, tested below)");
+    test(
+      "vector: a filter matching 1% of rows under an HNSW index still returns k rows",
+      async () => {
+        const { db, run } = await open({ indexes: [{ field: "embedding", method: "hnsw", distance: "cosine", m: 8, efConstruction: 32 }] });
+        try {
+          const rows = docs(3000, 7, (i) => (i % 100 === 0 ? "rare" : TAGS[i % TAGS.length]!));
+          await run("VecDoc_VectorInsert", { data: rows });
+          const query = randomVector(random(11));
+          const out = await run("VecDoc_VectorSearch", { vector: query, k: 10, distance: "cosine", filter: { tag: "rare" } });
+          expect(out.count).toBe(10);
+          expect(out.result.every((r: Row) => r.tag === "rare")).toBe(true);
+          expectSameNeighbours(
+            out.result,
+            nearest(
+              rows.filter((r) => r.tag === "rare"),
+              query,
+              "cosine",
+              10,
+            ),
+          );
+          const tuned = await run("VecDoc_VectorSearch", { vector: query, k: 10, filter: { tag: "rare" }, efSearch: 100 });
+          expect(tuned.count).toBe(10);
+        } finally {
+          await db.close();
+        }
+      },
+      v.indexMethods.includes("hnsw") ? undefined : "capability hnsw: false (the database has no HNSW index; CreateVectorIndex refuses it, tested below)",
+    );
 
     test("vector: CreateVectorIndex builds the index kinds the database has and refuses the others with a typed error", async () => {
       const { db, run } = await open();
@@ -245,7 +256,9 @@ export function vectorTests(h: Harness, v: VectorConformance): void {
         const short = await failure(run("VecDoc_VectorInsert", { data: [rows[0], { ...rows[1], embedding: [1, 2, 3] }] }));
         expect(short).toBeInstanceOf(ValidationError);
         expect((short as ValidationError).field).toBe("data[1].embedding");
-        const nan = await failure(run("VecDoc_VectorInsert", { data: [{ ...rows[0], embedding: rows[0]!.embedding.map((x: number, i: number) => (i === 2 ? Number.NaN : x)) }] }));
+        const nan = await failure(
+          run("VecDoc_VectorInsert", { data: [{ ...rows[0], embedding: rows[0]!.embedding.map((x: number, i: number) => (i === 2 ? Number.NaN : x)) }] }),
+        );
         expect(nan).toBeInstanceOf(ValidationError);
         expect((nan as ValidationError).field).toBe("data[0].embedding[2]");
         expect(await h.oracle.count(table)).toBe(0);

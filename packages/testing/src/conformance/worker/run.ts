@@ -32,14 +32,21 @@ const describe = (e: ErrorSummary) => `${e.kinds[0] ?? "error"}: ${e.message}`;
  * of the case's setup); otherwise the worker is terminated and the returned promise rejects.
  */
 export function runBounded<K extends WorkerCaseName>(
-  worker: ConformanceWorker, kind: K, args: WorkerCaseArgs<K>, boundMs: number, what: string,
+  worker: ConformanceWorker,
+  kind: K,
+  args: WorkerCaseArgs<K>,
+  boundMs: number,
+  what: string,
 ): Promise<BoundedResult> {
   return new Promise((resolve, reject) => {
     const thread = new Worker(runnerPath(), {
       workerData: { module: moduleUrl(worker.module), data: worker.data, kind, args },
     });
     let settled = false;
-    let timer = setTimeout(() => finish(new Error(`${what}: the bounded-work worker did not get ready within ${SETUP_MS} ms (import, connect, prepare)`)), SETUP_MS);
+    let timer = setTimeout(
+      () => finish(new Error(`${what}: the bounded-work worker did not get ready within ${SETUP_MS} ms (import, connect, prepare)`)),
+      SETUP_MS,
+    );
     const finish = (error: Error | undefined, result?: BoundedResult) => {
       if (settled) return;
       settled = true;
@@ -51,10 +58,7 @@ export function runBounded<K extends WorkerCaseName>(
     thread.on("message", (message: WorkerMessage) => {
       if (message.type === "ready") {
         clearTimeout(timer);
-        timer = setTimeout(
-          () => finish(new Error(`${what}: did not finish within ${boundMs} ms, unbounded work (the worker was terminated)`)),
-          boundMs,
-        );
+        timer = setTimeout(() => finish(new Error(`${what}: did not finish within ${boundMs} ms, unbounded work (the worker was terminated)`)), boundMs);
       } else if (message.type === "setup-failed") {
         finish(new Error(`${what}: the bounded-work worker failed before the case ran: ${describe(message.error)}`));
       } else {

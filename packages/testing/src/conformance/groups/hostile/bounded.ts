@@ -57,7 +57,10 @@ export function boundedWorkTests(h: Harness): void {
     for (const [type, params, fieldPrefix, what] of cases) {
       const result = await bounded(t, "node", { table, type, params }, what);
       const error = result && expectBoundedError(result, ValidationError, what);
-      if (error) expect.soft(error.field?.startsWith(fieldPrefix), `${what}: error.field ${JSON.stringify(error.field?.slice(0, 60))} names ${fieldPrefix}...`).toBe(true);
+      if (error)
+        expect
+          .soft(error.field?.startsWith(fieldPrefix), `${what}: error.field ${JSON.stringify(error.field?.slice(0, 60))} names ${fieldPrefix}...`)
+          .toBe(true);
     }
     expect(await t.oracle.count(table)).toBe(0);
   });

@@ -50,7 +50,16 @@ export function bulkGuardTests(h: Harness): void {
       await refused(t, "Item_BulkDelete", { filter: {}, all }, ValidationError, "all", `all: ${JSON.stringify(all)}`);
     }
     const rows = await t.oracle.rows(table);
-    expect.soft(rows.map((r) => [r.id, r.note]), "nothing was written").toEqual([["g1", null], ["g2", null], ["g3", null]]);
+    expect
+      .soft(
+        rows.map((r) => [r.id, r.note]),
+        "nothing was written",
+      )
+      .toEqual([
+        ["g1", null],
+        ["g2", null],
+        ["g3", null],
+      ]);
     // With all: true the same filters do touch every row (restored first, should a variant above have deleted them).
     await t.run("Item_BulkCreate", { data: seed, onConflict: "skip", conflictOn: ["id"] });
     expect((await t.run("Item_BulkUpdate", { filter: { $or: [{}] }, fields: { note: "all" }, all: true })).result.updated).toBe(3);
@@ -73,9 +82,14 @@ export function bulkGuardTests(h: Harness): void {
       read: (await t.run("Item_Read", { id: "p2", raiseOnNotFound: false })).found,
     }));
     expect.soft(listed, "a polluted includeDeleted does not show tombstones").toEqual({ list: ["p1"], count: 1, read: false });
-    await withPolluted("raiseOnNotFound", false, () => refused(t, "Item_Read", { id: "missing" }, NotFoundError, undefined, "Read with a polluted raiseOnNotFound"));
+    await withPolluted("raiseOnNotFound", false, () =>
+      refused(t, "Item_Read", { id: "missing" }, NotFoundError, undefined, "Read with a polluted raiseOnNotFound"),
+    );
     const rows = await t.oracle.rows(table);
-    expect(rows.map((r) => [r.id, r.note, r.deleted_at === null])).toEqual([["p1", null, true], ["p2", null, false]]);
+    expect(rows.map((r) => [r.id, r.note, r.deleted_at === null])).toEqual([
+      ["p1", null, true],
+      ["p2", null, false],
+    ]);
   });
 
   h.test("hostile: DataFlow options inherited from a polluted Object.prototype are ignored", async (t) => {
@@ -83,7 +97,15 @@ export function bulkGuardTests(h: Harness): void {
     const probe = definePlugin({
       name: "hostile-probe",
       kernel: "^1",
-      adapters: [{ schemes: ["hostile-probe"], create: () => { probed++; throw new Error("the polluted url was opened"); } }],
+      adapters: [
+        {
+          schemes: ["hostile-probe"],
+          create: () => {
+            probed++;
+            throw new Error("the polluted url was opened");
+          },
+        },
+      ],
     });
     const constructions: Array<[string, () => DataFlow]> = [
       ["new DataFlow()", () => new DataFlow()],
@@ -132,6 +154,9 @@ export function bulkGuardTests(h: Harness): void {
       }
     }
     expect((await t.oracle.rows(fresh)).map((r) => r.id)).toEqual(["existingSchemaMode", "namespace"]);
-    expect((await t.oracle.rows(narrow)).map((r) => [r.id, r.qty === null ? null : Number(r.qty)])).toEqual([["autoMigrate", 1], ["n0", null]]);
+    expect((await t.oracle.rows(narrow)).map((r) => [r.id, r.qty === null ? null : Number(r.qty)])).toEqual([
+      ["autoMigrate", 1],
+      ["n0", null],
+    ]);
   });
 }

@@ -54,7 +54,10 @@ export function crashTests(h: Harness): void {
     };
     const byDependency = (b: WorkflowBuilder, before: string, after: string) => void b.addDependency(before, after);
     const byConnection = (b: WorkflowBuilder, before: string, after: string) => void b.addConnection(before, "result", after, "includeDeleted");
-    for (const [what, link] of [["dependencies", byDependency], ["connections", byConnection]] as const) {
+    for (const [what, link] of [
+      ["dependencies", byDependency],
+      ["connections", byConnection],
+    ] as const) {
       let wf: Workflow | undefined;
       const error = thrownBy(() => (wf = chain(link, false).build()));
       expect.soft(error, `${what}: a 10,000-node chain builds, got ${String(error)}`).toBeUndefined();
@@ -85,12 +88,23 @@ export function crashTests(h: Harness): void {
     };
     await step("Count $in", "Item_Count", { filter: { id: { $in: ids } } }, (o) => o.result, 3);
     await step("Count $nin", "Item_Count", { filter: { id: { $nin: ids } } }, (o) => o.result, 2);
-    await step("List $in of ints in $or", "Item_List", { filter: { $or: [{ qty: { $in: qtys } }, { id: "r0" }] }, orderBy: "id" }, (o) => o.result.map((r: { id: string }) => r.id), ["r0", "r2"]);
+    await step(
+      "List $in of ints in $or",
+      "Item_List",
+      { filter: { $or: [{ qty: { $in: qtys } }, { id: "r0" }] }, orderBy: "id" },
+      (o) => o.result.map((r: { id: string }) => r.id),
+      ["r0", "r2"],
+    );
     await step("BulkUpdate $in", "Item_BulkUpdate", { filter: { id: { $in: ids } }, fields: { note: "hit" } }, (o) => o.result.updated, 3);
     await step("BulkDelete $nin", "Item_BulkDelete", { filter: { id: { $nin: ids }, qty: { $nin: qtys } } }, (o) => o.result.deleted, 1);
     const tooMany = [...ids, "one more"];
     await refused(t, "Item_Count", { filter: { id: { $in: tooMany } } }, ValidationError, "filter.id.$in", "100,001 values");
     const rows = await t.oracle.rows(table);
-    expect(rows.map((r) => [r.id, r.note])).toEqual([["r1", "hit"], ["r2", null], ["r3", "hit"], ["r4", "hit"]]);
+    expect(rows.map((r) => [r.id, r.note])).toEqual([
+      ["r1", "hit"],
+      ["r2", null],
+      ["r3", "hit"],
+      ["r4", "hit"],
+    ]);
   });
 }

@@ -38,7 +38,13 @@ const EDGES = [
 const MUST_REFUSE = new Set(["+010000-01-01T00:00:00.000Z", "+275760-09-13T00:00:00.000Z"]);
 
 /** Inside every sane range: these must be accepted. */
-const MUST_ACCEPT = new Set(["1000-01-01T00:00:00.000Z", "1969-12-31T23:59:59.999Z", "1970-01-01T00:00:00.000Z", "2038-01-19T03:14:08.000Z", "9999-12-31T23:59:59.999Z"]);
+const MUST_ACCEPT = new Set([
+  "1000-01-01T00:00:00.000Z",
+  "1969-12-31T23:59:59.999Z",
+  "1970-01-01T00:00:00.000Z",
+  "2038-01-19T03:14:08.000Z",
+  "9999-12-31T23:59:59.999Z",
+]);
 
 /** Issue class 5: datetimes are parsed strictly, and stored so that they compare and sort correctly. */
 export function datetimeTests(h: Harness): void {
@@ -51,7 +57,16 @@ export function datetimeTests(h: Harness): void {
     for (const value of IMPOSSIBLE) {
       const attempts: Array<[string, Record<string, unknown>, FieldMatcher]> = [
         ["Item_Create", { data: { id: id(), name: "bad", seen_at: value } }, "data.seen_at"],
-        ["Item_BulkCreate", { data: [{ id: id(), name: "b" }, { id: id(), name: "b", seen_at: value }] }, "data[1].seen_at"],
+        [
+          "Item_BulkCreate",
+          {
+            data: [
+              { id: id(), name: "b" },
+              { id: id(), name: "b", seen_at: value },
+            ],
+          },
+          "data[1].seen_at",
+        ],
         ["Item_Update", { id: "leap", fields: { seen_at: value } }, "fields.seen_at"],
         ["Item_Upsert", { where: { id: "leap" }, create: { name: "u", seen_at: value }, update: { note: "x" } }, /seen_at$/],
         ["Item_Count", { filter: { seen_at: value } }, "filter.seen_at"],
@@ -82,7 +97,13 @@ export function datetimeTests(h: Harness): void {
     }
     const refusedIso = EDGES.filter((_, i) => !accepted.includes(i)).map((d) => d.toISOString());
     for (const iso of MUST_REFUSE) expect.soft(refusedIso, `${iso} is refused (outside the range every database shares)`).toContain(iso);
-    for (const iso of MUST_ACCEPT) expect.soft(accepted.map((i) => EDGES[i]!.toISOString()), `${iso} is accepted`).toContain(iso);
+    for (const iso of MUST_ACCEPT)
+      expect
+        .soft(
+          accepted.map((i) => EDGES[i]!.toISOString()),
+          `${iso} is accepted`,
+        )
+        .toContain(iso);
     expect.soft(accepted, "the accepted instants form one range").toEqual(accepted.map((_, k) => accepted[0]! + k));
     expect.soft(await t.oracle.count(table)).toBe(accepted.length);
     const ids = accepted.map((i) => `e${String(i).padStart(2, "0")}`);

@@ -53,16 +53,30 @@ export function exactStringTests(h: Harness): void {
     declareItem(t.db, table);
     await t.run("Item_Create", { data: { id: "k", name: "a", email: "pad" } });
     await softly("Create id 'k ' and email 'pad ' next to 'k' / 'pad'", () => t.run("Item_Create", { data: { id: "k ", name: "b", email: "pad " } }));
-    const upsert = await softly("Upsert where email 'pad  '", () => t.run("Item_Upsert", { where: { email: "pad  " }, create: { id: "k  ", name: "c" }, update: { name: "clobbered" } }));
+    const upsert = await softly("Upsert where email 'pad  '", () =>
+      t.run("Item_Upsert", { where: { email: "pad  " }, create: { id: "k  ", name: "c" }, update: { name: "clobbered" } }),
+    );
     if (upsert) expect.soft(upsert.created, "Upsert on 'pad  ' creates a row instead of updating 'pad'").toBe(true);
-    const bulk = await softly("BulkUpsert ids 'k' and 'k\\t'", () => t.run("Item_BulkUpsert", {
-      data: [{ id: "k", name: "a2" }, { id: "k\t", name: "d" }],
-      conflictOn: ["id"],
-      update: ["name"],
-    }));
+    const bulk = await softly("BulkUpsert ids 'k' and 'k\\t'", () =>
+      t.run("Item_BulkUpsert", {
+        data: [
+          { id: "k", name: "a2" },
+          { id: "k\t", name: "d" },
+        ],
+        conflictOn: ["id"],
+        update: ["name"],
+      }),
+    );
     if (bulk) expect.soft(bulk.result, "BulkUpsert").toEqual({ inserted: 1, updated: 1 });
     const skipped = await softly("BulkCreate skip on email", () =>
-      t.run("Item_BulkCreate", { data: [{ id: "x", name: "e", email: "pad\t" }, { id: "y", name: "f", email: "pad" }], onConflict: "skip", conflictOn: ["email"] }),
+      t.run("Item_BulkCreate", {
+        data: [
+          { id: "x", name: "e", email: "pad\t" },
+          { id: "y", name: "f", email: "pad" },
+        ],
+        onConflict: "skip",
+        conflictOn: ["email"],
+      }),
     );
     if (skipped) expect.soft(skipped.result, "BulkCreate skip").toMatchObject({ inserted: 1, skipped: 1 });
     const rows = (await t.oracle.rows(table)).map((r) => [r.id, r.name, r.email]).sort((a, b) => (String(a[0]) < String(b[0]) ? -1 : 1));

@@ -42,7 +42,14 @@ export async function causeOf(t: TestContext, type: string, params: Record<strin
 }
 
 /** The node run is refused with `kind`, naming `field`. */
-export async function refused(t: TestContext, type: string, params: Record<string, unknown>, kind: ErrorClass, field: FieldMatcher, what?: string): Promise<void> {
+export async function refused(
+  t: TestContext,
+  type: string,
+  params: Record<string, unknown>,
+  kind: ErrorClass,
+  field: FieldMatcher,
+  what?: string,
+): Promise<void> {
   expectTyped(await causeOf(t, type, params), kind, field, what ?? `${type} ${describeParams(params)}`);
 }
 
@@ -100,7 +107,9 @@ export function expectBoundedError(result: BoundedResult, kind: ErrorClass, what
   }
   const error = outcome.error;
   expect.soft(error.kinds, `${what}: got ${error.kinds[0]}: ${error.message.slice(0, 300)}`).toContain(kind.name);
-  expect.soft(error.messageLength, `${what}: the message is ${error.messageLength} characters long (input is cut in messages)`).toBeLessThanOrEqual(MAX_MESSAGE_LENGTH);
+  expect
+    .soft(error.messageLength, `${what}: the message is ${error.messageLength} characters long (input is cut in messages)`)
+    .toBeLessThanOrEqual(MAX_MESSAGE_LENGTH);
   return error;
 }
 

@@ -26,7 +26,16 @@ export function textTests(h: Harness): void {
         ["Item_Create", { data: { id: id(), name: "x", meta: { list: ["fine", { deep: bad }] } } }, /^data\.meta\b/],
         ["Item_Create", { data: { id: id(), name: "x", meta: { [`key${bad}`]: 1 } } }, /^data\.meta\b/],
         ["Item_Create", { data: { id: id(), name: "x", tags: ["fine", bad] } }, /^data\.tags\b/],
-        ["Item_BulkCreate", { data: [{ id: id(), name: "x" }, { id: id(), name: "x", note: bad }] }, "data[1].note"],
+        [
+          "Item_BulkCreate",
+          {
+            data: [
+              { id: id(), name: "x" },
+              { id: id(), name: "x", note: bad },
+            ],
+          },
+          "data[1].note",
+        ],
         ["Item_BulkUpsert", { data: [{ id: id(), name: "x", meta: { [bad]: bad } }], conflictOn: ["id"] }, /^data\[0\]\.meta\b/],
         ["Item_Update", { id: "ok", fields: { note: bad } }, "fields.note"],
         ["Item_Update", { id: "ok", fields: { meta: { nested: [bad] } } }, /^fields\.meta\b/],
