@@ -2,7 +2,7 @@ import { DataFlow } from "@dataflow/kernel";
 import { describe, it } from "vitest";
 import { runAdapterConformance, useTestDatabase } from "@dataflow/testing";
 import postgres from "../src/index.js";
-import { rawClient } from "./support.js";
+import { postgresOracle, withPassword } from "./support.js";
 
 const res = await useTestDatabase("postgres");
 
@@ -21,33 +21,9 @@ if (res.ok) {
         "postgres://user@127.0.0.1:54x2/db",
         "postgresql://user@[::1/db",
       ],
-      withPassword(password) {
-        const u = new URL(url);
-        u.username ||= "dataflow";
-        u.password = password;
-        return u.href;
-      },
+      withPassword: (password) => withPassword(url, password),
     },
-    async createOracle() {
-      const raw = await rawClient(url);
-      const exists = async (table: string) =>
-        (await raw.query("SELECT 1 FROM information_schema.tables WHERE table_schema = current_schema() AND table_name = $1", [table])).rowCount! > 0;
-      const q = (table: string) => `"${table.replace(/"/g, '""')}"`;
-      return {
-        rows: async (table) => ((await exists(table)) ? (await raw.query(`SELECT * FROM ${q(table)} ORDER BY id`)).rows : []),
-        count: async (table) => ((await exists(table)) ? Number((await raw.query(`SELECT COUNT(*) AS n FROM ${q(table)}`)).rows[0].n) : 0),
-        columns: async (table) =>
-          (
-            await raw.query(
-              "SELECT column_name FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = $1 ORDER BY ordinal_position",
-              [table],
-            )
-          ).rows.map((r: { column_name: string }) => r.column_name),
-        connections: async () =>
-          Number((await raw.query("SELECT count(*) AS n FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()")).rows[0].n),
-        close: () => raw.end(),
-      };
-    },
+    createOracle: () => postgresOracle(url, { connections: true }),
     teardown: () => res.db.dispose(),
   });
 } else {

@@ -4,7 +4,7 @@ import { DataFlow } from "@dataflow/kernel";
 import { describe, it } from "vitest";
 import { runAdapterConformance, usePgbouncerDatabase } from "@dataflow/testing";
 import postgres from "../src/index.js";
-import { rawClient } from "./support.js";
+import { postgresOracle, withPassword } from "./support.js";
 
 const res = await usePgbouncerDatabase();
 
@@ -17,31 +17,9 @@ if (res.ok) {
     worker: { module: new URL("./conformance-worker.mjs", import.meta.url), data: { url } },
     urls: {
       invalid: ["postgres://user@127.0.0.1:5432/db?pgbouncer=yes", "postgres://user@127.0.0.1:5432/db?pgbouncer=transaction&statement_timeout=5000"],
-      withPassword(password) {
-        const u = new URL(url);
-        u.username ||= "dataflow";
-        u.password = password;
-        return u.href;
-      },
+      withPassword: (password) => withPassword(url, password),
     },
-    async createOracle() {
-      const raw = await rawClient(direct);
-      const exists = async (table: string) =>
-        (await raw.query("SELECT 1 FROM information_schema.tables WHERE table_schema = current_schema() AND table_name = $1", [table])).rowCount! > 0;
-      const q = (table: string) => `"${table.replace(/"/g, '""')}"`;
-      return {
-        rows: async (table) => ((await exists(table)) ? (await raw.query(`SELECT * FROM ${q(table)} ORDER BY id`)).rows : []),
-        count: async (table) => ((await exists(table)) ? Number((await raw.query(`SELECT COUNT(*) AS n FROM ${q(table)}`)).rows[0].n) : 0),
-        columns: async (table) =>
-          (
-            await raw.query(
-              "SELECT column_name FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = $1 ORDER BY ordinal_position",
-              [table],
-            )
-          ).rows.map((r: { column_name: string }) => r.column_name),
-        close: () => raw.end(),
-      };
-    },
+    createOracle: () => postgresOracle(direct),
     teardown: () => res.db.dispose(),
   });
 } else {

@@ -1,6 +1,7 @@
 import type { DataFlow, NodeDefinition } from "@dataflow/kernel";
 import { defineNode } from "@dataflow/kernel";
 import pg from "pg";
+import type { ConformanceOracle } from "@dataflow/testing";
 import type { PostgresAdapter } from "../src/index.js";
 
 const DATE_OID = 1082;
@@ -66,4 +67,41 @@ export async function activeBackends(raw: pg.Client, marker: string): Promise<Ar
     [marker],
   );
   return rows as Array<{ pid: number; state: string }>;
+}
+
+/** `url` with `password` (and a user when it has none), for the hostile group's credential checks. */
+export function withPassword(url: string, password: string): string {
+  const u = new URL(url);
+  u.username ||= "dataflow";
+  u.password = password;
+  return u.href;
+}
+
+/**
+ * The conformance oracle: reads tables over a raw connection to `url` (the server itself, never
+ * a pooler in front of it). `connections` adds the server-session count the streaming group checks.
+ */
+export async function postgresOracle(url: string, options: { connections?: boolean } = {}): Promise<ConformanceOracle> {
+  const raw = await rawClient(url);
+  const exists = async (table: string) =>
+    (await raw.query("SELECT 1 FROM information_schema.tables WHERE table_schema = current_schema() AND table_name = $1", [table])).rowCount! > 0;
+  const q = (table: string) => `"${table.replace(/"/g, '""')}"`;
+  const oracle: ConformanceOracle = {
+    rows: async (table) => ((await exists(table)) ? (await raw.query(`SELECT * FROM ${q(table)} ORDER BY id`)).rows : []),
+    count: async (table) => ((await exists(table)) ? Number((await raw.query(`SELECT COUNT(*) AS n FROM ${q(table)}`)).rows[0].n) : 0),
+    columns: async (table) =>
+      (
+        await raw.query(
+          "SELECT column_name FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = $1 ORDER BY ordinal_position",
+          [table],
+        )
+      ).rows.map((r: { column_name: string }) => r.column_name),
+    close: () => raw.end(),
+  };
+  if (!options.connections) return oracle;
+  return {
+    ...oracle,
+    connections: async () =>
+      Number((await raw.query("SELECT count(*) AS n FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()")).rows[0].n),
+  };
 }
