@@ -15,11 +15,9 @@ export function mapSqlJsError(error: unknown, model?: Model): DataFlowError {
   if (error instanceof DataFlowError) return error;
   const { code = "", message = String(error) } = (error ?? {}) as { code?: string; message?: string };
   if (code === "SQLITE_CONSTRAINT_UNIQUE" || code === "SQLITE_CONSTRAINT_PRIMARYKEY") {
-    const columns = /constraint failed: (.+)$/
-      .exec(message)?.[1]
-      ?.split(",")
-      .map((c) => c.trim().split(".").pop()!);
-    return uniqueViolation(model, columns, error);
+    const columns = /constraint failed: (.+)$/.exec(message)?.[1]?.split(",");
+    const names = columns?.map((c) => c.trim().split(".").pop()!);
+    return uniqueViolation(model, names, error);
   }
   if (code === "SQLITE_CONSTRAINT_NOTNULL") {
     const column = /NOT NULL constraint failed: \S+\.(\w+)/.exec(message)?.[1];

@@ -1,6 +1,4 @@
-// A third-party DataFlow adapter: sql.js (SQLite compiled to WebAssembly) under the SQLite dialect of
-// @dataflow/sql-sqlite, registered for `sqljs:` URLs.
-import type { AdapterOptions } from "@dataflow/kernel/plugin";
+// A third-party DataFlow adapter: sql.js (SQLite in WebAssembly) under @dataflow/sql-sqlite's dialect, for `sqljs:` URLs.
 import { defineSqlPlugin } from "@dataflow/sql-core";
 import { SqlJsAdapter } from "./adapter.js";
 
@@ -10,7 +8,7 @@ export { sqljsFilename } from "./url.js";
 /** `new DataFlow({ url: "sqljs:app.db", plugins: [sqljs] })`. */
 export const sqljs = defineSqlPlugin({
   name: "@acme/dataflow-sqljs",
-  adapters: [{ schemes: ["sqljs"], create: (url: string, options: AdapterOptions) => new SqlJsAdapter(url, options) }],
+  adapters: [{ schemes: ["sqljs"], create: (url, options) => new SqlJsAdapter(url, options) }],
 });
 
 export default sqljs;

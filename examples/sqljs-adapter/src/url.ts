@@ -2,11 +2,9 @@ import { isAbsolute, resolve } from "node:path";
 import { ValidationError } from "@dataflow/kernel/plugin";
 
 const FORMS = "Use sqljs::memory:, sqljs:relative/path.db or sqljs:///absolute/path.db";
+const badPath = (problem: string, fix: string) => new ValidationError(`The path of the sqljs: URL ${problem}`, { field: "url.path", fix });
 
-/**
- * `sqljs::memory:` (or `sqljs:`) -> ":memory:"; `sqljs:relative/path.db` -> resolved against the working
- * directory; `sqljs:///absolute/path.db` -> `/absolute/path.db`. The path is percent-decoded; `?...` is ignored.
- */
+/** `sqljs::memory:` or `sqljs:` -> ":memory:"; `sqljs:rel.db` -> `<cwd>/rel.db`; `sqljs:///abs.db` -> `/abs.db`. Percent-decoded; `?...` is ignored. */
 export function sqljsFilename(url: string): string {
   const m = /^sqljs:([^?]*)/i.exec(url);
   if (!m) throw new ValidationError("Not a sqljs: URL", { field: "url", fix: FORMS });
@@ -17,12 +15,8 @@ export function sqljsFilename(url: string): string {
   try {
     path = decodeURIComponent(path);
   } catch {
-    throw new ValidationError("The path of the sqljs: URL is not valid percent-encoding", {
-      field: "url.path",
-      fix: "Write '%' in a file name as %25, and use %XX only with two hex digits",
-    });
+    throw badPath("is not valid percent-encoding", "Write '%' in a file name as %25, and use %XX only with two hex digits");
   }
-  if (path.includes("\u0000"))
-    throw new ValidationError("The path of the sqljs: URL contains a NUL character", { field: "url.path", fix: "Remove %00 from the path" });
+  if (path.includes("\u0000")) throw badPath("contains a NUL character", "Remove %00 from the path");
   return isAbsolute(path) ? path : resolve(process.cwd(), path);
 }
