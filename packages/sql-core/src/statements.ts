@@ -137,7 +137,7 @@ export function countRows(d: Dialect, model: Model, where: FilterNode): Statemen
 }
 
 /** A List's SELECT. `extra`: order columns selected only to build the next cursor, removed from the result rows. */
-export function listRows(d: Dialect, op: ListOperation): Statement & { readonly extra: readonly string[] } {
+export function listRows(d: Dialect, op: ListOperation): Statement & { readonly decode: RowDecoder; readonly extra: readonly string[] } {
   const model = op.model;
   const params = new Params(d);
   const conditions: string[] = [];

@@ -1,10 +1,8 @@
-import type { DataFlowError, ListOperation, Model, ModelField, NodeContext, RowData, StreamRequest } from "@dataflow/kernel/plugin";
+import type { DataFlowError, ListOperation, Model, NodeContext, RowData, StreamRequest } from "@dataflow/kernel/plugin";
 import { AbortError, DataFlowError as DataFlowErrorClass, PluginError, TransactionError } from "@dataflow/kernel/plugin";
-import { rowDecoder } from "./codec.js";
-import { columnList, compileFilter, orderByClause, Params } from "./compile.js";
 import type { Dialect, TransactionOptions } from "./dialect.js";
-import { tableReference } from "./dialect.js";
 import { withRegexField } from "./failures.js";
+import { listRows } from "./statements.js";
 
 type RawRow = Record<string, unknown>;
 
@@ -50,15 +48,10 @@ export interface StreamingAdapter {
   openCursor?(executor: StreamExecutor, text: string, params: readonly unknown[], options: CursorOptions): Promise<RowCursor>;
 }
 
-/** The SELECT of a streamed List (no limit, offset or cursor) and its row decoder. */
+/** The SELECT of a streamed List (List's own statement, without limit, offset or cursor) and its row decoder. */
 export function compileStream(dialect: Dialect, op: ListOperation): { text: string; values: unknown[]; decode: (row: RawRow) => RowData } {
-  const model = op.model;
-  const params = new Params(dialect);
-  const where = op.where.t === "const" && op.where.value ? "" : ` WHERE ${compileFilter(op.where, dialect, params)}`;
-  const fields: readonly ModelField[] = op.select ? model.fields.filter((f) => op.select!.includes(f)) : model.fields;
-  const text = `SELECT ${columnList(dialect, fields)} FROM ${tableReference(dialect, model)}${where}${orderByClause(op.orderBy, dialect)}`;
-  const decode = op.select ? rowDecoder(dialect, model, fields, fields.map((f) => f.name).join(",")) : rowDecoder(dialect, model, model.fields, "*");
-  return { text, values: params.values, decode };
+  const { text, params, decode } = listRows(dialect, { ...op, limit: undefined, offset: undefined, after: undefined });
+  return { text, values: params, decode };
 }
 
 /**
