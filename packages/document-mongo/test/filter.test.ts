@@ -1,7 +1,7 @@
 import type { Model } from "@dataflow/kernel";
-import { DataFlow, field } from "@dataflow/kernel";
+import { DataFlow } from "@dataflow/kernel";
 import { parseFilter } from "@dataflow/kernel/plugin";
-import { FILTER_CASES, FILTER_ROWS, useMongoDatabase } from "@dataflow/testing";
+import { FILTER_CASES, FILTER_ROWS, declareItem, useMongoDatabase } from "@dataflow/testing";
 import { MongoClient } from "mongodb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { MongoAdapter } from "../src/index.js";
@@ -9,23 +9,6 @@ import { compileFilter, likeToRegex } from "../src/filter.js";
 import { toBson } from "../src/codec.js";
 
 const provisioned = await useMongoDatabase();
-
-/** The conformance suite's Item model (one field of every type). */
-function declareItem(db: DataFlow): Model {
-  return db.model("Item", {
-    id: field.string(),
-    name: field.string({ maxLength: 100 }),
-    note: field.text().optional(),
-    qty: field.int().optional(),
-    big: field.bigint().optional(),
-    price: field.float().optional(),
-    amount: field.decimal({ precision: 20, scale: 6 }).optional(),
-    active: field.boolean().default(true),
-    seen_at: field.datetime().optional(),
-    tags: field.json<string[]>().optional(),
-    status: field.enum(["new", "done"]).default("new"),
-  }) as unknown as Model;
-}
 
 describe("likeToRegex()", () => {
   it("translates % and _ and honours backslash escapes", () => {
@@ -47,7 +30,7 @@ describe.skipIf(!provisioned.ok)(
 
     beforeAll(async () => {
       db = new DataFlow({ url: server.url, namespace: "filters" });
-      model = declareItem(db);
+      model = declareItem(db, "items") as unknown as Model;
       raw = new MongoClient(server.url);
       await raw.connect();
       const docs = FILTER_ROWS.map((row) => {

@@ -5,7 +5,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { useTestDatabase } from "@dataflow/testing";
 import type { PostgresAdapter } from "../src/index.js";
 import postgres from "../src/index.js";
-import { activeBackends, eventually, failure, rawClient, runNode, sqlNode } from "./support.js";
+import { activeBackends, eventually, failure, rawClient, runNode, runningBackend, sqlNode } from "./support.js";
 
 const res = await useTestDatabase("postgres");
 const url = res.ok ? res.db.url : "";
@@ -37,12 +37,7 @@ describe.skipIf(!res.ok)(`PostgreSQL statement cancellation${res.ok ? "" : ` [${
     const node = sqlNode(db);
     const controller = new AbortController();
     const running = failure(runNode(db, node, { sql: "SELECT pg_sleep(30) AS cancel_me" }, { signal: controller.signal }));
-    let pid = 0;
-    await eventually(async () => {
-      const active = await activeBackends(raw, "cancel_me");
-      if (active.length === 1) pid = active[0]!.pid;
-      return active.length === 1;
-    }, "the sleep runs");
+    const pid = await runningBackend(raw, "cancel_me");
     controller.abort();
     const err = await running;
     expect(err).toBeInstanceOf(AbortError);

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { usePgbouncerDatabase } from "@dataflow/testing";
 import { PostgresAdapter } from "../src/index.js";
 import postgres from "../src/index.js";
-import { activeBackends, eventually, failure, rawClient, runNode, sqlNode } from "./support.js";
+import { activeBackends, eventually, failure, rawClient, runNode, runningBackend, sqlNode } from "./support.js";
 
 function refusal(work: () => unknown): ValidationError {
   try {
@@ -150,12 +150,7 @@ describe.skipIf(!res.ok)(`PostgreSQL through PgBouncer in transaction pooling mo
     try {
       const controller = new AbortController();
       const running = failure(runNode(db, sqlNode(db), { sql: "SELECT pg_sleep(30) AS pgb_cancel_me" }, { signal: controller.signal }));
-      let pid = 0;
-      await eventually(async () => {
-        const active = await activeBackends(direct, "pgb_cancel_me");
-        if (active.length === 1) pid = active[0]!.pid;
-        return active.length === 1;
-      }, "the sleep runs");
+      const pid = await runningBackend(direct, "pgb_cancel_me");
       controller.abort();
       const err = await running;
       expect(err).toBeInstanceOf(AbortError);

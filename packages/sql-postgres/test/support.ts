@@ -69,6 +69,17 @@ export async function activeBackends(raw: pg.Client, marker: string): Promise<Ar
   return rows as Array<{ pid: number; state: string }>;
 }
 
+/** Waits until exactly one backend runs a statement containing `marker`, and returns its pid. */
+export async function runningBackend(raw: pg.Client, marker: string): Promise<number> {
+  let pid = 0;
+  await eventually(async () => {
+    const active = await activeBackends(raw, marker);
+    if (active.length === 1) pid = active[0]!.pid;
+    return active.length === 1;
+  }, `a statement marked ${marker} runs`);
+  return pid;
+}
+
 /** `url` with `password` (and a user when it has none), for the hostile group's credential checks. */
 export function withPassword(url: string, password: string): string {
   const u = new URL(url);

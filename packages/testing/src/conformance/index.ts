@@ -28,6 +28,7 @@ export { distanceOf, randomVector } from "./groups/vector.js";
 export { HOSTILE_BOUND_MS, sameStored } from "./harness.js";
 export type { TestContext } from "./harness.js";
 export { FILTER_CASES, FILTER_ROWS } from "./groups/filters.js";
+export { declareItem } from "./models.js";
 
 /**
  * The adapter conformance suite: every generated node, every filter operator, every field type,

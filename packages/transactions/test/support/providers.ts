@@ -83,17 +83,20 @@ async function postgresProvider(): Promise<Provider> {
     skipReason: "",
     url: db.url,
     adminUrl: db.adminUrl,
-    async raw(options = {}) {
-      const client = new pg.Client({ connectionString: options.admin ? db.adminUrl : db.url });
-      client.on("error", () => {});
-      await client.connect();
-      return {
-        query: async <R>(sql: string, params: unknown[] = []) => (await client.query(sql, params)).rows as R[],
-        run: async (sql: string) => void (await client.query(sql)),
-        close: () => client.end(),
-      };
-    },
+    raw: (options = {}) => rawPostgres(options.admin ? db.adminUrl : db.url),
     dispose: () => db.dispose(),
+  };
+}
+
+/** A raw pg connection to `url` (the server itself, never through a pooler). */
+async function rawPostgres(url: string): Promise<RawConnection> {
+  const client = new pg.Client({ connectionString: url });
+  client.on("error", () => {});
+  await client.connect();
+  return {
+    query: async <R>(sql: string, params: unknown[] = []) => (await client.query(sql, params)).rows as R[],
+    run: async (sql: string) => void (await client.query(sql)),
+    close: () => client.end(),
   };
 }
 
@@ -107,16 +110,7 @@ async function pgbouncerProvider(): Promise<Provider> {
     skipReason: "",
     url: `${db.url}?pgbouncer=transaction`,
     adminUrl: db.adminUrl,
-    async raw(options = {}) {
-      const client = new pg.Client({ connectionString: options.admin ? db.adminUrl : db.directUrl });
-      client.on("error", () => {});
-      await client.connect();
-      return {
-        query: async <R>(sql: string, params: unknown[] = []) => (await client.query(sql, params)).rows as R[],
-        run: async (sql: string) => void (await client.query(sql)),
-        close: () => client.end(),
-      };
-    },
+    raw: (options = {}) => rawPostgres(options.admin ? db.adminUrl : db.directUrl),
     dispose: () => db.dispose(),
   };
 }
