@@ -71,6 +71,12 @@ export abstract class DatabaseAdapter implements BaseAdapter, SqlExecutor, Sessi
   abstract readonly databaseType: string;
   abstract readonly dialect: Dialect;
   abstract readonly capabilities: AdapterCapabilities;
+  /**
+   * True when the driver cancels a running statement on abort (its `runQuery` or a connection's
+   * `withSignal` uses the signal). Only then does the session read a node's signal: for a multi-node
+   * run that read creates the run's AbortController.
+   */
+  readonly cancelsStatements: boolean = false;
   protected readonly logger: Logger;
 
   // #private: adapter options may carry credentials (e.g. `pg: { password }`, TLS keys); inspection must not reach them.

@@ -21,6 +21,8 @@ export interface SessionTransaction {
 /** The adapter as the session sees it: a key for its transactions, and its pool. */
 export interface SessionOwner {
   readonly databaseType: string;
+  /** The driver cancels running statements: only then is a node's signal passed on. */
+  readonly cancelsStatements: boolean;
   /** Runs statements on the pool; with a signal, a statement is cancelled when it aborts. */
   poolExecutor(signal: AbortSignal | undefined): SqlExecutor;
 }
@@ -78,7 +80,7 @@ export function transactionFor(owner: SessionOwner, ctx: NodeContext | undefined
 /** The executor a statement in `ctx` must use; statements are cancelled by the node's signal where the driver can. */
 export function executorFor(owner: SessionOwner, ctx: NodeContext | undefined): SqlExecutor {
   const tx = transactionFor(owner, ctx);
-  const signal = ctx?.signal;
+  const signal = owner.cancelsStatements ? ctx?.signal : undefined;
   const live = signal && !neverAborts(signal) ? signal : undefined;
   if (!tx) return owner.poolExecutor(live);
   const connection = tx.executor as Partial<SqlConnection>;

@@ -8,9 +8,9 @@ import { executorFor, inAmbientScope, inNodeScope, pin, transactionFor } from ".
 const executor = (label: string): SqlExecutor => ({ query: async () => ({ rows: [{ label }], rowCount: 1 }) });
 const tx = (label: string): SessionTransaction => ({ executor: executor(label), options: {}, savepoints: 0 });
 
-function owner(): SessionOwner & { pools: Array<AbortSignal | undefined> } {
+function owner(cancelsStatements = true): SessionOwner & { pools: Array<AbortSignal | undefined> } {
   const pools: Array<AbortSignal | undefined> = [];
-  return { databaseType: "fake", pools, poolExecutor: (signal) => (pools.push(signal), executor(signal ? "pool+signal" : "pool")) };
+  return { databaseType: "fake", cancelsStatements, pools, poolExecutor: (signal) => (pools.push(signal), executor(signal ? "pool+signal" : "pool")) };
 }
 
 function nodeContext(options: { transaction?: boolean } = {}, signal?: AbortSignal): NodeContext {
@@ -68,5 +68,23 @@ describe("the session: which connection runs a statement", () => {
     expect(await labelOf(executorFor(db, nodeContext({}, controller.signal)))).toBe("conn+signal");
     expect(await labelOf(executorFor(db, nodeContext()))).toBe("conn");
     pin(db, undefined);
+  });
+
+  it("never reads the node's signal for a driver that cannot cancel (reading it creates a multi-node run's controller)", async () => {
+    const db = owner(false);
+    let reads = 0;
+    const ctx = {
+      run: { state: new Map(), options: {} } as unknown as RunContext,
+      get signal() {
+        reads++;
+        return new AbortController().signal;
+      },
+    } as unknown as NodeContext;
+    expect(await labelOf(executorFor(db, ctx))).toBe("pool");
+    pin(db, tx("pinned"));
+    expect(await labelOf(executorFor(db, ctx))).toBe("pinned");
+    pin(db, undefined);
+    expect(reads).toBe(0);
+    expect(db.pools).toEqual([undefined]);
   });
 });

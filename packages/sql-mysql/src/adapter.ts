@@ -73,6 +73,7 @@ function alreadyDone(text: string, error: unknown): QueryResult {
 }
 
 export class MysqlAdapter extends DatabaseAdapter {
+  override readonly cancelsStatements = true;
   readonly databaseType = "mysql";
   readonly capabilities = {
     transactions: true,

@@ -86,6 +86,7 @@ export class PgConnection implements SqlConnection {
  * run's AbortSignal fires.
  */
 export class PostgresAdapter extends DatabaseAdapter {
+  override readonly cancelsStatements = true;
   readonly databaseType = "postgresql";
   readonly dialect = postgresDialect;
   readonly capabilities = {
