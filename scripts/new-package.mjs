@@ -46,7 +46,7 @@ const pkg = {
     test: "vitest run",
   },
   ...(Object.keys(dependencies).length ? { dependencies } : {}),
-  ...(isKernel ? {} : { peerDependencies: { "@dataflow/kernel": "workspace:^" } }),
+  ...(isKernel ? {} : { peerDependencies: { "@dataflow/kernel": "workspace:^1.0.0" } }),
   devDependencies: isKernel ? {} : { "@dataflow/kernel": "workspace:*" },
 };
 writeFileSync(join(dir, "package.json"), JSON.stringify(pkg, null, 2) + "\n");
