@@ -97,8 +97,9 @@ try {
   if (dryRun || (status !== 0 && !committed)) {
     // Back to HEAD: versions, CHANGELOGs and consumed changesets (the tree was clean when we started).
     git("restore", "--source=HEAD", "--staged", "--worktree", "--", ".");
+    // The tree had no untracked files; changeset version adds only CHANGELOG.md files. Anything else is left alone.
     const added = git("ls-files", "--others", "--exclude-standard").split("\n").filter(Boolean);
-    for (const file of added) rmSync(join(root, file), { force: true });
+    for (const file of added.filter((f) => /^packages\/[^/]+\/CHANGELOG\.md$/.test(f))) rmSync(join(root, file), { force: true });
     if (git("status", "--porcelain") !== "") {
       console.error("[release] the dry run could not restore the tree:\n" + git("status", "--short"));
       status = 1;
