@@ -65,7 +65,11 @@ function packAt(commit, destination) {
   mkdirSync(tree);
   execFileSync("sh", ["-c", `git archive --format=tar ${commit} | tar -x -C "${tree}"`], { cwd: root });
   const rootName = JSON.parse(readFileSync(join(tree, "package.json"), "utf8")).name;
-  run("pnpm", ["install", "--frozen-lockfile", "--prefer-offline", "--ignore-scripts", "--filter", `${PLUGIN}...`, "--filter", rootName, "--reporter=silent"], tree);
+  run(
+    "pnpm",
+    ["install", "--frozen-lockfile", "--prefer-offline", "--ignore-scripts", "--filter", `${PLUGIN}...`, "--filter", rootName, "--reporter=silent"],
+    tree,
+  );
   run("pnpm", ["--filter", `${PLUGIN}...`, "run", "build"], tree);
   return pack(join(tree, PLUGIN_DIR), destination);
 }
