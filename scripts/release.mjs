@@ -1,21 +1,23 @@
 #!/usr/bin/env node
 // `pnpm release [--dry-run]`: versions, checks and publishes the packages that have changesets.
 //   1. refuses a dirty tree (and, for a real release, a branch other than main);
-//   2. refuses a release plan that would bump a package a major without a changeset asking for it;
+//   2. refuses a release plan (all pending changesets) that would bump a package a major without a changeset asking for it;
 //   3. `changeset version`: new versions, a CHANGELOG.md entry per released package, changesets consumed;
 //   4. builds, then `pnpm lint` (publint, Biome, kernel peer/contract ranges, attw and the strict
 //      consumer typecheck of the packed tarballs);
 //   5. real: commits "Release ...", `pnpm publish -r`, `changeset tag`; push with --follow-tags after.
 //      --dry-run: `pnpm publish -r --dry-run` (no registry writes), then restores the tree to HEAD.
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { rmSync } from "node:fs";
 import { join, resolve } from "node:path";
+import getReleasePlanModule from "@changesets/get-release-plan";
 
 const root = resolve(import.meta.dirname, "..");
 const args = process.argv.slice(2);
 const dryRun = args.includes("--dry-run");
 const unknown = args.filter((a) => a !== "--dry-run");
+// The plan without `changeset status`, which also diffs against the base branch (absent in a single-branch clone).
+const getReleasePlan = getReleasePlanModule.default ?? getReleasePlanModule;
 const changeset = join(root, "node_modules", "@changesets", "cli", "bin.js");
 
 function fail(message) {
@@ -38,19 +40,11 @@ function git(...gitArgs) {
 }
 
 /** The release plan changesets would apply, and the packages it would bump a major although no changeset asked. */
-function readPlan() {
-  const dir = mkdtempSync(join(tmpdir(), "dataflow-release-"));
-  try {
-    const out = join(dir, "plan.json");
-    const result = spawnSync(process.execPath, [changeset, "status", `--output=${out}`], { cwd: root, encoding: "utf8" });
-    if (result.status !== 0) fail(`changeset status failed:\n${result.stdout}${result.stderr}`);
-    const plan = JSON.parse(readFileSync(out, "utf8"));
-    const asked = new Set(plan.changesets.flatMap((c) => c.releases.filter((r) => r.type === "major").map((r) => r.name)));
-    const releases = plan.releases.filter((r) => r.type !== "none");
-    return { releases, unaskedMajors: releases.filter((r) => r.type === "major" && !asked.has(r.name)) };
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+async function readPlan() {
+  const plan = await getReleasePlan(root);
+  const asked = new Set(plan.changesets.flatMap((c) => c.releases.filter((r) => r.type === "major").map((r) => r.name)));
+  const releases = plan.releases.filter((r) => r.type !== "none");
+  return { releases, unaskedMajors: releases.filter((r) => r.type === "major" && !asked.has(r.name)) };
 }
 
 if (git("status", "--porcelain") !== "") {
@@ -59,7 +53,7 @@ if (git("status", "--porcelain") !== "") {
 const branch = git("rev-parse", "--abbrev-ref", "HEAD");
 if (!dryRun && branch !== "main") fail(`releases are made from main (this is ${branch}); try pnpm release --dry-run`);
 
-const plan = readPlan();
+const plan = await readPlan();
 if (plan.unaskedMajors.length > 0) {
   fail(
     `the release plan bumps ${plan.unaskedMajors.map((r) => `${r.name} ${r.oldVersion} -> ${r.newVersion}`).join(", ")} a major without a changeset asking for it. ` +
