@@ -53,7 +53,7 @@ export function modelNameFor(table: string): string {
     ? `${last.slice(0, -3)}y`
     : /(ss|x|ch|sh)es$/i.test(last)
       ? last.slice(0, -2)
-      : /[^s]s$/i.test(last)
+      : /[^siu]s$/i.test(last)
         ? last.slice(0, -1)
         : last;
   const name = [...words, singular].map((w) => w.charAt(0).toUpperCase() + w.slice(1)).join("");

@@ -18,7 +18,7 @@ export function liveColumn(row: Record<string, unknown>): LiveColumn {
 
 /** Kinds that read and write the same stored values (an `int` field on a BIGINT column, a `string` on TEXT). */
 function family(kind: FieldKind): string {
-  if (kind === "int" || kind === "bigint") return "integer";
+  if (kind === "int" || kind === "bigint" || kind === "boolean") return "integer";
   if (kind === "string" || kind === "text" || kind === "enum") return "text";
   return kind;
 }
