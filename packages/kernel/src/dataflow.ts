@@ -29,6 +29,16 @@ import type { Workflow } from "./workflow.js";
 import { loadFirstPartyPlugin, schemeOf } from "./scheme.js";
 import type { StreamOptions, StreamParams, StreamRow } from "./stream.js";
 import { openStream } from "./stream.js";
+import type { DiscoveredSchema, SchemaDiscovery } from "./discovered.js";
+import { fieldsOfPlan, modelOptionsOfPlan, planModels } from "./schema-plan.js";
+import { ownProperties } from "./own.js";
+
+export interface RegisterSchemaOptions {
+  /** Only these tables and views (default: all). */
+  readonly tables?: readonly string[];
+  /** A schema discovered before (default: `db.discoverSchema()` now). */
+  readonly schema?: DiscoveredSchema;
+}
 
 export interface DataFlowOptions<NS extends string | undefined = string | undefined> {
   /** Database URL. Default: `DATABASE_URL`, else an embedded in-memory SQLite database. */
@@ -307,15 +317,22 @@ export class DataFlow<NS extends string | undefined = string | undefined> implem
    * every access); `initialize()` tries again.
    */
   ensureModel(model: Model): Promise<void> {
+    return this.ensureModelAfter(model, []);
+  }
+
+  /** `ensureModel`, after the models `model` references (their tables must exist first); `chain` breaks reference cycles. */
+  private ensureModelAfter(model: Model, chain: readonly Model[]): Promise<void> {
     if (this.ready.has(model)) return Promise.resolve();
     this.assertOpen();
     let p = this.pending.get(model);
     if (!p) {
       model.seal();
+      const referenced = this.referencedModels(model).filter((m) => m !== model && !chain.includes(m));
       // A separate schema connection connects by itself; connect() would wait for the pool, which
       // the caller's transaction (and others) may hold entirely.
       const connected = this.adapter.separateSchemaConnection === true ? Promise.resolve() : this.connect();
       p = connected
+        .then(() => Promise.all(referenced.map((m) => this.ensureModelAfter(m, [...chain, model]))))
         .then(() => this.adapter.ensureSchema([model], { autoMigrate: this.autoMigrate, existingSchemaMode: this.existingSchemaMode }))
         .then(() => {
           this.ready.add(model);
@@ -327,6 +344,63 @@ export class DataFlow<NS extends string | undefined = string | undefined> implem
       this.pending.set(model, p);
     }
     return p;
+  }
+
+  /** The declared models of this instance whose tables `model`'s foreign keys point at. */
+  private referencedModels(model: Model): Model[] {
+    const out: Model[] = [];
+    for (const f of model.fields) {
+      if (!f.references) continue;
+      let target: unknown;
+      try {
+        target = f.references.target();
+      } catch {
+        continue; // reported by the adapter's DDL, which resolves the reference again
+      }
+      const found = [...this.modelsByName.values()].find((m) => m === target || (target instanceof Model && tableKey(m) === tableKey(target)));
+      if (found && !out.includes(found)) out.push(found);
+    }
+    return out;
+  }
+
+  /**
+   * The live database's tables, views, columns (with their DataFlow field kinds), keys, indexes,
+   * enums, defaults and comments. Reads the catalog only; runs no DDL.
+   */
+  async discoverSchema(): Promise<DiscoveredSchema> {
+    this.assertOpen();
+    const discover = (this.adapter as Partial<SchemaDiscovery>).discoverSchema;
+    if (typeof discover !== "function") {
+      throw new PluginError(`The ${this.adapter.databaseType} adapter cannot discover a database schema`, {
+        fix: "Use a SQL adapter (SQLite, PostgreSQL, MySQL)",
+      });
+    }
+    await this.connect();
+    return discover.call(this.adapter);
+  }
+
+  /**
+   * Declares a model for every table and view of the live database (or those named in `tables`),
+   * keeping their table and column names. The models run no DDL (`{ existing: true }`): their
+   * tables are only checked against them; views are read-only. Returns the models by name.
+   * A column without a DataFlow kind, or a table DataFlow cannot address (see the README), is an error naming it.
+   */
+  async registerSchemaAsModels(options: RegisterSchemaOptions = {}): Promise<Record<string, Model>> {
+    const given = ownProperties(options ?? {}) as RegisterSchemaOptions;
+    const schema = given.schema ?? (await this.discoverSchema());
+    const plans = planModels(schema, given.tables === undefined ? {} : { tables: given.tables });
+    const byTable = new Map<string, Model>();
+    const out: Record<string, Model> = {};
+    for (const plan of plans) {
+      const model = this.model(
+        plan.name,
+        fieldsOfPlan(plan, (table) => byTable.get(table)),
+        modelOptionsOfPlan(plan),
+      );
+      byTable.set(plan.table, model);
+      out[plan.name] = model;
+    }
+    return out;
   }
 
   /**

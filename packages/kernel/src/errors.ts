@@ -112,7 +112,33 @@ export class TenantError extends DataFlowError {
 }
 
 export class SchemaError extends DataFlowError {
-  override readonly code = "SCHEMA_ERROR";
+  override readonly code: string = "SCHEMA_ERROR";
+}
+
+/**
+ * The live table disagrees with the model in a way DataFlow will not fix by itself (a required
+ * column the model lacks, a column of another type, a missing column with auto-migration off).
+ * Raised by `initialize()` (or first use) before any row is read or written.
+ */
+export class SchemaDriftError extends SchemaError {
+  override readonly code = "SCHEMA_DRIFT";
+  readonly table: string;
+  readonly column: string;
+  constructor(message: string, where: { table: string; column: string }, options: DataFlowErrorOptions = {}) {
+    super(message, { ...options, field: where.column });
+    this.table = where.table;
+    this.column = where.column;
+  }
+}
+
+/** A column type DataFlow has no field kind for (discovered schemas: `registerSchemaAsModels`, `renderModelsModule`). */
+export class UnsupportedColumnTypeError extends SchemaError {
+  override readonly code = "UNSUPPORTED_COLUMN_TYPE";
+}
+
+/** A write node of a read-only model (a database view). */
+export class ReadOnlyModelError extends ValidationError {
+  override readonly code = "READ_ONLY_MODEL";
 }
 
 export class AbortError extends DataFlowError {

@@ -1,10 +1,43 @@
 import { randomUUID } from "node:crypto";
 import { ValidationError } from "./errors.js";
-import { own } from "./own.js";
+import { own, ownProperties } from "./own.js";
+
+function isReferenceTarget(value: unknown): value is ReferenceTarget {
+  const v = value as Partial<ReferenceTarget> | null;
+  return typeof v === "object" && v !== null && typeof v.table === "string" && typeof v.primaryKey?.name === "string";
+}
 
 export type FieldKind = "string" | "text" | "int" | "bigint" | "float" | "decimal" | "boolean" | "datetime" | "date" | "json" | "uuid" | "enum" | "vector";
 
 export type FieldDefault = { readonly value: unknown } | { readonly generate: () => unknown };
+
+/** What a foreign key does when the referenced row is deleted or its key updated. */
+export type ReferentialAction = "cascade" | "restrict" | "set null" | "set default" | "no action";
+
+export const REFERENTIAL_ACTIONS: readonly ReferentialAction[] = Object.freeze(["cascade", "restrict", "set null", "set default", "no action"]);
+
+/** What a reference points at: a model (structurally, so fields need not import models). */
+export interface ReferenceTarget {
+  readonly name: string;
+  readonly table: string;
+  readonly schema: string | undefined;
+  readonly primaryKey: { readonly name: string; readonly kind: FieldKind };
+}
+
+export interface ReferenceOptions {
+  /** Default "no action": deleting a referenced row fails with ForeignKeyViolationError. */
+  readonly onDelete?: ReferentialAction;
+  /** Default "no action". */
+  readonly onUpdate?: ReferentialAction;
+}
+
+/** A foreign key: the field holds the primary key of a row of `target()`. */
+export interface FieldReference {
+  /** The referenced model; a function so that models may reference each other (or themselves). */
+  readonly target: () => ReferenceTarget;
+  readonly onDelete: ReferentialAction;
+  readonly onUpdate: ReferentialAction;
+}
 
 export interface FieldConfig {
   readonly kind: FieldKind;
@@ -19,6 +52,8 @@ export interface FieldConfig {
   /** `decimal` only: total digits and digits after the point. */
   readonly precision?: number;
   readonly scale?: number;
+  /** A foreign key to another model's primary key (see `Field.references`). */
+  readonly references?: FieldReference;
 }
 
 /**
@@ -49,6 +84,42 @@ export class Field<T, Opt extends boolean = false, Def extends boolean = false> 
 
   index(): Field<T, Opt, Def> {
     return new Field({ ...this.config, index: true });
+  }
+
+  /**
+   * A foreign key to `target`'s primary key: `field.int().references(User, { onDelete: "cascade" })`.
+   * Pass `() => User` when the model is declared later (or references itself). The field's kind must
+   * match the target's primary key kind (int and bigint are interchangeable).
+   */
+  references(target: ReferenceTarget | (() => ReferenceTarget), options: ReferenceOptions = {}): Field<T, Opt, Def> {
+    const read = ownProperties(options ?? {}) as ReferenceOptions;
+    for (const key of Object.keys(read)) {
+      if (key !== "onDelete" && key !== "onUpdate") {
+        throw new ValidationError(`Unknown references() option '${key}'`, { field: key, fix: "Known options: onDelete, onUpdate" });
+      }
+    }
+    for (const key of ["onDelete", "onUpdate"] as const) {
+      const action = read[key];
+      if (action !== undefined && !REFERENTIAL_ACTIONS.includes(action)) {
+        throw new ValidationError(`references(): ${key} must be one of ${REFERENTIAL_ACTIONS.map((a) => `"${a}"`).join(", ")}`, { field: key });
+      }
+    }
+    if (typeof target !== "function" && !isReferenceTarget(target)) {
+      throw new ValidationError("references() takes a model, or a function returning one", { field: "references" });
+    }
+    const resolve = typeof target === "function" ? target : () => target;
+    return new Field({
+      ...this.config,
+      references: {
+        target: () => {
+          const model = resolve();
+          if (!isReferenceTarget(model)) throw new ValidationError("The function given to references() did not return a model", { field: "references" });
+          return model;
+        },
+        onDelete: read.onDelete ?? "no action",
+        onUpdate: read.onUpdate ?? "no action",
+      },
+    });
   }
 
   /** `uuid` fields: a random v4 UUID when none is given. */

@@ -1,9 +1,20 @@
 // @dataflow/kernel: what an application uses. Plugin and adapter authors: "@dataflow/kernel/plugin".
 export { DataFlow } from "./dataflow.js";
-export type { DataFlowOptions, DataFlowTransaction } from "./dataflow.js";
+export type { DataFlowOptions, DataFlowTransaction, RegisterSchemaOptions } from "./dataflow.js";
+export type {
+  DiscoveredColumn,
+  DiscoveredDefault,
+  DiscoveredEnum,
+  DiscoveredForeignKey,
+  DiscoveredIndex,
+  DiscoveredSchema,
+  DiscoveredTable,
+} from "./discovered.js";
+export { renderModelsModule } from "./render-models.js";
+export type { RenderModelsOptions } from "./render-models.js";
 export type { StreamOptions, StreamParams, StreamRow } from "./stream.js";
 export { field } from "./field.js";
-export type { Field, JsonValue } from "./field.js";
+export type { Field, JsonValue, ReferenceOptions, ReferenceTarget, ReferentialAction } from "./field.js";
 export type { Input, Model, Row } from "./model.js";
 export { WorkflowBuilder } from "./workflow.js";
 export type { Workflow, WorkflowBuilderOptions } from "./workflow.js";

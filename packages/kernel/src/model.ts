@@ -1,7 +1,7 @@
 import { ValidationError, InvalidIdentifierError } from "./errors.js";
 import { ownProperties } from "./own.js";
 import { quoteName, shortName } from "./names.js";
-import type { FieldConfig, FieldsShape, FieldDefault, FieldKind, FieldInput, FieldValues } from "./field.js";
+import type { FieldConfig, FieldsShape, FieldDefault, FieldKind, FieldInput, FieldReference, FieldValues } from "./field.js";
 import { Field } from "./field.js";
 import { assertIdentifier, tableNameFor } from "./identifiers.js";
 import type { ModelNodes } from "./typed.js";
@@ -40,6 +40,13 @@ export interface ModelOptions {
    * enforces the `tenant_id` column; declaring it without one is an error.
    */
   readonly tenant?: boolean;
+  /**
+   * The table already exists and is owned elsewhere (see `db.registerSchemaAsModels`): DataFlow runs
+   * no DDL for it, whatever `autoMigrate` says, and only checks that its columns fit the model.
+   */
+  readonly existing?: boolean;
+  /** Reads only (a database view): the write nodes refuse with `ReadOnlyModelError`. */
+  readonly readOnly?: boolean;
 }
 
 /** A column as adapters see it: user fields and system fields alike. */
@@ -59,6 +66,8 @@ export interface ModelField {
   readonly autoIncrement: boolean;
   /** Set by DataFlow or a plugin, never by user input (created_at, tenant_id, ...). */
   readonly system: boolean;
+  /** A foreign key to another model's primary key (`field.int().references(User)`). */
+  readonly references?: FieldReference | undefined;
 }
 
 export interface ResolvedIndex {
@@ -104,6 +113,7 @@ function toModelField(name: string, declared: FieldConfig, extra: Partial<ModelF
     primaryKey: false,
     autoIncrement: false,
     system: false,
+    references: config.references,
     ...extra,
   };
 }
@@ -128,6 +138,10 @@ export class Model<F extends FieldsShape = FieldsShape, O extends ModelOptions =
   readonly timestamps: boolean;
   /** Declared with `{ tenant: true }`. */
   readonly tenant: boolean;
+  /** The table is owned elsewhere: no DDL (see `ModelOptions.existing`). */
+  readonly existing: boolean;
+  /** Write nodes refuse (see `ModelOptions.readOnly`). */
+  readonly readOnly: boolean;
   /** Schema (PostgreSQL) or database (MySQL) holding the table; undefined = the connection's default. See `inSchema`. */
   readonly schema: string | undefined = undefined;
   readonly primaryKey: ModelField;
@@ -145,6 +159,8 @@ export class Model<F extends FieldsShape = FieldsShape, O extends ModelOptions =
     this.softDelete = options.softDelete ?? false;
     this.timestamps = options.timestamps ?? true;
     this.tenant = options.tenant === true;
+    this.existing = options.existing === true;
+    this.readOnly = options.readOnly === true;
     if (shape === null || typeof shape !== "object") {
       throw new ValidationError(`Model '${name}': fields must be an object of field.*() declarations`);
     }

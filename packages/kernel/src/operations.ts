@@ -1,4 +1,4 @@
-import { AmbiguousMatchError, ValidationError } from "./errors.js";
+import { AmbiguousMatchError, ReadOnlyModelError, ValidationError } from "./errors.js";
 import { ownProperties } from "./own.js";
 import { quoteName, shortName } from "./names.js";
 import type { FilterNode, OrderTerm } from "./filter.js";
@@ -371,6 +371,11 @@ const EPOCH = new Date(0);
 export function normalizeOperation(model: Model, kind: ModelOperationName, given: Record<string, unknown>): ModelOperation {
   // Own properties only: an inherited `all` or `includeDeleted` (polluted Object.prototype) must not count.
   const params = ownProperties(given);
+  if (model.readOnly && kind !== "Read" && kind !== "List" && kind !== "Count") {
+    throw new ReadOnlyModelError(`${model.name} is read-only (table '${model.table}' is a view); ${kind} is refused`, {
+      fix: "Write to the underlying tables instead, or register them as models",
+    });
+  }
   // Reads need no clock: only writes take the time (one instant per operation).
   const now = kind === "Read" || kind === "List" || kind === "Count" ? EPOCH : new Date();
   const hidden = params.includeDeleted === true ? undefined : notDeleted(model);

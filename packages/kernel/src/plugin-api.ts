@@ -2,8 +2,35 @@
 // the operation and filter tree types, cursor helpers, validation helpers, tracing channels, errors).
 // Applications import from "@dataflow/kernel".
 export { EMBEDDED_DEFAULT_URL } from "./dataflow.js";
-export { Field } from "./field.js";
-export type { AnyField, FieldConfig, FieldDefault, FieldInput, FieldKind, FieldValues, FieldsShape, JsonValue } from "./field.js";
+export { Field, REFERENTIAL_ACTIONS } from "./field.js";
+export type {
+  AnyField,
+  FieldConfig,
+  FieldDefault,
+  FieldInput,
+  FieldKind,
+  FieldReference,
+  FieldValues,
+  FieldsShape,
+  JsonValue,
+  ReferenceOptions,
+  ReferenceTarget,
+  ReferentialAction,
+} from "./field.js";
+export type {
+  DiscoveredColumn,
+  DiscoveredDefault,
+  DiscoveredEnum,
+  DiscoveredForeignKey,
+  DiscoveredIndex,
+  DiscoveredSchema,
+  DiscoveredTable,
+  SchemaDiscovery,
+} from "./discovered.js";
+export { renderModelsModule } from "./render-models.js";
+export type { RenderModelsOptions } from "./render-models.js";
+export { modelNameFor, planModels } from "./schema-plan.js";
+export type { PlannedField, PlannedModel } from "./schema-plan.js";
 export { Model, MODEL_OPERATIONS, DELETED_AT } from "./model.js";
 export type { IndexSpec, Input, ModelField, ModelOperationName, ModelOptions, ResolvedIndex, Row } from "./model.js";
 export type { Workflow, WorkflowConnection, WorkflowNode } from "./workflow.js";

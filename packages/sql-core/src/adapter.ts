@@ -10,6 +10,7 @@ import type {
   AdapterOptions,
   BaseAdapter,
   DataFlowError,
+  DiscoveredSchema,
   HealthStatus,
   Logger,
   Model,
@@ -19,6 +20,7 @@ import { AbortError, ConnectionError, TimeoutError, ValidationError, channels, c
 import type { Dialect, TransactionOptions } from "./dialect.js";
 import type { QueryResult, SqlConnection, SqlExecutor } from "./driver.js";
 import { ensureTables } from "./ddl.js";
+import { discoverSchema } from "./discover.js";
 import type { CursorOptions, RowCursor } from "./stream.js";
 import { streamRows } from "./stream.js";
 import type { SessionOwner, SessionTransaction } from "./session.js";
@@ -98,8 +100,8 @@ export abstract class DatabaseAdapter implements BaseAdapter, SqlExecutor, Sessi
   protected abstract runQuery(text: string, params: readonly unknown[], signal?: AbortSignal): Promise<QueryResult>;
   /** Takes one connection out of the pool, exclusively. */
   abstract acquire(): Promise<SqlConnection>;
-  /** Driver error -> DataFlow error. `model` helps name fields of constraints. */
-  abstract mapError(error: unknown, model?: Model): DataFlowError;
+  /** Driver error -> DataFlow error. `model` and `operation` (the operation's kind, e.g. `Delete`) help name fields of constraints. */
+  abstract mapError(error: unknown, model?: Model, operation?: string): DataFlowError;
 
   async healthCheck(): Promise<HealthStatus> {
     const start = performance.now();
@@ -137,6 +139,12 @@ export abstract class DatabaseAdapter implements BaseAdapter, SqlExecutor, Sessi
   ensureSchema(models: readonly Model[], options: { autoMigrate: boolean; existingSchemaMode: boolean }): Promise<void> {
     if (!this.separateSchemaConnection) return ensureTables(this.dialect, this, models, options);
     return this.withSchemaConnection((exec) => ensureTables(this.dialect, exec, models, options));
+  }
+
+  /** `db.discoverSchema()`: the default schema's tables and views, read from the dialect's catalog. */
+  discoverSchema(): Promise<DiscoveredSchema> {
+    if (!this.separateSchemaConnection) return discoverSchema(this.dialect, this);
+    return this.withSchemaConnection((exec) => discoverSchema(this.dialect, exec));
   }
 
   /**

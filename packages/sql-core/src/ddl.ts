@@ -3,6 +3,9 @@ import { SchemaError } from "@dataflow/kernel/plugin";
 import type { CatalogQuery, Dialect } from "./dialect.js";
 import type { SqlExecutor } from "./driver.js";
 import { fitIdentifier, tableReference } from "./dialect.js";
+import type { LiveColumn } from "./drift.js";
+import { checkDrift, liveColumn, missingColumns } from "./drift.js";
+import { foreignKeyConstraint, foreignKeyOf, referencesClause } from "./foreign-keys.js";
 
 function staticDefault(field: ModelField): { value: unknown } | undefined {
   return field.default && "value" in field.default ? field.default : undefined;
@@ -34,6 +37,10 @@ export function indexName(dialect: Dialect, index: ResolvedIndex): string {
 
 export function createTableStatement(dialect: Dialect, model: Model): string {
   const columns = model.fields.map((f) => columnDefinition(dialect, f));
+  for (const f of model.fields) {
+    const fk = foreignKeyOf(dialect, model, f);
+    if (fk) columns.push(foreignKeyConstraint(dialect, fk));
+  }
   return `CREATE TABLE IF NOT EXISTS ${tableReference(dialect, model)} (${columns.join(", ")})${dialect.createTableSuffix}`;
 }
 
@@ -45,6 +52,14 @@ export function createIndexStatement(dialect: Dialect, model: Model, index: Reso
 async function names(exec: SqlExecutor, q: CatalogQuery): Promise<Set<string>> {
   const { rows } = await exec.query(q.text, q.params);
   return new Set(rows.map((r) => String(r.name)));
+}
+
+/** The table's columns by name, with details when the dialect reports them (for drift checks). */
+async function liveColumns(d: Dialect, exec: SqlExecutor, model: Model): Promise<Map<string, LiveColumn | undefined>> {
+  if (!d.catalog.columnDetails) return new Map([...(await names(exec, d.catalog.columns(model.table)))].map((n) => [n, undefined] as const));
+  const q = d.catalog.columnDetails(model.table);
+  const { rows } = await exec.query(q.text, q.params);
+  return new Map(rows.map((r) => [String(r.name), liveColumn(r)] as const));
 }
 
 /**
@@ -68,29 +83,34 @@ export async function ensureTables(
         throw new SchemaError(`Field '${f.name}' of ${model.name} is longer than ${d.maxIdentifierLength} bytes, the ${d.name} limit`, { field: f.name });
       }
     }
-    const existing = await names(exec, d.catalog.columns(model.table));
-    if (existing.size === 0) {
-      if (options.existingSchemaMode) {
+    const existingOnly = options.existingSchemaMode || model.existing;
+    const live = await liveColumns(d, exec, model);
+    if (live.size === 0) {
+      if (existingOnly) {
         throw new SchemaError(`Table '${model.table}' of model ${model.name} does not exist`, {
-          fix: "Create it, or turn existingSchemaMode off so DataFlow creates it",
+          fix: model.existing
+            ? "The model is declared { existing: true }: create the table, or drop that option so DataFlow creates it"
+            : "Create it, or turn existingSchemaMode off so DataFlow creates it",
         });
       }
       await exec.query(createTableStatement(d, model), []);
       for (const index of model.indexes) await exec.query(createIndexStatement(d, model, index), []);
       continue;
     }
-    const missing = model.fields.filter((f) => !existing.has(f.name));
+    checkDrift(d, model, live);
+    // Known by name, so that a violation names its field even where DataFlow did not create the key.
+    for (const f of model.fields) foreignKeyOf(d, model, f);
+    const missing = model.fields.filter((f) => !live.has(f.name));
     if (missing.length > 0) {
-      if (options.existingSchemaMode || !options.autoMigrate) {
-        throw new SchemaError(`Table '${model.table}' lacks column(s) ${missing.map((f) => f.name).join(", ")} of model ${model.name}`, {
-          fix: "Add them, or enable autoMigrate to let DataFlow add new columns",
-        });
-      }
+      if (existingOnly || !options.autoMigrate) throw missingColumns(model, missing, existingOnly);
       for (const f of missing) {
-        await exec.query(`ALTER TABLE ${tableReference(d, model)} ADD COLUMN ${columnDefinition(d, f, true)}`, []);
+        const fk = foreignKeyOf(d, model, f);
+        const inline = fk && d.catalog.addForeignKey === "column" ? ` CONSTRAINT ${d.quote(fk.name)} ${referencesClause(d, fk)}` : "";
+        await exec.query(`ALTER TABLE ${tableReference(d, model)} ADD COLUMN ${columnDefinition(d, f, true)}${inline}`, []);
+        if (fk && !inline) await exec.query(`ALTER TABLE ${tableReference(d, model)} ADD ${foreignKeyConstraint(d, fk)}`, []);
       }
     }
-    if (options.existingSchemaMode || !options.autoMigrate) continue;
+    if (existingOnly || !options.autoMigrate) continue;
     const indexes = await names(exec, d.catalog.indexes(model.table));
     for (const index of model.indexes) {
       if (!indexes.has(indexName(d, index))) await exec.query(createIndexStatement(d, model, index), []);

@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import type { Model, ModelField } from "@dataflow/kernel/plugin";
+import type { FieldKind, Model, ModelField } from "@dataflow/kernel/plugin";
 
 export type IsolationLevel = "read committed" | "repeatable read" | "serializable";
 
@@ -71,6 +71,53 @@ export interface DialectCatalog {
   addRowFreeCheck?(table: string, name: string): string;
   readonly ddlLock?: DdlLock;
   readonly rowSecurity?: RowSecurity;
+  /**
+   * Each column of a table of the default schema with what drift checks need: `name`, `type` (as
+   * declared), `nullable`, `has_default` and `auto` (filled by the database), truthy as 1/true.
+   */
+  columnDetails?(table: string): CatalogQuery;
+  /**
+   * How a foreign key joins a column added to an existing table: `column` (a REFERENCES clause in
+   * ADD COLUMN; SQLite, which cannot add constraints) or `constraint` (ALTER TABLE ADD CONSTRAINT, the default).
+   */
+  readonly addForeignKey?: "column" | "constraint";
+  /** Whole-schema catalog reads for `db.discoverSchema()`; a dialect without it cannot discover. */
+  readonly discovery?: CatalogDiscovery;
+}
+
+/** A column type as a DataFlow field kind and its size. */
+export interface ColumnKind {
+  readonly kind: FieldKind;
+  readonly maxLength?: number;
+  readonly precision?: number;
+  readonly scale?: number;
+  readonly enumValues?: readonly string[];
+  readonly dimensions?: number;
+}
+
+/**
+ * The catalog queries behind `db.discoverSchema()`, each over every table and view of the default
+ * schema, and the reading of native types. Rows: see each member; booleans may come as 1/0.
+ */
+export interface CatalogDiscovery {
+  /** `name`, `kind` (`table` or `view`), `comment`. */
+  readonly relations: CatalogQuery;
+  /** `table_name`, `name`, `type`, `nullable`, `default_expr`, `comment`, `auto`, in column order. */
+  readonly columns: CatalogQuery;
+  /** `table_name`, `column`, `position`. */
+  readonly primaryKeys: CatalogQuery;
+  /** `table_name`, `name`, `column`, `ref_table`, `ref_column`, `position`, `on_delete`, `on_update` (lower-case rule names). */
+  readonly foreignKeys: CatalogQuery;
+  /** Every index but the primary key's: `table_name`, `name`, `column` (null for an expression), `position`, `unique`. */
+  readonly indexes: CatalogQuery;
+  /** CHECK constraints: `table_name`, `clause` (SQLite: the table's CREATE statement). */
+  readonly checks?: CatalogQuery;
+  /** Enum types: `name`, `value`, in order. */
+  readonly enums?: CatalogQuery;
+  /** The field kind of a declared type, or undefined when none fits. */
+  columnKind(nativeType: string): ColumnKind | undefined;
+  /** A literal default expression as a JS value, or undefined for anything else (functions, NULL). */
+  defaultValue(expression: string): string | number | boolean | undefined;
 }
 
 /** Names and limits: the database's identity in traces, and how identifiers and values are written. */

@@ -305,7 +305,7 @@ async function runOperation(adapter: SqlTarget, op: ModelOperation, ctx: NodeCon
         return { result: { deleted: await deleteByWhere(adapter, adapter.executorFor(ctx), model, op.where, op.soft, op.now) } };
     }
   } catch (error) {
-    const mapped = error instanceof DataFlowError ? error : adapter.mapError(error, model);
+    const mapped = error instanceof DataFlowError ? error : adapter.mapError(error, model, op.kind);
     throw withRegexField(mapped, "where" in op ? op.where : undefined);
   }
 }

@@ -6,7 +6,9 @@ export type { SessionOwner, SessionTransaction } from "./session.js";
 export type { SqlTarget } from "./target.js";
 export { escapeLike, fitIdentifier, lastInstantFormatter, tableReference } from "./dialect.js";
 export type {
+  CatalogDiscovery,
   CatalogQuery,
+  ColumnKind,
   DdlLock,
   Dialect,
   DialectCatalog,
@@ -29,6 +31,10 @@ export { encodeRow, insertColumns } from "./statements.js";
 export * as statements from "./statements.js";
 export type { Statement } from "./statements.js";
 export { fieldsOfConstraint, uniqueViolation } from "./constraint-errors.js";
+export { foreignKeyConstraint, foreignKeyName, foreignKeyOf, foreignKeyViolation, referencesClause } from "./foreign-keys.js";
+export type { ForeignKey } from "./foreign-keys.js";
+export { discoverSchema, enumChecks, literalDefault, parseTypeName } from "./discover.js";
+export { checkDrift } from "./drift.js";
 export { defineSqlPlugin, sqlModelNodes } from "./nodes.js";
 export { FAILURES, failure, invalidRegex, withRegexField } from "./failures.js";
 export type { FailureKind } from "./failures.js";

@@ -11,7 +11,7 @@ export interface SqlTarget {
   readonly dialect: Dialect;
   executorFor(ctx: NodeContext | undefined): SqlExecutor;
   transaction<T>(fn: (tx: SqlExecutor) => Promise<T>, options?: TransactionOptions, ctx?: NodeContext): Promise<T>;
-  mapError(error: unknown, model?: Model): DataFlowError;
+  mapError(error: unknown, model?: Model, operation?: string): DataFlowError;
   /** Optional strategy: a faster BulkCreate/BulkUpsert. */
   bulkWrite?(ctx: NodeContext, op: BulkCreateOperation | BulkUpsertOperation): Promise<{ inserted: number; skipped: number; updated: number }>;
   /** Optional strategy: a database-specific single-row Upsert. */

@@ -3,6 +3,7 @@ import { canonicalDecimal } from "@dataflow/kernel/plugin";
 import type { Dialect, IsolationLevel, TransactionOptions } from "@dataflow/sql-core";
 import type { ServerFeatures, ServerInfo } from "./server.js";
 import { serverFeatures } from "./server.js";
+import { columnDetails, mysqlDiscovery } from "./discovery.js";
 
 /** The MySQL dialect plus what the bulk and upsert paths need to build `ON DUPLICATE KEY UPDATE`. */
 export interface MysqlDialect extends Dialect {
@@ -273,6 +274,8 @@ export function createMysqlDialect(server: ServerInfo): MysqlDialect {
         acquire: (name) => ({ text: "SELECT GET_LOCK(?, 60) AS locked", params: [name] }),
         release: (name) => ({ text: "SELECT RELEASE_LOCK(?)", params: [name] }),
       },
+      columnDetails: (table) => columnDetails(server, table),
+      discovery: mysqlDiscovery(server),
     },
   };
 }

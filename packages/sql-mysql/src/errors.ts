@@ -3,14 +3,13 @@ import {
   ConstraintViolationError,
   DataFlowError as BaseError,
   DatabaseError,
-  ForeignKeyViolationError,
   NotNullViolationError,
   SchemaError,
   TransactionError,
   ValidationError,
 } from "@dataflow/kernel/plugin";
 import type { Dialect } from "@dataflow/sql-core";
-import { failure, fieldsOfConstraint, invalidRegex, uniqueViolation } from "@dataflow/sql-core";
+import { failure, fieldsOfConstraint, foreignKeyViolation, invalidRegex, uniqueViolation } from "@dataflow/sql-core";
 
 /** The parts of a mysql2 error this module reads. */
 export interface DriverError {
@@ -176,6 +175,12 @@ export interface MappingContext {
   readonly flavor: string;
 }
 
+/** "... fails (`db`.`books`, CONSTRAINT `fk_x` FOREIGN KEY (`author_id`) REFERENCES ..." -> the referencing table, constraint and column. */
+function foreignKeyOfMessage(message: string): { table?: string; constraint?: string; column?: string } {
+  const m = /\(`[^`]*`\.`([^`]+)`, CONSTRAINT `([^`]+)` FOREIGN KEY \(`([^`]+)`/.exec(message);
+  return m ? { table: m[1]!, constraint: m[2]!, column: m[3]! } : {};
+}
+
 /**
  * mysql2 / server error -> DataFlow error. Messages name fields and constraints, never values;
  * the cause is a redacted copy of the driver error.
@@ -205,10 +210,9 @@ export function mapMysqlError(error: unknown, context: MappingContext): DataFlow
     }
     case ER.ROW_IS_REFERENCED:
     case ER.ROW_IS_REFERENCED_OLD:
-      return new ForeignKeyViolationError("The row is still referenced by a foreign key", { cause });
     case ER.NO_REFERENCED_ROW:
     case ER.NO_REFERENCED_ROW_OLD:
-      return new ForeignKeyViolationError("A foreign key constraint failed: the referenced row does not exist", { cause });
+      return foreignKeyViolation(dialect, model, foreignKeyOfMessage(message), cause);
     case ER.CHECK_CONSTRAINT_VIOLATED:
     case ER.CONSTRAINT_FAILED: {
       const name = /(?:Check constraint|CONSTRAINT) [`']([^`']+)[`']/.exec(message)?.[1];

@@ -1,4 +1,5 @@
 import type { Model, ModelField } from "@dataflow/kernel/plugin";
+import { columnDetails, postgresDiscovery } from "./discovery.js";
 import { canonicalDecimal } from "@dataflow/kernel/plugin";
 import type { Dialect, RowSecurity, TransactionOptions } from "@dataflow/sql-core";
 import { lastInstantFormatter } from "@dataflow/sql-core";
@@ -252,5 +253,7 @@ export const postgresDialect: Dialect = {
     addRowFreeCheck: (table, name) => `ALTER TABLE ${quoteIdentifier(table)} ADD CONSTRAINT ${quoteIdentifier(name)} CHECK (false) NOT VALID`,
     ddlLock: { scope: "transaction", acquire: (name) => ({ text: "SELECT pg_advisory_xact_lock(hashtext($1))", params: [name] }) },
     rowSecurity,
+    columnDetails,
+    discovery: postgresDiscovery,
   },
 };

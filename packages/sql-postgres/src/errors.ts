@@ -3,14 +3,13 @@ import {
   AbortError,
   ConstraintViolationError,
   DatabaseError,
-  ForeignKeyViolationError,
   NotNullViolationError,
   SchemaError,
   TransactionError,
   ValidationError,
 } from "@dataflow/kernel/plugin";
 import type { Dialect } from "@dataflow/sql-core";
-import { failure, fieldsOfConstraint, invalidRegex, uniqueViolation } from "@dataflow/sql-core";
+import { failure, fieldsOfConstraint, foreignKeyViolation, invalidRegex, uniqueViolation } from "@dataflow/sql-core";
 
 /** The fields of a pg `DatabaseError` (a server error response) that we read. */
 interface ServerError {
@@ -109,10 +108,13 @@ export function mapPostgresError(error: unknown, ctx: MapContext): DataFlowError
       });
     }
     case "23503": {
-      const columns = keyColumns(e.detail);
-      return new ForeignKeyViolationError(
-        `A foreign key constraint${e.constraint ? ` (${e.constraint})` : ""} failed${columns ? ` on ${columns.join(", ")}` : ""}${where}`,
-        { cause, ...(columns ? { field: columns.join(",") } : {}) },
+      // The detail names the referencing columns on an insert/update ("is not present"), the referenced ones on a delete.
+      const columns = /is not present/.test(e.detail ?? "") ? keyColumns(e.detail) : undefined;
+      return foreignKeyViolation(
+        ctx.dialect,
+        ctx.model,
+        { ...(e.constraint ? { constraint: e.constraint } : {}), ...(e.table && columns ? { table: e.table, column: columns.join(",") } : {}) },
+        cause,
       );
     }
     case "23514":

@@ -1,16 +1,8 @@
 import Database from "better-sqlite3";
 import type { AdapterOptions, BulkCreateOperation, BulkUpsertOperation, DataFlowError, Model, ModelField, NodeContext, RowData } from "@dataflow/kernel/plugin";
-import {
-  ClosedError,
-  ConnectionError,
-  ConstraintViolationError,
-  DatabaseError,
-  ForeignKeyViolationError,
-  NotNullViolationError,
-  ValidationError,
-} from "@dataflow/kernel/plugin";
+import { ClosedError, ConnectionError, ConstraintViolationError, DatabaseError, NotNullViolationError, ValidationError } from "@dataflow/kernel/plugin";
 import type { CursorOptions, QueryResult, RowCursor, SqlConnection, SqlExecutor } from "@dataflow/sql-core";
-import { DatabaseAdapter, columnList, encodeRow, failure, insertColumns, uniqueViolation } from "@dataflow/sql-core";
+import { DatabaseAdapter, columnList, encodeRow, failure, foreignKeyViolation, insertColumns, uniqueViolation } from "@dataflow/sql-core";
 import { sqliteDialect, sqliteEncoder, sqliteFunctions } from "./dialect.js";
 import { openSqliteCursor } from "./cursor.js";
 import { Mutex } from "./mutex.js";
@@ -223,7 +215,7 @@ export class SqliteAdapter extends DatabaseAdapter {
     return totals;
   }
 
-  mapError(error: unknown, model?: Model): DataFlowError {
+  mapError(error: unknown, model?: Model, operation?: string): DataFlowError {
     const e = error as { code?: string; message?: string };
     const code = e?.code ?? "";
     const message = e?.message ?? String(error);
@@ -242,7 +234,8 @@ export class SqliteAdapter extends DatabaseAdapter {
         ...(column ? { field: column } : {}),
       });
     }
-    if (code === "SQLITE_CONSTRAINT_FOREIGNKEY") return new ForeignKeyViolationError("A foreign key constraint failed", { cause: error });
+    // SQLite names no constraint: the field comes from the model's references (see foreignKeyViolation).
+    if (code === "SQLITE_CONSTRAINT_FOREIGNKEY") return foreignKeyViolation(this.dialect, model, operation === undefined ? {} : { operation }, error);
     if (code.startsWith("SQLITE_CONSTRAINT")) return new ConstraintViolationError(`A constraint failed (${code})`, { cause: error });
     if (code === "SQLITE_BUSY" || code.startsWith("SQLITE_BUSY_") || code === "SQLITE_LOCKED") {
       return failure("lock-timeout", "The SQLite database is locked by another writer (busy timeout exceeded)", error);

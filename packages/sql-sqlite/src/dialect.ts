@@ -1,6 +1,6 @@
 import type { ModelField } from "@dataflow/kernel/plugin";
-import type { Dialect, TransactionOptions } from "@dataflow/sql-core";
-import { lastInstantFormatter } from "@dataflow/sql-core";
+import type { CatalogDiscovery, ColumnKind, Dialect, TransactionOptions } from "@dataflow/sql-core";
+import { lastInstantFormatter, literalDefault, parseTypeName } from "@dataflow/sql-core";
 import { RE2JS } from "re2js";
 import { decimalKey } from "./decimal-key.js";
 
@@ -104,6 +104,100 @@ export function sqliteEncoder(field: ModelField): ((value: unknown) => unknown) 
 function orderKey(field: ModelField, expression: string): string {
   return field.kind === "decimal" ? `decimal_key(${expression})` : expression;
 }
+
+/** SQLite's rowid alias: the only key column, declared INTEGER (filled by SQLite when omitted). */
+const AUTO = (p: string, table: string) =>
+  `(${p}.pk = 1 AND upper(${p}.type) = 'INTEGER' AND (SELECT count(*) FROM pragma_table_info(${table}) k WHERE k.pk > 0) = 1)`;
+
+const USER_TABLES = "m.type IN ('table', 'view') AND m.name NOT LIKE 'sqlite\\_%' ESCAPE '\\'";
+
+/**
+ * Declared types -> field kinds. DataFlow's own (STRICT) tables declare INTEGER (int, boolean),
+ * INT (bigint), REAL (float) and TEXT (everything else), so those read back as int/bigint/float/text;
+ * tables written by hand are read by their declared names (VARCHAR(n), BOOLEAN, DATETIME, ...).
+ */
+function sqliteColumnKind(nativeType: string): ColumnKind | undefined {
+  const { base, args } = parseTypeName(nativeType);
+  switch (base) {
+    case "INTEGER":
+    case "SMALLINT":
+    case "TINYINT":
+    case "MEDIUMINT":
+    case "INT2":
+      return { kind: "int" };
+    case "INT":
+    case "BIGINT":
+    case "INT8":
+    case "UNSIGNED BIG INT":
+      return { kind: "bigint" };
+    case "REAL":
+    case "DOUBLE":
+    case "DOUBLE PRECISION":
+    case "FLOAT":
+      return { kind: "float" };
+    case "TEXT":
+    case "CLOB":
+      return { kind: "text" };
+    case "VARCHAR":
+    case "CHARACTER VARYING":
+    case "VARYING CHARACTER":
+    case "NVARCHAR":
+    case "CHAR":
+    case "CHARACTER":
+    case "NCHAR":
+    case "NATIVE CHARACTER":
+      return args[0] ? { kind: "string", maxLength: args[0] } : { kind: "text" };
+    case "BOOLEAN":
+    case "BOOL":
+      return { kind: "boolean" };
+    case "DATETIME":
+    case "TIMESTAMP":
+      return { kind: "datetime" };
+    case "DATE":
+      return { kind: "date" };
+    case "JSON":
+    case "JSONB":
+      return { kind: "json" };
+    case "UUID":
+      return { kind: "uuid" };
+    case "DECIMAL":
+    case "NUMERIC":
+      return args.length > 0 ? { kind: "decimal", precision: args[0]!, scale: args[1] ?? 0 } : { kind: "decimal" };
+    default:
+      return undefined;
+  }
+}
+
+const sqliteDiscovery: CatalogDiscovery = {
+  relations: { text: `SELECT m.name, m.type AS kind, NULL AS comment FROM sqlite_master m WHERE ${USER_TABLES} ORDER BY m.name`, params: [] },
+  columns: {
+    text: `SELECT m.name AS table_name, p.name, p.type, (p."notnull" = 0 AND p.pk = 0) AS nullable, p.dflt_value AS default_expr, NULL AS comment, ${AUTO("p", "m.name")} AS auto, p.cid AS position
+      FROM sqlite_master m JOIN pragma_table_info(m.name) p WHERE ${USER_TABLES} ORDER BY m.name, p.cid`,
+    params: [],
+  },
+  primaryKeys: {
+    text: `SELECT m.name AS table_name, p.name AS "column", p.pk AS position FROM sqlite_master m JOIN pragma_table_info(m.name) p WHERE ${USER_TABLES} AND m.type = 'table' AND p.pk > 0`,
+    params: [],
+  },
+  // SQLite does not keep constraint names: a single-column key is named as DataFlow names its own (fk_<table>_<column>).
+  foreignKeys: {
+    text: `SELECT m.name AS table_name,
+        CASE WHEN (SELECT count(*) FROM pragma_foreign_key_list(m.name) g WHERE g.id = f.id) = 1 THEN 'fk_' || m.name || '_' || f."from" ELSE 'fk_' || m.name || '_' || f.id END AS name,
+        f."from" AS "column", f."table" AS ref_table,
+        coalesce(f."to", (SELECT t.name FROM pragma_table_info(f."table") t WHERE t.pk = f.seq + 1)) AS ref_column,
+        f.seq AS position, lower(f.on_delete) AS on_delete, lower(f.on_update) AS on_update
+      FROM sqlite_master m JOIN pragma_foreign_key_list(m.name) f WHERE ${USER_TABLES} AND m.type = 'table'`,
+    params: [],
+  },
+  indexes: {
+    text: `SELECT m.name AS table_name, il.name, ii.name AS "column", ii.seqno AS position, il."unique"
+      FROM sqlite_master m JOIN pragma_index_list(m.name) il JOIN pragma_index_info(il.name) ii WHERE ${USER_TABLES} AND m.type = 'table' AND il.origin <> 'pk'`,
+    params: [],
+  },
+  checks: { text: `SELECT m.name AS table_name, m.sql AS clause FROM sqlite_master m WHERE ${USER_TABLES} AND m.type = 'table'`, params: [] },
+  columnKind: sqliteColumnKind,
+  defaultValue: literalDefault,
+};
 
 export const sqliteDialect: Dialect = {
   name: "sqlite",
@@ -214,5 +308,12 @@ export const sqliteDialect: Dialect = {
     indexes: (table) => ({ text: "SELECT name FROM pragma_index_list(?)", params: [table] }),
     // DataFlow's columns have no COLLATE clause: SQLite compares text with BINARY.
     exactTextComparison: true,
+    columnDetails: (table) => ({
+      text: `SELECT p.name, p.type, p."notnull" = 0 AS nullable, p.dflt_value IS NOT NULL AS has_default, ${AUTO("p", "?")} AS auto FROM pragma_table_info(?) p`,
+      params: [table, table],
+    }),
+    // ALTER TABLE cannot add a constraint: a new column carries its REFERENCES clause.
+    addForeignKey: "column",
+    discovery: sqliteDiscovery,
   },
 };
