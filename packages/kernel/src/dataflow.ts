@@ -29,6 +29,8 @@ import type { Workflow } from "./workflow.js";
 import { loadFirstPartyPlugin, schemeOf } from "./scheme.js";
 import type { StreamOptions, StreamParams, StreamRow } from "./stream.js";
 import { openStream } from "./stream.js";
+import type { NamedWorkflow, RegisterWorkflowOptions } from "./workflows.js";
+import { Workflows, describeRegisteredWorkflow, modelWorkflows } from "./workflows.js";
 
 export interface DataFlowOptions<NS extends string | undefined = string | undefined> {
   /** Database URL. Default: `DATABASE_URL`, else an embedded in-memory SQLite database. */
@@ -164,6 +166,7 @@ export class DataFlow<NS extends string | undefined = string | undefined> implem
   private readonly ready = new Set<Model>();
   private readonly pending = new Map<Model, Promise<void>>();
   private readonly runner: ModelRunner | undefined;
+  private readonly registeredWorkflows = new Map<string, NamedWorkflow>();
   private readonly autoMigrate: boolean;
   private readonly existingSchemaMode: boolean;
   private connecting: Promise<void> | undefined;
@@ -272,6 +275,31 @@ export class DataFlow<NS extends string | undefined = string | undefined> implem
   /** Registers a custom node on this instance. */
   registerNode(def: NodeDefinition): void {
     this.registry.register(def);
+  }
+
+  /**
+   * Every workflow this instance can serve, by name: one per model operation (`User_Create`, ...,
+   * its inputs the node's params), then the ones given to `registerWorkflow()`. Each carries JSON
+   * Schemas of its inputs and outputs. A snapshot: models declared later need another call.
+   */
+  getWorkflows(): Workflows {
+    this.assertOpen();
+    return new Workflows(this, [...modelWorkflows(this), ...this.registeredWorkflows.values()]);
+  }
+
+  /**
+   * Names a workflow so servers can expose it. Each input sets one or more node params
+   * (`{ inputs: { email: "create.data.email" } }`); nothing is passed to a node that no input names.
+   */
+  registerWorkflow(name: string, workflow: Workflow, options: RegisterWorkflowOptions = {}): NamedWorkflow {
+    this.assertOpen();
+    const taken = this.registeredWorkflows.has(name) || [...this.modelsByName.values()].some((m) => MODEL_OPERATIONS.some((op) => m.nodeType(op) === name));
+    if (taken) {
+      throw new ValidationError(`A workflow named '${name}' already exists on this DataFlow instance`, { field: "name", fix: "Choose another name" });
+    }
+    const described = describeRegisteredWorkflow(this, name, workflow, options);
+    this.registeredWorkflows.set(name, described);
+    return described;
   }
 
   /** The node types generated for a model, e.g. `["User_Create", ...]`. */
