@@ -59,6 +59,7 @@ export interface RegisterWorkflowOptions {
 /** What the workflows need from their DataFlow (kept structural so this module does not import it). */
 export interface WorkflowOwner extends NodeOwner {
   readonly models: ReadonlyMap<string, Model>;
+  initialize(): Promise<void>;
   healthCheck(): Promise<HealthStatus>;
   close(): Promise<void>;
 }
