@@ -39,7 +39,15 @@ export async function startNexus(url: string, options: NexusOptions = {}): Promi
   return { nexus, db, base };
 }
 
-export async function call(base: string, method: string, path: string, body?: unknown, headers: Record<string, string> = {}) {
+export interface Answer {
+  status: number;
+  type: string;
+  headers: Headers;
+  text: string;
+  json: any;
+}
+
+export async function call(base: string, method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<Answer> {
   const res = await fetch(base + path, {
     method,
     headers: { ...(body !== undefined ? { "content-type": "application/json" } : {}), ...headers },
