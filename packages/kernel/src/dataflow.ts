@@ -25,7 +25,7 @@ import type { NodeOwner } from "./registry.js";
 import { NodeRegistry, liveNodeOwners, trackOwner, untrackOwner } from "./registry.js";
 import type { ExecuteResult } from "./runtime.js";
 import { LocalRuntime } from "./runtime.js";
-import type { Workflow } from "./workflow.js";
+import type { Workflow, WorkflowBuilder } from "./workflow.js";
 import { loadFirstPartyPlugin, schemeOf } from "./scheme.js";
 import type { StreamOptions, StreamParams, StreamRow } from "./stream.js";
 import { openStream } from "./stream.js";
@@ -290,8 +290,9 @@ export class DataFlow<NS extends string | undefined = string | undefined> implem
   /**
    * Names a workflow so servers can expose it. Each input sets one or more node params
    * (`{ inputs: { email: "create.data.email" } }`); nothing is passed to a node that no input names.
+   * Given the builder instead of a built workflow, the params the inputs set may be left out of it.
    */
-  registerWorkflow(name: string, workflow: Workflow, options: RegisterWorkflowOptions = {}): NamedWorkflow {
+  registerWorkflow(name: string, workflow: Workflow | WorkflowBuilder<any, any, any>, options: RegisterWorkflowOptions = {}): NamedWorkflow {
     this.assertOpen();
     const taken = this.registeredWorkflows.has(name) || [...this.modelsByName.values()].some((m) => MODEL_OPERATIONS.some((op) => m.nodeType(op) === name));
     if (taken) {

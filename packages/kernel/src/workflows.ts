@@ -16,6 +16,7 @@ import type { ExecuteResult } from "./runtime.js";
 import { LocalRuntime } from "./runtime.js";
 import { didYouMean } from "./suggest.js";
 import type { Workflow, WorkflowNode } from "./workflow.js";
+import { WorkflowBuilder } from "./workflow.js";
 
 /** What running a workflow may do: read only, write, or delete rows. */
 export type WorkflowAccess = "read" | "write" | "delete";
@@ -144,21 +145,40 @@ function modelWorkflow(owner: WorkflowOwner, model: Model, op: ModelOperationNam
   });
 }
 
+/** `"nodeId:param"` of every param an input sets: a builder given to registerWorkflow may leave them out. */
+function suppliedParams(name: string, declared: Readonly<Record<string, unknown>>): Set<string> {
+  const out = new Set<string>();
+  for (const [input, raw] of Object.entries(declared)) {
+    for (const path of typeof raw === "string" ? [raw] : Array.isArray(raw) ? raw : []) {
+      if (typeof path !== "string") continue;
+      const [node, param] = parsePath(path, `Workflow '${name}': input '${input}'`);
+      if (param !== undefined) out.add(`${node}:${param}`);
+    }
+  }
+  return out;
+}
+
 /** Checks a registration against the workflow and the owner's models; returns the named workflow. */
-export function describeRegisteredWorkflow(owner: WorkflowOwner, name: string, workflow: Workflow, options: RegisterWorkflowOptions = {}): NamedWorkflow {
+export function describeRegisteredWorkflow(
+  owner: WorkflowOwner,
+  name: string,
+  given: Workflow | WorkflowBuilder<any, any, any>,
+  options: RegisterWorkflowOptions = {},
+): NamedWorkflow {
   if (typeof name !== "string" || !WORKFLOW_NAME.test(name)) {
     throw new ValidationError(`Workflow name ${typeof name === "string" ? quoteName(name) : `of type ${typeof name}`} is not valid`, {
       field: "name",
       fix: "Use letters, digits, '_', '.' and '-', starting with a letter (at most 128 characters)",
     });
   }
-  if (!workflow || !Array.isArray(workflow.nodes) || !workflow.index) {
-    throw new WorkflowValidationError("registerWorkflow() takes a workflow from WorkflowBuilder.build()", { field: "workflow" });
-  }
   if (options === null || typeof options !== "object") throw new ValidationError("registerWorkflow() options must be an object", { field: "options" });
   const declared = options.inputs ?? {};
   if (!isPlainObject(declared))
     throw new ValidationError("registerWorkflow(): inputs must be an object of input name -> node param path(s)", { field: "inputs" });
+  const workflow = given instanceof WorkflowBuilder ? given.buildWith(suppliedParams(name, declared)) : given;
+  if (!workflow || !Array.isArray(workflow.nodes) || !workflow.index) {
+    throw new WorkflowValidationError("registerWorkflow() takes a WorkflowBuilder or a workflow from its build()", { field: "workflow" });
+  }
   const ops = operationIndex(owner);
   const nodeInfo = workflow.nodes.map((node, i) => {
     const def = node.definition ?? workflow.resolved[i]?.def ?? resolveNode(node.type, owner).def;
@@ -229,12 +249,11 @@ export function describeRegisteredWorkflow(owner: WorkflowOwner, name: string, w
   });
 }
 
-/** Turns `inputs` into the run's per-node `parameters`: each input sets its targets, merged into the node's static params. */
-export function inputsToParameters(wf: NamedWorkflow, given: unknown): Record<string, Record<string, unknown>> {
+/** Each touched node's params with the inputs set at their paths (over the node's static params). */
+export function inputsToParams(wf: NamedWorkflow, given: unknown): Map<string, Record<string, unknown>> {
   if (given === undefined || given === null) given = {};
   if (!isPlainObject(given)) throw new ValidationError(`Workflow '${wf.name}': inputs must be a JSON object`, { field: "inputs" });
   const byName = new Map(wf.inputs.map((i) => [i.name, i] as const));
-  const parameters: Record<string, Record<string, unknown>> = {};
   const merged = new Map<string, Record<string, unknown>>();
   for (const key of Object.keys(given)) {
     const input = byName.get(key);
@@ -250,9 +269,7 @@ export function inputsToParameters(wf: NamedWorkflow, given: unknown): Record<st
     if (value === undefined) throw new ValidationError(`Workflow '${wf.name}': input '${key}' is undefined`, { field: key });
     for (const target of input.targets) {
       const node = wf.workflow.nodes[wf.workflow.index.get(target.node)!]!;
-      const params = setPath(merged.get(target.node) ?? node.params, target.path, value);
-      merged.set(target.node, params);
-      (parameters[target.node] ??= {})[target.path[0]!] = params[target.path[0]!];
+      merged.set(target.node, setPath(merged.get(target.node) ?? node.params, target.path, value));
     }
   }
   for (const input of wf.inputs) {
@@ -260,7 +277,16 @@ export function inputsToParameters(wf: NamedWorkflow, given: unknown): Record<st
       throw new ValidationError(`Workflow '${wf.name}': missing required input '${input.name}'`, { field: input.name });
     }
   }
-  return parameters;
+  return merged;
+}
+
+/**
+ * The run's workflow: the inputs become the touched nodes' static params, so connections still set
+ * their paths inside them (a run's `parameters` would replace a whole param, connected values included).
+ */
+function withParams(workflow: Workflow, params: ReadonlyMap<string, Record<string, unknown>>): Workflow {
+  if (params.size === 0) return workflow;
+  return Object.freeze({ ...workflow, nodes: workflow.nodes.map((n) => (params.has(n.id) ? { ...n, params: params.get(n.id)! } : n)) });
 }
 
 /** The named set `db.getWorkflows()` returns: the generated workflow of every model operation, then the registered ones. */
@@ -318,9 +344,11 @@ export class Workflows implements Iterable<NamedWorkflow> {
   execute(name: string, inputs: unknown, options: Omit<ExecuteOptions, "parameters"> = {}): Promise<ExecuteResult> {
     try {
       const wf = this.get(name);
-      const parameters = inputsToParameters(wf, inputs);
+      const params = inputsToParams(wf, inputs);
       this.runtime ??= new LocalRuntime({ dataflow: this.dataflow });
-      return this.runtime.execute(wf.workflow, { ...options, parameters });
+      // A generated workflow is one node without connections: its inputs are whole params, passed as the run's parameters (the cached plan stays).
+      if (wf.operation !== undefined) return this.runtime.execute(wf.workflow, { ...options, parameters: Object.fromEntries(params) });
+      return this.runtime.execute(withParams(wf.workflow, params), options);
     } catch (error) {
       return Promise.reject(error);
     }

@@ -88,6 +88,32 @@ describe("db.registerWorkflow()", () => {
     expect(results.read.result).toEqual({ filter: {}, id: "u2" });
   });
 
+  it("takes the builder, so the params the inputs set may be left out, and requires those inputs", async () => {
+    const db = users();
+    const builder = new WorkflowBuilder({ dataflow: db }).addNode("User_Create", "create", {}) as unknown as WorkflowBuilder;
+    const named = db.registerWorkflow("join", builder, { inputs: { id: "create.data.id", email: "create.data.email", age: "create.data.age" } });
+    expect(named.inputs.map((i) => [i.name, i.required])).toEqual([
+      ["id", true],
+      ["email", true],
+      ["age", false],
+    ]);
+    await expect(db.getWorkflows().execute("join", { id: "u3" })).rejects.toMatchObject({ field: "email" });
+    const { results } = await db.getWorkflows().execute("join", { id: "u3", email: "c@x" });
+    expect(results.create.result).toEqual({ data: { id: "u3", email: "c@x" } });
+    expect(() => new WorkflowBuilder({ dataflow: db }).addNode("User_Create", "create", {}).build()).toThrow(/missing required parameter 'data'/);
+  });
+
+  it("sets an input inside a param a connection also writes into, keeping both", async () => {
+    const db = users();
+    const builder = new WorkflowBuilder({ dataflow: db })
+      .addNode("User_Create", "create", {})
+      .addNode("User_Read", "read", {})
+      .addConnection("create", "result.data.id", "read", "filter.id") as unknown as WorkflowBuilder;
+    db.registerWorkflow("chain", builder, { inputs: { id: "create.data.id", active: "read.filter.active" } });
+    const { results } = await db.getWorkflows().execute("chain", { id: "u9", active: true });
+    expect(results.read.result).toEqual({ filter: { active: true, id: "u9" } });
+  });
+
   it("refuses a target node or param the workflow does not have, and a taken name", () => {
     const db = users();
     const wf = new WorkflowBuilder({ dataflow: db }).addNode("User_Create", "create", { data: {} }).build();
