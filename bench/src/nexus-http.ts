@@ -23,6 +23,8 @@ const ROWS = 1000;
 
 interface Round {
   requestsPerSecond: number;
+  /** CPU of this whole process (server + load generator) per request: steadier than req/s on a loaded machine. */
+  cpuUsPerRequest: number;
   p99Ms: number;
   p50Ms: number;
   errors: number;
@@ -31,6 +33,7 @@ interface Round {
 
 function load(url: string, path: (i: number) => string): Promise<Round> {
   let n = 0;
+  const cpu = process.cpuUsage();
   return new Promise((resolve, reject) => {
     autocannon(
       {
@@ -41,7 +44,9 @@ function load(url: string, path: (i: number) => string): Promise<Round> {
       },
       (error, result) => {
         if (error) return reject(error);
+        const used = process.cpuUsage(cpu);
         resolve({
+          cpuUsPerRequest: (used.user + used.system) / Math.max(1, result.requests.total),
           requestsPerSecond: result.requests.average,
           p99Ms: result.latency.p99,
           p50Ms: result.latency.p50,
@@ -96,8 +101,16 @@ const median = (xs: number[]) => [...xs].sort((x, y) => x - y)[Math.floor(xs.len
 const summary = {
   workload: `GET one row by id, ${CONNECTIONS} connections, ${SECONDS} s x ${ROUNDS} interleaved rounds, pool ${POOL}, PostgreSQL`,
   machine: { ...machine(), note: "loaded machine: shared 2-core host; server, load generator and database on the same cores" },
-  nexus: { requestsPerSecond: median(rounds.map((r) => r.nexus.requestsPerSecond)), p99Ms: median(rounds.map((r) => r.nexus.p99Ms)) },
-  raw: { requestsPerSecond: median(rounds.map((r) => r.raw.requestsPerSecond)), p99Ms: median(rounds.map((r) => r.raw.p99Ms)) },
+  nexus: {
+    requestsPerSecond: median(rounds.map((r) => r.nexus.requestsPerSecond)),
+    p99Ms: median(rounds.map((r) => r.nexus.p99Ms)),
+    cpuUsPerRequest: median(rounds.map((r) => r.nexus.cpuUsPerRequest)),
+  },
+  raw: {
+    requestsPerSecond: median(rounds.map((r) => r.raw.requestsPerSecond)),
+    p99Ms: median(rounds.map((r) => r.raw.p99Ms)),
+    cpuUsPerRequest: median(rounds.map((r) => r.raw.cpuUsPerRequest)),
+  },
   errors: rounds.reduce((sum, r) => sum + r.nexus.errors + r.raw.errors + r.nexus.non2xx + r.raw.non2xx, 0),
   rounds,
 };
