@@ -19,6 +19,8 @@ export interface NexusOptions extends GatewayOptions {
   readonly port?: number;
   /** Default 127.0.0.1. */
   readonly host?: string;
+  /** Pending-connection queue of the socket (default 2048): a burst of new clients waits instead of being reset. */
+  readonly backlog?: number;
   /** Largest request body in bytes (default 1 MiB). */
   readonly bodyLimit?: number;
   /** MCP over Streamable HTTP at /mcp (default on, read-only); false turns it off. */
@@ -81,7 +83,7 @@ export class Nexus {
 
   async start(): Promise<string> {
     await this.workflows.dataflow.initialize();
-    const address = await this.app.listen({ port: this.options.port ?? 3000, host: this.options.host ?? "127.0.0.1" });
+    const address = await this.app.listen({ port: this.options.port ?? 3000, host: this.options.host ?? "127.0.0.1", backlog: this.options.backlog ?? 2048 });
     this.address = address.replace("[::1]", "127.0.0.1");
     return this.address;
   }

@@ -185,9 +185,9 @@ export class Policy {
       principal = await auth.authenticate(credentials);
     } catch (error) {
       if (error instanceof AuthenticationError) throw error;
-      throw new AuthenticationError("The credentials were refused", { cause: error });
+      throw new AuthenticationError("The credentials were refused", { field: "authorization", cause: error });
     }
-    if (!principal) throw new AuthenticationError("The credentials were refused");
+    if (!principal) throw new AuthenticationError("The credentials were refused", { field: "authorization" });
     return principal;
   }
 
