@@ -25,13 +25,15 @@ import type { NodeOwner } from "./registry.js";
 import { NodeRegistry, liveNodeOwners, trackOwner, untrackOwner } from "./registry.js";
 import type { ExecuteResult } from "./runtime.js";
 import { LocalRuntime } from "./runtime.js";
-import type { Workflow } from "./workflow.js";
+import type { Workflow, WorkflowBuilder } from "./workflow.js";
 import { loadFirstPartyPlugin, schemeOf } from "./scheme.js";
 import type { StreamOptions, StreamParams, StreamRow } from "./stream.js";
 import { openStream } from "./stream.js";
 import type { DiscoveredSchema, SchemaDiscovery } from "./discovered.js";
 import { fieldsOfPlan, modelOptionsOfPlan, planModels } from "./schema-plan.js";
 import { ownProperties } from "./own.js";
+import type { NamedWorkflow, RegisterWorkflowOptions } from "./workflows.js";
+import { Workflows, describeRegisteredWorkflow, modelWorkflows } from "./workflows.js";
 
 export interface RegisterSchemaOptions {
   /** Only these tables and views (default: all). */
@@ -174,6 +176,7 @@ export class DataFlow<NS extends string | undefined = string | undefined> implem
   private readonly ready = new Set<Model>();
   private readonly pending = new Map<Model, Promise<void>>();
   private readonly runner: ModelRunner | undefined;
+  private readonly registeredWorkflows = new Map<string, NamedWorkflow>();
   private readonly autoMigrate: boolean;
   private readonly existingSchemaMode: boolean;
   private connecting: Promise<void> | undefined;
@@ -282,6 +285,32 @@ export class DataFlow<NS extends string | undefined = string | undefined> implem
   /** Registers a custom node on this instance. */
   registerNode(def: NodeDefinition): void {
     this.registry.register(def);
+  }
+
+  /**
+   * Every workflow this instance can serve, by name: one per model operation (`User_Create`, ...,
+   * its inputs the node's params), then the ones given to `registerWorkflow()`. Each carries JSON
+   * Schemas of its inputs and outputs. A snapshot: models declared later need another call.
+   */
+  getWorkflows(): Workflows {
+    this.assertOpen();
+    return new Workflows(this, [...modelWorkflows(this), ...this.registeredWorkflows.values()]);
+  }
+
+  /**
+   * Names a workflow so servers can expose it. Each input sets one or more node params
+   * (`{ inputs: { email: "create.data.email" } }`); nothing is passed to a node that no input names.
+   * Given the builder instead of a built workflow, the params the inputs set may be left out of it.
+   */
+  registerWorkflow(name: string, workflow: Workflow | WorkflowBuilder<any, any, any>, options: RegisterWorkflowOptions = {}): NamedWorkflow {
+    this.assertOpen();
+    const taken = this.registeredWorkflows.has(name) || [...this.modelsByName.values()].some((m) => MODEL_OPERATIONS.some((op) => m.nodeType(op) === name));
+    if (taken) {
+      throw new ValidationError(`A workflow named '${name}' already exists on this DataFlow instance`, { field: "name", fix: "Choose another name" });
+    }
+    const described = describeRegisteredWorkflow(this, name, workflow, options);
+    this.registeredWorkflows.set(name, described);
+    return described;
   }
 
   /** The node types generated for a model, e.g. `["User_Create", ...]`. */

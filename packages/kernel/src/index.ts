@@ -25,5 +25,7 @@ export { registerNode } from "./registry.js";
 export type { ExecuteOptions, NodeContext, NodeDefinition } from "./node.js";
 export type { Filter, NodeRef, OperationOutputs, OperationParams, OrderBy } from "./typed.js";
 export type { IsolationLevel, TransactionOptions } from "./plugin.js";
+export type { NamedWorkflow, RegisterWorkflowOptions, WorkflowAccess, WorkflowInput, WorkflowInputTarget, Workflows } from "./workflows.js";
+export type { JsonSchema } from "./json-schema.js";
 export type { Logger } from "./logger.js";
 export * from "./errors.js";

@@ -176,6 +176,14 @@ export class WorkflowBuilder<M extends AnyModel = never, N extends object = {}, 
 
   build(this: [Missing] extends [never] ? WorkflowBuilder<M, N, Missing> : MissingRequiredParams<Missing>): Workflow<ResultsOf<N>>;
   build(): Workflow {
+    return this.buildWith(new Set());
+  }
+
+  /**
+   * Builds, counting the params named in `supplied` (`"nodeId:param"`) as given: a named workflow's
+   * inputs supply them at run time (see `db.registerWorkflow`).
+   */
+  buildWith(supplied: ReadonlySet<string>): Workflow {
     const nodes = [...this.nodes.values()];
     const index = new Map(nodes.map((n, i) => [n.id, i] as const));
     const scope = this.options.dataflow;
@@ -213,7 +221,7 @@ export class WorkflowBuilder<M extends AnyModel = never, N extends object = {}, 
       checkParamNames(schema, Object.keys(n.params), `Node '${n.id}' (${n.type})`);
       for (const name of Object.keys(schema)) {
         if (!schema[name]!.required || n.params[name] !== undefined) continue;
-        if (inputs[i]!.some((c) => c.targetPath[0] === name)) continue;
+        if (inputs[i]!.some((c) => c.targetPath[0] === name) || supplied.has(`${n.id}:${name}`)) continue;
         throw new WorkflowValidationError(`Node '${n.id}' (${n.type}): missing required parameter '${name}'`, {
           field: name,
           fix: "Give it in the node's params, or connect another node's output to it",

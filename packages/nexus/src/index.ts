@@ -1,0 +1,15 @@
+export { Nexus } from "./nexus.js";
+export type { NexusOptions } from "./nexus.js";
+export { Gateway } from "./gateway.js";
+export type { GatewayOptions, Limits } from "./gateway.js";
+export { Policy } from "./policy.js";
+export type { AuthOptions, Credentials, Decision, JwtOptions, PolicyOptions, Principal, RateLimitOptions, Surface } from "./policy.js";
+export { AuthenticationError, ForbiddenError, PayloadTooLargeError, RateLimitError, ReadOnlyError } from "./errors.js";
+export { toProblem } from "./problem.js";
+export type { Problem } from "./problem.js";
+export { createMcpServer, planTools } from "./mcp.js";
+export type { McpOptions } from "./mcp.js";
+export { openApiDocument } from "./openapi.js";
+export type { OpenApiInfo } from "./openapi.js";
+export { EXIT, mcpStdio, runWorkflowCli, serveCli } from "./cli.js";
+export type { CliIo, McpStdioOptions, RunCliOptions } from "./cli.js";
