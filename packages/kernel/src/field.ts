@@ -19,6 +19,8 @@ export interface FieldConfig {
   /** `decimal` only: total digits and digits after the point. */
   readonly precision?: number;
   readonly scale?: number;
+  /** The column's previous name: migrations rename it instead of dropping and adding (`renamedFrom`). */
+  readonly renamedFrom?: string;
 }
 
 /**
@@ -49,6 +51,14 @@ export class Field<T, Opt extends boolean = false, Def extends boolean = false> 
 
   index(): Field<T, Opt, Def> {
     return new Field({ ...this.config, index: true });
+  }
+
+  /**
+   * The column had this name before: a generated migration renames it instead of dropping the old
+   * column and adding a new one. Remove it once every database has applied that migration.
+   */
+  renamedFrom(previousName: string): Field<T, Opt, Def> {
+    return new Field({ ...this.config, renamedFrom: previousName });
   }
 
   /** `uuid` fields: a random v4 UUID when none is given. */

@@ -59,6 +59,8 @@ export interface ModelField {
   readonly autoIncrement: boolean;
   /** Set by DataFlow or a plugin, never by user input (created_at, tenant_id, ...). */
   readonly system: boolean;
+  /** The column's previous name, declared with `.renamedFrom()`; read by migration generators only. */
+  readonly renamedFrom?: string | undefined;
 }
 
 export interface ResolvedIndex {
@@ -101,6 +103,7 @@ function toModelField(name: string, declared: FieldConfig, extra: Partial<ModelF
     dimensions: config.dimensions,
     precision: config.precision,
     scale: config.scale,
+    ...(config.renamedFrom === undefined ? {} : { renamedFrom: assertIdentifier(config.renamedFrom, `Field '${name}': renamedFrom`) }),
     primaryKey: false,
     autoIncrement: false,
     system: false,
