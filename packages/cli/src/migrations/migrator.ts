@@ -1,6 +1,6 @@
 import type { Model } from "@dataflow/kernel/plugin";
 import type { DatabaseAdapter } from "@dataflow/sql-core";
-import { DestructiveChangeError } from "./errors.js";
+import { DestructiveChangeError, MigrationError } from "./errors.js";
 import { MigrationDirectory } from "./files.js";
 import type { MigrationStatus } from "./history.js";
 import type { LiveSchemaReader } from "./live.js";
@@ -10,7 +10,7 @@ import { baselineFromDatabase, planMigration, renderPlan } from "./plan.js";
 import type { ApplyResult, RunOptions } from "./runner.js";
 import { MigrationRunner, describeRefusal } from "./runner.js";
 import type { SchemaState } from "./state.js";
-import { modelState } from "./state.js";
+import { emptyState, modelState } from "./state.js";
 
 export interface MigratorOptions {
   readonly models: readonly Model[];
@@ -27,7 +27,7 @@ export interface GenerateResult {
   readonly dir: string | undefined;
   readonly steps: readonly Step[];
   /** What the plan was diffed against. */
-  readonly baseline: "snapshot" | "database";
+  readonly baseline: "snapshot" | "database" | "empty";
   readonly downWritten: boolean;
 }
 
@@ -57,15 +57,20 @@ export class Migrator {
   }
 
   /** The steps from the last migration's snapshot (or, before the first migration, the live database) to the models. */
-  async plan(): Promise<{ plan: Plan; baseline: "snapshot" | "database" }> {
+  /** `fromEmpty`: diff against an empty schema (the first migration of a project that grew with auto-migration). */
+  async plan(fromEmpty = false): Promise<{ plan: Plan; baseline: "snapshot" | "database" | "empty" }> {
     const next = this.target();
     const last = this.directory.lastSnapshot();
+    if (fromEmpty) {
+      if (last) throw new MigrationError("--from-empty is for the first migration, and this folder has migrations already", { field: "--from-empty" });
+      return { plan: await planMigration(this.runner.db, emptyState(this.options.adapter.dialect), next), baseline: "empty" };
+    }
     const before = last ?? (await baselineFromDatabase(next, this.live));
     return { plan: await planMigration(this.runner.db, before, next, this.live), baseline: last ? "snapshot" : "database" };
   }
 
-  async generate(name: string, options: { allowDestructive?: boolean; now?: Date } = {}): Promise<GenerateResult> {
-    const { plan, baseline } = await this.plan();
+  async generate(name: string, options: { allowDestructive?: boolean; fromEmpty?: boolean; now?: Date } = {}): Promise<GenerateResult> {
+    const { plan, baseline } = await this.plan(options.fromEmpty === true);
     if (plan.steps.length === 0) return { id: undefined, dir: undefined, steps: [], baseline, downWritten: false };
     const destructive = plan.steps.filter((s) => s.destructive !== undefined);
     if (destructive.length > 0 && !options.allowDestructive) {
@@ -89,6 +94,10 @@ export class Migrator {
 
   apply(options?: RunOptions): Promise<ApplyResult> {
     return this.runner.apply(options);
+  }
+
+  markApplied(id: string, options?: RunOptions): Promise<void> {
+    return this.runner.markApplied(id, options);
   }
 
   down(toId: string, options?: RunOptions): Promise<{ reverted: string[] }> {

@@ -239,6 +239,28 @@ export class MigrationRunner {
     });
   }
 
+  /**
+   * Records a migration as applied without running it: for a database that already has its
+   * schema (the first migration of a project that grew with auto-migration, written with --from-empty),
+   * or an interrupted one whose remaining statements were run by hand.
+   */
+  async markApplied(id: string, options: RunOptions = {}): Promise<void> {
+    await this.withSession(options, async (conn) => {
+      const file = this.directory.list().find((f) => f.id === id);
+      if (!file) throw new MigrationError(`There is no migration ${id} in ${this.directory.path}`, { field: "id", fix: "Pass the id of a migration folder (see dataflow migrate status)" });
+      const total = splitStatements(file.up).length;
+      await this.locked(conn, options, async () => {
+        const existing = (await this.history.rows(conn)).find((r) => r.id === id);
+        if (existing?.finishedAt) throw new MigrationError(`Migration ${id} is already recorded as applied`, { field: "id" });
+        const now = new Date();
+        // An interrupted migration (MySQL) whose remaining statements were run by hand is marked finished.
+        if (!existing) await this.history.start(conn, file, total, now);
+        await this.history.finish(conn, file, total, existing ? new Date(existing.startedAt) : now, now);
+      });
+      options.progress?.(`recorded ${id} as applied (its statements did not run)`);
+    });
+  }
+
   /** Reverts applied migrations newer than `toId` (`"0"`: all of them), newest first, with their down.sql. */
   async down(toId: string, options: RunOptions = {}): Promise<{ reverted: string[] }> {
     return this.withSession(options, async (conn) => {

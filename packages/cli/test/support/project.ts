@@ -71,10 +71,13 @@ export class TestProject {
     writeFileSync(join(this.migrationsDir, id, file), sql);
   }
 
+  /** Extra environment for the next runs (`NO_COLOR` is set unless overridden). */
+  env: Record<string, string | undefined> = { NO_COLOR: "1" };
+
   start(...args: string[]): RunningCli {
     const child = spawn(process.execPath, [bin, ...args], {
       cwd: this.dir,
-      env: { ...process.env, DATABASE_URL: this.url, NO_COLOR: "1" },
+      env: { ...process.env, DATABASE_URL: this.url, ...this.env },
       stdio: ["ignore", "pipe", "pipe"],
     });
     let stdout = "";

@@ -8,14 +8,15 @@ export function registerGenerate(migrate: Command, context: () => CommandContext
     .description("diff the models against the last migration (or, before the first one, the database) and write a migration folder")
     .argument("<name>", "what the migration does, e.g. add_user_email")
     .option("--allow-destructive", "write the migration even when steps drop data or guarantees")
-    .action(async (name: string, options: { allowDestructive?: boolean }) => {
+    .option("--from-empty", "diff against an empty database: the first migration of a project that grew with auto-migration")
+    .action(async (name: string, options: { allowDestructive?: boolean; fromEmpty?: boolean }) => {
       const ctx = context();
       const { migrator } = await migratorFor(ctx);
       ctx.output.progress("comparing the models with the last migration state");
-      const result = await migrator.generate(name, { allowDestructive: options.allowDestructive === true });
+      const result = await migrator.generate(name, { allowDestructive: options.allowDestructive === true, fromEmpty: options.fromEmpty === true });
       ctx.output.result({ ok: true, ...result });
       if (result.id === undefined) {
-        ctx.output.line(`No changes: the models match the ${result.baseline === "snapshot" ? "last migration" : "database"}; nothing written.`);
+        ctx.output.line(`No changes: the models match the ${result.baseline === "snapshot" ? "last migration" : result.baseline}; nothing written.`);
         return;
       }
       ctx.output.line(

@@ -3,9 +3,10 @@ import { registerApply } from "./apply.js";
 import { registerCheck } from "./check.js";
 import { registerDown } from "./down.js";
 import { registerGenerate } from "./generate.js";
+import { registerMarkApplied } from "./mark-applied.js";
 import { registerStatus } from "./status.js";
 
-/** `dataflow migrate <generate|apply|status|check|down>`. */
+/** `dataflow migrate <generate|apply|status|check|down|mark-applied>`. */
 export const migrateCommand: CommandModule = {
   name: "migrate",
   register(program, context) {
@@ -15,5 +16,6 @@ export const migrateCommand: CommandModule = {
     registerStatus(migrate, context);
     registerCheck(migrate, context);
     registerDown(migrate, context);
+    registerMarkApplied(migrate, context);
   },
 };
