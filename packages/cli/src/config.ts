@@ -36,7 +36,7 @@ export interface ResolvedConfig {
 
 const KEYS = new Set(["models", "url", "migrations", "historyTable", "lockTimeoutSeconds"]);
 
-/** A config file that is missing or does not say what it must. Exit code 2. */
+/** A config file that is missing or does not say what it must, or a bad option value. Exit code 2. */
 export class ConfigError extends ValidationError {
   override readonly code: string = "CONFIG_ERROR";
 }

@@ -52,7 +52,8 @@ export async function run(argv: readonly string[], commands: readonly CommandMod
     await program.parseAsync(argv as string[]);
   } catch (error) {
     if (error instanceof CommanderError) {
-      return error.code === "commander.helpDisplayed" || error.code === "commander.version" || error.code === "commander.help" ? EXIT.ok : EXIT.usage;
+      // --help and --version exit 0; unknown commands and options, missing arguments and a bare command group are usage errors.
+      return error.exitCode === 0 ? EXIT.ok : EXIT.usage;
     }
     (output ?? Output.create(program.opts<GlobalOptions>())).error(error);
     exitCode = error instanceof ConfigError ? EXIT.usage : EXIT.failed;

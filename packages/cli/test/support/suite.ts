@@ -112,6 +112,8 @@ export function migrationSuite(title: string, target: MigrationTarget | string, 
       expect(plain.stdout + plain.stderr).not.toContain("\u001b[");
       p.env = { NO_COLOR: "1" };
       expect((await p.run("migrate", "down")).code).toBe(2);
+      expect((await p.run("migrate")).code).toBe(2);
+      expect((await p.run("migrate", "apply", "--lock-timeout", "soon")).code).toBe(2);
       const noConfig = await p.run("migrate", "status", "--config", "missing.config.ts", "--json");
       expect(noConfig.code).toBe(2);
       expect(JSON.parse(noConfig.stdout).error.code).toBe("CONFIG_ERROR");

@@ -1,4 +1,5 @@
 import type { CommandContext } from "../../command.js";
+import { ConfigError } from "../../config.js";
 import { Migrator } from "../../migrations/migrator.js";
 
 export async function migratorFor(context: CommandContext): Promise<{ migrator: Migrator; lockTimeoutSeconds: number }> {
@@ -11,6 +12,6 @@ export async function migratorFor(context: CommandContext): Promise<{ migrator: 
 export function lockTimeout(value: string | undefined, fallback: number): number {
   if (value === undefined) return fallback;
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 0) throw new Error(`--lock-timeout must be a whole number of seconds, not '${value}'`);
+  if (!Number.isInteger(n) || n < 0) throw new ConfigError(`--lock-timeout must be a whole number of seconds, not '${value}'`, { field: "--lock-timeout" });
   return n;
 }
