@@ -56,7 +56,12 @@ describe("compareHistory", () => {
 
   it("finds pending, edited, missing, out-of-order and interrupted migrations", () => {
     const files = [file("20260101000000_a", "A"), file("20260102000000_b", "B2"), file("20260103000000_early", "E"), file("20260105000000_d", "D")];
-    const rows = [row("20260101000000_a", checksumOf("A")), row("20260102000000_b", checksumOf("B")), row("20260104000000_gone", checksumOf("G")), row("20260105000000_d", checksumOf("D"), false)];
+    const rows = [
+      row("20260101000000_a", checksumOf("A")),
+      row("20260102000000_b", checksumOf("B")),
+      row("20260104000000_gone", checksumOf("G")),
+      row("20260105000000_d", checksumOf("D"), false),
+    ];
     const status = compareHistory(files, rows);
     expect(status.applied.map((a) => a.id)).toEqual(["20260101000000_a", "20260102000000_b", "20260104000000_gone"]);
     expect(status.tampered.map((t) => t.id)).toEqual(["20260102000000_b"]);

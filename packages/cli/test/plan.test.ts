@@ -33,7 +33,9 @@ describe("planMigration (PostgreSQL dialect)", () => {
 
   it("refuses to make a column required while rows hold NULL and there is no default", async () => {
     const plan = await planMigration(db, state({ title: field.string().optional() }), state({ title: field.string() }), live(5, 2));
-    expect(plan.steps.find((s) => s.destructive)?.destructive).toBe("2 rows of docs have NULL in title, which becomes required: the change fails until they have values");
+    expect(plan.steps.find((s) => s.destructive)?.destructive).toBe(
+      "2 rows of docs have NULL in title, which becomes required: the change fails until they have values",
+    );
   });
 
   it("keeps a unique index over a renamed column guarded: drop and re-create is not destructive", async () => {
@@ -80,6 +82,9 @@ describe("planMigration (PostgreSQL dialect)", () => {
 
   it("refuses a primary key change with a typed error naming the field", async () => {
     const before = state({ id: field.string(), a: field.int() });
-    await expect(planMigration(db, before, state({ id: field.int(), a: field.int() }), live(0))).rejects.toMatchObject({ code: "MIGRATION_ERROR", field: "id" });
+    await expect(planMigration(db, before, state({ id: field.int(), a: field.int() }), live(0))).rejects.toMatchObject({
+      code: "MIGRATION_ERROR",
+      field: "id",
+    });
   });
 });

@@ -247,7 +247,11 @@ export class MigrationRunner {
   async markApplied(id: string, options: RunOptions = {}): Promise<void> {
     await this.withSession(options, async (conn) => {
       const file = this.directory.list().find((f) => f.id === id);
-      if (!file) throw new MigrationError(`There is no migration ${id} in ${this.directory.path}`, { field: "id", fix: "Pass the id of a migration folder (see dataflow migrate status)" });
+      if (!file)
+        throw new MigrationError(`There is no migration ${id} in ${this.directory.path}`, {
+          field: "id",
+          fix: "Pass the id of a migration folder (see dataflow migrate status)",
+        });
       const total = splitStatements(file.up).length;
       await this.locked(conn, options, async () => {
         const existing = (await this.history.rows(conn)).find((r) => r.id === id);

@@ -83,7 +83,9 @@ export function migrationSuite(title: string, target: MigrationTarget | string, 
       expect(p.migrations()).toEqual([gen.body.id]);
 
       // The models move ahead of the files: check fails until a migration is generated.
-      p.setModels(`db.model("Account", { name: field.string(), email: field.string().unique(), age: field.int().optional(), city: field.string().optional() });`);
+      p.setModels(
+        `db.model("Account", { name: field.string(), email: field.string().unique(), age: field.int().optional(), city: field.string().optional() });`,
+      );
       const ahead = await p.json("migrate", "check");
       expect(ahead.code).toBe(1);
       expect(ahead.body.problems.join("\n")).toContain("add column accounts.city");
@@ -98,7 +100,15 @@ export function migrationSuite(title: string, target: MigrationTarget | string, 
 
     wanted("help")("every command has --help; unknown options are usage errors (exit 2)", async () => {
       const p = project(`db.model("Helpme", { name: field.string() });`);
-      for (const args of [["--help"], ["migrate", "--help"], ["migrate", "generate", "--help"], ["migrate", "apply", "--help"], ["migrate", "status", "--help"], ["migrate", "check", "--help"], ["migrate", "down", "--help"]]) {
+      for (const args of [
+        ["--help"],
+        ["migrate", "--help"],
+        ["migrate", "generate", "--help"],
+        ["migrate", "apply", "--help"],
+        ["migrate", "status", "--help"],
+        ["migrate", "check", "--help"],
+        ["migrate", "down", "--help"],
+      ]) {
         const r = await p.run(...args);
         expect(r.code, args.join(" ")).toBe(0);
         expect(r.stdout).toContain("Usage: dataflow");
