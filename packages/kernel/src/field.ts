@@ -54,6 +54,8 @@ export interface FieldConfig {
   readonly scale?: number;
   /** A foreign key to another model's primary key (see `Field.references`). */
   readonly references?: FieldReference;
+  /** The column's previous name: migrations rename it instead of dropping and adding (`renamedFrom`). */
+  readonly renamedFrom?: string;
 }
 
 /**
@@ -120,6 +122,14 @@ export class Field<T, Opt extends boolean = false, Def extends boolean = false> 
         onUpdate: read.onUpdate ?? "no action",
       },
     });
+  }
+
+  /**
+   * The column had this name before: a generated migration renames it instead of dropping the old
+   * column and adding a new one. Remove it once every database has applied that migration.
+   */
+  renamedFrom(previousName: string): Field<T, Opt, Def> {
+    return new Field({ ...this.config, renamedFrom: previousName });
   }
 
   /** `uuid` fields: a random v4 UUID when none is given. */

@@ -68,6 +68,8 @@ export interface ModelField {
   readonly system: boolean;
   /** A foreign key to another model's primary key (`field.int().references(User)`). */
   readonly references?: FieldReference | undefined;
+  /** The column's previous name, declared with `.renamedFrom()`; read by migration generators only. */
+  readonly renamedFrom?: string | undefined;
 }
 
 export interface ResolvedIndex {
@@ -110,6 +112,7 @@ function toModelField(name: string, declared: FieldConfig, extra: Partial<ModelF
     dimensions: config.dimensions,
     precision: config.precision,
     scale: config.scale,
+    ...(config.renamedFrom === undefined ? {} : { renamedFrom: assertIdentifier(config.renamedFrom, `Field '${name}': renamedFrom`) }),
     primaryKey: false,
     autoIncrement: false,
     system: false,

@@ -83,3 +83,12 @@ describe("models", () => {
     expect(() => db.model("User", { name: field.string() })).toThrow(/already declared/);
   });
 });
+
+describe("field.renamedFrom", () => {
+  it("records the previous column name on the model field, validated as an identifier", () => {
+    const model = new Model("Renamed", { full_name: field.string().renamedFrom("name"), age: field.int() });
+    expect(model.fields.find((f) => f.name === "full_name")?.renamedFrom).toBe("name");
+    expect(model.fields.find((f) => f.name === "age")?.renamedFrom).toBeUndefined();
+    expect(() => new Model("BadRename", { x: field.string().renamedFrom("drop table;") })).toThrow(InvalidIdentifierError);
+  });
+});

@@ -1,0 +1,18 @@
+export { defineConfig, loadConfig, ConfigError, CONFIG_FILES } from "./config.js";
+export type { DataflowConfig, ResolvedConfig } from "./config.js";
+export type { CommandContext, CommandModule } from "./command.js";
+export { builtinCommands } from "./commands/index.js";
+export { run } from "./program.js";
+export { EXIT, Output } from "./output.js";
+export { loadProject } from "./project.js";
+export type { Project } from "./project.js";
+export { Migrator } from "./migrations/migrator.js";
+export type { CheckResult, GenerateResult, MigratorOptions } from "./migrations/migrator.js";
+export { MigrationError, DestructiveChangeError } from "./migrations/errors.js";
+export { CatalogSchemaReader } from "./migrations/live.js";
+export type { LiveSchemaReader, LiveTable } from "./migrations/live.js";
+export type { Plan, Step } from "./migrations/plan.js";
+export type { ColumnState, IndexState, SchemaState, TableState } from "./migrations/state.js";
+export type { HistoryRow, MigrationStatus } from "./migrations/history.js";
+export type { ApplyResult, MigrationTarget, RunOptions } from "./migrations/runner.js";
+export { splitStatements } from "./migrations/split.js";

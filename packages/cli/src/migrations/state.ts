@@ -1,0 +1,91 @@
+import type { Model, ModelField } from "@dataflow/kernel/plugin";
+import type { Dialect } from "@dataflow/sql-core";
+import { columnDefinition, indexName } from "@dataflow/sql-core";
+
+/**
+ * The schema a set of migrations leaves behind, as plain JSON (stored next to each migration as
+ * `snapshot.json`). Column types are the dialect's SQL types, so a snapshot belongs to one database kind.
+ */
+export interface ColumnState {
+  readonly name: string;
+  /** DataFlow field kind; "unknown" for a column only the database knows. */
+  readonly kind: string;
+  /** SQL type, e.g. `VARCHAR(255)`; "unknown" when not known. */
+  readonly type: string;
+  readonly nullable: boolean;
+  /** SQL literal of the default, when the column has one. */
+  readonly default?: string | undefined;
+  /** SQL of the column's CHECK (enum values), when it has one. */
+  readonly check?: string | undefined;
+  readonly primaryKey: boolean;
+  /** The full column definition as CREATE TABLE writes it. */
+  readonly definition: string;
+  /** The field's previous name (`.renamedFrom()`); not compared. */
+  readonly renamedFrom?: string | undefined;
+}
+
+export interface IndexState {
+  readonly name: string;
+  readonly fields: readonly string[];
+  readonly unique: boolean;
+}
+
+export interface TableState {
+  readonly table: string;
+  readonly model: string;
+  readonly columns: readonly ColumnState[];
+  readonly indexes: readonly IndexState[];
+}
+
+export interface SchemaState {
+  readonly format: 1;
+  /** `db.system.name` of the dialect: postgresql, mysql, sqlite. */
+  readonly dialect: string;
+  readonly tables: readonly TableState[];
+}
+
+function staticDefault(dialect: Dialect, field: ModelField): string | undefined {
+  const def = field.default;
+  if (!def || !("value" in def) || def.value === null) return undefined;
+  return dialect.defaultLiteral(field, def.value);
+}
+
+export function columnState(dialect: Dialect, field: ModelField): ColumnState {
+  const definition = columnDefinition(dialect, field);
+  const check = definition.includes(" CHECK (") ? definition.slice(definition.indexOf(" CHECK (") + 1) : undefined;
+  const isTimestamp = field.system && (field.name === "created_at" || field.name === "updated_at");
+  return {
+    name: field.name,
+    kind: field.kind,
+    type: field.primaryKey && field.autoIncrement ? "auto-increment" : dialect.columnType(field),
+    nullable: field.nullable,
+    default: isTimestamp ? dialect.nowExpression : staticDefault(dialect, field),
+    check,
+    primaryKey: field.primaryKey,
+    definition,
+    renamedFrom: field.renamedFrom,
+  };
+}
+
+export function tableState(dialect: Dialect, model: Model): TableState {
+  return {
+    table: model.table,
+    model: model.name,
+    columns: model.fields.map((f) => columnState(dialect, f)),
+    indexes: model.indexes.map((ix) => ({ name: indexName(dialect, ix), fields: [...ix.fields], unique: ix.unique })),
+  };
+}
+
+/** The schema the models declare. Models placed in another schema (`inSchema`, tenancy) are not migrated by files. */
+export function modelState(dialect: Dialect, models: readonly Model[]): SchemaState {
+  return { format: 1, dialect: dialect.name, tables: models.filter((m) => m.schema === undefined).map((m) => tableState(dialect, m)) };
+}
+
+export function emptyState(dialect: Dialect): SchemaState {
+  return { format: 1, dialect: dialect.name, tables: [] };
+}
+
+/** A column the database has but whose definition nobody recorded. */
+export function unknownColumn(name: string): ColumnState {
+  return { name, kind: "unknown", type: "unknown", nullable: true, primaryKey: false, definition: "" };
+}
