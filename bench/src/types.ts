@@ -1,5 +1,5 @@
 /** Who runs a workload. `raw-*` are the driver baselines; the rest are libraries. */
-export type ContenderRole = "raw" | "raw-copy" | "raw-multirow" | "dataflow" | "dataflow-signal" | "kysely" | "drizzle";
+export type ContenderRole = "raw" | "raw-decoded" | "raw-copy" | "raw-multirow" | "dataflow" | "dataflow-signal" | "kysely" | "drizzle";
 
 export interface LatencyResult {
   readonly role: ContenderRole;

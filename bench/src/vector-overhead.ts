@@ -2,8 +2,9 @@
  * Where VectorSearch's time goes over raw pg on PostgreSQL + pgvector: contenders run interleaved
  * batches against the same HNSW table, so machine load hits all alike; prints median wall and
  * client-CPU µs/op and the ratios to the first. Contenders: raw pg with the node's statement and a
- * binary query vector; raw pg reading vectors as text (JSON query text); the node; the node
- * without the vector column. ONLY=a,b picks contenders; PROFILE=<file> writes a CPU profile of
+ * binary query vector, vectors left as the driver's bytes; the same with the node's types
+ * (number[] query encoded, vectors decoded to number[]); raw pg without the vector column; raw pg
+ * reading vectors as text (JSON query text); the node; the node without the vector column. ONLY=a,b picks contenders; PROFILE=<file> writes a CPU profile of
  * the first one's loop.
  *   node --expose-gc --import tsx src/vector-overhead.ts [rows=20000] [rounds=30]
  */
@@ -15,7 +16,7 @@ import { DataFlow, LocalRuntime, WorkflowBuilder, field } from "@dataflow/kernel
 import { provisionPgvectorDatabase } from "@dataflow/testing";
 import { pgvector } from "@dataflow/vector-pgvector";
 import { captureSql } from "./dataflow-nodes.js";
-import { binary, makeData, text } from "./sections/vector.js";
+import { binary, decodeRows, encodeQuery, makeData, text } from "./sections/vector.js";
 
 const ROWS = Number(process.argv[2] ?? 20_000);
 const ROUNDS = Number(process.argv[3] ?? 30);
@@ -56,11 +57,14 @@ try {
   const sql =
     'SELECT "id", "cluster", "body", vector_send("embedding") AS "embedding", ("embedding" <=> $1::vector) AS "__df_distance" FROM "vdocs" WHERE "embedding" IS NOT NULL ORDER BY ("embedding" <=> $1::vector) LIMIT $2';
   const textSql = sql.replace('vector_send("embedding") AS "embedding"', '"embedding"');
+  const idSql = sql.replace('vector_send("embedding") AS "embedding", ', "");
   const qList = data.queries.map((q) => Array.from(q));
   const qBinary = data.queries.map(binary);
   const n = data.queries.length;
   const contenders: Record<string, (i: number) => Promise<unknown>> = {
     raw: (i) => raw.query({ name: "s", text: sql, values: [qBinary[i % n], K] }),
+    "raw number[]": async (i) => decodeRows((await raw.query({ name: "s", text: sql, values: [encodeQuery(qList[i % n]!), K] })).rows, "embedding"),
+    "raw select id": (i) => raw.query({ name: "i", text: idSql, values: [qBinary[i % n], K] }),
     "raw text vectors": (i) => raw.query({ name: "t", text: textSql, values: [JSON.stringify(qList[i % n]), K] }),
     node: (i) => run({ vector: qList[i % n], k: K }),
     "node select id": (i) => run({ vector: qList[i % n], k: K, select: ["id", "cluster", "body"] }),

@@ -14,7 +14,7 @@ export interface RunOptions {
 export type SectionRunner = (options: RunOptions) => Promise<SectionResult | SkippedSection>;
 
 /** Display order of contenders in every table. */
-const ORDER: readonly ContenderRole[] = ["raw", "raw-copy", "raw-multirow", "dataflow", "dataflow-signal", "kysely", "drizzle"];
+const ORDER: readonly ContenderRole[] = ["raw", "raw-decoded", "raw-copy", "raw-multirow", "dataflow", "dataflow-signal", "kysely", "drizzle"];
 
 function ordered(results: ContenderResult[]): ContenderResult[] {
   return results.sort((a, b) => ORDER.indexOf(a.role) - ORDER.indexOf(b.role));
