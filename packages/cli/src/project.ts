@@ -30,34 +30,42 @@ function sqlAdapter(adapter: unknown): DatabaseAdapter {
 }
 
 /**
- * Imports the models module. Nothing here triggers DataFlow's own schema work: commands use the
- * adapter directly, so auto-migration never runs behind a migration's back.
+ * Imports the models module and returns its `DataFlow`: the exported instance, or a new one on
+ * `config.url` given to the exported function (`default`, `models` or `defineModels`, the name
+ * `dataflow pull` writes). `autoMigrate` applies only to a DataFlow created here.
  */
-export async function loadProject(config: ResolvedConfig): Promise<Project> {
+export async function loadDataFlow(config: ResolvedConfig, options: { autoMigrate: boolean }): Promise<DataFlow> {
   let mod: Record<string, unknown>;
   try {
     mod = (await jiti.import(config.models)) as Record<string, unknown>;
   } catch (error) {
     throw new ConfigError(`Loading the models module ${config.models} failed: ${(error as Error).message}`, { cause: error, field: "models" });
   }
-  const exported = mod.default ?? mod.db ?? mod.models;
-  let db: DataFlowLike;
-  if (isDataFlow(exported)) db = exported;
-  else if (typeof exported === "function") {
+  const exported = mod.default ?? mod.db ?? mod.models ?? mod.defineModels;
+  if (isDataFlow(exported)) return exported as unknown as DataFlow;
+  if (typeof exported === "function") {
     if (config.url === undefined) {
-      throw new ConfigError(`'url' in ${config.file} is empty`, { field: "url", fix: "Set DATABASE_URL (or url in the config) to the database to migrate" });
+      throw new ConfigError(`'url' in ${config.file} is empty`, { field: "url", fix: "Set DATABASE_URL (or url in the config) to your database" });
     }
-    const created = new DataFlow({ url: config.url, autoMigrate: false });
+    const created = new DataFlow({ url: config.url, autoMigrate: options.autoMigrate });
     await (exported as (db: DataFlow) => unknown)(created);
-    db = created;
-  } else {
-    throw new ConfigError(`${config.models} exports neither a DataFlow nor a function declaring models`, {
-      field: "models",
-      fix: "export default db (your DataFlow instance), or export default (db) => { db.model(...) }",
-    });
+    return created;
   }
-  const adapter = sqlAdapter(db.adapter);
+  throw new ConfigError(`${config.models} exports neither a DataFlow nor a function declaring models`, {
+    field: "models",
+    fix: "export default db (your DataFlow instance), or export default (db) => { db.model(...) }",
+  });
+}
+
+/**
+ * The project migrations work on. Nothing here triggers DataFlow's own schema work: commands use
+ * the adapter directly, so auto-migration never runs behind a migration's back.
+ */
+export async function loadProject(config: ResolvedConfig): Promise<Project> {
+  const db = await loadDataFlow(config, { autoMigrate: false });
+  let adapter: DatabaseAdapter;
   try {
+    adapter = sqlAdapter(db.adapter);
     await adapter.connect();
   } catch (error) {
     await db.close().catch(() => undefined);

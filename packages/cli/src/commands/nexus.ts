@@ -1,0 +1,102 @@
+import type { DataFlow } from "@dataflow/kernel";
+import type { Command } from "commander";
+import type { CommandContext, CommandModule } from "../command.js";
+import { ConfigError } from "../config.js";
+import { loadDataFlow } from "../project.js";
+
+type NexusModule = typeof import("@dataflow/nexus");
+
+async function loadNexus(): Promise<NexusModule> {
+  try {
+    return await import("@dataflow/nexus");
+  } catch (error) {
+    throw new ConfigError("This command needs @dataflow/nexus", { cause: error, field: "nexus", fix: "npm install @dataflow/nexus" });
+  }
+}
+
+/** The project's DataFlow with its workflows; the program's context closes nothing here, so each command closes it. */
+async function workflowsOf(ctx: CommandContext): Promise<{ db: DataFlow; nexus: NexusModule }> {
+  const nexus = await loadNexus();
+  const db = await loadDataFlow(await ctx.config(), { autoMigrate: true });
+  return { db, nexus };
+}
+
+function port(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new ConfigError(`--port must be a port number, not '${value}'`, { field: "--port" });
+  return n;
+}
+
+function registerRun(program: Command, context: () => CommandContext): void {
+  program
+    .command("run <workflow>")
+    .description("run one workflow of db.getWorkflows() and print { results, runId } as JSON")
+    .option("-i, --input <json>", "the workflow's inputs as a JSON object")
+    .option("-f, --input-file <file>", "a file holding the inputs as JSON")
+    .option("--token <token>", "bearer token checked by the policy (default: DATAFLOW_TOKEN)")
+    .option("--read-only", "refuse workflows that write or delete")
+    .action(async (workflow: string, options: { input?: string; inputFile?: string; token?: string; readOnly?: boolean }) => {
+      const ctx = context();
+      const { db, nexus } = await workflowsOf(ctx);
+      try {
+        const code = await nexus.runWorkflowCli(db.getWorkflows(), {
+          workflow,
+          ...(options.input === undefined ? {} : { input: options.input }),
+          ...(options.inputFile === undefined ? {} : { inputFile: options.inputFile }),
+          ...(options.token === undefined ? {} : { token: options.token }),
+          ...(options.readOnly ? { readOnly: true } : {}),
+        });
+        ctx.exit(code);
+      } finally {
+        await db.close();
+      }
+    });
+}
+
+function registerServe(program: Command, context: () => CommandContext): void {
+  program
+    .command("serve")
+    .description("serve the workflows as REST (/openapi.json, /docs) and MCP (/mcp) until SIGINT or SIGTERM")
+    .option("-p, --port <port>", "port (0 picks a free one)", "3000")
+    .option("--host <host>", "interface to listen on", "127.0.0.1")
+    .option("--read-only", "refuse workflows that write or delete on every surface")
+    .option("--mcp-writes", "let MCP clients call workflows that write (default: MCP is read-only)")
+    .action(async (options: { port: string; host: string; readOnly?: boolean; mcpWrites?: boolean }) => {
+      const ctx = context();
+      const { db, nexus } = await workflowsOf(ctx);
+      const server = await nexus.serveCli(db.getWorkflows(), {
+        port: port(options.port),
+        host: options.host,
+        ...(options.readOnly ? { readOnly: true } : {}),
+        mcp: { allowWrites: options.mcpWrites === true },
+      });
+      await new Promise<void>((resolve) => server.app.server.once("close", () => resolve()));
+    });
+}
+
+function registerMcp(program: Command, context: () => CommandContext): void {
+  program
+    .command("mcp")
+    .description("an MCP server on stdin/stdout (read-only unless --allow-writes)")
+    .option("--allow-writes", "expose and allow workflows that write or delete")
+    .option("--token <token>", "bearer token of the client (default: DATAFLOW_TOKEN)")
+    .action(async (options: { allowWrites?: boolean; token?: string }) => {
+      const ctx = context();
+      const { db, nexus } = await workflowsOf(ctx);
+      try {
+        await nexus.mcpStdio(db.getWorkflows(), { allowWrites: options.allowWrites === true, ...(options.token === undefined ? {} : { token: options.token }) });
+      } finally {
+        await db.close();
+      }
+    });
+}
+
+/** `dataflow run | serve | mcp`: the workflows of the project's DataFlow through @dataflow/nexus (one policy on every surface). */
+export const nexusCommands: CommandModule = {
+  name: "nexus",
+  register(program, context) {
+    registerRun(program, context);
+    registerServe(program, context);
+    registerMcp(program, context);
+  },
+};
