@@ -4,7 +4,8 @@ import { runAdapterConformance, useMongoDatabase } from "@dataflow/testing";
 import type { Document } from "mongodb";
 import { MongoClient } from "mongodb";
 import { describe, it } from "vitest";
-import mongodb, { EMULATOR_LIMITS, capabilitiesOf } from "../src/index.js";
+import type { MongoCapabilities } from "../src/index.js";
+import mongodb, { capabilitiesOf, missingReason } from "../src/index.js";
 
 const provisioned = await useMongoDatabase();
 
@@ -21,6 +22,8 @@ const NEEDS: Record<string, readonly string[]> = {
     "existingSchemaMode and autoMigrate: false never run DDL",
   ],
   int64Order: ["every operator, in List and Count, matches the same rows"],
+  boundedRegex: ["hostile: catastrophic $regex patterns finish in bounded time or are refused"],
+  separateProcess: ["hostile: parameters inherited from a polluted Object.prototype are ignored"],
 };
 
 /** Limits of MongoDB itself, whatever the server. */
@@ -50,12 +53,8 @@ if (!provisioned.ok) {
   await probe.close();
   const caps = capabilitiesOf({ version: String(build.version), gitVersion: String(build.gitVersion), setName: hello.setName, msg: hello.msg });
   const idPath = caps.customIds ? "_id" : "id";
-  const limitReason = (name: string) =>
-    name === "validators" && caps.emulator
-      ? "the CongoServer emulator neither stores nor enforces collection validators, so the oracle cannot read a collection's fields"
-      : (EMULATOR_LIMITS[name] ?? `this MongoDB deployment lacks ${name}`);
   const gated: ConformanceSkip[] = Object.entries(NEEDS).flatMap(([name, tests]) =>
-    (name === "validators" ? caps.emulator : !caps[name]) ? tests.map((test) => ({ test, reason: limitReason(name) })) : [],
+    caps[name] ? [] : tests.map((test) => ({ test, reason: missingReason(caps, name as keyof MongoCapabilities & string) ?? name })),
   );
 
   runAdapterConformance({

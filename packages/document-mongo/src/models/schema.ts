@@ -136,11 +136,14 @@ export async function ensureCollections(
     const candidates = known ? added : model.fields;
     const filled: string[] = [];
     for (const f of candidates) {
+      if (f.primaryKey) continue;
       const def = staticDefault(f);
-      if (!def || def.value === null || f.primaryKey) continue;
+      // As a new SQL column: the static default, else NULL, in every document that lacks the field.
+      const value = def && def.value !== null ? toBson(f, def.value) : f.nullable ? null : undefined;
+      if (value === undefined) continue;
       const p = layout.path(f);
-      await db.collection(name).updateMany({ [p]: { $exists: false } }, { $set: { [p]: toBson(f, def.value) } });
-      filled.push(p);
+      await db.collection(name).updateMany({ [p]: { $exists: false } }, { $set: { [p]: value } });
+      if (value !== null) filled.push(p);
     }
     if (!known || added.length > 0) {
       const required = known ? [...new Set([...found.required, ...filled.filter((p) => !model.field(layout.fieldName(p))?.nullable)])] : initialRequired;
