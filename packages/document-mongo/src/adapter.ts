@@ -33,6 +33,7 @@ export class MongoAdapter implements BaseAdapter, ModelTarget {
   private caps: MongoCapabilities = UNPROBED_CAPABILITIES;
   private facts: ServerFacts | undefined;
   #layout: DocumentLayout | undefined;
+  #openCursors = 0;
   readonly #transactions = new AsyncLocalStorage<OpenTransaction>();
 
   constructor(url: string, options: MongoAdapterOptions = {}) {
@@ -215,6 +216,15 @@ export class MongoAdapter implements BaseAdapter, ModelTarget {
     } finally {
       await session.endSession().catch(() => undefined);
     }
+  }
+
+  /** Server cursors opened by `db.stream` and not closed yet. */
+  get openCursors(): number {
+    return this.#openCursors;
+  }
+
+  countCursor(delta: 1 | -1): void {
+    this.#openCursors += delta;
   }
 
   /** List's rows from a server cursor as the consumer pulls (`db.stream`). */

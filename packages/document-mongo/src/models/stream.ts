@@ -21,6 +21,7 @@ export async function* streamRows(t: ModelTarget, op: ListOperation, ctx: NodeCo
   try {
     const session = t.session();
     const collection = (await t.database()).collection(op.model.table);
+    t.countCursor(1);
     cursor = collection.aggregate(listPipeline(t.layout, op, false), {
       batchSize: request.batchSize,
       ...(session ? { session } : {}),
@@ -42,6 +43,9 @@ export async function* streamRows(t: ModelTarget, op: ListOperation, ctx: NodeCo
     }
   } finally {
     signal.removeEventListener("abort", onAbort);
-    await cursor?.close().catch(() => undefined);
+    if (cursor) {
+      await cursor.close().catch(() => undefined);
+      t.countCursor(-1);
+    }
   }
 }

@@ -10,5 +10,7 @@ export interface ModelTarget {
   database(): Promise<Db>;
   /** `maxTimeMS` of every read; 0 = none. */
   readonly statementTimeoutMs: number;
+  /** Called with +1 when a stream opens a server cursor and -1 once it has closed it. */
+  countCursor(delta: 1 | -1): void;
   run<T>(operation: string, collection: string, signal: AbortSignal | undefined, fn: (c: Collection<Document>) => Promise<T>): Promise<T>;
 }
