@@ -62,7 +62,7 @@ describe.skipIf(skipReason !== undefined)(`model collections on MongoDB (${provi
   it("creates the collection with a $jsonSchema validator that the server enforces", async (t) => {
     if (!adapter.capabilities.validators) return t.skip(adapter.missing("validators")!);
     const [info] = await raw.db(server.databaseName).listCollections({ name: "members" }).toArray();
-    const schema = (info as { options: { validator: { $jsonSchema: { properties: Record<string, unknown> } } } }).options.validator.$jsonSchema;
+    const schema = (info as unknown as { options: { validator: { $jsonSchema: { properties: Record<string, unknown> } } } }).options.validator.$jsonSchema;
     expect(Object.keys(schema.properties).sort()).toEqual(["_id", "created_at", "email", "meta", "updated_at"]);
     await expect(
       raw
