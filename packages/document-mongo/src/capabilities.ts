@@ -38,7 +38,9 @@ export interface ServerFacts {
   readonly msg?: string;
 }
 
-const KERNEL_FLAGS = { savepoints: false, returning: true, upsert: true, json: true, vector: false, streaming: true } as const;
+// rowScope: model operations run from their own filter tree and rows, and strings compare exactly
+// (binary), so @dataflow/tenancy's row strategy can scope them.
+const KERNEL_FLAGS = { savepoints: false, returning: true, upsert: true, json: true, vector: false, streaming: true, rowScope: true } as const;
 
 /** Before the first connection: what any MongoDB >= 4.4 offers, transactions unknown (off). */
 export const UNPROBED_CAPABILITIES: MongoCapabilities = Object.freeze({
