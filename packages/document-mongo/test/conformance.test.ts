@@ -15,7 +15,6 @@ const NEEDS: Record<string, readonly string[]> = {
     "a duplicate unique value raises UniqueViolationError naming the field, not the value",
     "BulkCreate that hits a duplicate mid-way leaves no row of the node",
   ],
-  transactions: ["stream inside db.transaction sees its uncommitted rows on the transaction's connection"],
   validators: [
     "declaring models does no I/O; the table appears on first use",
     "new model fields become new columns; nothing is dropped or retyped",
@@ -33,13 +32,15 @@ const MONGODB_LIMITS: ConformanceSkip[] = [
     "range filters and equality on a decimal are numeric and exact",
     "keyset pagination on a decimal column walks numeric order",
   ].map((test) => ({ test, reason: "MongoDB's Decimal128 holds 34 significant digits; the group's decimal(38, 10) is refused at declaration" })),
-  ...["1,000 early breaks leak no connection (pool and server)", "an abort ends the stream with AbortError and releases the connection, pulled or not"].map(
-    (test) => ({
-      test,
-      reason:
-        "a MongoDB cursor holds no pooled connection between batches (the driver checks it in after each getMore), so the group's pool count cannot see it; test/model-stream.test.ts proves cursors are closed",
-    }),
-  ),
+  ...[
+    "1,000 early breaks leak no connection (pool and server)",
+    "an abort ends the stream with AbortError and releases the connection, pulled or not",
+    "stream inside db.transaction sees its uncommitted rows on the transaction's connection",
+  ].map((test) => ({
+    test,
+    reason:
+      "a MongoDB cursor holds no pooled connection between batches (the driver checks it in after each getMore), so the group's pool count cannot see it; test/model-stream.test.ts proves cursors are closed",
+  })),
 ];
 
 if (!provisioned.ok) {

@@ -44,6 +44,12 @@ function staticDefault(field: ModelField): { value: unknown } | undefined {
   return field.default && "value" in field.default ? field.default : undefined;
 }
 
+/** One `$type` for a partial index filter (which takes no arrays of types): numbers are "number". */
+function partialType(field: ModelField): string {
+  const types = BSON_TYPES[field.kind]!;
+  return types.length === 1 ? types[0]! : "number";
+}
+
 /** The model's indexes as createIndexes specs. Unique indexes skip documents whose nullable keys are null (SQL's NULLs never collide). */
 export function indexSpecs(model: Model, layout: DocumentLayout): Document[] {
   const specs: Document[] = model.indexes.map((ix) => {
@@ -52,7 +58,7 @@ export function indexSpecs(model: Model, layout: DocumentLayout): Document[] {
     if (ix.unique) {
       spec.unique = true;
       const nullable = fields.filter((f) => f.nullable && BSON_TYPES[f.kind]);
-      if (nullable.length) spec.partialFilterExpression = Object.fromEntries(nullable.map((f) => [layout.path(f), { $type: [...BSON_TYPES[f.kind]!] }]));
+      if (nullable.length) spec.partialFilterExpression = Object.fromEntries(nullable.map((f) => [layout.path(f), { $type: partialType(f) }]));
     }
     return spec;
   });
