@@ -1,6 +1,7 @@
-import type { BaseAdapter, HealthStatus, Logger, Model } from "@dataflow/kernel/plugin";
-import { AbortError, ClosedError, SchemaError, channels, maskUrl, silentLogger } from "@dataflow/kernel/plugin";
-import type { Collection, Db, Document } from "mongodb";
+import { AsyncLocalStorage } from "node:async_hooks";
+import type { BaseAdapter, HealthStatus, ListOperation, Logger, Model, NodeContext, RowData, StreamRequest, TransactionOptions } from "@dataflow/kernel/plugin";
+import { AbortError, ClosedError, TransactionError, channels, maskUrl, silentLogger } from "@dataflow/kernel/plugin";
+import type { ClientSession, Collection, Db, Document } from "mongodb";
 import { MongoClient } from "mongodb";
 import type { MongoCapabilities, ServerFacts } from "./capabilities.js";
 import { capabilitiesOf, missingReason, UNPROBED_CAPABILITIES } from "./capabilities.js";
@@ -8,9 +9,19 @@ import type { MongoAdapterOptions, MongoSettings } from "./config.js";
 import { resolveSettings } from "./config.js";
 import { mapMongoError } from "./errors.js";
 import { checkCollectionName } from "./names.js";
+import { DocumentLayout } from "./models/layout.js";
+import { ensureCollections } from "./models/schema.js";
+import { streamRows } from "./models/stream.js";
+import type { ModelTarget } from "./models/target.js";
+
+interface OpenTransaction {
+  readonly session: ClientSession;
+  /** Set when a nested section failed: MongoDB has no savepoints, so the whole transaction is rolled back. */
+  failed?: unknown;
+}
 
 /** A MongoDB connection pool (one `MongoClient`) on one database, with the deployment's capabilities. */
-export class MongoAdapter implements BaseAdapter {
+export class MongoAdapter implements BaseAdapter, ModelTarget {
   readonly adapterType = "document" as const;
   readonly databaseType = "mongodb";
   // Private fields: util.inspect and error reporters never see the URL's credentials or the client holding them.
@@ -21,6 +32,9 @@ export class MongoAdapter implements BaseAdapter {
   private closed = false;
   private caps: MongoCapabilities = UNPROBED_CAPABILITIES;
   private facts: ServerFacts | undefined;
+  #layout: DocumentLayout | undefined;
+  #openCursors = 0;
+  readonly #transactions = new AsyncLocalStorage<OpenTransaction>();
 
   constructor(url: string, options: MongoAdapterOptions = {}) {
     this.#settings = resolveSettings(url, options);
@@ -124,11 +138,98 @@ export class MongoAdapter implements BaseAdapter {
     }
   }
 
-  async ensureSchema(models: readonly Model[]): Promise<void> {
+  /** Where model fields live in documents; known after `connect()` (it depends on `customIds`). */
+  get layout(): DocumentLayout {
+    this.#layout ??= new DocumentLayout(this.caps.customIds);
+    return this.#layout;
+  }
+
+  async ensureSchema(models: readonly Model[], options: { autoMigrate: boolean; existingSchemaMode: boolean }): Promise<void> {
     if (models.length === 0) return;
-    throw new SchemaError(`Models on MongoDB are not available yet (model ${models[0]!.name})`, {
-      fix: "Use the document nodes (DocumentInsert, DocumentFind, ...) on a collection for now",
-    });
+    const db = await this.database();
+    try {
+      await ensureCollections(db, this.layout, models, options);
+    } catch (error) {
+      throw mapMongoError(error, { operation: "ensureSchema", collection: models[0]!.table });
+    }
+  }
+
+  /** The session of the `db.transaction()` the caller runs in. */
+  session(): ClientSession | undefined {
+    const open = this.#transactions.getStore();
+    if (open?.failed !== undefined) {
+      throw new TransactionError("A section of this MongoDB transaction failed and the transaction was rolled back (MongoDB has no savepoints)", {
+        cause: open.failed,
+        fix: "Let the db.transaction() callback end; start a new transaction",
+      });
+    }
+    return open?.session;
+  }
+
+  /**
+   * One multi-document transaction on a driver session (replica sets and sharded clusters). A nested
+   * call joins it: MongoDB has no savepoints, so a failing nested section rolls the whole transaction
+   * back and every later operation in it fails with a TransactionError.
+   */
+  async transaction<T>(fn: () => Promise<T>, options: TransactionOptions = {}): Promise<T> {
+    const open = this.#transactions.getStore();
+    if (open) {
+      try {
+        return await fn();
+      } catch (error) {
+        open.failed ??= error;
+        throw error;
+      }
+    }
+    if (!this.caps.transactions) {
+      throw new TransactionError(`MongoDB transactions are not available here: ${this.missing("transactions")}`, {
+        fix: "Use a replica set (a single-node one works: mongod --replSet rs0, then rs.initiate())",
+      });
+    }
+    const db = await this.database();
+    const client = (db as unknown as { client: import("mongodb").MongoClient }).client;
+    const session = client.startSession();
+    const state: OpenTransaction = { session };
+    try {
+      session.startTransaction({
+        readConcern: { level: options.isolationLevel === "read committed" ? "majority" : "snapshot" },
+        writeConcern: { w: "majority" },
+        ...(options.readOnly ? { readPreference: "primary" } : {}),
+      });
+      let result: T;
+      try {
+        result = await this.#transactions.run(state, fn);
+      } catch (error) {
+        await session.abortTransaction().catch(() => undefined);
+        throw error;
+      }
+      if (state.failed !== undefined) {
+        await session.abortTransaction().catch(() => undefined);
+        throw new TransactionError("A section of the MongoDB transaction failed; the transaction was rolled back", { cause: state.failed });
+      }
+      try {
+        await session.commitTransaction();
+      } catch (error) {
+        throw mapMongoError(error, { operation: "commitTransaction" });
+      }
+      return result;
+    } finally {
+      await session.endSession().catch(() => undefined);
+    }
+  }
+
+  /** Server cursors opened by `db.stream` and not closed yet. */
+  get openCursors(): number {
+    return this.#openCursors;
+  }
+
+  countCursor(delta: 1 | -1): void {
+    this.#openCursors += delta;
+  }
+
+  /** List's rows from a server cursor as the consumer pulls (`db.stream`). */
+  stream(op: ListOperation, ctx: NodeContext, request: StreamRequest): AsyncIterable<RowData> {
+    return streamRows(this, op, ctx, request);
   }
 
   async close(): Promise<void> {

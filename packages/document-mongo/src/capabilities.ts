@@ -20,6 +20,12 @@ export interface MongoCapabilities extends AdapterCapabilities {
   readonly writeStages: boolean;
   /** Int64 values beyond 2^53 compare by value in queries. */
   readonly int64Order: boolean;
+  /** `$regex` runs with a backtracking limit (MongoDB's PCRE match limit), so a catastrophic pattern fails fast. */
+  readonly boundedRegex: boolean;
+  /** The server runs in a process of its own (the emulator shares the test process and its Object.prototype). */
+  readonly separateProcess: boolean;
+  /** Collection validators (`$jsonSchema`) are stored, listed and enforced. */
+  readonly validators: boolean;
   /** The server is the in-process CongoServer test emulator, not MongoDB. */
   readonly emulator: boolean;
 }
@@ -32,7 +38,9 @@ export interface ServerFacts {
   readonly msg?: string;
 }
 
-const KERNEL_FLAGS = { savepoints: false, returning: true, upsert: true, json: true, vector: false, streaming: true } as const;
+// rowScope: model operations run from their own filter tree and rows, and strings compare exactly
+// (binary), so @dataflow/tenancy's row strategy can scope them.
+const KERNEL_FLAGS = { savepoints: false, returning: true, upsert: true, json: true, vector: false, streaming: true, rowScope: true } as const;
 
 /** Before the first connection: what any MongoDB >= 4.4 offers, transactions unknown (off). */
 export const UNPROBED_CAPABILITIES: MongoCapabilities = Object.freeze({
@@ -48,6 +56,9 @@ export const UNPROBED_CAPABILITIES: MongoCapabilities = Object.freeze({
   positionalUpdates: true,
   writeStages: true,
   int64Order: true,
+  boundedRegex: true,
+  separateProcess: true,
+  validators: true,
   emulator: false,
 });
 
@@ -67,6 +78,9 @@ export const EMULATOR_LIMITS: Readonly<Record<string, string>> = Object.freeze({
   positionalUpdates: "the CongoServer emulator has no positional ($) updates",
   writeStages: "the CongoServer emulator has no $out or $merge stage",
   int64Order: "the CongoServer emulator does not compare int64 values beyond 2^53 in queries",
+  boundedRegex: "the CongoServer emulator runs $regex on JavaScript's backtracking RegExp without a match limit, so a catastrophic pattern blocks it",
+  separateProcess: "the CongoServer emulator runs inside the test process, so a test that pollutes Object.prototype breaks the server as well",
+  validators: "the CongoServer emulator neither stores nor enforces collection validators ($jsonSchema)",
 });
 
 export function isEmulator(facts: ServerFacts): boolean {

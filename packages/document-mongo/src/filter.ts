@@ -1,6 +1,7 @@
 import type { ComparisonOp, FilterNode, ModelField } from "@dataflow/kernel/plugin";
 import type { Document } from "mongodb";
 import { toBson } from "./codec.js";
+import { refuseOperators } from "./safety.js";
 
 /** Where a model field lives in the document: the primary key is `_id`. */
 export type FieldPath = (field: ModelField) => string;
@@ -45,6 +46,12 @@ export function compileFilter(node: FilterNode, path: FieldPath): Document {
   return compile(node, false, path);
 }
 
+/** A filter value as BSON; a JSON value with `$` keys is refused (operator injection). */
+function literal(field: ModelField, value: unknown): unknown {
+  if (field.kind === "json") refuseOperators(value, `filter.${field.name}`);
+  return toBson(field, value);
+}
+
 function present(p: string): Document {
   return { [p]: { $ne: null } };
 }
@@ -71,14 +78,14 @@ function compile(node: FilterNode, negate: boolean, path: FieldPath): Document {
         return isNull ? { [p]: null } : present(p);
       }
       const op = negate ? NEGATED[node.op] : node.op;
-      const value = toBson(node.field, node.value);
+      const value = literal(node.field, node.value);
       if (op === "=") return { [p]: value };
       if (op === "<>") return { [p]: { $ne: value, $exists: true, $nin: [null] } };
       return { [p]: { [CMP[op]]: value } };
     }
     case "in": {
       const p = path(node.field);
-      const values = node.values.map((v) => toBson(node.field, v));
+      const values = node.values.map((v) => literal(node.field, v));
       const excluded = node.negate !== negate;
       return excluded ? { [p]: { $nin: [...values, null] } } : { [p]: { $in: values } };
     }
@@ -94,7 +101,7 @@ function compile(node: FilterNode, negate: boolean, path: FieldPath): Document {
     case "contains": {
       const p = path(node.field);
       // Text: a literal substring; JSON arrays: an element equal to the value (MQL's array match).
-      const match: Document = node.field.kind === "json" ? { [p]: node.value } : { [p]: { $regex: regexEscape(String(node.value)) } };
+      const match: Document = node.field.kind === "json" ? { [p]: literal(node.field, node.value) } : { [p]: { $regex: regexEscape(String(node.value)) } };
       if (!negate) return match;
       const [[key, cond]] = Object.entries(match) as [[string, unknown]];
       return node.field.kind === "json" ? { [key]: { $ne: cond, $exists: true, $nin: [null] } } : { [key]: { $not: cond, $ne: null } };

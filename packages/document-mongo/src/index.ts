@@ -1,6 +1,7 @@
 import { definePlugin } from "@dataflow/kernel/plugin";
 import { MongoAdapter } from "./adapter.js";
 import type { MongoAdapterOptions } from "./config.js";
+import { mongoModelNodes } from "./models/nodes.js";
 import { documentNodes } from "./nodes.js";
 
 export { MongoAdapter } from "./adapter.js";
@@ -9,6 +10,9 @@ export type { MongoCapabilities, ServerFacts } from "./capabilities.js";
 export { DEFAULT_SERVER_SELECTION_TIMEOUT_MS, resolveSettings } from "./config.js";
 export type { MongoAdapterOptions, MongoSettings } from "./config.js";
 export { mapMongoError } from "./errors.js";
+export { DocumentLayout } from "./models/layout.js";
+export { indexSpecs, jsonSchemaOf, MAX_DECIMAL_PRECISION } from "./models/schema.js";
+export { SEQUENCES } from "./models/sequence.js";
 export type { ErrorContext } from "./errors.js";
 export { checkCollectionName, checkDatabaseName, MAX_COLLECTION_NAME_LENGTH } from "./names.js";
 export { DOCUMENT_NODE_PARAMS, documentNodes, MAX_FIND_LIMIT } from "./nodes.js";
@@ -21,16 +25,18 @@ export {
   MAX_MQL_DEPTH,
   MAX_MQL_NODES,
   MAX_PIPELINE_STAGES,
+  refuseOperators,
   SERVER_JS_OPERATORS,
   WRITE_STAGES,
 } from "./safety.js";
 export type { MqlCheckOptions } from "./safety.js";
 
-/** The MongoDB plugin: `mongodb:` and `mongodb+srv:` URLs and the 8 document nodes. */
+/** The MongoDB plugin: `mongodb:` and `mongodb+srv:` URLs, the 8 document nodes and the model nodes. */
 const mongodb = definePlugin({
   name: "@dataflow/document-mongo",
   kernel: "^1",
   adapters: [{ schemes: ["mongodb", "mongodb+srv"], create: (url, options) => new MongoAdapter(url, options as MongoAdapterOptions) }],
+  modelNodes: (model, ctx) => (ctx.adapter instanceof MongoAdapter ? mongoModelNodes(model, ctx, ctx.adapter) : []),
   nodes: (ctx) => (ctx.adapter instanceof MongoAdapter ? documentNodes(ctx.adapter) : []),
 });
 

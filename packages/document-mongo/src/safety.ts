@@ -137,3 +137,25 @@ function visitDocument(value: unknown, path: string, depth: number): void {
   if (!isPlainObject(value)) return;
   for (const key of Object.keys(value)) visitDocument(value[key], `${path}.${key}`, depth + 1);
 }
+
+/**
+ * Operator injection: a JSON value given as data or as a filter value must not carry `$` keys,
+ * which MongoDB would read as operators (or refuse to store).
+ */
+export function refuseOperators(value: unknown, path: string, depth = 0): void {
+  if (depth > 100 || value === null || typeof value !== "object") return;
+  if (Array.isArray(value)) {
+    for (const item of value) refuseOperators(item, path, depth + 1);
+    return;
+  }
+  if (!isPlainObject(value)) return;
+  for (const key of Object.keys(value)) {
+    if (key.startsWith("$")) {
+      throw new ValidationError(`'${path}' holds the key '${key.slice(0, 40)}', which MongoDB would read as an operator`, {
+        field: path,
+        fix: "Rename keys that start with '$' in JSON values stored in MongoDB",
+      });
+    }
+    refuseOperators(value[key], path, depth + 1);
+  }
+}

@@ -55,6 +55,15 @@ describe("the emulator's declared limits hold (a newer emulator that lifts one f
     ).rejects.toThrow(/24 character hex/);
   });
 
+  it("neither stores nor enforces collection validators", async (t) => {
+    if (source !== "emulator") return t.skip(realServer);
+    await db().createCollection("validated", { validator: { $jsonSchema: { bsonType: "object", properties: { n: { bsonType: "int" } } } } });
+    const [info] = await db().listCollections({ name: "validated" }).toArray();
+    expect((info as { options?: { validator?: unknown } }).options?.validator).toBeUndefined();
+    await db().collection("validated").insertOne({ n: "not an int" });
+    expect(await db().collection("validated").countDocuments()).toBe(1);
+  });
+
   it("does not compare int64 values beyond 2^53", async (t) => {
     if (source !== "emulator") return t.skip(realServer);
     const c = db().collection("longs");

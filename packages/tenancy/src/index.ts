@@ -1,4 +1,4 @@
-export { tenancy } from "./plugin.js";
+export { ROW_SCOPE_CAPABILITY, tenancy } from "./plugin.js";
 export { DialectRefusedError } from "./catalog.js";
 export type { TenancyOptions, TenancyPlugin } from "./plugin.js";
 export type { StrategyName } from "./strategy.js";

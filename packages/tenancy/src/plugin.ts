@@ -4,7 +4,7 @@ import type { DatabaseAdapter } from "@dataflow/sql-core";
 import { TenantBinding } from "./binding.js";
 import { RlsStrategy } from "./rls-strategy.js";
 import { RowStrategy } from "./row-strategy.js";
-import { TENANT_COLUMN } from "./row-scope.js";
+import { TENANT_COLUMN, scopeOperation } from "./row-scope.js";
 import { SchemaStrategy } from "./schema-strategy.js";
 import type { StrategyName, TenantStrategy } from "./strategy.js";
 
@@ -73,13 +73,32 @@ const SQL_ADAPTER_MEMBERS = [
   "withSchemaConnection",
 ] as const;
 
+/**
+ * The capability an adapter outside sql-core declares to serve the `row` strategy: it runs every
+ * model operation from the operation's own filter tree and rows (so scoping them scopes every read,
+ * write and pipeline) and compares text exactly (tenant `Acme` never matches `acme`).
+ */
+export const ROW_SCOPE_CAPABILITY = "rowScope";
+
 /** A sql-core `DatabaseAdapter`, recognized by shape: the adapter package may load its own copy of sql-core. */
-function sqlAdapter(ctx: PluginContext): DatabaseAdapter {
+function asSqlAdapter(ctx: PluginContext): DatabaseAdapter | undefined {
   const adapter = ctx.adapter as Partial<DatabaseAdapter>;
   const ok =
     adapter.adapterType === "sql" && typeof adapter.dialect?.quote === "function" && SQL_ADAPTER_MEMBERS.every((m) => typeof adapter[m] === "function");
-  if (!ok) throw new PluginError(`@dataflow/tenancy supports the SQL adapters; ${ctx.adapter.databaseType} is not one`);
-  return adapter as DatabaseAdapter;
+  return ok ? (adapter as DatabaseAdapter) : undefined;
+}
+
+/** The SQL adapter, or undefined for an adapter that declares `rowScope` under the row strategy; else refused. */
+function supported(ctx: PluginContext, strategy: TenantStrategy): DatabaseAdapter | undefined {
+  const sql = asSqlAdapter(ctx);
+  if (sql) return sql;
+  if (strategy.name === "row" && ctx.adapter.capabilities[ROW_SCOPE_CAPABILITY] === true) return undefined;
+  throw new PluginError(
+    strategy.name === "row"
+      ? `@dataflow/tenancy supports the SQL adapters and adapters declaring the '${ROW_SCOPE_CAPABILITY}' capability; ${ctx.adapter.databaseType} is neither`
+      : `The ${strategy.name} tenancy strategy needs a SQL adapter; ${ctx.adapter.databaseType} is not one`,
+    { fix: strategy.name === "row" ? "Use a SQL database" : 'Use tenancy({ strategy: "row" }) if the adapter declares rowScope' },
+  );
 }
 
 /**
@@ -98,7 +117,10 @@ export function tenancy(options: TenancyOptions): TenancyPlugin {
     if (!enforced.has(op.model)) {
       throw new TenantError(`${op.model.name} is a tenant model this tenancy plugin does not enforce`);
     }
-    return strategy.run(op, ctx, next, binding.resolve(ctx), sqlAdapter(plugin));
+    const sql = supported(plugin, strategy);
+    // Outside SQL (rowScope): the scoped operation is the whole enforcement; the adapter runs it as is.
+    if (!sql) return next(scopeOperation(op, binding.resolve(ctx)));
+    return strategy.run(op, ctx, next, binding.resolve(ctx), sql);
   };
 
   return definePlugin({
@@ -107,13 +129,14 @@ export function tenancy(options: TenancyOptions): TenancyPlugin {
     strategy: name,
     // Runs at DataFlow construction: an unsupported database is refused at startup, before any model.
     nodes: (ctx: PluginContext) => {
-      strategy.checkDatabase(sqlAdapter(ctx));
+      const sql = supported(ctx, strategy);
+      if (sql) strategy.checkDatabase(sql);
       return [];
     },
     onModel: (model: Model, ctx: PluginContext) => {
       if (!model.tenant) return;
-      const adapter = sqlAdapter(ctx);
-      strategy.checkDatabase(adapter);
+      const sql = supported(ctx, strategy);
+      if (sql) strategy.checkDatabase(sql);
       model.addSystemField(TENANT_COLUMN, TENANT_FIELD, { scopeIndexes: true, acceptInput: true });
       enforced.add(model);
     },
