@@ -41,7 +41,7 @@ export async function loadDataFlow(config: ResolvedConfig, options: { autoMigrat
   } catch (error) {
     throw new ConfigError(`Loading the models module ${config.models} failed: ${(error as Error).message}`, { cause: error, field: "models" });
   }
-  const exported = mod.default ?? mod.db ?? mod.models ?? mod.defineModels;
+  const exported = [mod.default, mod.db, mod.models, mod.defineModels].find((e) => isDataFlow(e) || typeof e === "function");
   if (isDataFlow(exported)) return exported as unknown as DataFlow;
   if (typeof exported === "function") {
     if (config.url === undefined) {

@@ -84,7 +84,10 @@ function registerMcp(program: Command, context: () => CommandContext): void {
       const ctx = context();
       const { db, nexus } = await workflowsOf(ctx);
       try {
-        await nexus.mcpStdio(db.getWorkflows(), { allowWrites: options.allowWrites === true, ...(options.token === undefined ? {} : { token: options.token }) });
+        await nexus.mcpStdio(db.getWorkflows(), {
+          allowWrites: options.allowWrites === true,
+          ...(options.token === undefined ? {} : { token: options.token }),
+        });
       } finally {
         await db.close();
       }
