@@ -1,7 +1,8 @@
 import type { ModelField } from "@dataflow/kernel/plugin";
 import type { Dialect, TransactionOptions } from "@dataflow/sql-core";
 import { lastInstantFormatter } from "@dataflow/sql-core";
-import { RE2JS } from "re2js";
+import { createRequire } from "node:module";
+import type { RE2JS } from "re2js";
 import { decimalKey } from "./decimal-key.js";
 
 export { decimalKey };
@@ -61,13 +62,21 @@ const encodeJson = (value: unknown) => JSON.stringify(value);
 const patterns = new Map<string, RE2JS>();
 const MAX_PATTERNS = 256;
 
+/** RE2 (about 260 kB of code) is loaded on the first `$regex`, not at startup. */
+let engine: typeof RE2JS | undefined;
+
+function re2(): typeof RE2JS {
+  engine ??= (createRequire(import.meta.url)("re2js") as { RE2JS: typeof RE2JS }).RE2JS;
+  return engine;
+}
+
 /** The RE2 program of a pattern; throws RE2's syntax error for what RE2 cannot run. */
 export function compileRegex(pattern: string): RE2JS {
   let compiled = patterns.get(pattern);
   if (compiled) {
     patterns.delete(pattern);
   } else {
-    compiled = RE2JS.compile(pattern);
+    compiled = re2().compile(pattern);
     if (patterns.size >= MAX_PATTERNS) patterns.delete(patterns.keys().next().value!);
   }
   patterns.set(pattern, compiled);
