@@ -1,7 +1,12 @@
 // Instruction-count probe (plain JS, no tsx, so the loader does not dominate): runs `warm` then
 // `count` operations of one workload on an in-memory SQLite database. Run it twice under
 // `valgrind --tool=callgrind` with different counts; the difference / ops is instructions per op.
-//   valgrind --tool=callgrind --callgrind-out-file=/dev/null node src/instructions.mjs read 2000 0
+// `--single-threaded --predictable` make the counts repeatable (within ~0.01%) under valgrind.
+//   valgrind --tool=callgrind --callgrind-out-file=/dev/null node --single-threaded --predictable src/instructions.mjs read 2000 0
+// Workloads: read | create | list | five | bulk (a 1,000-row BulkCreate per op), `-signal` adds an
+// AbortSignal; `raw-<workload>` runs the statements DataFlow sends (captured from its query tracing
+// channel) through cached better-sqlite3 statements on the same connection, for the over-raw figure.
+import { tracingChannel } from "node:diagnostics_channel";
 import { DataFlow, LocalRuntime, WorkflowBuilder, field } from "@dataflow/kernel";
 import sqlitePlugin from "@dataflow/sql-sqlite";
 
@@ -30,6 +35,9 @@ const five = wf(
     .addNode(User.nodes.List, "list", { filter: { tenant: 0 }, orderBy: "-score", limit: 10 })
     .addNode(User.nodes.Count, "count", { filter: { tenant: 0 } }),
 );
+const list = wf(new WorkflowBuilder({ dataflow: db }).addNode(User.nodes.List, "node", { filter: { tenant: 0 }, orderBy: "-score", limit: 20 }));
+const bulk = wf(new WorkflowBuilder({ dataflow: db }).addNode(User.nodes.BulkCreate, "node", { data: [] }));
+const bulkRows = (i) => Array.from({ length: 1000 }, (_, k) => ({ name: `b${i}-${k}`, tenant: 1000 + (k % 10), score: k, active: k % 2 === 0 }));
 for (let i = 0; i < 200; i++) await runtime.execute(create, { parameters: { node: { data: { name: `u${i}`, tenant: i % 10, score: i, active: true } } } });
 const signal = workload.endsWith("-signal") ? new AbortController().signal : undefined;
 const ops = {
@@ -38,6 +46,50 @@ const ops = {
   // Created rows go to tenants >= 100: List and Count read the 20 seeded rows of tenant 0 every time.
   five: (i) => runtime.execute(five, { parameters: { create: { data: { name: `u${i}`, tenant: 100 + (i % 10), score: i, active: true } } }, signal }),
 };
-const op = ops[workload.replace(/-signal$/, "")];
+ops.list = () => runtime.execute(list, { signal });
+ops.bulk = (i) => runtime.execute(bulk, { parameters: { node: { data: bulkRows(i) } }, signal });
+
+/** The statements (text, params) DataFlow sends for one op of `name`, captured from the tracing channel. */
+async function captured(name, i) {
+  const seen = [];
+  const channel = tracingChannel("dataflow:query");
+  const handlers = { start: (m) => seen.push(m.text) };
+  channel.subscribe(handlers);
+  const original = db.adapter.exec.bind(db.adapter);
+  const params = [];
+  db.adapter.exec = (text, p) => (params.push(p), original(text, p));
+  await ops[name](i);
+  db.adapter.exec = original;
+  channel.unsubscribe(handlers);
+  return seen.map((text, k) => ({ text, params: params[k] }));
+}
+
+let op;
+if (workload.startsWith("raw-")) {
+  const name = workload.slice(4);
+  const handle = db.adapter.handle;
+  if (name === "bulk") {
+    const insert = handle.prepare(`INSERT INTO "users" ("name", "tenant", "score", "active", "created_at", "updated_at") VALUES (?, ?, ?, ?, ?, ?)`);
+    op = async (i) => {
+      const now = new Date().toISOString();
+      handle.transaction((rows) => {
+        for (const r of rows) insert.run(r.name, r.tenant, r.score, r.active ? 1 : 0, now, now);
+      })(bulkRows(i));
+    };
+  } else {
+    const statements = (await captured(name, 0)).map(({ text, params }) => {
+      const stmt = handle.prepare(text);
+      return { stmt, params, reader: stmt.reader };
+    });
+    // Per-op inputs like DataFlow's: read cycles the id, create/five insert a fresh name.
+    op = async (i) => {
+      for (const { stmt, params, reader } of statements) {
+        const p = name === "read" ? [(i % 200) + 1] : params;
+        if (reader) stmt.all(p);
+        else stmt.run(p);
+      }
+    };
+  }
+} else op = ops[workload.replace(/-signal$/, "")];
 for (let i = 0; i < total; i++) await op(i);
 await db.close();

@@ -39,18 +39,22 @@ interface Plan {
   readonly where: readonly string[];
   /** Per node: required params that its static params leave open (a connection or the run's parameters must give them). */
   readonly open: readonly (readonly string[])[];
+  /** Per node: its static params have passed (names, types and values need no second check). */
+  readonly staticChecked: boolean[];
 }
 
 const RUN_FAILED = "(run)";
-/** Static params whose names, types and values have passed: they need no second check. */
-const checkedStatic = new WeakSet<object>();
 
 /** Execute options read as own properties only: nothing inherited (e.g. a polluted Object.prototype.tenantId) counts. */
 function ownOptions(options: ExecuteOptions): ExecuteOptions {
   if (options === null || typeof options !== "object") throw new ValidationError("execute() options must be an object");
-  const out: Record<string, unknown> = Object.create(null);
-  for (const key of Object.keys(options)) out[key] = (options as Record<string, unknown>)[key];
-  return out as ExecuteOptions;
+  // One fixed shape (no dictionary-mode copy): these four are every option a run reads.
+  return {
+    parameters: Object.hasOwn(options, "parameters") ? options.parameters : undefined,
+    signal: Object.hasOwn(options, "signal") ? options.signal : undefined,
+    tenantId: Object.hasOwn(options, "tenantId") ? options.tenantId : undefined,
+    transaction: Object.hasOwn(options, "transaction") ? options.transaction : undefined,
+  } as ExecuteOptions;
 }
 /** The signal of runs that nobody can abort (one node, no caller signal): no controller per run. */
 const NEVER_ABORTED = new AbortController().signal;
@@ -62,18 +66,27 @@ export function neverAborts(signal: AbortSignal): boolean {
 
 /**
  * Run ids: UUID-shaped, a random per-process prefix and a counter (unique, and far cheaper per run
- * than a fresh random UUID; they identify runs, they are not secrets).
+ * than a fresh random UUID; they identify runs, they are not secrets). The counter's 12 hex digits
+ * are 8 formatted once per 65,536 runs and 4 from a table.
  */
+const HEX_BYTE = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, "0"));
+const HIGH_LIMIT = 2 ** 32;
 let runIdPrefix = randomUUID().slice(0, 24);
-let runIdCounter = 0;
-const RUN_ID_LIMIT = 2 ** 48;
+let runIdHigh = 0;
+let runIdHead = runIdPrefix + "00000000";
+let runIdLow = 0;
 
 function nextRunId(): string {
-  if (runIdCounter === RUN_ID_LIMIT) {
-    runIdPrefix = randomUUID().slice(0, 24);
-    runIdCounter = 0;
+  if (runIdLow === 65536) {
+    runIdLow = 0;
+    if (++runIdHigh === HIGH_LIMIT) {
+      runIdPrefix = randomUUID().slice(0, 24);
+      runIdHigh = 0;
+    }
+    runIdHead = runIdPrefix + runIdHigh.toString(16).padStart(8, "0");
   }
-  return runIdPrefix + (runIdCounter++).toString(16).padStart(12, "0");
+  const low = runIdLow++;
+  return runIdHead + HEX_BYTE[low >> 8]! + HEX_BYTE[low & 255]!;
 }
 
 /**
@@ -210,6 +223,7 @@ export class LocalRuntime {
         const schema = resolved[i]!.def.params;
         return Object.keys(schema).filter((name) => schema[name]!.required && !(Object.hasOwn(n.params, name) && n.params[name] !== undefined));
       }),
+      staticChecked: wf.nodes.map(() => false),
     };
     this.plans.set(wf, plan);
     return plan;
@@ -365,9 +379,9 @@ export class LocalRuntime {
     const node = wf.nodes[i]!;
     const schema = plan.resolved[i]!.def.params;
     const where = plan.where[i]!;
-    if (!checkedStatic.has(node)) {
+    if (!plan.staticChecked[i]) {
       checkParamValues(schema, node.params as Record<string, unknown>, Object.keys(node.params), where);
-      checkedStatic.add(node);
+      plan.staticChecked[i] = true;
     }
     if (override) checkParamValues(schema, params, Object.keys(override), where);
     const inputs = wf.inputs[i]!;

@@ -98,6 +98,11 @@ export abstract class DatabaseAdapter implements BaseAdapter, SqlExecutor, Sessi
   abstract close(): Promise<void>;
   /** Runs one statement on the pool (any free connection); when `signal` aborts, the statement is cancelled if the driver can. */
   protected abstract runQuery(text: string, params: readonly unknown[], signal?: AbortSignal): Promise<QueryResult>;
+  /**
+   * Optional, for synchronous drivers: runs one statement on the pool now, or returns undefined
+   * (having done nothing) when it would have to wait for the connection.
+   */
+  protected runQueryNow?(text: string, params: readonly unknown[]): QueryResult | undefined;
   /** Takes one connection out of the pool, exclusively. */
   abstract acquire(): Promise<SqlConnection>;
   /** Driver error -> DataFlow error. `model` and `operation` (the operation's kind, e.g. `Delete`) help name fields of constraints. */
@@ -207,6 +212,8 @@ export abstract class DatabaseAdapter implements BaseAdapter, SqlExecutor, Sessi
       if (!channels.query.hasSubscribers) return this.runQuery(text, params);
       return channels.query.tracePromise(() => this.runQuery(text, params), { system: this.dialect.name, operation: text.slice(0, text.indexOf(" ")), text });
     },
+    // While someone traces queries, every statement goes through `query` (which traces it).
+    queryNow: (text, params) => (this.runQueryNow === undefined || channels.query.hasSubscribers ? undefined : this.runQueryNow(text, params)),
   };
 
   private readonly signalled = new WeakMap<AbortSignal, SqlExecutor>();

@@ -10,6 +10,11 @@ export interface QueryResult {
 /** Something that runs SQL: the pool, or one connection inside a transaction. */
 export interface SqlExecutor {
   query(text: string, params: readonly unknown[]): Promise<QueryResult>;
+  /**
+   * Optional, for synchronous drivers: runs the statement now and returns its result, or returns
+   * undefined (having done nothing) when it cannot run without waiting; then `query` runs it.
+   */
+  queryNow?(text: string, params: readonly unknown[]): QueryResult | undefined;
 }
 
 /** One connection taken out of the pool for a transaction. */

@@ -1,6 +1,7 @@
 import type {
   BulkCreateOperation,
   BulkUpsertOperation,
+  DeleteOperation,
   FilterNode,
   ListOperation,
   Model,
@@ -8,11 +9,12 @@ import type {
   ModelOperation,
   NodeContext,
   OperationResults,
+  ReadOperation,
   RowData,
   UpsertOperation,
 } from "@dataflow/kernel/plugin";
 import { DataFlowError, NotFoundError, ambiguousMatch, encodeCursor } from "@dataflow/kernel/plugin";
-import type { SqlExecutor } from "./driver.js";
+import type { QueryResult, SqlExecutor } from "./driver.js";
 import { withRegexField } from "./failures.js";
 import { pinsPrimaryKey } from "./compile.js";
 import type { Statement } from "./statements.js";
@@ -29,12 +31,33 @@ import type { SqlTarget } from "./target.js";
 
 type Result = OperationResults[keyof OperationResults];
 
-/** Runs a statement and decodes its rows in place. */
-async function rowsOf(exec: SqlExecutor, statement: Statement): Promise<RowData[]> {
-  const { rows } = await exec.query(statement.text, statement.params);
+/**
+ * A value now, or later. A synchronous driver (`queryNow`) runs a single-statement operation
+ * without a promise per step; the others get one promise chain. Multi-statement flows just await.
+ */
+type Maybe<T> = T | Promise<T>;
+
+function then<T, U>(value: Maybe<T>, fn: (value: T) => U): Maybe<U> {
+  return value instanceof Promise ? value.then(fn) : fn(value);
+}
+
+/** Runs a statement: now where the executor can, else through its promise. */
+function resultOf(exec: SqlExecutor, statement: Statement): Maybe<QueryResult> {
+  return exec.queryNow?.(statement.text, statement.params) ?? Promise.resolve(exec.query(statement.text, statement.params));
+}
+
+function decoded(result: QueryResult, statement: Statement): RowData[] {
+  const rows = result.rows;
   const decode = statement.decode;
   if (decode) for (let i = 0; i < rows.length; i++) decode(rows[i]!);
   return rows as RowData[];
+}
+
+/** Runs a statement and decodes its rows in place. */
+function rowsOf(exec: SqlExecutor, statement: Statement): Maybe<RowData[]> {
+  const now = exec.queryNow?.(statement.text, statement.params);
+  if (now !== undefined) return decoded(now, statement);
+  return Promise.resolve(exec.query(statement.text, statement.params)).then((result) => decoded(result, statement));
 }
 
 function primaryKeyValue(where: FilterNode): unknown {
@@ -51,7 +74,7 @@ function notFound(model: Model, what: string): NotFoundError {
   return new NotFoundError(`${model.name} ${what} was not found`, { fix: "Check the id or filter; Read accepts raiseOnNotFound: false" });
 }
 
-function selectOne(adapter: SqlTarget, exec: SqlExecutor, model: Model, where: FilterNode): Promise<RowData[]> {
+function selectOne(adapter: SqlTarget, exec: SqlExecutor, model: Model, where: FilterNode): Maybe<RowData[]> {
   return rowsOf(exec, compile.selectOne(adapter.dialect, model, where));
 }
 
@@ -61,9 +84,14 @@ async function matchingKeys(adapter: SqlTarget, exec: SqlExecutor, model: Model,
   return rows.map((r) => r[model.primaryKey.name]);
 }
 
-async function insertRow(adapter: SqlTarget, exec: SqlExecutor, model: Model, data: RowData): Promise<RowData> {
+function insertRow(adapter: SqlTarget, exec: SqlExecutor, model: Model, data: RowData): Maybe<RowData> {
   const statement = compile.insertRow(adapter.dialect, model, data);
-  if (statement.decode) return (await rowsOf(exec, statement))[0]!;
+  if (statement.decode) return then(rowsOf(exec, statement), (rows) => rows[0]!);
+  return insertThenRead(adapter, exec, model, data, statement);
+}
+
+/** INSERT without RETURNING, then the row read back by its key. */
+async function insertThenRead(adapter: SqlTarget, exec: SqlExecutor, model: Model, data: RowData, statement: Statement): Promise<RowData> {
   const res = await exec.query(statement.text, statement.params);
   const id = Object.hasOwn(data, "id") ? data.id : res.insertId;
   const [row] = await selectOne(adapter, exec, model, byKey(model, typeof id === "bigint" && model.primaryKey.kind === "int" ? Number(id) : id));
@@ -71,18 +99,22 @@ async function insertRow(adapter: SqlTarget, exec: SqlExecutor, model: Model, da
   return row;
 }
 
-async function updateByWhere(adapter: SqlTarget, exec: SqlExecutor, model: Model, where: FilterNode, fields: RowData): Promise<RowData | undefined> {
+function updateByWhere(adapter: SqlTarget, exec: SqlExecutor, model: Model, where: FilterNode, fields: RowData): Maybe<RowData | undefined> {
   const statement = compile.updateRows(adapter.dialect, model, where, fields, true);
-  if (statement.decode) return (await rowsOf(exec, statement))[0];
+  if (statement.decode) return then(rowsOf(exec, statement), (rows) => rows[0]);
+  return updateThenRead(adapter, exec, model, where, statement);
+}
+
+/** UPDATE without RETURNING, then the row read back by its key. */
+async function updateThenRead(adapter: SqlTarget, exec: SqlExecutor, model: Model, where: FilterNode, statement: Statement): Promise<RowData | undefined> {
   const res = await exec.query(statement.text, statement.params);
   if (res.rowCount === 0) return undefined;
   const [row] = await selectOne(adapter, exec, model, byKey(model, primaryKeyValue(where)));
   return row;
 }
 
-async function deleteByWhere(adapter: SqlTarget, exec: SqlExecutor, model: Model, where: FilterNode, soft: boolean, now: Date): Promise<number> {
-  const statement = compile.deleteRows(adapter.dialect, model, where, soft, now);
-  return (await exec.query(statement.text, statement.params)).rowCount;
+function deleteByWhere(adapter: SqlTarget, exec: SqlExecutor, model: Model, where: FilterNode, soft: boolean, now: Date): Maybe<number> {
+  return then(resultOf(exec, compile.deleteRows(adapter.dialect, model, where, soft, now)), (res) => res.rowCount);
 }
 
 /** Update/Delete by a filter that is not the primary key: find the one row under lock, then change it by key. */
@@ -106,12 +138,15 @@ async function singleByFilter<T>(
   );
 }
 
-async function list(adapter: SqlTarget, exec: SqlExecutor, op: ListOperation): Promise<OperationResults["List"]> {
+function list(adapter: SqlTarget, exec: SqlExecutor, op: ListOperation): Maybe<OperationResults["List"]> {
   const statement = compile.listRows(adapter.dialect, op);
-  const rows = await rowsOf(exec, statement);
+  return then(rowsOf(exec, statement), (rows) => listResult(op, statement.extra, rows));
+}
+
+function listResult(op: ListOperation, extra: readonly string[], rows: RowData[]): OperationResults["List"] {
   const last = rows.at(-1);
   const nextCursor = op.limit !== undefined && op.limit > 0 && rows.length === op.limit && last ? encodeCursor(last, op.orderBy) : undefined;
-  if (statement.extra.length) for (const r of rows) for (const n of statement.extra) delete r[n];
+  if (extra.length) for (const r of rows) for (const n of extra) delete r[n];
   return nextCursor === undefined ? { result: rows, count: rows.length } : { result: rows, count: rows.length, nextCursor };
 }
 
@@ -243,70 +278,85 @@ export function executeOperation(adapter: SqlTarget, op: ModelOperation, ctx: No
   });
 }
 
-async function runOperation(adapter: SqlTarget, op: ModelOperation, ctx: NodeContext): Promise<Result> {
-  const model = op.model;
+function runOperation(adapter: SqlTarget, op: ModelOperation, ctx: NodeContext): Promise<Result> {
+  let out: Maybe<Result>;
   try {
-    switch (op.kind) {
-      case "Create":
-        return { result: await insertRow(adapter, adapter.executorFor(ctx), model, op.data) };
-      case "Read": {
-        const rows = await selectOne(adapter, adapter.executorFor(ctx), model, op.where);
-        if (rows.length > 1) throw ambiguousMatch(model, "Read");
-        if (rows.length === 0) {
-          if (op.raiseOnNotFound) throw notFound(model, describeTarget(op.where));
-          return { result: null, found: false };
-        }
-        return { result: rows[0]!, found: true };
-      }
-      case "Update": {
-        const row = pinsPrimaryKey(op.where, model)
-          ? await updateByWhere(adapter, adapter.executorFor(ctx), model, op.where, op.fields)
-          : await singleByFilter(adapter, ctx, model, op.where, "Update", (exec, key) => updateByWhere(adapter, exec, model, byKey(model, key), op.fields));
-        if (!row) throw notFound(model, describeTarget(op.where));
-        return { result: row };
-      }
-      case "Delete": {
-        let id = primaryKeyValue(op.where);
-        let deleted: boolean;
-        if (pinsPrimaryKey(op.where, model)) {
-          deleted = (await deleteByWhere(adapter, adapter.executorFor(ctx), model, op.where, op.soft, op.now)) > 0;
-        } else {
-          const key = await singleByFilter(adapter, ctx, model, op.where, "Delete", async (exec, k) => {
-            await deleteByWhere(adapter, exec, model, byKey(model, k), op.soft, op.now);
-            return k;
-          });
-          deleted = key !== undefined;
-          if (deleted) id = key;
-        }
-        if (!deleted && op.raiseOnNotFound) throw notFound(model, describeTarget(op.where));
-        return { result: { id: id ?? null, deleted } };
-      }
-      case "List":
-        return await list(adapter, adapter.executorFor(ctx), op);
-      case "Count": {
-        const statement = compile.countRows(adapter.dialect, model, op.where);
-        const { rows } = await adapter.executorFor(ctx).query(statement.text, statement.params);
-        return { result: Number(rows[0]!.n) };
-      }
-      case "Upsert":
-        return await (adapter.upsert && !placedElsewhere(adapter, model) ? adapter.upsert(ctx, op) : upsertRow(adapter, ctx, op));
-      case "BulkCreate":
-        return { result: await bulkWrite(adapter, ctx, op) };
-      case "BulkUpsert": {
-        const { inserted, updated } = await bulkWrite(adapter, ctx, op);
-        return { result: { inserted, updated } };
-      }
-      case "BulkUpdate": {
-        const statement = compile.updateRows(adapter.dialect, model, op.where, op.fields, false);
-        const res = await adapter.executorFor(ctx).query(statement.text, statement.params);
-        return { result: { updated: res.rowCount } };
-      }
-      case "BulkDelete":
-        return { result: { deleted: await deleteByWhere(adapter, adapter.executorFor(ctx), model, op.where, op.soft, op.now) } };
-    }
+    out = operation(adapter, op, ctx);
   } catch (error) {
-    const mapped = error instanceof DataFlowError ? error : adapter.mapError(error, model, op.kind);
-    throw withRegexField(mapped, "where" in op ? op.where : undefined);
+    return Promise.reject(failureOf(adapter, op, error));
+  }
+  return out instanceof Promise
+    ? out.then(undefined, (error: unknown) => {
+        throw failureOf(adapter, op, error);
+      })
+    : Promise.resolve(out);
+}
+
+/** Driver errors become DataFlow errors. */
+function failureOf(adapter: SqlTarget, op: ModelOperation, error: unknown): unknown {
+  const mapped = error instanceof DataFlowError ? error : adapter.mapError(error, op.model, op.kind);
+  return withRegexField(mapped, "where" in op ? op.where : undefined);
+}
+
+function readResult(op: ReadOperation, rows: RowData[]): OperationResults["Read"] {
+  if (rows.length > 1) throw ambiguousMatch(op.model, "Read");
+  if (rows.length === 0) {
+    if (op.raiseOnNotFound) throw notFound(op.model, describeTarget(op.where));
+    return { result: null, found: false };
+  }
+  return { result: rows[0]!, found: true };
+}
+
+function deleteResult(op: DeleteOperation, id: unknown, deleted: boolean): OperationResults["Delete"] {
+  if (!deleted && op.raiseOnNotFound) throw notFound(op.model, describeTarget(op.where));
+  return { result: { id: id ?? null, deleted } };
+}
+
+function operation(adapter: SqlTarget, op: ModelOperation, ctx: NodeContext): Maybe<Result> {
+  const model = op.model;
+  switch (op.kind) {
+    case "Create":
+      return then(insertRow(adapter, adapter.executorFor(ctx), model, op.data), (row) => ({ result: row }));
+    case "Read":
+      return then(selectOne(adapter, adapter.executorFor(ctx), model, op.where), (rows) => readResult(op, rows));
+    case "Update": {
+      const row = pinsPrimaryKey(op.where, model)
+        ? updateByWhere(adapter, adapter.executorFor(ctx), model, op.where, op.fields)
+        : singleByFilter(adapter, ctx, model, op.where, "Update", (exec, key) =>
+            Promise.resolve(updateByWhere(adapter, exec, model, byKey(model, key), op.fields)),
+          );
+      return then(row, (updated) => {
+        if (!updated) throw notFound(model, describeTarget(op.where));
+        return { result: updated };
+      });
+    }
+    case "Delete": {
+      const id = primaryKeyValue(op.where);
+      if (pinsPrimaryKey(op.where, model)) {
+        return then(deleteByWhere(adapter, adapter.executorFor(ctx), model, op.where, op.soft, op.now), (n) => deleteResult(op, id, n > 0));
+      }
+      const found = singleByFilter(adapter, ctx, model, op.where, "Delete", async (exec, k) => {
+        await deleteByWhere(adapter, exec, model, byKey(model, k), op.soft, op.now);
+        return k;
+      });
+      return found.then((key) => deleteResult(op, key === undefined ? id : key, key !== undefined));
+    }
+    case "List":
+      return list(adapter, adapter.executorFor(ctx), op);
+    case "Count":
+      return then(resultOf(adapter.executorFor(ctx), compile.countRows(adapter.dialect, model, op.where)), (res) => ({ result: Number(res.rows[0]!.n) }));
+    case "Upsert":
+      return adapter.upsert && !placedElsewhere(adapter, model) ? adapter.upsert(ctx, op) : upsertRow(adapter, ctx, op);
+    case "BulkCreate":
+      return bulkWrite(adapter, ctx, op).then((totals) => ({ result: totals }));
+    case "BulkUpsert":
+      return bulkWrite(adapter, ctx, op).then(({ inserted, updated }) => ({ result: { inserted, updated } }));
+    case "BulkUpdate": {
+      const statement = compile.updateRows(adapter.dialect, model, op.where, op.fields, false);
+      return then(resultOf(adapter.executorFor(ctx), statement), (res) => ({ result: { updated: res.rowCount } }));
+    }
+    case "BulkDelete":
+      return then(deleteByWhere(adapter, adapter.executorFor(ctx), model, op.where, op.soft, op.now), (deleted) => ({ result: { deleted } }));
   }
 }
 

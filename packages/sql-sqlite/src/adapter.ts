@@ -115,10 +115,10 @@ export class SqliteAdapter extends DatabaseAdapter {
   exec(text: string, params: readonly unknown[]): QueryResult {
     const stmt = this.statement(text);
     if (stmt.reader) {
-      const rows = stmt.all(...params) as Record<string, unknown>[];
+      const rows = stmt.all(params) as Record<string, unknown>[];
       return { rows, rowCount: rows.length };
     }
-    const info = stmt.run(...params);
+    const info = stmt.run(params);
     return { rows: [], rowCount: info.changes, insertId: info.lastInsertRowid };
   }
 
@@ -132,11 +132,17 @@ export class SqliteAdapter extends DatabaseAdapter {
     }
   }
 
+  /** Runs the statement now unless a transaction or stream holds the connection. */
+  protected override runQueryNow(text: string, params: readonly unknown[]): QueryResult | undefined {
+    return this.lock.held ? undefined : this.exec(text, params);
+  }
+
   async acquire(): Promise<SqlConnection> {
     this.open();
     const release = await this.lock.acquire();
     return {
       query: async (text, params) => this.exec(text, params),
+      queryNow: (text, params) => this.exec(text, params),
       release: (broken) => {
         if (broken && this.db?.inTransaction) {
           try {

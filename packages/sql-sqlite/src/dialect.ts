@@ -1,7 +1,8 @@
 import type { ModelField } from "@dataflow/kernel/plugin";
 import type { CatalogDiscovery, ColumnKind, Dialect, TransactionOptions } from "@dataflow/sql-core";
 import { lastInstantFormatter, literalDefault, parseTypeName } from "@dataflow/sql-core";
-import { RE2JS } from "re2js";
+import { createRequire } from "node:module";
+import type { RE2JS } from "re2js";
 import { decimalKey } from "./decimal-key.js";
 
 export { decimalKey };
@@ -14,22 +15,38 @@ function quoteString(value: string): string {
 
 const instantText = lastInstantFormatter((date) => date.toISOString());
 
+/** The value of the digits `text[from..to)`, or -1 when one is not a digit. */
+function digits(text: string, from: number, to: number): number {
+  let value = 0;
+  for (let i = from; i < to; i++) {
+    const d = text.charCodeAt(i) - 48;
+    if (d < 0 || d > 9) return -1;
+    value = value * 10 + d;
+  }
+  return value;
+}
+
+/** The last instant parsed: a row's `created_at` and `updated_at` are often the same text. */
+let lastText = "";
+let lastTime = 0;
+
 /** Parses the fixed ISO-8601 form this dialect stores (`2024-01-31T12:00:00.000Z`); anything else goes to `Date`. */
 function parseInstant(text: string): Date {
+  if (text === lastText) return new Date(lastTime);
   if (text.length === 24 && text.charCodeAt(10) === 84 && text.charCodeAt(23) === 90) {
-    let bad = false;
-    const digits = (from: number, to: number) => {
-      let value = 0;
-      for (let i = from; i < to; i++) {
-        const d = text.charCodeAt(i) - 48;
-        if (d < 0 || d > 9) bad = true;
-        value = value * 10 + d;
-      }
-      return value;
-    };
-    const year = digits(0, 4);
-    const time = Date.UTC(year, digits(5, 7) - 1, digits(8, 10), digits(11, 13), digits(14, 16), digits(17, 19), digits(20, 23));
-    if (!bad && year >= 100) return new Date(time);
+    const year = digits(text, 0, 4);
+    const month = digits(text, 5, 7);
+    const day = digits(text, 8, 10);
+    const hour = digits(text, 11, 13);
+    const minute = digits(text, 14, 16);
+    const second = digits(text, 17, 19);
+    const ms = digits(text, 20, 23);
+    if (year >= 100 && month >= 0 && day >= 0 && hour >= 0 && minute >= 0 && second >= 0 && ms >= 0) {
+      const time = Date.UTC(year, month - 1, day, hour, minute, second, ms);
+      lastText = text;
+      lastTime = time;
+      return new Date(time);
+    }
   }
   return new Date(text);
 }
@@ -45,13 +62,21 @@ const encodeJson = (value: unknown) => JSON.stringify(value);
 const patterns = new Map<string, RE2JS>();
 const MAX_PATTERNS = 256;
 
+/** RE2 (about 260 kB of code) is loaded on the first `$regex`, not at startup. */
+let engine: typeof RE2JS | undefined;
+
+function re2(): typeof RE2JS {
+  engine ??= (createRequire(import.meta.url)("re2js") as { RE2JS: typeof RE2JS }).RE2JS;
+  return engine;
+}
+
 /** The RE2 program of a pattern; throws RE2's syntax error for what RE2 cannot run. */
 export function compileRegex(pattern: string): RE2JS {
   let compiled = patterns.get(pattern);
   if (compiled) {
     patterns.delete(pattern);
   } else {
-    compiled = RE2JS.compile(pattern);
+    compiled = re2().compile(pattern);
     if (patterns.size >= MAX_PATTERNS) patterns.delete(patterns.keys().next().value!);
   }
   patterns.set(pattern, compiled);
@@ -255,7 +280,7 @@ export const sqliteDialect: Dialect = {
       case "boolean":
         return (v) => v === 1 || v === 1n;
       case "datetime":
-        return (v) => parseInstant(v as string);
+        return parseInstant as (v: unknown) => unknown;
       case "json":
       case "vector":
         return (v) => JSON.parse(v as string);
