@@ -25,6 +25,44 @@ export interface HealthStatus {
   readonly error?: string;
 }
 
+/** Counters of one adapter since it was created: `db.stats()`. */
+export interface AdapterStats {
+  readonly connections: {
+    /** Connections open (in use or idle). */
+    readonly total: number;
+    readonly idle: number;
+    /** Callers waiting for a connection to free up. */
+    readonly waiting: number;
+  };
+  /** Statements (or database commands) sent. */
+  readonly statements: number;
+  /** Failed operations by typed error class, e.g. `{ UniqueViolationError: 2 }`. */
+  readonly errors: Readonly<Record<string, number>>;
+}
+
+/** One raw SQL statement: the template's text parts and the values between them (`db.sql\`...\``). */
+export interface RawSqlQuery {
+  readonly strings: readonly string[];
+  /** Bound values, or `SqlIdentifier`s quoted into the text. */
+  readonly values: readonly unknown[];
+}
+
+/** An identifier for raw SQL (`db.sql.id("users")`, `db.sql.id("app", "users")`): quoted by the dialect, never bound. */
+export class SqlIdentifier {
+  readonly parts: readonly string[];
+  constructor(parts: readonly string[]) {
+    if (parts.length === 0 || parts.length > 3) {
+      throw new ValidationError('sql.id() takes one to three name parts, e.g. sql.id("users") or sql.id("app", "users")', { field: "sql.id" });
+    }
+    for (const part of parts) {
+      if (typeof part !== "string" || part.length === 0 || part.includes("\u0000")) {
+        throw new ValidationError("sql.id() parts must be non-empty strings without NUL characters", { field: "sql.id", fix: "Pass table or column names" });
+      }
+    }
+    this.parts = Object.freeze([...parts]);
+  }
+}
+
 /** Isolation levels a transaction may ask for, by their SQL names. */
 export type IsolationLevel = "read committed" | "repeatable read" | "serializable";
 
@@ -70,6 +108,14 @@ export interface BaseAdapter {
   connect(): Promise<void>;
   close(): Promise<void>;
   healthCheck(): Promise<HealthStatus>;
+  /** Connection pool figures, statements sent and failures by error class, since the adapter was created. */
+  stats(): AdapterStats;
+  /**
+   * Optional (SQL adapters): runs one raw statement, values bound by the dialect's placeholders,
+   * `SqlIdentifier`s quoted. With `ctx` it runs where the node's statements run (its run's
+   * transaction); without, on the pool or the ambient `db.transaction()`.
+   */
+  rawSql?(query: RawSqlQuery, ctx: NodeContext | undefined): Promise<Record<string, unknown>[]>;
   /** Creates or additively migrates the storage for the models (tables, columns, indexes). */
   ensureSchema(models: readonly Model[], options: { autoMigrate: boolean; existingSchemaMode: boolean }): Promise<void>;
   /**
@@ -96,6 +142,8 @@ export interface BaseAdapter {
 export interface AdapterOptions {
   readonly pool?: PoolOptions;
   readonly logger?: import("./logger.js").Logger;
+  /** Statements slower than this many ms are logged at warn with their SQL text and parameter count (never the values). */
+  readonly slowQueryMs?: number;
   readonly [key: string]: unknown;
 }
 
