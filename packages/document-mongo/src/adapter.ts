@@ -1,5 +1,6 @@
-import type { BaseAdapter, HealthStatus, Logger, Model } from "@dataflow/kernel/plugin";
-import { AbortError, ClosedError, SchemaError, channels, maskUrl, silentLogger } from "@dataflow/kernel/plugin";
+import type { AdapterStats, BaseAdapter, HealthStatus, Logger, Model } from "@dataflow/kernel/plugin";
+import { AbortError, ClosedError, SchemaError, channels, describeError, maskUrl, silentLogger } from "@dataflow/kernel/plugin";
+import { MongoPoolStats } from "./pool-stats.js";
 import type { Collection, Db, Document } from "mongodb";
 import { MongoClient } from "mongodb";
 import type { MongoCapabilities, ServerFacts } from "./capabilities.js";
@@ -21,6 +22,8 @@ export class MongoAdapter implements BaseAdapter {
   private closed = false;
   private caps: MongoCapabilities = UNPROBED_CAPABILITIES;
   private facts: ServerFacts | undefined;
+  private readonly counters = new MongoPoolStats();
+  private lastWaitWarning = -Infinity;
 
   constructor(url: string, options: MongoAdapterOptions = {}) {
     this.#settings = resolveSettings(url, options);
@@ -76,6 +79,7 @@ export class MongoAdapter implements BaseAdapter {
   private async open(): Promise<Db> {
     const client = new MongoClient(this.#settings.url, this.#settings.clientOptions);
     this.#client = client;
+    this.counters.watch(client, () => this.poolExhausted());
     await client.connect();
     const admin = client.db("admin");
     const [build, hello] = await Promise.all([admin.command({ buildInfo: 1 }), admin.command({ hello: 1 })]);
@@ -101,12 +105,16 @@ export class MongoAdapter implements BaseAdapter {
   async run<T>(operation: string, collection: string, signal: AbortSignal | undefined, fn: (c: Collection<Document>) => Promise<T>): Promise<T> {
     if (signal?.aborted) throw new AbortError(`MongoDB ${operation} on '${collection}' was aborted before it started`, { cause: signal.reason });
     const c = await this.collection(collection);
+    this.counters.commands++;
     const call = async () => {
       try {
         return await fn(c);
       } catch (error) {
-        if (signal?.aborted) throw new AbortError(`MongoDB ${operation} on '${collection}' was aborted`, { cause: error });
-        throw mapMongoError(error, { operation, collection });
+        const mapped = signal?.aborted
+          ? new AbortError(`MongoDB ${operation} on '${collection}' was aborted`, { cause: error })
+          : mapMongoError(error, { operation, collection });
+        this.counters.recordError(mapped);
+        throw mapped;
       }
     };
     if (!channels.query.hasSubscribers) return call();
@@ -120,8 +128,23 @@ export class MongoAdapter implements BaseAdapter {
       return { ok: true, latencyMs: performance.now() - started };
     } catch (error) {
       const mapped = mapMongoError(error, { operation: "ping" });
+      this.counters.recordError(mapped);
+      this.logger.warn({ system: "mongodb", err: describeError(mapped) }, "health check failed");
       return { ok: false, latencyMs: performance.now() - started, error: mapped.message };
     }
+  }
+
+  /** Pool figures from the driver's monitoring events, commands sent, failures by error class. */
+  stats(): AdapterStats {
+    return this.counters.snapshot();
+  }
+
+  /** Logged at most every 10 s: a command waits because every pooled connection is in use. */
+  private poolExhausted(): void {
+    const now = performance.now();
+    if (now - this.lastWaitWarning < 10_000 || this.logger === silentLogger) return;
+    this.lastWaitWarning = now;
+    this.logger.warn({ system: "mongodb", ...this.counters.snapshot().connections }, "connection pool exhausted: a caller waits for a free connection");
   }
 
   async ensureSchema(models: readonly Model[]): Promise<void> {

@@ -1,4 +1,4 @@
-import { PluginError, ValidationError } from "./errors.js";
+import { InvalidIdentifierError, PluginError, ValidationError } from "./errors.js";
 import { ownProperties } from "./own.js";
 import type { Model } from "./model.js";
 import type { NodeContext, NodeDefinition, RunContext } from "./node.js";
@@ -47,6 +47,8 @@ export interface RawSqlQuery {
   readonly values: readonly unknown[];
 }
 
+const SQL_IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_$]{0,62}$/;
+
 /** An identifier for raw SQL (`db.sql.id("users")`, `db.sql.id("app", "users")`): quoted by the dialect, never bound. */
 export class SqlIdentifier {
   readonly parts: readonly string[];
@@ -55,8 +57,11 @@ export class SqlIdentifier {
       throw new ValidationError('sql.id() takes one to three name parts, e.g. sql.id("users") or sql.id("app", "users")', { field: "sql.id" });
     }
     for (const part of parts) {
-      if (typeof part !== "string" || part.length === 0 || part.includes("\u0000")) {
-        throw new ValidationError("sql.id() parts must be non-empty strings without NUL characters", { field: "sql.id", fix: "Pass table or column names" });
+      if (typeof part !== "string" || !SQL_IDENTIFIER.test(part)) {
+        throw new InvalidIdentifierError(`sql.id(): ${JSON.stringify(String(part)).slice(0, 80)} is not a plain identifier`, {
+          field: "sql.id",
+          fix: "Use ASCII letters, digits, underscores and $, starting with a letter or underscore (at most 63 characters)",
+        });
       }
     }
     this.parts = Object.freeze([...parts]);

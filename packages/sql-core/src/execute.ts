@@ -8,10 +8,11 @@ import type {
   ModelOperation,
   NodeContext,
   OperationResults,
+  ProgressReporter,
   RowData,
   UpsertOperation,
 } from "@dataflow/kernel/plugin";
-import { DataFlowError, NotFoundError, ambiguousMatch, encodeCursor } from "@dataflow/kernel/plugin";
+import { DataFlowError, NotFoundError, ambiguousMatch, encodeCursor, progressFor } from "@dataflow/kernel/plugin";
 import type { SqlExecutor } from "./driver.js";
 import { withRegexField } from "./failures.js";
 import { pinsPrimaryKey } from "./compile.js";
@@ -157,6 +158,7 @@ export async function multiRowBulkWrite(
   adapter: SqlTarget,
   ctx: NodeContext,
   op: BulkCreateOperation | BulkUpsertOperation,
+  progress?: ProgressReporter,
 ): Promise<{ inserted: number; skipped: number; updated: number }> {
   const d = adapter.dialect;
   const model = op.model;
@@ -171,6 +173,7 @@ export async function multiRowBulkWrite(
   const totals = { inserted: 0, skipped: 0, updated: 0 };
   if (op.rows.length === 0) return totals;
   const flagged = mode === "update" && Boolean(d.insertedFlag);
+  let done = 0;
   await adapter.transaction(
     async (exec) => {
       for (const { fields, rows } of groups.values()) {
@@ -193,6 +196,8 @@ export async function multiRowBulkWrite(
             totals.updated += Math.max(0, updated);
             totals.inserted += chunk.length - Math.max(0, updated);
           }
+          done += chunk.length;
+          progress?.report(done);
         }
       }
     },
@@ -208,12 +213,21 @@ function placedElsewhere(adapter: SqlTarget, model: Model): boolean {
 }
 
 /** The adapter's bulk strategy when it has one that serves the model, else the batched multi-row INSERT. */
-function bulkWrite(
+async function bulkWrite(
   adapter: SqlTarget,
   ctx: NodeContext,
   op: BulkCreateOperation | BulkUpsertOperation,
 ): Promise<{ inserted: number; skipped: number; updated: number }> {
-  return adapter.bulkWrite && !placedElsewhere(adapter, op.model) ? adapter.bulkWrite(ctx, op) : multiRowBulkWrite(adapter, ctx, op);
+  const progress = progressFor(ctx, op.kind, op.model.name, op.rows.length);
+  const totals =
+    adapter.bulkWrite && !placedElsewhere(adapter, op.model) ? await adapter.bulkWrite(ctx, op, progress) : await multiRowBulkWrite(adapter, ctx, op, progress);
+  progress?.report(op.rows.length, true);
+  return totals;
+}
+
+/** A filter-based bulk change is one statement: its progress is one final report of the rows it changed. */
+function reportChanged(ctx: NodeContext, op: ModelOperation, changed: number): void {
+  progressFor(ctx, op.kind, op.model.name, changed)?.report(changed, true);
 }
 
 /** True when a write puts explicit values into an auto-increment primary key. */
@@ -299,14 +313,19 @@ async function runOperation(adapter: SqlTarget, op: ModelOperation, ctx: NodeCon
       case "BulkUpdate": {
         const statement = compile.updateRows(adapter.dialect, model, op.where, op.fields, false);
         const res = await adapter.executorFor(ctx).query(statement.text, statement.params);
+        reportChanged(ctx, op, res.rowCount);
         return { result: { updated: res.rowCount } };
       }
-      case "BulkDelete":
-        return { result: { deleted: await deleteByWhere(adapter, adapter.executorFor(ctx), model, op.where, op.soft, op.now) } };
+      case "BulkDelete": {
+        const deleted = await deleteByWhere(adapter, adapter.executorFor(ctx), model, op.where, op.soft, op.now);
+        reportChanged(ctx, op, deleted);
+        return { result: { deleted } };
+      }
     }
   } catch (error) {
-    const mapped = error instanceof DataFlowError ? error : adapter.mapError(error, model);
-    throw withRegexField(mapped, "where" in op ? op.where : undefined);
+    const mapped = withRegexField(error instanceof DataFlowError ? error : adapter.mapError(error, model), "where" in op ? op.where : undefined);
+    adapter.recordError?.(mapped);
+    throw mapped;
   }
 }
 

@@ -1,4 +1,4 @@
-import type { BulkCreateOperation, BulkUpsertOperation, Model, ModelField, NodeContext, RowData } from "@dataflow/kernel/plugin";
+import type { BulkCreateOperation, BulkUpsertOperation, Model, ModelField, NodeContext, ProgressReporter, RowData } from "@dataflow/kernel/plugin";
 import { DatabaseError } from "@dataflow/kernel/plugin";
 import { columnList, encodeRow, insertColumns, rowDecoder, tableReference } from "@dataflow/sql-core";
 import type { MysqlTarget } from "./target.js";
@@ -105,7 +105,12 @@ async function rowsMissingTarget(
  * one), so a failing chunk leaves none of the node's rows behind. Conflicts use ON DUPLICATE KEY
  * UPDATE (`skip`: a no-op assignment, never INSERT IGNORE, which would also hide other errors).
  */
-export async function mysqlBulkWrite(adapter: MysqlTarget, ctx: NodeContext, op: BulkCreateOperation | BulkUpsertOperation): Promise<BulkTotals> {
+export async function mysqlBulkWrite(
+  adapter: MysqlTarget,
+  ctx: NodeContext,
+  op: BulkCreateOperation | BulkUpsertOperation,
+  progress?: ProgressReporter,
+): Promise<BulkTotals> {
   const totals: BulkTotals = { inserted: 0, skipped: 0, updated: 0 };
   if (op.rows.length === 0) return totals;
   const d = adapter.dialect;
@@ -121,6 +126,7 @@ export async function mysqlBulkWrite(adapter: MysqlTarget, ctx: NodeContext, op:
     group.rows.push(row);
   }
 
+  let done = 0;
   await adapter.transaction(
     async () => {
       for (const { fields, rows } of groups.values()) {
@@ -168,6 +174,8 @@ export async function mysqlBulkWrite(adapter: MysqlTarget, ctx: NodeContext, op:
           totals.inserted += counts.inserted;
           totals.skipped += counts.skipped;
           totals.updated += counts.updated;
+          done += count;
+          progress?.report(done);
           chunk = following;
         }
       }
