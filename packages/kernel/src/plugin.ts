@@ -47,10 +47,17 @@ export interface RawSqlQuery {
   readonly values: readonly unknown[];
 }
 
+const SQL_IDENTIFIER_BRAND = Symbol.for("@dataflow/kernel:sql-identifier");
 const SQL_IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_$]{0,62}$/;
 
 /** An identifier for raw SQL (`db.sql.id("users")`, `db.sql.id("app", "users")`): quoted by the dialect, never bound. */
 export class SqlIdentifier {
+  /** `instanceof` by a brand: a plugin built against another copy of the kernel still recognizes it. */
+  static [Symbol.hasInstance](value: unknown): boolean {
+    return typeof value === "object" && value !== null && (value as { [SQL_IDENTIFIER_BRAND]?: unknown })[SQL_IDENTIFIER_BRAND] === true;
+  }
+
+  readonly [SQL_IDENTIFIER_BRAND] = true;
   readonly parts: readonly string[];
   constructor(parts: readonly string[]) {
     if (parts.length === 0 || parts.length > 3) {

@@ -13,7 +13,7 @@ import type {
 } from "@dataflow/kernel/plugin";
 import { AbortError, PluginError, SchemaError, channels, neverAborts } from "@dataflow/kernel/plugin";
 import type { CursorOptions, QueryResult, RowCursor, SqlConnection, SqlExecutor } from "@dataflow/sql-core";
-import { DatabaseAdapter } from "@dataflow/sql-core";
+import { DatabaseAdapter, redactLiterals } from "@dataflow/sql-core";
 import { mysqlBulkWrite } from "./bulk.js";
 import type { MysqlDialect } from "./dialect.js";
 import { createMysqlDialect } from "./dialect.js";
@@ -242,7 +242,20 @@ export class MysqlAdapter extends DatabaseAdapter {
   private send(connection: DriverConnection, text: string, params: readonly unknown[]): Promise<StatementResult> {
     this.statementsSent++;
     if (!this.observing) return this.sendOnce(connection, text, params);
-    return this.observed(text, params.length, () => this.sendOnce(connection, text, params));
+    return this.observed(this.inlined.has(text) ? redactLiterals(text) : text, params.length, () => this.sendOnce(connection, text, params));
+  }
+
+  /** Statements in flight that carry values as literals: logs and traces see them redacted. */
+  private readonly inlined = new Set<string>();
+
+  /** `statement()` for text with inlined values (bulk paths): never logged or traced with those values. */
+  async literalStatement(ctx: NodeContext | undefined, text: string): Promise<StatementResult> {
+    this.inlined.add(text);
+    try {
+      return await this.statement(ctx, text, []);
+    } finally {
+      this.inlined.delete(text);
+    }
   }
 
   private async sendOnce(connection: DriverConnection, text: string, params: readonly unknown[]): Promise<StatementResult> {

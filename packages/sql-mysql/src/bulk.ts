@@ -93,7 +93,7 @@ async function rowsMissingTarget(
   );
   const columns = target.map((f) => d.quote(f.name));
   const text = `SELECT ${columns.join(", ")} FROM ${tableReference(d, model)} WHERE ${columns.length === 1 ? columns[0] : `(${columns.join(", ")})`} IN (${[...new Set(tuples)].join(", ")})`;
-  const { rows: found } = await adapter.statement(ctx, text, []);
+  const { rows: found } = await adapter.literalStatement(ctx, text);
   const decode = rowDecoder(d, model, target, target.map((f) => f.name).join(","));
   const present = new Set(found.map((r) => decode(r)).map((r) => targetKey(target.map((f) => r[f.name]))));
   return candidates.filter((row) => !present.has(targetKey(target.map((f) => row[f.name]))));
@@ -161,7 +161,7 @@ export async function mysqlBulkWrite(
 
         let chunk = build();
         while (chunk) {
-          const sent = adapter.statement(ctx, chunk.sql, []);
+          const sent = adapter.literalStatement(ctx, chunk.sql);
           // The next statement is built while the server runs this one.
           const following = build();
           const result = await sent;
