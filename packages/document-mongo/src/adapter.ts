@@ -129,7 +129,7 @@ export class MongoAdapter implements BaseAdapter {
     } catch (error) {
       const mapped = mapMongoError(error, { operation: "ping" });
       this.counters.recordError(mapped);
-      this.logger.warn({ system: "mongodb", err: describeError(mapped) }, "health check failed");
+      this.logger.warn({ system: "mongodb", error: describeError(mapped) }, "health check failed");
       return { ok: false, latencyMs: performance.now() - started, error: mapped.message };
     }
   }

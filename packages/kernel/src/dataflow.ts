@@ -330,7 +330,7 @@ export class DataFlow<NS extends string | undefined = string | undefined> implem
         })
         .catch((error: unknown) => {
           const failure = error instanceof DataFlowError ? error : new SchemaError(`Preparing the table of ${model.name} failed`, { cause: error });
-          this.logger.error({ model: model.name, table: model.table, err: describeError(failure) }, "schema work failed");
+          this.logger.error({ model: model.name, table: model.table, error: describeError(failure) }, "schema work failed");
           throw failure;
         });
       this.pending.set(model, p);

@@ -293,7 +293,7 @@ export class LocalRuntime {
       (error: unknown) => {
         const failure = error instanceof WorkflowExecutionError ? error : undefined;
         const cause = failure ? failure.cause : error;
-        const fields = { ...base, durationMs: elapsed(start), ok: false, nodeId: failure?.nodeId, err: describeError(cause) };
+        const fields = { ...base, durationMs: elapsed(start), ok: false, nodeId: failure?.nodeId, error: describeError(cause) };
         if (isCallerMistake(cause)) logger.warn(fields, "run failed");
         else logger.error(fields, "run failed");
         throw error;

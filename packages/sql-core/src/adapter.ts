@@ -217,7 +217,7 @@ export abstract class DatabaseAdapter implements BaseAdapter, SqlExecutor, Sessi
     } catch (error) {
       const mapped = this.mapError(error);
       this.recordError(mapped);
-      this.logger.warn({ system: this.dialect.name, err: describeError(mapped) }, "health check failed");
+      this.logger.warn({ system: this.dialect.name, error: describeError(mapped) }, "health check failed");
       return { ok: false, latencyMs: performance.now() - start, error: mapped.message };
     }
   }

@@ -110,11 +110,11 @@ for (const p of providers) {
         });
         expect(events.find((r) => r.msg === "run failed" && r.obj.workflow === "signup")).toMatchObject({
           level: "warn",
-          obj: { nodeId: "again", err: { class: "UniqueViolationError", code: "UNIQUE_VIOLATION" } },
+          obj: { nodeId: "again", error: { class: "UniqueViolationError", code: "UNIQUE_VIOLATION" } },
         });
         expect(events.find((r) => r.msg === "run failed" && r.obj.workflow === "aborted")).toMatchObject({
           level: "warn",
-          obj: { nodeId: "count", nodeCount: 2, err: { class: "AbortError" } },
+          obj: { nodeId: "count", nodeCount: 2, error: { class: "AbortError" } },
         });
         const slow = events.filter((r) => r.msg === "slow statement");
         expect(slow.some((r) => String(r.obj.sql).includes("email") && (r.obj.paramCount as number) >= 1)).toBe(true);
