@@ -8,8 +8,8 @@ import pino from "pino";
 const section = (name: string) => console.log(`\n## ${name}`);
 
 // Logs: pino, JSON lines on stdout; timestamps and pid left out so the output reads well here.
-const logger = pino({ level: "debug", base: undefined, timestamp: false }, pino.destination({ sync: true }));
-const db = new DataFlow({ url: process.env.DATABASE_URL, logger, slowQueryMs: 20 });
+const logger = pino({ level: "debug", base: null, timestamp: false }, pino.destination({ sync: true }));
+const db = new DataFlow({ ...(process.env.DATABASE_URL ? { url: process.env.DATABASE_URL } : {}), logger, slowQueryMs: 20 });
 const Customer = db.model("Customer", { email: field.string().unique(), plan: field.string(), seats: field.int() });
 const runtime = new LocalRuntime({ dataflow: db });
 

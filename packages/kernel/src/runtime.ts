@@ -176,6 +176,16 @@ class Context implements NodeContext {
   }
 }
 
+function checkProgressOptions(options: ExecuteOptions): void {
+  if (options.onProgress !== undefined && typeof options.onProgress !== "function") {
+    throw new ValidationError("onProgress must be a function", { field: "onProgress", fix: "Pass onProgress: (event) => ..." });
+  }
+  const interval = options.progressIntervalMs;
+  if (interval !== undefined && (typeof interval !== "number" || !Number.isFinite(interval) || interval < 0)) {
+    throw new ValidationError("progressIntervalMs must be a number of milliseconds, 0 or more", { field: "progressIntervalMs" });
+  }
+}
+
 function elapsed(start: number): number {
   return Math.round((performance.now() - start) * 1000) / 1000;
 }
@@ -317,13 +327,7 @@ export class LocalRuntime {
       if (options.tenantId !== undefined && typeof options.tenantId !== "string") {
         throw new ValidationError("tenantId must be a string", { field: "tenantId" });
       }
-      if (options.onProgress !== undefined && typeof options.onProgress !== "function") {
-        throw new ValidationError("onProgress must be a function", { field: "onProgress", fix: "Pass onProgress: (event) => ..." });
-      }
-      const interval = options.progressIntervalMs;
-      if (interval !== undefined && (typeof interval !== "number" || !Number.isFinite(interval) || interval < 0)) {
-        throw new ValidationError("progressIntervalMs must be a number of milliseconds, 0 or more", { field: "progressIntervalMs" });
-      }
+      if (options.onProgress !== undefined || options.progressIntervalMs !== undefined) checkProgressOptions(options);
       const runId = nextRunId();
       const caller = options.signal;
       if (caller?.aborted) throw new WorkflowExecutionError(RUN_FAILED, runId, new AbortError("The run was aborted before it started"), {});
