@@ -213,16 +213,19 @@ function placedElsewhere(adapter: SqlTarget, model: Model): boolean {
 }
 
 /** The adapter's bulk strategy when it has one that serves the model, else the batched multi-row INSERT. */
-async function bulkWrite(
+function bulkWrite(
   adapter: SqlTarget,
   ctx: NodeContext,
   op: BulkCreateOperation | BulkUpsertOperation,
 ): Promise<{ inserted: number; skipped: number; updated: number }> {
   const progress = progressFor(ctx, op.kind, op.model.name, op.rows.length);
-  const totals =
-    adapter.bulkWrite && !placedElsewhere(adapter, op.model) ? await adapter.bulkWrite(ctx, op, progress) : await multiRowBulkWrite(adapter, ctx, op, progress);
-  progress?.report(op.rows.length, true);
-  return totals;
+  const written =
+    adapter.bulkWrite && !placedElsewhere(adapter, op.model) ? adapter.bulkWrite(ctx, op, progress) : multiRowBulkWrite(adapter, ctx, op, progress);
+  if (progress === undefined) return written;
+  return written.then((totals) => {
+    progress.report(op.rows.length, true);
+    return totals;
+  });
 }
 
 /** A filter-based bulk change is one statement: its progress is one final report of the rows it changed. */
