@@ -1,6 +1,7 @@
 import { AsyncLocalStorage } from "node:async_hooks";
-import type { BaseAdapter, HealthStatus, ListOperation, Logger, Model, NodeContext, RowData, StreamRequest, TransactionOptions } from "@dataflow/kernel/plugin";
-import { AbortError, ClosedError, TransactionError, channels, maskUrl, silentLogger } from "@dataflow/kernel/plugin";
+import type { AdapterStats, BaseAdapter, HealthStatus, ListOperation, Logger, Model, NodeContext, RowData, StreamRequest, TransactionOptions } from "@dataflow/kernel/plugin";
+import { AbortError, ClosedError, SchemaError, TransactionError, channels, describeError, maskUrl, silentLogger } from "@dataflow/kernel/plugin";
+import { MongoPoolStats } from "./pool-stats.js";
 import type { ClientSession, Collection, Db, Document } from "mongodb";
 import { MongoClient } from "mongodb";
 import type { MongoCapabilities, ServerFacts } from "./capabilities.js";
@@ -35,6 +36,8 @@ export class MongoAdapter implements BaseAdapter, ModelTarget {
   #layout: DocumentLayout | undefined;
   #openCursors = 0;
   readonly #transactions = new AsyncLocalStorage<OpenTransaction>();
+  private readonly counters = new MongoPoolStats();
+  private lastWaitWarning = -Infinity;
 
   constructor(url: string, options: MongoAdapterOptions = {}) {
     this.#settings = resolveSettings(url, options);
@@ -90,6 +93,7 @@ export class MongoAdapter implements BaseAdapter, ModelTarget {
   private async open(): Promise<Db> {
     const client = new MongoClient(this.#settings.url, this.#settings.clientOptions);
     this.#client = client;
+    this.counters.watch(client, () => this.poolExhausted());
     await client.connect();
     const admin = client.db("admin");
     const [build, hello] = await Promise.all([admin.command({ buildInfo: 1 }), admin.command({ hello: 1 })]);
@@ -115,12 +119,16 @@ export class MongoAdapter implements BaseAdapter, ModelTarget {
   async run<T>(operation: string, collection: string, signal: AbortSignal | undefined, fn: (c: Collection<Document>) => Promise<T>): Promise<T> {
     if (signal?.aborted) throw new AbortError(`MongoDB ${operation} on '${collection}' was aborted before it started`, { cause: signal.reason });
     const c = await this.collection(collection);
+    this.counters.commands++;
     const call = async () => {
       try {
         return await fn(c);
       } catch (error) {
-        if (signal?.aborted) throw new AbortError(`MongoDB ${operation} on '${collection}' was aborted`, { cause: error });
-        throw mapMongoError(error, { operation, collection });
+        const mapped = signal?.aborted
+          ? new AbortError(`MongoDB ${operation} on '${collection}' was aborted`, { cause: error })
+          : mapMongoError(error, { operation, collection });
+        this.counters.recordError(mapped);
+        throw mapped;
       }
     };
     if (!channels.query.hasSubscribers) return call();
@@ -134,9 +142,25 @@ export class MongoAdapter implements BaseAdapter, ModelTarget {
       return { ok: true, latencyMs: performance.now() - started };
     } catch (error) {
       const mapped = mapMongoError(error, { operation: "ping" });
+      this.counters.recordError(mapped);
+      this.logger.warn({ system: "mongodb", error: describeError(mapped) }, "health check failed");
       return { ok: false, latencyMs: performance.now() - started, error: mapped.message };
     }
   }
+
+  /** Pool figures from the driver's monitoring events, commands sent, failures by error class. */
+  stats(): AdapterStats {
+    return this.counters.snapshot();
+  }
+
+  /** Logged at most every 10 s: a command waits because every pooled connection is in use. */
+  private poolExhausted(): void {
+    const now = performance.now();
+    if (now - this.lastWaitWarning < 10_000 || this.logger === silentLogger) return;
+    this.lastWaitWarning = now;
+    this.logger.warn({ system: "mongodb", ...this.counters.snapshot().connections }, "connection pool exhausted: a caller waits for a free connection");
+  }
+
 
   /** Where model fields live in documents; known after `connect()` (it depends on `customIds`). */
   get layout(): DocumentLayout {

@@ -9,7 +9,10 @@ import type { ModelOptions } from "./model.js";
 import { MODEL_OPERATIONS, Model } from "./model.js";
 import type { ExecuteOptions, NodeContext, NodeDefinition } from "./node.js";
 import type { ModelOperation } from "./operations.js";
+import type { SqlTag } from "./raw-sql.js";
+import { sqlTag } from "./raw-sql.js";
 import type {
+  AdapterStats,
   AdapterOptions,
   BaseAdapter,
   DataFlowHandle,
@@ -24,7 +27,7 @@ import { checkTransactionOptions } from "./plugin.js";
 import type { NodeOwner } from "./registry.js";
 import { NodeRegistry, liveNodeOwners, trackOwner, untrackOwner } from "./registry.js";
 import type { ExecuteResult } from "./runtime.js";
-import { LocalRuntime } from "./runtime.js";
+import { LocalRuntime, describeError } from "./runtime.js";
 import type { Workflow, WorkflowBuilder } from "./workflow.js";
 import { loadFirstPartyPlugin, schemeOf } from "./scheme.js";
 import type { StreamOptions, StreamParams, StreamRow } from "./stream.js";
@@ -51,7 +54,10 @@ export interface DataFlowOptions<NS extends string | undefined = string | undefi
   /** Use existing tables as they are: no DDL at all (default false). */
   existingSchemaMode?: boolean;
   pool?: PoolOptions;
+  /** Structured logs (pino-compatible): runs, failures, slow statements, schema work, pool waits. Values are never logged. */
   logger?: Logger;
+  /** With a logger: statements slower than this many ms are logged at warn (SQL text and parameter count, never values). */
+  slowQueryMs?: number;
   /** Prefix for node types (`analytics.User_Create`), so two instances can declare the same model name. */
   namespace?: NS;
   /** Extra options passed to the adapter. */
@@ -207,6 +213,7 @@ export class DataFlow<NS extends string | undefined = string | undefined> implem
     // A null-prototype object: adapters reading an option they were not given get undefined, never an inherited value.
     const adapterOptions = Object.assign(Object.create(null) as Record<string, unknown>, options.adapter, { logger: this.logger });
     if (options.pool) adapterOptions.pool = options.pool;
+    if (options.slowQueryMs !== undefined) adapterOptions.slowQueryMs = options.slowQueryMs;
     this.adapter = factory.create(rawUrl, adapterOptions as AdapterOptions);
     this.runner = compose(
       plugins.flatMap((p) => p.middleware ?? []),
@@ -368,7 +375,9 @@ export class DataFlow<NS extends string | undefined = string | undefined> implem
           this.logger.debug({ model: model.name, table: model.table }, "schema ready");
         })
         .catch((error: unknown) => {
-          throw error instanceof DataFlowError ? error : new SchemaError(`Preparing the table of ${model.name} failed`, { cause: error });
+          const failure = error instanceof DataFlowError ? error : new SchemaError(`Preparing the table of ${model.name} failed`, { cause: error });
+          this.logger.error({ model: model.name, table: model.table, error: describeError(failure) }, "schema work failed");
+          throw failure;
         });
       this.pending.set(model, p);
     }
@@ -494,6 +503,32 @@ export class DataFlow<NS extends string | undefined = string | undefined> implem
     return openStream(this, model, params as Record<string, unknown> | undefined, options) as AsyncIterable<StreamRow<M, P>>;
   }
 
+  #sql: SqlTag | undefined;
+
+  /**
+   * Raw SQL as a tagged template: ``await db.sql<{ n: number }>`SELECT count(*) AS n FROM ${db.sql.id("users")} WHERE age > ${18}` ``.
+   * Values are always bound; identifiers go through `db.sql.id()`. In a custom node, `db.sql.with(ctx)`
+   * runs on the node's run transaction. SQL adapters only.
+   */
+  get sql(): SqlTag {
+    this.#sql ??= sqlTag(this.adapter, async () => {
+      this.assertOpen();
+      await this.connect();
+    });
+    return this.#sql;
+  }
+
+  /** Pool figures, statements sent and failures by error class, from the adapter. */
+  stats(): AdapterStats {
+    if (typeof this.adapter.stats !== "function") {
+      throw new PluginError(`The ${this.adapter.databaseType} adapter does not report stats()`, {
+        fix: "Upgrade the adapter's plugin to one built for this kernel",
+      });
+    }
+    return this.adapter.stats();
+  }
+
+  /** Pings the database: `{ ok, latencyMs, error? }`; never throws. */
   async healthCheck(): Promise<HealthStatus> {
     if (this.closed) return { ok: false, latencyMs: 0, error: ClosedError.ofInstance().message };
     return this.adapter.healthCheck();

@@ -1,4 +1,5 @@
 import type { Logger } from "./logger.js";
+import type { ProgressListener } from "./progress.js";
 import type { StandardSchemaV1 } from "@standard-schema/spec";
 import { ValidationError } from "./errors.js";
 import type { ParamsSchema } from "./params.js";
@@ -12,6 +13,10 @@ export interface ExecuteOptions {
   tenantId?: string;
   /** Run the whole workflow in one transaction (needs @dataflow/transactions). */
   transaction?: boolean;
+  /** Progress of long work (bulk writes, streams, vector inserts): rows done, total where known; at most every `progressIntervalMs`. */
+  onProgress?: ProgressListener;
+  /** Least gap in ms between two progress reports of one node (default 200); the last report always comes. */
+  progressIntervalMs?: number;
 }
 
 /** State of one workflow run, shared by all its nodes and the plugins' run hooks. */

@@ -6,7 +6,7 @@ import type { Plugin, PoolOptions } from "./plugin.js";
 import { ownProperties } from "./own.js";
 import { didYouMean } from "./suggest.js";
 
-const DATAFLOW_OPTIONS = ["url", "plugins", "autoMigrate", "existingSchemaMode", "pool", "logger", "namespace", "adapter"] as const;
+const DATAFLOW_OPTIONS = ["url", "plugins", "autoMigrate", "existingSchemaMode", "pool", "logger", "slowQueryMs", "namespace", "adapter"] as const;
 const POOL_OPTIONS = ["max", "min", "idleTimeoutMs", "acquireTimeoutMs", "statementTimeoutMs"] as const;
 const LOGGER_METHODS = ["debug", "info", "warn", "error"] as const;
 
@@ -73,6 +73,7 @@ export interface ResolvedDataFlowOptions {
   readonly existingSchemaMode: boolean | undefined;
   readonly pool: PoolOptions | undefined;
   readonly logger: Logger | undefined;
+  readonly slowQueryMs: number | undefined;
   readonly namespace: string | undefined;
   readonly adapter: Record<string, unknown>;
 }
@@ -146,6 +147,7 @@ export function readDataFlowOptions(input: unknown): ResolvedDataFlowOptions {
     existingSchemaMode: boolean(options.existingSchemaMode, "existingSchemaMode"),
     pool: readPoolOptions(options.pool),
     logger: logger as Logger | undefined,
+    slowQueryMs: options.slowQueryMs === undefined ? undefined : integer(options.slowQueryMs, "slowQueryMs", 0),
     namespace: namespace as string | undefined,
     adapter: adapter === undefined ? Object.create(null) : ownProperties(adapter),
   };

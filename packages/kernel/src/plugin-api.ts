@@ -45,8 +45,10 @@ export { defineNode, nodeRef } from "./node.js";
 export type { ExecuteOptions, NodeContext, NodeDefinition, RunContext } from "./node.js";
 export { registerNode, resolveNode, NodeRegistry } from "./registry.js";
 export type { NodeOwner, ResolvedNode } from "./registry.js";
-export { checkTransactionOptions, definePlugin, ISOLATION_LEVELS, KERNEL_CONTRACT_VERSION } from "./plugin.js";
+export { checkTransactionOptions, definePlugin, ISOLATION_LEVELS, KERNEL_CONTRACT_VERSION, SqlIdentifier } from "./plugin.js";
 export type {
+  AdapterStats,
+  RawSqlQuery,
   AdapterCapabilities,
   AdapterFactory,
   AdapterOptions,
@@ -111,7 +113,10 @@ export { closest, didYouMean } from "./suggest.js";
 export { quoteName, shortName } from "./names.js";
 export { maskCredentials, maskUrl } from "./mask.js";
 export { channels } from "./tracing.js";
-export type { NodeTraceContext, QueryTraceContext } from "./tracing.js";
+export type { NodeTraceContext, QueryTraceContext, RunTraceContext } from "./tracing.js";
+export { PROGRESS_INTERVAL_MS, ProgressReporter, progressFor } from "./progress.js";
+export type { ProgressEvent, ProgressListener } from "./progress.js";
+export { describeError } from "./runtime.js";
 export { silentLogger } from "./logger.js";
 export type { Logger } from "./logger.js";
 export * from "./errors.js";

@@ -1,4 +1,4 @@
-import { PluginError, ValidationError } from "./errors.js";
+import { InvalidIdentifierError, PluginError, ValidationError } from "./errors.js";
 import { ownProperties } from "./own.js";
 import type { Model } from "./model.js";
 import type { NodeContext, NodeDefinition, RunContext } from "./node.js";
@@ -23,6 +23,56 @@ export interface HealthStatus {
   readonly ok: boolean;
   readonly latencyMs: number;
   readonly error?: string;
+}
+
+/** Counters of one adapter since it was created: `db.stats()`. */
+export interface AdapterStats {
+  readonly connections: {
+    /** Connections open (in use or idle). */
+    readonly total: number;
+    readonly idle: number;
+    /** Callers waiting for a connection to free up. */
+    readonly waiting: number;
+  };
+  /** Statements (or database commands) sent. */
+  readonly statements: number;
+  /** Failed operations by typed error class, e.g. `{ UniqueViolationError: 2 }`. */
+  readonly errors: Readonly<Record<string, number>>;
+}
+
+/** One raw SQL statement: the template's text parts and the values between them (`db.sql\`...\``). */
+export interface RawSqlQuery {
+  readonly strings: readonly string[];
+  /** Bound values, or `SqlIdentifier`s quoted into the text. */
+  readonly values: readonly unknown[];
+}
+
+const SQL_IDENTIFIER_BRAND = Symbol.for("@dataflow/kernel:sql-identifier");
+const SQL_IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_$]{0,62}$/;
+
+/** An identifier for raw SQL (`db.sql.id("users")`, `db.sql.id("app", "users")`): quoted by the dialect, never bound. */
+export class SqlIdentifier {
+  /** `instanceof` by a brand: a plugin built against another copy of the kernel still recognizes it. */
+  static [Symbol.hasInstance](value: unknown): boolean {
+    return typeof value === "object" && value !== null && (value as { [SQL_IDENTIFIER_BRAND]?: unknown })[SQL_IDENTIFIER_BRAND] === true;
+  }
+
+  readonly [SQL_IDENTIFIER_BRAND] = true;
+  readonly parts: readonly string[];
+  constructor(parts: readonly string[]) {
+    if (parts.length === 0 || parts.length > 3) {
+      throw new ValidationError('sql.id() takes one to three name parts, e.g. sql.id("users") or sql.id("app", "users")', { field: "sql.id" });
+    }
+    for (const part of parts) {
+      if (typeof part !== "string" || !SQL_IDENTIFIER.test(part)) {
+        throw new InvalidIdentifierError(`sql.id(): ${JSON.stringify(String(part)).slice(0, 80)} is not a plain identifier`, {
+          field: "sql.id",
+          fix: "Use ASCII letters, digits, underscores and $, starting with a letter or underscore (at most 63 characters)",
+        });
+      }
+    }
+    this.parts = Object.freeze([...parts]);
+  }
 }
 
 /** Isolation levels a transaction may ask for, by their SQL names. */
@@ -70,6 +120,14 @@ export interface BaseAdapter {
   connect(): Promise<void>;
   close(): Promise<void>;
   healthCheck(): Promise<HealthStatus>;
+  /** Connection pool figures, statements sent and failures by error class, since the adapter was created. */
+  stats(): AdapterStats;
+  /**
+   * Optional (SQL adapters): runs one raw statement, values bound by the dialect's placeholders,
+   * `SqlIdentifier`s quoted. With `ctx` it runs where the node's statements run (its run's
+   * transaction); without, on the pool or the ambient `db.transaction()`.
+   */
+  rawSql?(query: RawSqlQuery, ctx: NodeContext | undefined): Promise<Record<string, unknown>[]>;
   /** Creates or additively migrates the storage for the models (tables, columns, indexes). */
   ensureSchema(models: readonly Model[], options: { autoMigrate: boolean; existingSchemaMode: boolean }): Promise<void>;
   /**
@@ -96,6 +154,8 @@ export interface BaseAdapter {
 export interface AdapterOptions {
   readonly pool?: PoolOptions;
   readonly logger?: import("./logger.js").Logger;
+  /** Statements slower than this many ms are logged at warn with their SQL text and parameter count (never the values). */
+  readonly slowQueryMs?: number;
   readonly [key: string]: unknown;
 }
 

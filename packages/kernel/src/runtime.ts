@@ -1,7 +1,17 @@
 import { randomUUID } from "node:crypto";
 import { ownProperties } from "./own.js";
 import { quoteName, shortName } from "./names.js";
-import { AbortError, ClosedError, DataFlowError, ValidationError, WorkflowExecutionError, WorkflowValidationError } from "./errors.js";
+import {
+  AbortError,
+  ClosedError,
+  ConstraintViolationError,
+  DataFlowError,
+  NotFoundError,
+  UniqueViolationError,
+  ValidationError,
+  WorkflowExecutionError,
+  WorkflowValidationError,
+} from "./errors.js";
 import type { Logger } from "./logger.js";
 import { silentLogger } from "./logger.js";
 import type { ExecuteOptions, NodeContext, RunContext } from "./node.js";
@@ -10,6 +20,7 @@ import { getPath, setPath } from "./paths.js";
 import type { PluginContext, RunHooks } from "./plugin.js";
 import type { NodeOwner, ResolvedNode } from "./registry.js";
 import { resolveNode } from "./registry.js";
+import type { RunTraceContext } from "./tracing.js";
 import { channels } from "./tracing.js";
 import type { Workflow } from "./workflow.js";
 
@@ -41,6 +52,8 @@ interface Plan {
   readonly open: readonly (readonly string[])[];
   /** Per node: its static params have passed (names, types and values need no second check). */
   readonly staticChecked: boolean[];
+  /** The logger of the runs: the runtime's, else the first owner's; undefined when nobody logs (no log work at all). */
+  readonly logger: Logger | undefined;
 }
 
 const RUN_FAILED = "(run)";
@@ -176,6 +189,41 @@ class Context implements NodeContext {
   }
 }
 
+function checkProgressOptions(options: ExecuteOptions): void {
+  if (options.onProgress !== undefined && typeof options.onProgress !== "function") {
+    throw new ValidationError("onProgress must be a function", { field: "onProgress", fix: "Pass onProgress: (event) => ..." });
+  }
+  const interval = options.progressIntervalMs;
+  if (interval !== undefined && (typeof interval !== "number" || !Number.isFinite(interval) || interval < 0)) {
+    throw new ValidationError("progressIntervalMs must be a number of milliseconds, 0 or more", { field: "progressIntervalMs" });
+  }
+}
+
+function elapsed(start: number): number {
+  return Math.round((performance.now() - start) * 1000) / 1000;
+}
+
+/** An error for a log line: its typed class, code, field and message (DataFlow messages name fields, never values). */
+export function describeError(error: unknown): { class: string; code?: string; field?: string; message: string } {
+  if (error instanceof DataFlowError) {
+    const out: { class: string; code?: string; field?: string; message: string } = { class: error.name, code: error.code, message: error.message };
+    if (error.field !== undefined) out.field = error.field;
+    return out;
+  }
+  return { class: error instanceof Error ? error.name : typeof error, message: error instanceof Error ? error.message : String(error) };
+}
+
+/** Failures the caller caused (bad input, missing rows, constraint conflicts, aborts): logged at warn, the rest at error. */
+function isCallerMistake(error: unknown): boolean {
+  return (
+    error instanceof ValidationError ||
+    error instanceof NotFoundError ||
+    error instanceof UniqueViolationError ||
+    error instanceof ConstraintViolationError ||
+    error instanceof AbortError
+  );
+}
+
 function nodeFailure(id: string, run: Run, error: unknown, results: Record<string, unknown>): WorkflowExecutionError {
   const cause = run.aborted && !(error instanceof DataFlowError) ? new AbortError(`Node '${id}' was aborted`, { cause: error }) : error;
   return new WorkflowExecutionError(id, run.runId, cause, results);
@@ -194,6 +242,16 @@ export class LocalRuntime {
     if (!Number.isInteger(max) || max < 1) throw new ValidationError("maxConcurrency must be a positive integer", { field: "maxConcurrency" });
     this.maxConcurrency = max;
     this.logger = options.logger ?? silentLogger;
+  }
+
+  /** The runtime's own logger, else the one of the DataFlow whose nodes the workflow uses. */
+  private runLogger(owners: ReadonlySet<NodeOwner>): Logger | undefined {
+    if (this.logger !== silentLogger) return this.logger;
+    for (const owner of owners) {
+      const logger = (owner as { logger?: Logger }).logger;
+      if (logger !== undefined && logger !== silentLogger) return logger;
+    }
+    return undefined;
   }
 
   private plan(wf: Workflow): Plan {
@@ -219,6 +277,7 @@ export class LocalRuntime {
       waitCounts,
       roots: waitCounts.flatMap((n, i) => (n === 0 ? [i] : [])),
       where: wf.nodes.map((n) => `Node '${n.id}' (${n.type})`),
+      logger: this.runLogger(owners),
       open: wf.nodes.map((n, i) => {
         const schema = resolved[i]!.def.params;
         return Object.keys(schema).filter((name) => schema[name]!.required && !(Object.hasOwn(n.params, name) && n.params[name] !== undefined));
@@ -232,12 +291,38 @@ export class LocalRuntime {
   /** Runs a built workflow. Rejects with `WorkflowExecutionError` when a node fails. */
   execute<R extends object = Record<string, any>>(workflow: Workflow<R>, options: ExecuteOptions = {}): Promise<ExecuteResult<R>> {
     if (!channels.run.hasSubscribers) return this.executeRun<R>(workflow, options);
-    const trace = { runId: "" };
+    const trace: RunTraceContext = { runId: "", workflow: workflow?.name, nodeCount: workflow?.nodes?.length ?? 0 };
     return channels.run.tracePromise(async () => {
-      const out = await this.executeRun<R>(workflow, options);
-      trace.runId = out.runId;
-      return out;
+      try {
+        const out = await this.executeRun<R>(workflow, options);
+        trace.runId = out.runId;
+        return out;
+      } catch (error) {
+        if (error instanceof WorkflowExecutionError) trace.runId = error.runId;
+        throw error;
+      }
     }, trace);
+  }
+
+  /** Logs the run's start (debug), its end (info) and a node failure (warn for a caller's mistake, else error). */
+  private logged<R>(logger: Logger, workflow: Workflow, run: Run, pending: () => Promise<ExecuteResult<R>>): Promise<ExecuteResult<R>> {
+    const start = performance.now();
+    const base = { runId: run.runId, workflow: workflow.name, nodeCount: workflow.nodes.length };
+    logger.debug(base, "run started");
+    return pending().then(
+      (out) => {
+        logger.info({ ...base, durationMs: elapsed(start), ok: true }, "run finished");
+        return out;
+      },
+      (error: unknown) => {
+        const failure = error instanceof WorkflowExecutionError ? error : undefined;
+        const cause = failure ? failure.cause : error;
+        const fields = { ...base, durationMs: elapsed(start), ok: false, nodeId: failure?.nodeId, error: describeError(cause) };
+        if (isCallerMistake(cause)) logger.warn(fields, "run failed");
+        else logger.error(fields, "run failed");
+        throw error;
+      },
+    );
   }
 
   /** Checks the call and starts the run; a workflow without run hooks takes no extra async step. */
@@ -256,15 +341,21 @@ export class LocalRuntime {
       if (options.tenantId !== undefined && typeof options.tenantId !== "string") {
         throw new ValidationError("tenantId must be a string", { field: "tenantId" });
       }
+      if (options.onProgress !== undefined || options.progressIntervalMs !== undefined) checkProgressOptions(options);
       const runId = nextRunId();
       const caller = options.signal;
       if (caller?.aborted) throw new WorkflowExecutionError(RUN_FAILED, runId, new AbortError("The run was aborted before it started"), {});
       // One node has no siblings to abort: it gets the caller's signal and no controller of its own.
       const fixed = workflow.nodes.length === 1 ? (caller ?? NEVER_ABORTED) : undefined;
-      run = new Run(runId, fixed, caller, options.tenantId, options, this.logger);
+      run = new Run(runId, fixed, caller, options.tenantId, options, plan.logger ?? this.logger);
     } catch (error) {
       return Promise.reject(error);
     }
+    if (plan.logger !== undefined) return this.logged<R>(plan.logger, workflow, run, () => this.startRun<R>(workflow, plan, run));
+    return this.startRun<R>(workflow, plan, run);
+  }
+
+  private startRun<R>(workflow: Workflow, plan: Plan, run: Run): Promise<ExecuteResult<R>> {
     if (plan.hooks.length > 0) return this.runWithHooks<R>(workflow, plan, run);
     if (workflow.nodes.length === 1) return this.runSingle<R>(workflow, plan, run);
     const results: Record<string, unknown> = {};

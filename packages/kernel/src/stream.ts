@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { AbortError, PluginError, ValidationError } from "./errors.js";
 import type { Logger } from "./logger.js";
+import type { ProgressListener } from "./progress.js";
 import type { Model, Row } from "./model.js";
 import type { ExecuteOptions, NodeContext, RunContext } from "./node.js";
 import type { ListOperation, ModelOperation, RowData } from "./operations.js";
@@ -22,6 +23,8 @@ export interface StreamOptions {
   readonly tenantId?: string;
   /** Rows fetched from the database per round trip (default 1000, at most 100,000). */
   readonly batchSize?: number;
+  /** Rows read so far, at most every 200 ms and once at the end (`total` is unknown for a stream). */
+  readonly onProgress?: ProgressListener;
 }
 
 /** What a streaming adapter is handed: the List operation, already through every middleware. */
@@ -43,13 +46,15 @@ export interface StreamHost {
 export const DEFAULT_STREAM_BATCH = 1000;
 const MAX_STREAM_BATCH = 100_000;
 
-function readStreamOptions(given: StreamOptions | undefined): { signal?: AbortSignal; tenantId?: string; batchSize: number } {
+type StreamSettings = { signal?: AbortSignal; tenantId?: string; batchSize: number; onProgress?: ProgressListener };
+
+function readStreamOptions(given: StreamOptions | undefined): StreamSettings {
   if (given === undefined) return { batchSize: DEFAULT_STREAM_BATCH };
   if (given === null || typeof given !== "object") throw new ValidationError("stream() options must be an object", { field: "options" });
   const o = ownProperties(given) as StreamOptions;
   for (const key of Object.keys(o)) {
-    if (key !== "signal" && key !== "tenantId" && key !== "batchSize") {
-      throw new ValidationError(`Unknown stream option '${key}'`, { field: key, fix: "Known options: signal, tenantId, batchSize" });
+    if (key !== "signal" && key !== "tenantId" && key !== "batchSize" && key !== "onProgress") {
+      throw new ValidationError(`Unknown stream option '${key}'`, { field: key, fix: "Known options: signal, tenantId, batchSize, onProgress" });
     }
   }
   if (o.signal !== undefined && !(o.signal instanceof AbortSignal)) throw new ValidationError("signal must be an AbortSignal", { field: "signal" });
@@ -58,18 +63,21 @@ function readStreamOptions(given: StreamOptions | undefined): { signal?: AbortSi
   if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > MAX_STREAM_BATCH) {
     throw new ValidationError(`batchSize must be an integer from 1 to ${MAX_STREAM_BATCH}`, { field: "batchSize" });
   }
-  const out: { signal?: AbortSignal; tenantId?: string; batchSize: number } = { batchSize };
+  if (o.onProgress !== undefined && typeof o.onProgress !== "function") throw new ValidationError("onProgress must be a function", { field: "onProgress" });
+  const out: StreamSettings = { batchSize };
+  if (o.onProgress !== undefined) out.onProgress = o.onProgress;
   if (o.signal !== undefined) out.signal = o.signal;
   if (o.tenantId !== undefined) out.tenantId = o.tenantId;
   return out;
 }
 
 /** The context a stream's operation runs under: a one-node run of its own. */
-function streamContext(logger: Logger, options: { signal?: AbortSignal; tenantId?: string }): NodeContext {
+function streamContext(logger: Logger, options: StreamSettings): NodeContext {
   const runId = randomUUID();
   const execute: ExecuteOptions = Object.create(null);
   if (options.signal) execute.signal = options.signal;
   if (options.tenantId !== undefined) execute.tenantId = options.tenantId;
+  if (options.onProgress !== undefined) execute.onProgress = options.onProgress;
   const signal = options.signal ?? new AbortController().signal;
   const run: RunContext = {
     runId,

@@ -1,4 +1,4 @@
-import { tracingChannel } from "node:diagnostics_channel";
+import { channel, tracingChannel } from "node:diagnostics_channel";
 
 export interface NodeTraceContext {
   runId: string;
@@ -11,7 +11,17 @@ export interface QueryTraceContext {
   system: string;
   operation: string;
   model?: string;
+  /** The statement with placeholders; bound values are never part of it. */
   text: string;
+  /** How many values are bound. */
+  paramCount?: number;
+}
+
+export interface RunTraceContext {
+  runId: string;
+  /** The workflow's name when it has one. */
+  workflow: string | undefined;
+  nodeCount: number;
 }
 
 /**
@@ -21,5 +31,7 @@ export interface QueryTraceContext {
 export const channels = {
   node: tracingChannel<unknown, NodeTraceContext>("dataflow:node"),
   query: tracingChannel<unknown, QueryTraceContext>("dataflow:query"),
-  run: tracingChannel<unknown, { runId: string }>("dataflow:run"),
+  run: tracingChannel<unknown, RunTraceContext>("dataflow:run"),
+  /** Progress of long work (`ProgressEvent`), at a bounded rate; a plain channel, not a tracing one. */
+  progress: channel("dataflow:progress"),
 };

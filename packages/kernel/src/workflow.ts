@@ -57,6 +57,8 @@ export interface WorkflowConnection {
  */
 export interface Workflow<R extends object = Record<string, any>> {
   readonly [RESULTS]?: R;
+  /** A name for logs and traces (`WorkflowBuilder({ name })`). */
+  readonly name?: string | undefined;
   readonly nodes: readonly WorkflowNode[];
   readonly connections: readonly WorkflowConnection[];
   /** For each node (by index in `nodes`): indexes of the nodes it waits for. */
@@ -78,6 +80,8 @@ export interface WorkflowBuilderOptions<M extends AnyModel = never> {
    * Type-level only.
    */
   models?: readonly M[];
+  /** A name for logs and traces of the workflow's runs. */
+  name?: string;
 }
 
 /**
@@ -98,6 +102,9 @@ export class WorkflowBuilder<M extends AnyModel = never, N extends object = {}, 
 
   constructor(options: WorkflowBuilderOptions<M> = {}) {
     this.options = ownProperties(options ?? {}) as WorkflowBuilderOptions<M>;
+    if (this.options.name !== undefined && typeof this.options.name !== "string") {
+      throw new WorkflowValidationError("name must be a string", { field: "name" });
+    }
   }
 
   // addNode and addConnection re-infer the ledger and the missing params from `this` (`L`, `Miss`) rather than read
@@ -233,6 +240,7 @@ export class WorkflowBuilder<M extends AnyModel = never, N extends object = {}, 
     const reindex = new Map(order.map((old, i) => [old, i] as const));
     const sortedNodes = order.map((i) => nodes[i]!);
     return Object.freeze({
+      name: this.options.name,
       nodes: sortedNodes,
       connections: [...this.connections],
       waitsFor: order.map((i) => [...edges[i]!].map((d) => reindex.get(d)!)),

@@ -16,6 +16,9 @@ class DeclarationOnlyAdapter implements BaseAdapter {
     return { ok: true, latencyMs: 0 };
   }
   async ensureSchema() {}
+  stats() {
+    return { connections: { total: 0, idle: 0, waiting: 0 }, statements: 0, errors: {} };
+  }
 }
 
 export const declarationOnly: Plugin = definePlugin({

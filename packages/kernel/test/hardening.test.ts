@@ -97,6 +97,7 @@ describe("options and parameters are read as own properties only", () => {
               connect: async () => {},
               close: async () => {},
               healthCheck: async () => ({ ok: true, latencyMs: 0 }),
+              stats: () => ({ connections: { total: 0, idle: 0, waiting: 0 }, statements: 0, errors: {} }),
               ensureSchema: async () => {},
             };
           },

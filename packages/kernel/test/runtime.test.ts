@@ -228,6 +228,7 @@ describe("LocalRuntime", () => {
             connect: async () => {},
             close: async () => {},
             healthCheck: async () => ({ ok: true, latencyMs: 0 }),
+            stats: () => ({ connections: { total: 0, idle: 0, waiting: 0 }, statements: 0, errors: {} }),
             ensureSchema: async () => {},
           }),
         },

@@ -16,6 +16,9 @@ class EchoAdapter implements BaseAdapter {
     return { ok: true, latencyMs: 0 };
   }
   async ensureSchema() {}
+  stats() {
+    return { connections: { total: 0, idle: 0, waiting: 0 }, statements: 0, errors: {} };
+  }
   stream(op: ListOperation, ctx: NodeContext, request: StreamRequest): AsyncIterable<RowData> {
     this.calls.push({ op, ctx, request });
     return (async function* () {

@@ -1,4 +1,6 @@
 import type {
+  AdapterStats,
+  RawSqlQuery,
   BulkCreateOperation,
   BulkUpsertOperation,
   ListOperation,
@@ -15,8 +17,19 @@ import type {
   Logger,
   Model,
   NodeContext,
+  ProgressReporter,
 } from "@dataflow/kernel/plugin";
-import { AbortError, ConnectionError, TimeoutError, ValidationError, channels, checkTransactionOptions, silentLogger } from "@dataflow/kernel/plugin";
+import {
+  AbortError,
+  ConnectionError,
+  TimeoutError,
+  ValidationError,
+  channels,
+  checkTransactionOptions,
+  describeError,
+  silentLogger,
+} from "@dataflow/kernel/plugin";
+import { compileRawSql } from "./raw-sql.js";
 import type { Dialect, TransactionOptions } from "./dialect.js";
 import type { QueryResult, SqlConnection, SqlExecutor } from "./driver.js";
 import { ensureTables } from "./ddl.js";
@@ -45,6 +58,13 @@ export interface BulkTotals {
   inserted: number;
   skipped: number;
   updated: number;
+}
+
+/** The statement's first keyword (`SELECT`, `INSERT`, ...): OpenTelemetry's `db.operation.name`. */
+function operationOf(text: string): string {
+  const start = text.length - text.trimStart().length;
+  const end = text.slice(start).search(/\s/);
+  return (end < 0 ? text.slice(start) : text.slice(start, start + end)).toUpperCase();
 }
 
 /** A failure after which a connection's state is unknown. */
@@ -80,6 +100,12 @@ export abstract class DatabaseAdapter implements BaseAdapter, SqlExecutor, Sessi
    */
   readonly cancelsStatements: boolean = false;
   protected readonly logger: Logger;
+  /** Statements slower than this are logged (only with a logger); undefined: statements are not timed. */
+  protected readonly slowQueryMs: number | undefined;
+  /** Statements sent since the adapter was created. */
+  protected statementsSent = 0;
+  readonly #errors: Record<string, number> = Object.create(null);
+  #lastExhaustedWarning = -Infinity;
 
   // #private: adapter options may carry credentials (e.g. `pg: { password }`, TLS keys); inspection must not reach them.
   readonly #adapterOptions: AdapterOptions;
@@ -87,6 +113,88 @@ export abstract class DatabaseAdapter implements BaseAdapter, SqlExecutor, Sessi
   constructor(adapterOptions: AdapterOptions = {}) {
     this.#adapterOptions = adapterOptions;
     this.logger = adapterOptions.logger ?? silentLogger;
+    const slow = adapterOptions.slowQueryMs;
+    this.slowQueryMs = this.logger !== silentLogger && typeof slow === "number" && slow >= 0 ? slow : undefined;
+  }
+
+  /**
+   * True when a statement must go through `observed` (someone traces statements, or slow ones are
+   * logged). Drivers check it at their one place that sends statements; otherwise they only count.
+   */
+  protected get observing(): boolean {
+    return this.slowQueryMs !== undefined || channels.query.hasSubscribers;
+  }
+
+  /** Sends a statement through `call`, traced on `dataflow:query` and timed against `slowQueryMs` (the driver counts it). */
+  protected observed<T>(text: string, paramCount: number, call: () => Promise<T>): Promise<T> {
+    const slowMs = this.slowQueryMs;
+    const start = slowMs === undefined ? 0 : performance.now();
+    const pending = channels.query.hasSubscribers
+      ? channels.query.tracePromise(call, { system: this.dialect.name, operation: operationOf(text), text, paramCount })
+      : call();
+    if (slowMs === undefined) return pending;
+    const check = () => {
+      const durationMs = performance.now() - start;
+      if (durationMs >= slowMs) {
+        this.logger.warn(
+          { system: this.dialect.name, durationMs: Math.round(durationMs * 1000) / 1000, sql: text, paramCount, slowQueryMs: slowMs },
+          "slow statement",
+        );
+      }
+    };
+    return pending.then(
+      (result) => {
+        check();
+        return result;
+      },
+      (error: unknown) => {
+        check();
+        throw error;
+      },
+    );
+  }
+
+  /** Counts a failure by its typed error class for `stats()`. */
+  recordError(error: unknown): void {
+    const name = error instanceof Error ? error.name : "Error";
+    this.#errors[name] = (this.#errors[name] ?? 0) + 1;
+  }
+
+  /**
+   * A caller has to wait for a connection: every one is in use. Logged at warn at most every 10 s
+   * (with the pool figures), so a saturated pool does not flood the log.
+   */
+  protected poolExhausted(max: number): void {
+    const now = performance.now();
+    if (now - this.#lastExhaustedWarning < 10_000 || this.logger === silentLogger) return;
+    this.#lastExhaustedWarning = now;
+    const { total, idle, waiting } = this.stats().connections;
+    this.logger.warn({ system: this.dialect.name, max, total, idle, waiting }, "connection pool exhausted: a caller waits for a free connection");
+  }
+
+  /** Connections open (`total`), not handed out (`idle`), and callers waiting for one. */
+  protected connectionFigures(): { total: number; idle: number; waiting: number } {
+    const status = this.poolStatus?.() ?? { total: 0, idle: 0 };
+    return { total: status.total, idle: status.idle, waiting: 0 };
+  }
+
+  stats(): AdapterStats {
+    return { connections: this.connectionFigures(), statements: this.statementsSent, errors: { ...this.#errors } };
+  }
+
+  /**
+   * \`db.sql\`: one raw statement, values bound with the dialect's placeholders, identifiers quoted;
+   * run where the session puts the node's statements (its run's transaction), else the pool.
+   */
+  async rawSql(query: RawSqlQuery, ctx: NodeContext | undefined): Promise<Record<string, unknown>[]> {
+    const { text, params } = compileRawSql(this.dialect, query);
+    try {
+      return (await this.executorFor(ctx).query(text, params)).rows;
+    } catch (error) {
+      const mapped = this.mapError(error);
+      this.recordError(mapped);
+      throw mapped;
+    }
   }
 
   /** The options the adapter was created with. */
@@ -114,12 +222,15 @@ export abstract class DatabaseAdapter implements BaseAdapter, SqlExecutor, Sessi
       await this.query("SELECT 1", []);
       return { ok: true, latencyMs: performance.now() - start };
     } catch (error) {
-      return { ok: false, latencyMs: performance.now() - start, error: (error as Error).message };
+      const mapped = this.mapError(error);
+      this.recordError(mapped);
+      this.logger.warn({ system: this.dialect.name, error: describeError(mapped) }, "health check failed");
+      return { ok: false, latencyMs: performance.now() - start, error: mapped.message };
     }
   }
 
   /** Optional strategy: a faster BulkCreate/BulkUpsert. Without it, sql-core's batched multi-row INSERT in one transaction. */
-  bulkWrite?(ctx: NodeContext, op: BulkCreateOperation | BulkUpsertOperation): Promise<BulkTotals>;
+  bulkWrite?(ctx: NodeContext, op: BulkCreateOperation | BulkUpsertOperation, progress?: ProgressReporter): Promise<BulkTotals>;
 
   /** Optional strategy: a database-specific single-row Upsert. Without it, the dialect's `upsertStrategy`. */
   upsert?(ctx: NodeContext, op: UpsertOperation): Promise<OperationResults["Upsert"]>;
@@ -207,13 +318,11 @@ export abstract class DatabaseAdapter implements BaseAdapter, SqlExecutor, Sessi
     return session.transactionFor(this, ctx) as TransactionHandle | undefined;
   }
 
+  // Drivers trace, time and count each statement where they send it (`observed`), so the executors only route.
   private readonly plainPool: SqlExecutor = {
-    query: (text, params) => {
-      if (!channels.query.hasSubscribers) return this.runQuery(text, params);
-      return channels.query.tracePromise(() => this.runQuery(text, params), { system: this.dialect.name, operation: text.slice(0, text.indexOf(" ")), text });
-    },
-    // While someone traces queries, every statement goes through `query` (which traces it).
-    queryNow: (text, params) => (this.runQueryNow === undefined || channels.query.hasSubscribers ? undefined : this.runQueryNow(text, params)),
+    query: (text, params) => this.runQuery(text, params),
+    // While statements are observed (traced or timed), every statement goes through `query`, which observes it.
+    queryNow: (text, params) => (this.runQueryNow === undefined || this.observing ? undefined : this.runQueryNow(text, params)),
   };
 
   private readonly signalled = new WeakMap<AbortSignal, SqlExecutor>();
@@ -223,13 +332,7 @@ export abstract class DatabaseAdapter implements BaseAdapter, SqlExecutor, Sessi
     if (!signal) return this.plainPool;
     let executor = this.signalled.get(signal);
     if (!executor) {
-      const run = (text: string, params: readonly unknown[]) => this.runQuery(text, params, signal);
-      executor = {
-        query: (text, params) => {
-          if (!channels.query.hasSubscribers) return run(text, params);
-          return channels.query.tracePromise(() => run(text, params), { system: this.dialect.name, operation: text.slice(0, text.indexOf(" ")), text });
-        },
-      };
+      executor = { query: (text, params) => this.runQuery(text, params, signal) };
       this.signalled.set(signal, executor);
     }
     return executor;

@@ -9,11 +9,12 @@ import type {
   ModelOperation,
   NodeContext,
   OperationResults,
+  ProgressReporter,
   ReadOperation,
   RowData,
   UpsertOperation,
 } from "@dataflow/kernel/plugin";
-import { DataFlowError, NotFoundError, ambiguousMatch, encodeCursor } from "@dataflow/kernel/plugin";
+import { DataFlowError, NotFoundError, ambiguousMatch, encodeCursor, progressFor } from "@dataflow/kernel/plugin";
 import type { QueryResult, SqlExecutor } from "./driver.js";
 import { withRegexField } from "./failures.js";
 import { pinsPrimaryKey } from "./compile.js";
@@ -192,6 +193,7 @@ export async function multiRowBulkWrite(
   adapter: SqlTarget,
   ctx: NodeContext,
   op: BulkCreateOperation | BulkUpsertOperation,
+  progress?: ProgressReporter,
 ): Promise<{ inserted: number; skipped: number; updated: number }> {
   const d = adapter.dialect;
   const model = op.model;
@@ -206,6 +208,7 @@ export async function multiRowBulkWrite(
   const totals = { inserted: 0, skipped: 0, updated: 0 };
   if (op.rows.length === 0) return totals;
   const flagged = mode === "update" && Boolean(d.insertedFlag);
+  let done = 0;
   await adapter.transaction(
     async (exec) => {
       for (const { fields, rows } of groups.values()) {
@@ -228,6 +231,8 @@ export async function multiRowBulkWrite(
             totals.updated += Math.max(0, updated);
             totals.inserted += chunk.length - Math.max(0, updated);
           }
+          done += chunk.length;
+          progress?.report(done);
         }
       }
     },
@@ -248,7 +253,19 @@ function bulkWrite(
   ctx: NodeContext,
   op: BulkCreateOperation | BulkUpsertOperation,
 ): Promise<{ inserted: number; skipped: number; updated: number }> {
-  return adapter.bulkWrite && !placedElsewhere(adapter, op.model) ? adapter.bulkWrite(ctx, op) : multiRowBulkWrite(adapter, ctx, op);
+  const progress = progressFor(ctx, op.kind, op.model.name, op.rows.length);
+  const written =
+    adapter.bulkWrite && !placedElsewhere(adapter, op.model) ? adapter.bulkWrite(ctx, op, progress) : multiRowBulkWrite(adapter, ctx, op, progress);
+  if (progress === undefined) return written;
+  return written.then((totals) => {
+    progress.report(op.rows.length, true);
+    return totals;
+  });
+}
+
+/** A filter-based bulk change is one statement: its progress is one final report of the rows it changed. */
+function reportChanged(ctx: NodeContext, op: ModelOperation, changed: number): void {
+  progressFor(ctx, op.kind, op.model.name, changed)?.report(changed, true);
 }
 
 /** True when a write puts explicit values into an auto-increment primary key. */
@@ -294,8 +311,9 @@ function runOperation(adapter: SqlTarget, op: ModelOperation, ctx: NodeContext):
 
 /** Driver errors become DataFlow errors. */
 function failureOf(adapter: SqlTarget, op: ModelOperation, error: unknown): unknown {
-  const mapped = error instanceof DataFlowError ? error : adapter.mapError(error, op.model, op.kind);
-  return withRegexField(mapped, "where" in op ? op.where : undefined);
+  const mapped = withRegexField(error instanceof DataFlowError ? error : adapter.mapError(error, op.model, op.kind), "where" in op ? op.where : undefined);
+  adapter.recordError?.(mapped);
+  return mapped;
 }
 
 function readResult(op: ReadOperation, rows: RowData[]): OperationResults["Read"] {
@@ -353,10 +371,16 @@ function operation(adapter: SqlTarget, op: ModelOperation, ctx: NodeContext): Ma
       return bulkWrite(adapter, ctx, op).then(({ inserted, updated }) => ({ result: { inserted, updated } }));
     case "BulkUpdate": {
       const statement = compile.updateRows(adapter.dialect, model, op.where, op.fields, false);
-      return then(resultOf(adapter.executorFor(ctx), statement), (res) => ({ result: { updated: res.rowCount } }));
+      return then(resultOf(adapter.executorFor(ctx), statement), (res) => {
+        reportChanged(ctx, op, res.rowCount);
+        return { result: { updated: res.rowCount } };
+      });
     }
     case "BulkDelete":
-      return then(deleteByWhere(adapter, adapter.executorFor(ctx), model, op.where, op.soft, op.now), (deleted) => ({ result: { deleted } }));
+      return then(deleteByWhere(adapter, adapter.executorFor(ctx), model, op.where, op.soft, op.now), (deleted) => {
+        reportChanged(ctx, op, deleted);
+        return { result: { deleted } };
+      });
   }
 }
 

@@ -39,4 +39,5 @@ export { defineSqlPlugin, sqlModelNodes } from "./nodes.js";
 export { FAILURES, failure, invalidRegex, withRegexField } from "./failures.js";
 export type { FailureKind } from "./failures.js";
 export { compileStream, streamRows } from "./stream.js";
+export { redactLiterals } from "./redact.js";
 export type { CursorOptions, RowCursor, StreamingAdapter } from "./stream.js";

@@ -1,5 +1,5 @@
-import type { DataFlowError, ListOperation, Model, NodeContext, RowData, StreamRequest } from "@dataflow/kernel/plugin";
-import { AbortError, DataFlowError as DataFlowErrorClass, PluginError, TransactionError } from "@dataflow/kernel/plugin";
+import type { DataFlowError, ListOperation, Model, NodeContext, ProgressReporter, RowData, StreamRequest } from "@dataflow/kernel/plugin";
+import { AbortError, DataFlowError as DataFlowErrorClass, PluginError, TransactionError, progressFor } from "@dataflow/kernel/plugin";
 import type { Dialect, TransactionOptions } from "./dialect.js";
 import { withRegexField } from "./failures.js";
 import { listRows } from "./statements.js";
@@ -44,6 +44,8 @@ export interface StreamingAdapter {
   commit(tx: OwnTransaction): Promise<void>;
   rollback(tx: OwnTransaction): Promise<void>;
   mapError(error: unknown, model?: Model): DataFlowError;
+  /** Counts a failure by its error class (`stats().errors`). */
+  recordError?(error: unknown): void;
   /** Opens a cursor on `executor`, a connection inside a transaction that the caller holds until `close()`. */
   openCursor?(executor: StreamExecutor, text: string, params: readonly unknown[], options: CursorOptions): Promise<RowCursor>;
 }
@@ -83,6 +85,9 @@ class RowStream implements AsyncIterator<RowData> {
   private busy: Promise<unknown> = Promise.resolve();
   private listening = false;
   private readonly onAbort = () => void this.finish(true).catch(() => undefined);
+  /** Rows read from the database so far, and their reporter (undefined when nobody listens). */
+  private rowsRead = 0;
+  private readonly progress: ProgressReporter | undefined;
 
   constructor(
     private readonly adapter: StreamingAdapter,
@@ -91,15 +96,18 @@ class RowStream implements AsyncIterator<RowData> {
     private readonly request: StreamRequest,
     private readonly compiled: ReturnType<typeof compileStream>,
     private readonly captured: StreamTransaction | undefined,
-  ) {}
+  ) {
+    this.progress = progressFor(ctx, "List", op.model.name);
+  }
 
   private aborted(): AbortError {
     return new AbortError("The stream was aborted", { cause: this.ctx.signal.reason });
   }
 
   private fail(error: unknown): DataFlowError {
-    const mapped = error instanceof DataFlowErrorClass ? error : this.adapter.mapError(error, this.op.model);
-    return withRegexField(mapped, this.op.where);
+    const mapped = withRegexField(error instanceof DataFlowErrorClass ? error : this.adapter.mapError(error, this.op.model), this.op.where);
+    this.adapter.recordError?.(mapped);
+    return mapped;
   }
 
   private async open(): Promise<void> {
@@ -183,6 +191,10 @@ class RowStream implements AsyncIterator<RowData> {
         this.busy = pending.catch(() => undefined);
         this.batch = await this.untilAborted(pending);
         this.at = 0;
+        if (this.progress) {
+          this.rowsRead += this.batch.length;
+          this.progress.report(this.rowsRead, this.batch.length === 0);
+        }
       } catch (error) {
         if (error instanceof AbortError && this.ctx.signal.aborted) {
           // Waiting for a connection or a batch: reject now; the connection is released once the wait ends.

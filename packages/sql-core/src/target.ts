@@ -1,4 +1,13 @@
-import type { BulkCreateOperation, BulkUpsertOperation, DataFlowError, Model, NodeContext, OperationResults, UpsertOperation } from "@dataflow/kernel/plugin";
+import type {
+  BulkCreateOperation,
+  BulkUpsertOperation,
+  DataFlowError,
+  Model,
+  NodeContext,
+  OperationResults,
+  ProgressReporter,
+  UpsertOperation,
+} from "@dataflow/kernel/plugin";
 import type { Dialect, TransactionOptions } from "./dialect.js";
 import type { SqlExecutor } from "./driver.js";
 
@@ -13,7 +22,11 @@ export interface SqlTarget {
   transaction<T>(fn: (tx: SqlExecutor) => Promise<T>, options?: TransactionOptions, ctx?: NodeContext): Promise<T>;
   mapError(error: unknown, model?: Model, operation?: string): DataFlowError;
   /** Optional strategy: a faster BulkCreate/BulkUpsert. */
-  bulkWrite?(ctx: NodeContext, op: BulkCreateOperation | BulkUpsertOperation): Promise<{ inserted: number; skipped: number; updated: number }>;
+  bulkWrite?(
+    ctx: NodeContext,
+    op: BulkCreateOperation | BulkUpsertOperation,
+    progress?: ProgressReporter,
+  ): Promise<{ inserted: number; skipped: number; updated: number }>;
   /** Optional strategy: a database-specific single-row Upsert. */
   upsert?(ctx: NodeContext, op: UpsertOperation): Promise<OperationResults["Upsert"]>;
   /**
@@ -21,6 +34,8 @@ export interface SqlTarget {
    * key (PostgreSQL moves its identity sequence past them).
    */
   afterExplicitKeys?(ctx: NodeContext, model: Model): Promise<void>;
+  /** Counts a failed operation by its error class (`stats().errors`). */
+  recordError?(error: unknown): void;
   /** True when the strategies above name tables with `tableReference` (models in another schema). */
   qualifiesTables(): boolean;
 }

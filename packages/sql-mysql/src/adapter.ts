@@ -8,11 +8,12 @@ import type {
   Model,
   NodeContext,
   OperationResults,
+  ProgressReporter,
   UpsertOperation,
 } from "@dataflow/kernel/plugin";
 import { AbortError, PluginError, SchemaError, channels, neverAborts } from "@dataflow/kernel/plugin";
 import type { CursorOptions, QueryResult, RowCursor, SqlConnection, SqlExecutor } from "@dataflow/sql-core";
-import { DatabaseAdapter } from "@dataflow/sql-core";
+import { DatabaseAdapter, redactLiterals } from "@dataflow/sql-core";
 import { mysqlBulkWrite } from "./bulk.js";
 import type { MysqlDialect } from "./dialect.js";
 import { createMysqlDialect } from "./dialect.js";
@@ -142,6 +143,7 @@ export class MysqlAdapter extends DatabaseAdapter {
     this.#driver = driver;
     this.acquireTimeoutMs = pool.acquireTimeoutMs ?? this.url.acquireTimeoutMs ?? DEFAULTS.acquireTimeoutMs;
     this.#pool = new ConnectionPool({ driver, acquireTimeoutMs: this.acquireTimeoutMs });
+    this.#pool.onExhausted = (max) => this.poolExhausted(max);
   }
 
   /** The dialect of the connected server (before `connect()`: the one the URL scheme suggests). */
@@ -236,13 +238,35 @@ export class MysqlAdapter extends DatabaseAdapter {
   }
 
   /** Sends one statement; falls back to the text protocol when the server will not prepare it. */
-  private async send(connection: DriverConnection, text: string, params: readonly unknown[]): Promise<StatementResult> {
+  /** Every statement of the adapter passes here: counted, and traced/timed when someone observes. */
+  private send(connection: DriverConnection, text: string, params: readonly unknown[]): Promise<StatementResult> {
+    this.statementsSent++;
+    if (!this.observing) return this.sendOnce(connection, text, params);
+    return this.observed(this.inlined.has(text) ? redactLiterals(text) : text, params.length, () => this.sendOnce(connection, text, params));
+  }
+
+  /** Statements in flight that carry values as literals: logs and traces see them redacted. */
+  private readonly inlined = new Set<string>();
+
+  /** `statement()` for text with inlined values (bulk paths): never logged or traced with those values. */
+  async literalStatement(ctx: NodeContext | undefined, text: string): Promise<StatementResult> {
+    this.inlined.add(text);
+    try {
+      return await this.statement(ctx, text, []);
+    } finally {
+      this.inlined.delete(text);
+    }
+  }
+
+  private async sendOnce(connection: DriverConnection, text: string, params: readonly unknown[]): Promise<StatementResult> {
     try {
       // A prepared statement holds at most 65,535 parameters; a longer list ($in) goes as text.
       return await runStatement(connection, text, params, this.prepared && params.length <= MAX_PREPARED_PARAMS);
     } catch (error) {
       const errno = (error as DriverError).errno;
       if (this.prepared && params.length > 0 && (errno === ER.MAX_PREPARED_STMT_COUNT || errno === 1295 || errno === ER.PREPARED_TOO_MANY_PARAMS)) {
+        this.logger.warn({ system: this.dialect.name, errno, paramCount: params.length }, "retrying a statement as text: the server refused to prepare it");
+        this.statementsSent++;
         return runStatement(connection, text, params, false);
       }
       throw error;
@@ -317,6 +341,10 @@ export class MysqlAdapter extends DatabaseAdapter {
     return this.#pool.status();
   }
 
+  protected override connectionFigures(): { total: number; idle: number; waiting: number } {
+    return { ...this.#pool.status(), waiting: this.#pool.waitingCount() };
+  }
+
   /**
    * DDL commits the open transaction implicitly on MySQL, so schema statements always run on a
    * pool connection of their own. Indexes and columns another process created meanwhile are
@@ -366,8 +394,8 @@ export class MysqlAdapter extends DatabaseAdapter {
     return true;
   }
 
-  override bulkWrite(ctx: NodeContext, op: BulkCreateOperation | BulkUpsertOperation) {
-    return mysqlBulkWrite(this, ctx, op);
+  override bulkWrite(ctx: NodeContext, op: BulkCreateOperation | BulkUpsertOperation, progress?: ProgressReporter) {
+    return mysqlBulkWrite(this, ctx, op, progress);
   }
 
   override upsert(ctx: NodeContext, op: UpsertOperation): Promise<OperationResults["Upsert"]> {

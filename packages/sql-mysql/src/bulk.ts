@@ -1,4 +1,4 @@
-import type { BulkCreateOperation, BulkUpsertOperation, Model, ModelField, NodeContext, RowData } from "@dataflow/kernel/plugin";
+import type { BulkCreateOperation, BulkUpsertOperation, Model, ModelField, NodeContext, ProgressReporter, RowData } from "@dataflow/kernel/plugin";
 import { DatabaseError } from "@dataflow/kernel/plugin";
 import { columnList, encodeRow, insertColumns, rowDecoder, tableReference } from "@dataflow/sql-core";
 import type { MysqlTarget } from "./target.js";
@@ -93,7 +93,7 @@ async function rowsMissingTarget(
   );
   const columns = target.map((f) => d.quote(f.name));
   const text = `SELECT ${columns.join(", ")} FROM ${tableReference(d, model)} WHERE ${columns.length === 1 ? columns[0] : `(${columns.join(", ")})`} IN (${[...new Set(tuples)].join(", ")})`;
-  const { rows: found } = await adapter.statement(ctx, text, []);
+  const { rows: found } = await adapter.literalStatement(ctx, text);
   const decode = rowDecoder(d, model, target, target.map((f) => f.name).join(","));
   const present = new Set(found.map((r) => decode(r)).map((r) => targetKey(target.map((f) => r[f.name]))));
   return candidates.filter((row) => !present.has(targetKey(target.map((f) => row[f.name]))));
@@ -105,7 +105,12 @@ async function rowsMissingTarget(
  * one), so a failing chunk leaves none of the node's rows behind. Conflicts use ON DUPLICATE KEY
  * UPDATE (`skip`: a no-op assignment, never INSERT IGNORE, which would also hide other errors).
  */
-export async function mysqlBulkWrite(adapter: MysqlTarget, ctx: NodeContext, op: BulkCreateOperation | BulkUpsertOperation): Promise<BulkTotals> {
+export async function mysqlBulkWrite(
+  adapter: MysqlTarget,
+  ctx: NodeContext,
+  op: BulkCreateOperation | BulkUpsertOperation,
+  progress?: ProgressReporter,
+): Promise<BulkTotals> {
   const totals: BulkTotals = { inserted: 0, skipped: 0, updated: 0 };
   if (op.rows.length === 0) return totals;
   const d = adapter.dialect;
@@ -121,6 +126,7 @@ export async function mysqlBulkWrite(adapter: MysqlTarget, ctx: NodeContext, op:
     group.rows.push(row);
   }
 
+  let done = 0;
   await adapter.transaction(
     async () => {
       for (const { fields, rows } of groups.values()) {
@@ -155,7 +161,7 @@ export async function mysqlBulkWrite(adapter: MysqlTarget, ctx: NodeContext, op:
 
         let chunk = build();
         while (chunk) {
-          const sent = adapter.statement(ctx, chunk.sql, []);
+          const sent = adapter.literalStatement(ctx, chunk.sql);
           // The next statement is built while the server runs this one.
           const following = build();
           const result = await sent;
@@ -168,6 +174,8 @@ export async function mysqlBulkWrite(adapter: MysqlTarget, ctx: NodeContext, op:
           totals.inserted += counts.inserted;
           totals.skipped += counts.skipped;
           totals.updated += counts.updated;
+          done += count;
+          progress?.report(done);
           chunk = following;
         }
       }

@@ -107,6 +107,8 @@ export class ConnectionPool {
   private readonly ready = new WeakSet<object>();
   private readonly guarded = new WeakSet<object>();
   private setup = "";
+  /** Told when a caller has to wait because every connection is in use. */
+  onExhausted: ((max: number) => void) | undefined;
 
   constructor(settings: PoolSettings) {
     this.#settings = settings;
@@ -124,19 +126,23 @@ export class ConnectionPool {
       let settled = false;
       // An idle connection is handed over on the next tick: only a wait for one needs a timer.
       const timeoutMs = this.#settings.acquireTimeoutMs;
-      const timer =
-        this.idleCount() > 0
-          ? undefined
-          : setTimeout(() => {
-              settled = true;
-              reject(
-                failure(
-                  "acquire-timeout",
-                  `No database connection became free within ${timeoutMs} ms (pool max ${this.#settings.driver.connectionLimit})`,
-                  undefined,
-                ),
-              );
-            }, timeoutMs);
+      const idle = this.idleCount() > 0;
+      if (!idle && this.onExhausted !== undefined) {
+        const max = this.#settings.driver.connectionLimit ?? 10;
+        if (this.status().total >= max) this.onExhausted(max);
+      }
+      const timer = idle
+        ? undefined
+        : setTimeout(() => {
+            settled = true;
+            reject(
+              failure(
+                "acquire-timeout",
+                `No database connection became free within ${timeoutMs} ms (pool max ${this.#settings.driver.connectionLimit})`,
+                undefined,
+              ),
+            );
+          }, timeoutMs);
       this.#pool.getConnection((error, pooled) => {
         if (settled) {
           pooled?.release();
@@ -156,6 +162,11 @@ export class ConnectionPool {
   status(): { total: number; idle: number } {
     const all = (this.#pool as unknown as { _allConnections?: { length: number } })._allConnections?.length ?? 0;
     return { total: all, idle: this.idleCount() };
+  }
+
+  /** Callers waiting for a connection (mysql2's queue). */
+  waitingCount(): number {
+    return (this.#pool as unknown as { _connectionQueue?: { length: number } })._connectionQueue?.length ?? 0;
   }
 
   private idleCount(): number {

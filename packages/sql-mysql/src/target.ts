@@ -8,4 +8,6 @@ export interface MysqlTarget extends SqlTarget {
   readonly dialect: MysqlDialect;
   /** Runs a statement in a node's context (the session's connection and cancellation), with the server's counts. */
   statement(ctx: NodeContext | undefined, text: string, params: readonly unknown[]): Promise<StatementResult>;
+  /** A statement whose values are inlined as literals: logs and traces show it redacted. */
+  literalStatement(ctx: NodeContext | undefined, text: string): Promise<StatementResult>;
 }

@@ -1,5 +1,5 @@
-import type { AdapterOptions, BulkCreateOperation, BulkUpsertOperation, Model, NodeContext } from "@dataflow/kernel/plugin";
-import { AbortError, DataFlowError, ValidationError, channels, neverAborts } from "@dataflow/kernel/plugin";
+import type { AdapterOptions, BulkCreateOperation, BulkUpsertOperation, Model, NodeContext, ProgressReporter } from "@dataflow/kernel/plugin";
+import { AbortError, DataFlowError, ValidationError, neverAborts } from "@dataflow/kernel/plugin";
 import type { CursorOptions, QueryResult, RowCursor, SqlConnection, SqlExecutor } from "@dataflow/sql-core";
 import { DatabaseAdapter } from "@dataflow/sql-core";
 import { openPgCursor } from "./cursor.js";
@@ -166,6 +166,8 @@ export class PostgresAdapter extends DatabaseAdapter {
 
   /** Takes a client from the pool; an abort of `signal` while waiting rejects at once and returns the client later. */
   private async checkout(signal: AbortSignal | undefined): Promise<pg.PoolClient> {
+    const pool = this.#pool;
+    if (pool.idleCount === 0 && pool.totalCount >= this.settings.max) this.poolExhausted(this.settings.max);
     if (!signal) {
       try {
         return await this.#pool.connect();
@@ -205,12 +207,9 @@ export class PostgresAdapter extends DatabaseAdapter {
 
   /** Runs one statement on a client the caller holds. */
   runOn(client: pg.PoolClient, text: string, params: readonly unknown[], signal: AbortSignal | undefined): Promise<QueryResult> {
-    if (!channels.query.hasSubscribers) return this.execute(client, text, params, signal);
-    return channels.query.tracePromise(() => this.execute(client, text, params, signal), {
-      system: this.dialect.name,
-      operation: text.slice(0, text.indexOf(" ")),
-      text,
-    });
+    this.statementsSent++;
+    if (!this.observing) return this.execute(client, text, params, signal);
+    return this.observed(text, params.length, () => this.execute(client, text, params, signal));
   }
 
   private async execute(client: pg.PoolClient, text: string, params: readonly unknown[], signal: AbortSignal | undefined): Promise<QueryResult> {
@@ -254,6 +253,10 @@ export class PostgresAdapter extends DatabaseAdapter {
 
   override poolStatus(): { total: number; idle: number } {
     return { total: this.#pool.totalCount, idle: this.#pool.idleCount };
+  }
+
+  protected override connectionFigures(): { total: number; idle: number; waiting: number } {
+    return { total: this.#pool.totalCount, idle: this.#pool.idleCount, waiting: this.#pool.waitingCount };
   }
 
   override get separateSchemaConnection(): boolean {
@@ -329,12 +332,13 @@ export class PostgresAdapter extends DatabaseAdapter {
       await pipeline(Readable.from(chunks), stream);
       return stream.rowCount;
     };
-    const traced = () => (channels.query.hasSubscribers ? channels.query.tracePromise(run, { system: this.dialect.name, operation: "COPY", text }) : run());
+    this.statementsSent++;
+    const traced = () => (this.observing ? this.observed(text, 0, run) : run());
     return signal ? cancellable(backendPid(client), signal, this.cancelFor(client), traced) : traced();
   }
 
-  override bulkWrite(ctx: NodeContext, op: BulkCreateOperation | BulkUpsertOperation) {
-    return postgresBulkWrite(this, ctx, op);
+  override bulkWrite(ctx: NodeContext, op: BulkCreateOperation | BulkUpsertOperation, progress?: ProgressReporter) {
+    return postgresBulkWrite(this, ctx, op, progress);
   }
 
   /**

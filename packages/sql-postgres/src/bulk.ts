@@ -1,4 +1,4 @@
-import type { BulkCreateOperation, BulkUpsertOperation, Model, ModelField, NodeContext, RowData } from "@dataflow/kernel/plugin";
+import type { BulkCreateOperation, BulkUpsertOperation, Model, ModelField, NodeContext, ProgressReporter, RowData } from "@dataflow/kernel/plugin";
 import type pg from "pg";
 import type { SqlExecutor, SqlTarget } from "@dataflow/sql-core";
 import { columnList, insertColumns } from "@dataflow/sql-core";
@@ -80,6 +80,12 @@ function columnArrays(adapter: PostgresBulkTarget, fields: readonly ModelField[]
   });
 }
 
+/** Rows written so far, for the node's progress reporter. */
+interface Progress {
+  add(count: number): void;
+}
+const NO_PROGRESS: Progress = { add() {} };
+
 /** `INSERT ... SELECT * FROM UNNEST($1::type[], ...)`, with ON CONFLICT for skip/update, in batches. */
 async function unnestRows(
   adapter: PostgresBulkTarget,
@@ -88,6 +94,7 @@ async function unnestRows(
   group: Group,
   mode: "error" | "skip" | "update",
   totals: BulkTotals,
+  progress: Progress,
 ): Promise<void> {
   const model = op.model;
   const q = quoteIdentifier;
@@ -101,6 +108,7 @@ async function unnestRows(
       const res = await exec.query(text, columnArrays(adapter, group.fields, chunk));
       totals.inserted += res.rowCount;
       if (mode === "skip") totals.skipped += chunk.length - res.rowCount;
+      progress.add(chunk.length);
     }
     return;
   }
@@ -122,6 +130,7 @@ async function unnestRows(
       const inserted = Number(rows[0]!.inserted);
       totals.inserted += inserted;
       totals.updated += Number(rows[0]!.written) - inserted;
+      progress.add(round.length);
     }
   }
 }
@@ -130,8 +139,15 @@ async function unnestRows(
  * BulkCreate / BulkUpsert on PostgreSQL, atomically (one transaction, or a savepoint inside the
  * caller's): COPY FROM STDIN when conflicts are errors, else INSERT ... UNNEST ... ON CONFLICT.
  */
-export async function postgresBulkWrite(adapter: PostgresBulkTarget, ctx: NodeContext, op: BulkCreateOperation | BulkUpsertOperation): Promise<BulkTotals> {
+export async function postgresBulkWrite(
+  adapter: PostgresBulkTarget,
+  ctx: NodeContext,
+  op: BulkCreateOperation | BulkUpsertOperation,
+  reporter?: ProgressReporter,
+): Promise<BulkTotals> {
   const totals: BulkTotals = { inserted: 0, skipped: 0, updated: 0 };
+  let done = 0;
+  const progress: Progress = reporter === undefined ? NO_PROGRESS : { add: (count) => reporter.report((done += count)) };
   if (op.rows.length === 0) return totals;
   const mode = op.kind === "BulkUpsert" ? "update" : op.onConflict;
   const groups = groupByColumns(op.model, op.rows);
@@ -142,9 +158,14 @@ export async function postgresBulkWrite(adapter: PostgresBulkTarget, ctx: NodeCo
       for (const group of groups) {
         if (mode === "error" && connection) {
           const text = `COPY ${qualifiedTable(op.model)} (${columnList(adapter.dialect, group.fields)}) FROM STDIN`;
-          totals.inserted += await adapter.copyIn(connection.client, text, copyChunks(adapter.dialect, group.fields, group.rows), ctx.signal);
+          totals.inserted += await adapter.copyIn(
+            connection.client,
+            text,
+            copyChunks(adapter.dialect, group.fields, group.rows, undefined, reporter && progress.add),
+            ctx.signal,
+          );
         } else {
-          await unnestRows(adapter, exec, op, group, mode, totals);
+          await unnestRows(adapter, exec, op, group, mode, totals, progress);
         }
       }
     },

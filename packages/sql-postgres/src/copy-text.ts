@@ -17,7 +17,14 @@ export function copyField(value: unknown): string {
 }
 
 /** The rows as COPY text lines, in chunks of `rowsPerChunk` rows (each chunk a string). */
-export function* copyChunks(dialect: Dialect, fields: readonly ModelField[], rows: readonly RowData[], rowsPerChunk = 2000): Generator<string> {
+export function* copyChunks(
+  dialect: Dialect,
+  fields: readonly ModelField[],
+  rows: readonly RowData[],
+  rowsPerChunk = 2000,
+  /** Told the rows of each chunk as it is handed to the connection (progress). */
+  onRows?: (count: number) => void,
+): Generator<string> {
   let chunk = "";
   let inChunk = 0;
   for (const row of rows) {
@@ -30,10 +37,14 @@ export function* copyChunks(dialect: Dialect, fields: readonly ModelField[], row
     }
     chunk += `${line}\n`;
     if (++inChunk === rowsPerChunk) {
+      onRows?.(inChunk);
       yield chunk;
       chunk = "";
       inChunk = 0;
     }
   }
-  if (chunk) yield chunk;
+  if (chunk) {
+    onRows?.(inChunk);
+    yield chunk;
+  }
 }

@@ -1,6 +1,24 @@
 import Database from "better-sqlite3";
-import type { AdapterOptions, BulkCreateOperation, BulkUpsertOperation, DataFlowError, Model, ModelField, NodeContext, RowData } from "@dataflow/kernel/plugin";
-import { ClosedError, ConnectionError, ConstraintViolationError, DatabaseError, NotNullViolationError, ValidationError } from "@dataflow/kernel/plugin";
+import type {
+  AdapterOptions,
+  BulkCreateOperation,
+  BulkUpsertOperation,
+  DataFlowError,
+  Model,
+  ModelField,
+  NodeContext,
+  ProgressReporter,
+  RowData,
+} from "@dataflow/kernel/plugin";
+import {
+  ClosedError,
+  ConnectionError,
+  ConstraintViolationError,
+  DatabaseError,
+  ForeignKeyViolationError,
+  NotNullViolationError,
+  ValidationError,
+} from "@dataflow/kernel/plugin";
 import type { CursorOptions, QueryResult, RowCursor, SqlConnection, SqlExecutor } from "@dataflow/sql-core";
 import { DatabaseAdapter, columnList, encodeRow, failure, foreignKeyViolation, insertColumns, uniqueViolation } from "@dataflow/sql-core";
 import { sqliteDialect, sqliteEncoder, sqliteFunctions } from "./dialect.js";
@@ -113,6 +131,7 @@ export class SqliteAdapter extends DatabaseAdapter {
 
   /** Runs one statement synchronously on the connection. */
   exec(text: string, params: readonly unknown[]): QueryResult {
+    this.statementsSent++;
     const stmt = this.statement(text);
     if (stmt.reader) {
       const rows = stmt.all(params) as Record<string, unknown>[];
@@ -122,7 +141,11 @@ export class SqliteAdapter extends DatabaseAdapter {
     return { rows: [], rowCount: info.changes, insertId: info.lastInsertRowid };
   }
 
-  protected async runQuery(text: string, params: readonly unknown[]): Promise<QueryResult> {
+  protected runQuery(text: string, params: readonly unknown[]): Promise<QueryResult> {
+    return this.observing ? this.observed(text, params.length, () => this.runLocked(text, params)) : this.runLocked(text, params);
+  }
+
+  private async runLocked(text: string, params: readonly unknown[]): Promise<QueryResult> {
     if (!this.lock.held) return this.exec(text, params);
     const release = await this.lock.acquire();
     try {
@@ -137,12 +160,24 @@ export class SqliteAdapter extends DatabaseAdapter {
     return this.lock.held ? undefined : this.exec(text, params);
   }
 
+  /** A statement on the held connection (a transaction's). */
+  private runHeld(text: string, params: readonly unknown[]): Promise<QueryResult> {
+    if (!this.observing) return Promise.resolve(this.exec(text, params));
+    return this.observed(text, params.length, async () => this.exec(text, params));
+  }
+
   async acquire(): Promise<SqlConnection> {
     this.open();
     const release = await this.lock.acquire();
     return {
-      query: async (text, params) => this.exec(text, params),
-      queryNow: (text, params) => this.exec(text, params),
+      query: (text, params) => {
+        try {
+          return this.runHeld(text, params);
+        } catch (error) {
+          return Promise.reject(error);
+        }
+      },
+      queryNow: (text, params) => (this.observing ? undefined : this.exec(text, params)),
       release: (broken) => {
         if (broken && this.db?.inTransaction) {
           try {
@@ -166,13 +201,18 @@ export class SqliteAdapter extends DatabaseAdapter {
     return { total: this.db ? 1 : 0, idle: this.db && !this.lock.held ? 1 : 0 };
   }
 
+  /** The one connection; `waiting`: statements and transactions queued behind the one holding it. */
+  protected override connectionFigures(): { total: number; idle: number; waiting: number } {
+    return { ...this.poolStatus(), waiting: this.lock.waiting };
+  }
+
   /** The bulk path's bind-value encoder of a field (a subclass with its own dialect overrides it with the same encoding). */
   protected encoderFor(field: ModelField): Encoder {
     return sqliteEncoder(field);
   }
 
   /** One cached single-row INSERT per row inside one transaction: SQLite's fastest correct bulk path. */
-  override async bulkWrite(ctx: NodeContext, op: BulkCreateOperation | BulkUpsertOperation) {
+  override async bulkWrite(ctx: NodeContext, op: BulkCreateOperation | BulkUpsertOperation, progress?: ProgressReporter) {
     const totals = { inserted: 0, skipped: 0, updated: 0 };
     if (op.rows.length === 0) return totals;
     const model = op.model;
@@ -202,6 +242,7 @@ export class SqliteAdapter extends DatabaseAdapter {
         let insert = prepare(op.rows[0]!);
         const updateStmt = update ? this.statement(update) : undefined;
         const buffer: unknown[] = [];
+        let done = 0;
         for (const row of op.rows) {
           if (Object.hasOwn(row, "id") !== withId) {
             withId = !withId;
@@ -213,7 +254,10 @@ export class SqliteAdapter extends DatabaseAdapter {
             updateStmt.run(...encodeRow(this, updateFields, row), ...encodeRow(this, targetFields, row));
             totals.updated++;
           } else totals.skipped++;
+          // Progress is checked every 1024 rows: the loop is synchronous, a report per row would cost more than the row.
+          if (progress !== undefined && (++done & 1023) === 0) progress.report(done);
         }
+        this.statementsSent += op.rows.length;
       },
       {},
       ctx,

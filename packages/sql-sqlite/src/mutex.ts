@@ -3,6 +3,11 @@ export class Mutex {
   private queue: Array<() => void> = [];
   held = false;
 
+  /** Callers queued for the lock. */
+  get waiting(): number {
+    return this.queue.length;
+  }
+
   acquire(): Promise<() => void> {
     if (!this.held) {
       this.held = true;

@@ -35,6 +35,7 @@ describe("the plugin", () => {
       connect: async () => {},
       close: async () => {},
       healthCheck: async () => ({ ok: true, latencyMs: 0 }),
+      stats: () => ({ connections: { total: 0, idle: 0, waiting: 0 }, statements: 0, errors: {} }),
       ensureSchema: async () => {},
     };
     const fake = definePlugin({ name: "fakedoc", kernel: "^1", adapters: [{ schemes: ["fakedoc"], create: () => documentAdapter }] });
@@ -49,6 +50,7 @@ describe("the plugin", () => {
       connect: async () => {},
       close: async () => {},
       healthCheck: async () => ({ ok: true, latencyMs: 0 }),
+      stats: () => ({ connections: { total: 0, idle: 0, waiting: 0 }, statements: 0, errors: {} }),
       ensureSchema: async () => {},
     };
     const db = new DataFlow({
