@@ -1,5 +1,16 @@
 import { AsyncLocalStorage } from "node:async_hooks";
-import type { AdapterStats, BaseAdapter, HealthStatus, ListOperation, Logger, Model, NodeContext, RowData, StreamRequest, TransactionOptions } from "@dataflow/kernel/plugin";
+import type {
+  AdapterStats,
+  BaseAdapter,
+  HealthStatus,
+  ListOperation,
+  Logger,
+  Model,
+  NodeContext,
+  RowData,
+  StreamRequest,
+  TransactionOptions,
+} from "@dataflow/kernel/plugin";
 import { AbortError, ClosedError, SchemaError, TransactionError, channels, describeError, maskUrl, silentLogger } from "@dataflow/kernel/plugin";
 import { MongoPoolStats } from "./pool-stats.js";
 import type { ClientSession, Collection, Db, Document } from "mongodb";
@@ -160,7 +171,6 @@ export class MongoAdapter implements BaseAdapter, ModelTarget {
     this.lastWaitWarning = now;
     this.logger.warn({ system: "mongodb", ...this.counters.snapshot().connections }, "connection pool exhausted: a caller waits for a free connection");
   }
-
 
   /** Where model fields live in documents; known after `connect()` (it depends on `customIds`). */
   get layout(): DocumentLayout {

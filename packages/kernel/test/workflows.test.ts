@@ -14,6 +14,9 @@ class NoDatabase implements BaseAdapter {
     return { ok: true, latencyMs: 0 };
   }
   async ensureSchema() {}
+  stats() {
+    return { connections: { total: 0, idle: 0, waiting: 0 }, statements: 0, errors: {} };
+  }
 }
 
 /** Every model operation as a node that echoes the params it ran with. */
