@@ -24,9 +24,10 @@ export function plainSql(name: MigrationTarget["name"]): string[] {
         "CREATE VIEW author_names AS SELECT id, name FROM authors",
       ];
     case "mysql":
+      // A binary NO PAD collation: DataFlow refuses PAD SPACE text columns (they compare 'a' = 'a ') with a SchemaError naming the ALTER that converts them.
       return [
-        "CREATE TABLE authors (id INT AUTO_INCREMENT PRIMARY KEY, name VARCHAR(80) NOT NULL COMMENT 'Display name', email VARCHAR(120) NOT NULL, CONSTRAINT ux_authors_email UNIQUE (email)) ENGINE=InnoDB COMMENT 'People who write'",
-        "CREATE TABLE books (id INT AUTO_INCREMENT PRIMARY KEY, author_id INT NOT NULL, title VARCHAR(200) NOT NULL, pages INT, CONSTRAINT fk_books_author_id FOREIGN KEY (author_id) REFERENCES authors (id) ON DELETE CASCADE) ENGINE=InnoDB",
+        "CREATE TABLE authors (id INT AUTO_INCREMENT PRIMARY KEY, name VARCHAR(80) NOT NULL COMMENT 'Display name', email VARCHAR(120) NOT NULL, CONSTRAINT ux_authors_email UNIQUE (email)) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_nopad_bin COMMENT 'People who write'",
+        "CREATE TABLE books (id INT AUTO_INCREMENT PRIMARY KEY, author_id INT NOT NULL, title VARCHAR(200) NOT NULL, pages INT, CONSTRAINT fk_books_author_id FOREIGN KEY (author_id) REFERENCES authors (id) ON DELETE CASCADE) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_nopad_bin",
         "CREATE INDEX ix_books_title ON books (title)",
         "CREATE VIEW author_names AS SELECT id, name FROM authors",
       ];
@@ -137,6 +138,22 @@ export function pullSuite(title: string, target: MigrationTarget | string, surfa
         const bad = await p.run("run", "Author_List", "--input", "{not json");
         expect(bad.code).toBe(2);
         expect(problemOf(bad.stderr)).toMatchObject({ field: "input" });
+        const both = await p.run("run", "Author_List", "--input", "{}", "--input-file", "inputs.json");
+        expect(both.code).toBe(2);
+      });
+
+      it("pull, run, serve and mcp have --help; pull from an empty database is a usage error, not an empty module", async () => {
+        for (const command of ["pull", "run", "serve", "mcp"]) {
+          const help = await p.run(command, "--help");
+          expect(help.code, command).toBe(0);
+          expect(help.stdout).toContain(`Usage: dataflow ${command}`);
+        }
+        const empty = await p.json("pull", "--url", `sqlite://${join(p.dir, "empty.db")}`);
+        expect(empty.code).toBe(2);
+        expect(empty.body.error).toMatchObject({ code: "CONFIG_ERROR", field: "url" });
+        const unknown = await p.json("pull", "--tables", "authors,nosuch");
+        expect(unknown.code).toBe(1);
+        expect(unknown.body.error.message).toContain("nosuch");
       });
 
       it("mcp answers tools/list over stdio with read-only tools only", async () => {
