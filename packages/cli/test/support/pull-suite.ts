@@ -161,6 +161,29 @@ export function pullSuite(title: string, target: MigrationTarget | string, surfa
         expect(unknown.body.error.message).toContain("nosuch");
       });
 
+      it("run --existing-schema never runs DDL: a model without a table fails instead of creating it", async () => {
+        const columns = async (table: string) => {
+          const c = await connect(p.url);
+          try {
+            const q = c.adapter.dialect.catalog.columns(table);
+            return (await c.adapter.query(q.text, q.params)).rows.length;
+          } finally {
+            await c.close();
+          }
+        };
+        const extra = new TestProject(p.url, `db.model("Extra", { label: field.string() }, { table: "extras" });`);
+        try {
+          const refused = await extra.run("run", "Extra_List", "--existing-schema", "--input", "{}");
+          expect(refused.code, refused.stdout).toBe(1);
+          expect(await columns("extras")).toBe(0);
+          const created = await extra.run("run", "Extra_List", "--input", "{}");
+          expect(created.code, created.stderr).toBe(0);
+          expect(await columns("extras")).toBeGreaterThan(0);
+        } finally {
+          extra.dispose();
+        }
+      });
+
       it("mcp answers tools/list over stdio with read-only tools only", async () => {
         const { Client } = await import("@modelcontextprotocol/sdk/client/index.js");
         const { StdioClientTransport } = await import("@modelcontextprotocol/sdk/client/stdio.js");
