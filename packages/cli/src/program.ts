@@ -16,7 +16,7 @@ interface GlobalOptions {
 /** Runs `dataflow` with `argv` (as `process.argv`) and the given command modules; resolves to the exit code. */
 export async function run(argv: readonly string[], commands: readonly CommandModule[], cwd = process.cwd()): Promise<number> {
   const program = new Command("dataflow")
-    .description("DataFlow command line: migrations from your models")
+    .description("DataFlow command line: models from a database (pull), migrations from your models, and workflows (run, serve, mcp)")
     .option("-c, --config <path>", "config file (default: dataflow.config.ts in the working directory)")
     .option("--json", "print the result as one JSON document on stdout")
     .option("-q, --quiet", "no progress lines on stderr")

@@ -14,10 +14,19 @@ async function loadNexus(): Promise<NexusModule> {
   }
 }
 
+/** `--existing-schema`: the database's schema comes from migration files, so these commands never run DDL. */
+interface SchemaOptions {
+  existingSchema?: boolean;
+}
+
+const EXISTING_SCHEMA_FLAG = "--existing-schema";
+const EXISTING_SCHEMA_HELP = "never run DDL (tables come from migration files, as in production); default: dev auto-migration";
+
 /** The project's DataFlow with its workflows; the program's context closes nothing here, so each command closes it. */
-async function workflowsOf(ctx: CommandContext): Promise<{ db: DataFlow; nexus: NexusModule }> {
+async function workflowsOf(ctx: CommandContext, options: SchemaOptions): Promise<{ db: DataFlow; nexus: NexusModule }> {
   const nexus = await loadNexus();
-  const db = await loadDataFlow(await ctx.config(), { autoMigrate: true });
+  const existingSchemaMode = options.existingSchema === true;
+  const db = await loadDataFlow(await ctx.config(), { autoMigrate: !existingSchemaMode, existingSchemaMode });
   return { db, nexus };
 }
 
@@ -35,9 +44,10 @@ function registerRun(program: Command, context: () => CommandContext): void {
     .option("-f, --input-file <file>", "a file holding the inputs as JSON")
     .option("--token <token>", "bearer token checked by the policy (default: DATAFLOW_TOKEN)")
     .option("--read-only", "refuse workflows that write or delete")
-    .action(async (workflow: string, options: { input?: string; inputFile?: string; token?: string; readOnly?: boolean }) => {
+    .option(EXISTING_SCHEMA_FLAG, EXISTING_SCHEMA_HELP)
+    .action(async (workflow: string, options: SchemaOptions & { input?: string; inputFile?: string; token?: string; readOnly?: boolean }) => {
       const ctx = context();
-      const { db, nexus } = await workflowsOf(ctx);
+      const { db, nexus } = await workflowsOf(ctx, options);
       try {
         const code = await nexus.runWorkflowCli(db.getWorkflows(), {
           workflow,
@@ -61,9 +71,10 @@ function registerServe(program: Command, context: () => CommandContext): void {
     .option("--host <host>", "interface to listen on", "127.0.0.1")
     .option("--read-only", "refuse workflows that write or delete on every surface")
     .option("--mcp-writes", "let MCP clients call workflows that write (default: MCP is read-only)")
-    .action(async (options: { port: string; host: string; readOnly?: boolean; mcpWrites?: boolean }) => {
+    .option(EXISTING_SCHEMA_FLAG, EXISTING_SCHEMA_HELP)
+    .action(async (options: SchemaOptions & { port: string; host: string; readOnly?: boolean; mcpWrites?: boolean }) => {
       const ctx = context();
-      const { db, nexus } = await workflowsOf(ctx);
+      const { db, nexus } = await workflowsOf(ctx, options);
       const server = await nexus.serveCli(db.getWorkflows(), {
         port: port(options.port),
         host: options.host,
@@ -80,9 +91,10 @@ function registerMcp(program: Command, context: () => CommandContext): void {
     .description("an MCP server on stdin/stdout (read-only unless --allow-writes)")
     .option("--allow-writes", "expose and allow workflows that write or delete")
     .option("--token <token>", "bearer token of the client (default: DATAFLOW_TOKEN)")
-    .action(async (options: { allowWrites?: boolean; token?: string }) => {
+    .option(EXISTING_SCHEMA_FLAG, EXISTING_SCHEMA_HELP)
+    .action(async (options: SchemaOptions & { allowWrites?: boolean; token?: string }) => {
       const ctx = context();
-      const { db, nexus } = await workflowsOf(ctx);
+      const { db, nexus } = await workflowsOf(ctx, options);
       try {
         await nexus.mcpStdio(db.getWorkflows(), {
           allowWrites: options.allowWrites === true,

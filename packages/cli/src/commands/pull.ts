@@ -32,6 +32,13 @@ export const pullCommand: CommandModule = {
         try {
           ctx.output.progress("reading the schema");
           const schema = await db.discoverSchema();
+          if (schema.tables.length === 0) {
+            // Most often a mistyped URL: an empty module would look like success.
+            throw new ConfigError(`The ${schema.database} database has no tables or views to pull`, {
+              field: "url",
+              fix: "Check that --url (or DATABASE_URL) names the existing database; pull reads tables and creates none",
+            });
+          }
           const tables = options.tables
             ?.split(",")
             .map((t) => t.trim())

@@ -76,9 +76,13 @@ export function tableState(dialect: Dialect, model: Model): TableState {
   };
 }
 
-/** The schema the models declare. Models placed in another schema (`inSchema`, tenancy) are not migrated by files. */
+/**
+ * The schema the models declare. Not migrated by files: models placed in another schema (`inSchema`,
+ * tenancy), views (`readOnly`) and tables owned elsewhere (`existing`), on which DataFlow runs no DDL.
+ */
 export function modelState(dialect: Dialect, models: readonly Model[]): SchemaState {
-  return { format: 1, dialect: dialect.name, tables: models.filter((m) => m.schema === undefined).map((m) => tableState(dialect, m)) };
+  const migrated = models.filter((m) => m.schema === undefined && !m.readOnly && !m.existing);
+  return { format: 1, dialect: dialect.name, tables: migrated.map((m) => tableState(dialect, m)) };
 }
 
 export function emptyState(dialect: Dialect): SchemaState {

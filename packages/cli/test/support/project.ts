@@ -21,6 +21,8 @@ export interface RunningCli {
   readonly child: ChildProcess;
   /** Resolves once a stderr line contains `text`. */
   waitFor(text: string): Promise<void>;
+  /** What the process has printed on stderr so far. */
+  stderr(): string;
   readonly done: Promise<CliResult>;
 }
 
@@ -66,6 +68,10 @@ export class TestProject {
     return readFileSync(join(this.migrationsDir, id, file), "utf8");
   }
 
+  readFile(name: string): string {
+    return readFileSync(join(this.dir, name), "utf8");
+  }
+
   write(id: string, file: "up.sql" | "down.sql", sql: string): void {
     mkdirSync(join(this.migrationsDir, id), { recursive: true });
     writeFileSync(join(this.migrationsDir, id, file), sql);
@@ -107,7 +113,7 @@ export class TestProject {
             waiters.push({ text, resolve });
             void done.then((r) => reject(new Error(`the process ended before printing '${text}': ${r.stderr}${r.stdout}`)));
           });
-    return { child, waitFor, done };
+    return { child, waitFor, stderr: () => stderr, done };
   }
 
   run(...args: string[]): Promise<CliResult> {
