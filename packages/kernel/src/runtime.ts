@@ -59,15 +59,21 @@ interface Plan {
 const RUN_FAILED = "(run)";
 
 /** Execute options read as own properties only: nothing inherited (e.g. a polluted Object.prototype.tenantId) counts. */
+/** Every key of ExecuteOptions, present: a new option that `ownOptions` does not copy fails to compile. */
+type CopiedOptions = { [K in keyof Required<ExecuteOptions>]: ExecuteOptions[K] | undefined };
+
 function ownOptions(options: ExecuteOptions): ExecuteOptions {
   if (options === null || typeof options !== "object") throw new ValidationError("execute() options must be an object");
-  // One fixed shape (no dictionary-mode copy): these four are every option a run reads.
-  return {
+  // One fixed shape (no dictionary-mode copy) holding every option of ExecuteOptions, own properties only.
+  const copied: CopiedOptions = {
     parameters: Object.hasOwn(options, "parameters") ? options.parameters : undefined,
     signal: Object.hasOwn(options, "signal") ? options.signal : undefined,
     tenantId: Object.hasOwn(options, "tenantId") ? options.tenantId : undefined,
     transaction: Object.hasOwn(options, "transaction") ? options.transaction : undefined,
-  } as ExecuteOptions;
+    onProgress: Object.hasOwn(options, "onProgress") ? options.onProgress : undefined,
+    progressIntervalMs: Object.hasOwn(options, "progressIntervalMs") ? options.progressIntervalMs : undefined,
+  };
+  return copied as ExecuteOptions;
 }
 /** The signal of runs that nobody can abort (one node, no caller signal): no controller per run. */
 const NEVER_ABORTED = new AbortController().signal;
