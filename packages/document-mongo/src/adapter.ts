@@ -1,4 +1,3 @@
-import { AsyncLocalStorage } from "node:async_hooks";
 import type {
   AdapterStats,
   BaseAdapter,
@@ -11,7 +10,7 @@ import type {
   StreamRequest,
   TransactionOptions,
 } from "@dataflow/kernel/plugin";
-import { AbortError, ClosedError, SchemaError, TransactionError, channels, describeError, maskUrl, silentLogger } from "@dataflow/kernel/plugin";
+import { AbortError, ClosedError, channels, describeError, maskUrl, silentLogger } from "@dataflow/kernel/plugin";
 import { MongoPoolStats } from "./pool-stats.js";
 import type { ClientSession, Collection, Db, Document } from "mongodb";
 import { MongoClient } from "mongodb";
@@ -25,12 +24,7 @@ import { DocumentLayout } from "./models/layout.js";
 import { ensureCollections } from "./models/schema.js";
 import { streamRows } from "./models/stream.js";
 import type { ModelTarget } from "./models/target.js";
-
-interface OpenTransaction {
-  readonly session: ClientSession;
-  /** Set when a nested section failed: MongoDB has no savepoints, so the whole transaction is rolled back. */
-  failed?: unknown;
-}
+import { SessionTransactions } from "./transactions.js";
 
 /** A MongoDB connection pool (one `MongoClient`) on one database, with the deployment's capabilities. */
 export class MongoAdapter implements BaseAdapter, ModelTarget {
@@ -46,7 +40,13 @@ export class MongoAdapter implements BaseAdapter, ModelTarget {
   private facts: ServerFacts | undefined;
   #layout: DocumentLayout | undefined;
   #openCursors = 0;
-  readonly #transactions = new AsyncLocalStorage<OpenTransaction>();
+  readonly #sessions = new SessionTransactions({
+    client: async () => {
+      await this.database();
+      return this.#client!;
+    },
+    unavailable: () => this.missing("transactions"),
+  });
   private readonly counters = new MongoPoolStats();
   private lastWaitWarning = -Infinity;
 
@@ -81,7 +81,7 @@ export class MongoAdapter implements BaseAdapter, ModelTarget {
 
   /** Why a capability is missing here (undefined when present), e.g. for a skip or an error message. */
   missing(name: keyof MongoCapabilities & string): string | undefined {
-    return missingReason(this.caps, name);
+    return missingReason(this.capabilities, name);
   }
 
   async connect(): Promise<void> {
@@ -188,16 +188,18 @@ export class MongoAdapter implements BaseAdapter, ModelTarget {
     }
   }
 
-  /** The session of the `db.transaction()` the caller runs in. */
-  session(): ClientSession | undefined {
-    const open = this.#transactions.getStore();
-    if (open?.failed !== undefined) {
-      throw new TransactionError("A section of this MongoDB transaction failed and the transaction was rolled back (MongoDB has no savepoints)", {
-        cause: open.failed,
-        fix: "Let the db.transaction() callback end; start a new transaction",
-      });
-    }
-    return open?.session;
+  /**
+   * The session an operation of node `ctx` joins: its run's transaction (`@dataflow/transactions`),
+   * else the ambient `db.transaction()`, else none. A run with `transaction: true` and no
+   * transaction open is a TransactionError (fail closed).
+   */
+  session(ctx?: NodeContext): ClientSession | undefined {
+    return this.#sessions.sessionFor(ctx);
+  }
+
+  /** How `@dataflow/transactions` holds a transaction for a workflow run: a session, bound to the run (no savepoints). */
+  get runTransactions(): SessionTransactions {
+    return this.#sessions;
   }
 
   /**
@@ -205,51 +207,8 @@ export class MongoAdapter implements BaseAdapter, ModelTarget {
    * call joins it: MongoDB has no savepoints, so a failing nested section rolls the whole transaction
    * back and every later operation in it fails with a TransactionError.
    */
-  async transaction<T>(fn: () => Promise<T>, options: TransactionOptions = {}): Promise<T> {
-    const open = this.#transactions.getStore();
-    if (open) {
-      try {
-        return await fn();
-      } catch (error) {
-        open.failed ??= error;
-        throw error;
-      }
-    }
-    if (!this.caps.transactions) {
-      throw new TransactionError(`MongoDB transactions are not available here: ${this.missing("transactions")}`, {
-        fix: "Use a replica set (a single-node one works: mongod --replSet rs0, then rs.initiate())",
-      });
-    }
-    const db = await this.database();
-    const client = (db as unknown as { client: import("mongodb").MongoClient }).client;
-    const session = client.startSession();
-    const state: OpenTransaction = { session };
-    try {
-      session.startTransaction({
-        readConcern: { level: options.isolationLevel === "read committed" ? "majority" : "snapshot" },
-        writeConcern: { w: "majority" },
-        ...(options.readOnly ? { readPreference: "primary" } : {}),
-      });
-      let result: T;
-      try {
-        result = await this.#transactions.run(state, fn);
-      } catch (error) {
-        await session.abortTransaction().catch(() => undefined);
-        throw error;
-      }
-      if (state.failed !== undefined) {
-        await session.abortTransaction().catch(() => undefined);
-        throw new TransactionError("A section of the MongoDB transaction failed; the transaction was rolled back", { cause: state.failed });
-      }
-      try {
-        await session.commitTransaction();
-      } catch (error) {
-        throw mapMongoError(error, { operation: "commitTransaction" });
-      }
-      return result;
-    } finally {
-      await session.endSession().catch(() => undefined);
-    }
+  transaction<T>(fn: () => Promise<T>, options: TransactionOptions = {}): Promise<T> {
+    return this.#sessions.run(fn, options);
   }
 
   /** Server cursors opened by `db.stream` and not closed yet. */

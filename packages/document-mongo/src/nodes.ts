@@ -1,6 +1,6 @@
 import type { NodeContext, NodeDefinition, ParamsSchema } from "@dataflow/kernel/plugin";
-import { MAX_BULK_ROWS, ValidationError, isPlainObject } from "@dataflow/kernel/plugin";
-import type { CreateIndexesOptions, Document, IndexDirection } from "mongodb";
+import { MAX_BULK_ROWS, TransactionError, ValidationError, isPlainObject } from "@dataflow/kernel/plugin";
+import type { ClientSession, CreateIndexesOptions, Document, IndexDirection } from "mongodb";
 import type { MongoAdapter } from "./adapter.js";
 import { checkCollectionName } from "./names.js";
 import { checkDocument, checkMqlObject, checkPipeline, checkUpdate } from "./safety.js";
@@ -164,17 +164,33 @@ function filterOf(params: Params): Document {
   return params.filter === undefined ? {} : checkMqlObject(params.filter, "filter");
 }
 
+/**
+ * An index is not data: it would not be rolled back with the transaction, and MongoDB builds one
+ * in a transaction only on a collection that transaction created. So CreateIndex refuses to run in one.
+ */
+function refuseInTransaction(adapter: MongoAdapter, ctx: NodeContext): void {
+  if (adapter.session(ctx) === undefined) return;
+  throw new TransactionError(`CreateIndex '${ctx.nodeId}' cannot run inside a transaction: an index is not rolled back with it`, {
+    fix: "Create indexes before the transaction (a node ordered before the TransactionScope, or another run)",
+  });
+}
+
 /** The seed's 8 document nodes, on the collections of one MongoDB adapter. */
 export function documentNodes(adapter: MongoAdapter): NodeDefinition[] {
+  // Every data operation joins the session of the node's run transaction or db.transaction(), if any.
+  const writeOptions = (ctx: NodeContext): { session?: ClientSession } => {
+    const session = adapter.session(ctx);
+    return session ? { session } : {};
+  };
   const readOptions = (ctx: NodeContext) => {
     const ms = adapter.statementTimeoutMs;
-    return { signal: ctx.signal, ...(ms > 0 ? { maxTimeMS: ms } : {}) };
+    return { signal: ctx.signal, ...writeOptions(ctx), ...(ms > 0 ? { maxTimeMS: ms } : {}) };
   };
   const runners: { [K in keyof DocumentResults]: (p: Params, ctx: NodeContext) => Promise<DocumentResults[K]> } = {
     DocumentInsert: async (p, ctx) => {
       const name = checkCollectionName(p.collection);
       const doc = checkDocument(p.document, "document");
-      const r = await adapter.run("insertOne", name, ctx.signal, (c) => c.insertOne({ ...doc }));
+      const r = await adapter.run("insertOne", name, ctx.signal, (c) => c.insertOne({ ...doc }, writeOptions(ctx)));
       return { result: { insertedId: r.insertedId } };
     },
     DocumentFind: async (p, ctx) => {
@@ -198,7 +214,7 @@ export function documentNodes(adapter: MongoAdapter): NodeDefinition[] {
       const name = checkCollectionName(p.collection);
       const filter = checkMqlObject(p.filter, "filter");
       const update = checkUpdate(p.update, "update");
-      const options = { upsert: p.upsert === true };
+      const options = { ...writeOptions(ctx), upsert: p.upsert === true };
       const r = await adapter.run(p.multi ? "updateMany" : "updateOne", name, ctx.signal, (c) =>
         p.multi ? c.updateMany(filter, update, options) : c.updateOne(filter, update, options),
       );
@@ -207,7 +223,9 @@ export function documentNodes(adapter: MongoAdapter): NodeDefinition[] {
     DocumentDelete: async (p, ctx) => {
       const name = checkCollectionName(p.collection);
       const filter = checkMqlObject(p.filter, "filter");
-      const r = await adapter.run(p.multi ? "deleteMany" : "deleteOne", name, ctx.signal, (c) => (p.multi ? c.deleteMany(filter) : c.deleteOne(filter)));
+      const r = await adapter.run(p.multi ? "deleteMany" : "deleteOne", name, ctx.signal, (c) =>
+        p.multi ? c.deleteMany(filter, writeOptions(ctx)) : c.deleteOne(filter, writeOptions(ctx)),
+      );
       return { result: { deleted: r.deletedCount } };
     },
     BulkDocumentInsert: async (p, ctx) => {
@@ -218,7 +236,7 @@ export function documentNodes(adapter: MongoAdapter): NodeDefinition[] {
       }
       if (list.length === 0) return { result: { inserted: 0, insertedIds: [] } };
       const docs = list.map((d, i) => ({ ...checkDocument(d, `documents[${i}]`) }));
-      const r = await adapter.run("insertMany", name, ctx.signal, (c) => c.insertMany(docs, { ordered: p.ordered !== false }));
+      const r = await adapter.run("insertMany", name, ctx.signal, (c) => c.insertMany(docs, { ...writeOptions(ctx), ordered: p.ordered !== false }));
       const ids: unknown[] = [];
       for (let i = 0; i < docs.length; i++) ids.push(r.insertedIds[i]);
       return { result: { inserted: r.insertedCount, insertedIds: ids } };
@@ -235,6 +253,7 @@ export function documentNodes(adapter: MongoAdapter): NodeDefinition[] {
       const name = checkCollectionName(p.collection);
       const keys = indexKeys(p.keys);
       const options = indexOptions(p, keys);
+      refuseInTransaction(adapter, ctx);
       const created = await adapter.run("createIndex", name, ctx.signal, (c) => c.createIndex(keys, options));
       return { result: { name: created } };
     },

@@ -473,16 +473,17 @@ export class DataFlow<NS extends string | undefined = string | undefined> implem
     if (typeof fn !== "function") throw new ValidationError("db.transaction() takes a function", { field: "fn" });
     options = checkTransactionOptions(options);
     const adapter = this.adapter;
-    if (typeof adapter.transaction !== "function" || !adapter.capabilities.transactions) {
-      throw new TransactionError(`The ${adapter.databaseType} adapter does not support transactions`);
-    }
+    const unsupported = () => new TransactionError(`The ${adapter.databaseType} adapter does not support transactions`);
+    if (typeof adapter.transaction !== "function") throw unsupported();
     const outer = [...(openTransactions.getStore()?.keys() ?? [])].reverse().find((tx) => tx.dataflow === this);
     if (outer) {
       const nested = (key: string) => new ValidationError(`A nested db.transaction() is a savepoint and cannot change ${key}`, { field: key });
       if (options.isolationLevel !== undefined && options.isolationLevel !== outer.options.isolationLevel) throw nested("isolationLevel");
       if (options.readOnly !== undefined && options.readOnly !== (outer.options.readOnly ?? false)) throw nested("readOnly");
     } else {
+      // Connected first: an adapter may know whether the deployment has transactions only once connected (MongoDB).
       await this.connect();
+      if (!adapter.capabilities.transactions) throw unsupported();
       await this.prepareBeforeTransaction();
     }
     const tx = new Transaction(

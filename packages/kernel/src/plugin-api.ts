@@ -60,7 +60,10 @@ export type {
   IsolationLevel,
   PluginContext,
   PoolOptions,
+  RowScope,
   RunHooks,
+  RunTransactionHandle,
+  RunTransactionSupport,
   TransactionOptions,
 } from "./plugin.js";
 export { FIRST_PARTY_SCHEMES, schemeOf } from "./scheme.js";

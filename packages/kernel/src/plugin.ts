@@ -149,6 +149,39 @@ export interface BaseAdapter {
    * connection. `db.stream()` delegates here after the middleware.
    */
   stream?(op: ListOperation, ctx: NodeContext, request: StreamRequest): AsyncIterable<RowData>;
+  /**
+   * Optional (adapters whose transactions are not sql-core connections, e.g. MongoDB sessions): how
+   * `@dataflow/transactions` opens a transaction for a workflow run (TransactionScope nodes,
+   * `execute(wf, { transaction: true })`).
+   */
+  readonly runTransactions?: RunTransactionSupport;
+}
+
+/** A transaction opened through `RunTransactionSupport`, or the `db.transaction()` a run joins. */
+export interface RunTransactionHandle {
+  readonly options: TransactionOptions;
+}
+
+/**
+ * How a workflow run holds a transaction on an adapter without savepoints (a nested level is
+ * refused). While a transaction is bound to a run, every node of the adapter in that run joins it;
+ * a node of a run with `options.transaction === true` and nothing bound (nor an ambient
+ * `db.transaction()`) fails with a `TransactionError`, so its writes never escape the atomic run.
+ */
+export interface RunTransactionSupport {
+  /** The `db.transaction()` the caller runs in, if any: a run inside it joins it. */
+  ambient(): RunTransactionHandle | undefined;
+  /** Connects if needed and opens a transaction; a `TransactionError` naming the reason where the deployment has none. */
+  begin(options: TransactionOptions): Promise<RunTransactionHandle>;
+  commit(tx: RunTransactionHandle): Promise<void>;
+  /** Rolls back and releases the transaction; never leaves it open. */
+  rollback(tx: RunTransactionHandle): Promise<void>;
+  /** Binds `tx` to the run: the adapter's nodes in `run` join it (undefined unbinds). */
+  bind(run: RunContext, tx: RunTransactionHandle | undefined): void;
+  /** True when a node in `ctx` runs its writes in a transaction (bound to its run, or ambient). */
+  inTransaction(ctx: NodeContext): boolean;
+  /** A run that joined `tx` (ambient) without a savepoint failed: the whole transaction must roll back. */
+  abandon(tx: RunTransactionHandle, cause: unknown): void;
 }
 
 export interface AdapterOptions {
@@ -222,6 +255,23 @@ export interface Plugin {
   readonly nodes?: (ctx: PluginContext) => readonly NodeDefinition[];
   readonly middleware?: readonly Middleware[];
   readonly runHooks?: RunHooks;
+  /** Restricts the adapter's schemaless nodes (e.g. MongoDB's document nodes) to one scope, such as one tenant. */
+  readonly rowScope?: RowScope;
+}
+
+/**
+ * A plugin's restriction of schemaless operations (nodes that take raw queries and documents rather
+ * than model operations) to one scope, such as one tenant: everything they read has `field` equal
+ * to `value(ctx)`, everything they write gets it. An adapter that declares the `rowScope`
+ * capability applies the `rowScope` of every plugin of its DataFlow to its schemaless nodes.
+ */
+export interface RowScope {
+  /** The field every scoped document carries, e.g. `tenant_id`. */
+  readonly field: string;
+  /** The field's value for the operation of node `ctx`; throws (fails closed) when none is bound. */
+  value(ctx: NodeContext): string;
+  /** The typed error for input that would read or write outside the scope; `path` names the offending input. */
+  refusal(message: string, path: string): Error;
 }
 
 function satisfies(version: string, range: string): boolean {

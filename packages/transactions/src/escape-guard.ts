@@ -1,6 +1,6 @@
 import type { BaseAdapter, Middleware, ModelOperation, NodeContext } from "@dataflow/kernel/plugin";
 import { TransactionError } from "@dataflow/kernel/plugin";
-import type { DatabaseAdapter } from "@dataflow/sql-core";
+import type { TransactionBackend } from "./backend.js";
 import { RunState } from "./run-state.js";
 
 const WRITES: ReadonlySet<ModelOperation["kind"]> = new Set(["Create", "Update", "Delete", "Upsert", "BulkCreate", "BulkUpdate", "BulkDelete", "BulkUpsert"]);
@@ -11,19 +11,19 @@ const WRITES: ReadonlySet<ModelOperation["kind"]> = new Set(["Create", "Update",
  * write would run outside every transaction while a scope of another DataFlow is open, since that
  * write would survive the scope's rollback.
  */
-export function escapeGuard(sqlAdapterOf: (adapter: BaseAdapter) => DatabaseAdapter | undefined): Middleware {
+export function escapeGuard(backendOf: (adapter: BaseAdapter) => TransactionBackend | undefined): Middleware {
   return (op, ctx, next, plugin) => {
     const state = RunState.peek(ctx.run);
     if (!state) return next(op);
-    if (state.transactions.size > 0 && WRITES.has(op.kind)) refuseEscapingWrite(state, sqlAdapterOf(plugin.adapter), op, ctx);
+    if (state.transactions.size > 0 && WRITES.has(op.kind)) refuseEscapingWrite(state, backendOf(plugin.adapter), op, ctx);
     return state.track(next(op));
   };
 }
 
-function refuseEscapingWrite(state: RunState, adapter: DatabaseAdapter | undefined, op: ModelOperation, ctx: NodeContext): void {
-  if (!adapter) return;
-  const other = state.openElsewhere(adapter);
-  if (!other || adapter.transactionFor(ctx)) return;
+function refuseEscapingWrite(state: RunState, backend: TransactionBackend | undefined, op: ModelOperation, ctx: NodeContext): void {
+  if (!backend) return;
+  const other = state.openElsewhere(backend.adapter);
+  if (!other || backend.inTransaction(ctx)) return;
   throw new TransactionError(
     `Node '${ctx.nodeId}' writes ${op.model.name} on a database with no open transaction while TransactionScope ` +
       `'${other.openScopes.at(-1) ?? "(run)"}' of another DataFlow is open; its writes would not be rolled back with the scope`,

@@ -1,10 +1,9 @@
-import type { Model, Plugin } from "@dataflow/kernel/plugin";
+import type { Plugin } from "@dataflow/kernel/plugin";
 import { definePlugin } from "@dataflow/kernel/plugin";
-import type { DatabaseAdapter } from "@dataflow/sql-core";
+import { backendOf } from "./backends.js";
 import { escapeGuard } from "./escape-guard.js";
 import { transactionNodes } from "./nodes.js";
 import { transactionRunHooks } from "./run-hooks.js";
-import { asSqlAdapter } from "./sql-adapter.js";
 
 export { TRANSACTION_NODE_KINDS, transactionNodeTypes } from "./node-types.js";
 export type { TransactionNodeKind, TransactionNodeTypes } from "./node-types.js";
@@ -24,7 +23,7 @@ export function transactions(): Plugin {
     name: "@dataflow/transactions",
     kernel: "^1",
     nodes: transactionNodes,
-    middleware: [escapeGuard(asSqlAdapter)],
+    middleware: [escapeGuard(backendOf)],
     runHooks: transactionRunHooks,
   });
 }

@@ -4,7 +4,7 @@ import type { TransactionNodeKind } from "./node-types.js";
 import { transactionNodeTypes } from "./node-types.js";
 import { RunState } from "./run-state.js";
 import { checkSavepointName } from "./savepoint-name.js";
-import { prepareModels, sqlAdapterOf } from "./sql-adapter.js";
+import { requireBackend } from "./backends.js";
 
 export interface ScopeParams {
   isolationLevel?: TransactionOptions["isolationLevel"];
@@ -29,10 +29,10 @@ function abortedBefore(what: string, ctx: NodeContext): void {
 
 /** The five transaction nodes of one DataFlow (they act on its adapter). */
 export function transactionNodes(ctx: PluginContext): NodeDefinition[] {
-  const adapter = sqlAdapterOf(ctx);
+  const backend = requireBackend(ctx);
   const dataflow = ctx.dataflow;
   const types = transactionNodeTypes(dataflow);
-  const transactionOf = (nodeCtx: NodeContext) => RunState.of(nodeCtx.run).transactionOf(adapter);
+  const transactionOf = (nodeCtx: NodeContext) => RunState.of(nodeCtx.run).transactionOf(backend);
   const node = <P>(kind: TransactionNodeKind, params: ParamsSchema, description: string, run: NodeDefinition<P>["run"]): NodeDefinition<P> => ({
     type: types[kind],
     aliases: [`${types[kind]}Node`],
@@ -55,11 +55,11 @@ export function transactionNodes(ctx: PluginContext): NodeDefinition[] {
           ...(params.readOnly !== undefined ? { readOnly: params.readOnly } : {}),
         });
         const state = RunState.of(nodeCtx.run);
-        const tx = state.transactionOf(adapter);
+        const tx = state.transactionOf(backend);
         tx.hold();
         try {
           await state.idle();
-          await prepareModels(dataflow, adapter);
+          await backend.prepare(dataflow);
           abortedBefore("the transaction began", nodeCtx);
           const opened = await tx.open("scope", nodeCtx.nodeId, options);
           return {

@@ -4,30 +4,30 @@ import type { Verdict } from "./run-state.js";
 import { RunState } from "./run-state.js";
 import type { RunTransaction } from "./run-transaction.js";
 import { RUN_LEVEL, commitFailure } from "./run-transaction.js";
-import { asSqlAdapter, prepareModels } from "./sql-adapter.js";
+import { backendOf } from "./backends.js";
 
 /**
- * Before the first node, for each SQL DataFlow the run uses: a run that joins an open transaction
+ * Before the first node, for each DataFlow the run uses whose adapter has transactions: a run that joins an open transaction
  * (`db.transaction()`, the TDD harness) shares its one connection, so it runs one node at a time;
  * `transaction: true` opens the run's own transaction (or a savepoint of the joined one).
  * Returns no promise unless it has a transaction to open.
  */
 function begin(run: RunContext, ctx: PluginContext): void | Promise<void> {
-  const adapter = asSqlAdapter(ctx.adapter);
-  if (!adapter) {
-    if (run.options.transaction === true) throw new TransactionError(`${ctx.adapter.databaseType} has no SQL transactions for transaction: true`);
+  const backend = backendOf(ctx.adapter);
+  if (!backend) {
+    if (run.options.transaction === true) throw new TransactionError(`${ctx.adapter.databaseType} has no transactions for transaction: true`);
     return;
   }
   const state = RunState.of(run);
-  const joined = adapter.transactionFor(undefined) !== undefined;
+  const joined = backend.joined() !== undefined;
   if (!joined && run.options.transaction !== true) return;
-  const tx = state.transactionOf(adapter);
+  const tx = state.transactionOf(backend);
   if (joined) tx.hold();
   if (run.options.transaction === true) return openRunLevel(tx, ctx);
 }
 
 async function openRunLevel(tx: RunTransaction, ctx: PluginContext): Promise<void> {
-  await prepareModels(ctx.dataflow, tx.adapter);
+  await tx.backend.prepare(ctx.dataflow);
   tx.hold();
   await tx.open("run", RUN_LEVEL, {});
 }
@@ -56,8 +56,7 @@ function decide(run: RunContext, error: unknown, state: RunState): Verdict {
  */
 function end(run: RunContext, error: unknown, ctx: PluginContext): void | Promise<void> {
   const state = RunState.peek(run);
-  const adapter = state && asSqlAdapter(ctx.adapter);
-  const tx = adapter && state.transactions.get(adapter);
+  const tx = state?.transactions.get(ctx.adapter);
   if (!tx) return;
   return finish(run, error, state!, tx);
 }
@@ -67,7 +66,7 @@ async function finish(run: RunContext, error: unknown, state: RunState, tx: RunT
   state.verdict ??= decide(run, error, state);
   try {
     if (!state.verdict.commit) {
-      await tx.rollbackAll();
+      await tx.rollbackAll(error ?? state.verdict.error ?? new TransactionError("Another database of the run failed to commit"));
       if (first && state.verdict.error) throw state.verdict.error;
       return;
     }
@@ -76,7 +75,7 @@ async function finish(run: RunContext, error: unknown, state: RunState, tx: RunT
       await tx.commitRun();
     } catch (failure) {
       state.verdict = { commit: false, error: undefined };
-      await tx.rollbackAll();
+      await tx.rollbackAll(failure);
       throw commitFailure(failure as DataFlowError);
     }
   } finally {

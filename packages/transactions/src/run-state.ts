@@ -1,5 +1,5 @@
-import type { RunContext } from "@dataflow/kernel/plugin";
-import type { DatabaseAdapter } from "@dataflow/sql-core";
+import type { BaseAdapter, RunContext } from "@dataflow/kernel/plugin";
+import type { TransactionBackend } from "./backend.js";
 import { RunTransaction } from "./run-transaction.js";
 
 const STATE = Symbol("@dataflow/transactions:run-state");
@@ -7,9 +7,9 @@ const STATE = Symbol("@dataflow/transactions:run-state");
 /** How a run ends for its transactions, decided once for every database the run holds. */
 export type Verdict = { readonly commit: true } | { readonly commit: false; readonly error: Error | undefined };
 
-/** Per-run state of this plugin: one RunTransaction per SQL database, and the model operations in flight. */
+/** Per-run state of this plugin: one RunTransaction per database, and the model operations in flight. */
 export class RunState {
-  readonly transactions = new Map<DatabaseAdapter, RunTransaction>();
+  readonly transactions = new Map<BaseAdapter, RunTransaction>();
   verdict: Verdict | undefined;
   private inFlight = 0;
   private idleWaiters: Array<() => void> = [];
@@ -26,14 +26,14 @@ export class RunState {
     return run.state.get(STATE) as RunState | undefined;
   }
 
-  transactionOf(adapter: DatabaseAdapter): RunTransaction {
-    let tx = this.transactions.get(adapter);
-    if (!tx) this.transactions.set(adapter, (tx = new RunTransaction(adapter, this.run)));
+  transactionOf(backend: TransactionBackend): RunTransaction {
+    let tx = this.transactions.get(backend.adapter);
+    if (!tx) this.transactions.set(backend.adapter, (tx = new RunTransaction(backend, this.run)));
     return tx;
   }
 
   /** The first open transaction of another database than `adapter`, if any. */
-  openElsewhere(adapter: DatabaseAdapter): RunTransaction | undefined {
+  openElsewhere(adapter: BaseAdapter): RunTransaction | undefined {
     for (const [a, tx] of this.transactions) if (a !== adapter && tx.isOpen) return tx;
     return undefined;
   }

@@ -1,9 +1,6 @@
 import type { DataFlowError, RunContext, TransactionOptions } from "@dataflow/kernel/plugin";
 import { ConnectionError, TransactionError, ValidationError } from "@dataflow/kernel/plugin";
-import type { DatabaseAdapter, SqlConnection, TransactionHandle } from "@dataflow/sql-core";
-import { bindRunTransaction } from "@dataflow/sql-core";
-
-type OwnedTransaction = TransactionHandle & { connection: SqlConnection };
+import type { BackendTransaction, TransactionBackend } from "./backend.js";
 
 /** Label of the level opened by `execute(wf, { transaction: true })`. */
 export const RUN_LEVEL = "(run)";
@@ -13,7 +10,10 @@ interface Level {
   readonly kind: "run" | "scope";
   /** The scope node's id, or RUN_LEVEL. */
   readonly label: string;
-  /** The savepoint that opened this level when it is nested in another transaction; undefined for a BEGIN. */
+  /**
+   * The savepoint that opened this level when it is nested in another transaction; undefined for a
+   * BEGIN, or for a run level that joined a transaction without savepoints (then its failure dooms that transaction).
+   */
   readonly savepoint: string | undefined;
   /** Savepoints made by TransactionSavepoint nodes at this level, oldest first. */
   readonly named: string[];
@@ -29,19 +29,19 @@ export interface OpenedLevel {
 const sameName = (a: string, b: string) => a.toLowerCase() === b.toLowerCase();
 
 /**
- * What one run holds on one SQL database: a transaction it began (or a savepoint of the transaction
+ * What one run holds on one database: a transaction it began (or a savepoint of the transaction
  * the run joined: `db.transaction()` or the TDD harness), and the levels nested in it. While a level
- * is open the adapter's entry in the run's transaction map points at its connection, so every
- * generated node of that adapter runs there; and the run is exclusive (one node at a time).
+ * is open the transaction is bound to the run, so every generated node of that adapter joins it;
+ * and the run is exclusive (one node at a time). Without savepoints (MongoDB) a nested level is refused.
  */
 export class RunTransaction {
-  private owned: OwnedTransaction | undefined;
-  private handle: TransactionHandle | undefined;
+  private owned: BackendTransaction | undefined;
+  private handle: BackendTransaction | undefined;
   private readonly levels: Level[] = [];
   private holds = 0;
 
   constructor(
-    readonly adapter: DatabaseAdapter,
+    readonly backend: TransactionBackend,
     private readonly run: RunContext,
   ) {}
 
@@ -74,21 +74,24 @@ export class RunTransaction {
   async open(kind: Level["kind"], label: string, options: TransactionOptions): Promise<OpenedLevel> {
     let savepoint: string | undefined;
     let effective: TransactionOptions;
+    const b = this.backend;
     if (this.handle) {
+      if (!b.savepoints) throw noSavepoints(b, `TransactionScope '${label}' cannot open inside another scope or the run's own transaction (transaction: true)`);
       effective = nestedOptions(options, this.handle.options);
-      savepoint = await this.makeSavepoint(this.handle);
+      savepoint = await b.makeSavepoint(this.handle);
     } else {
-      const joined = this.adapter.transactionFor(undefined);
+      const joined = b.joined();
       if (joined) {
         effective = nestedOptions(options, joined.options);
-        savepoint = await this.makeSavepoint(joined);
+        if (b.savepoints) savepoint = await b.makeSavepoint(joined);
+        else if (kind === "scope") throw noSavepoints(b, `TransactionScope '${label}' cannot open inside db.transaction()`);
         this.handle = joined;
       } else {
-        this.owned = await this.adapter.begin(options);
+        this.owned = await b.begin(options);
         this.handle = this.owned;
         effective = options;
       }
-      bindRunTransaction(this.run, this.adapter, this.handle);
+      b.bind(this.run, this.handle);
     }
     this.levels.push({ kind, label, savepoint, named: [] });
     return { depth: this.levels.length, savepoint: savepoint !== undefined, options: effective };
@@ -98,12 +101,12 @@ export class RunTransaction {
   async commitScope(expected: string | undefined): Promise<string> {
     const level = this.innermostScope(expected, "commit");
     if (level.savepoint) {
-      await this.handle!.executor.query(this.adapter.dialect.releaseSavepoint(level.savepoint), []);
+      await this.backend.releaseSavepoint(this.handle!, level.savepoint);
       this.pop();
       return level.label;
     }
     const owned = this.detach();
-    await commitOrExplain(this.adapter, owned!);
+    await commitOrExplain(this.backend, owned!);
     return level.label;
   }
 
@@ -115,7 +118,7 @@ export class RunTransaction {
       this.pop();
       return level.label;
     }
-    await this.adapter.rollback(this.detach()!);
+    await this.backend.rollback(this.detach()!);
     return level.label;
   }
 
@@ -127,15 +130,17 @@ export class RunTransaction {
         fix: "Put a TransactionScope node before it (or run the workflow with transaction: true)",
       });
     }
+    if (!this.backend.savepoints) throw noSavepoints(this.backend, `TransactionSavepoint '${name}' cannot be made`);
     if (this.levels.some((l) => l.named.some((n) => sameName(n, name)))) {
       throw new ValidationError(`A savepoint named '${name}' is already open in this run`, { field: "name", fix: "Give each savepoint its own name" });
     }
-    await this.handle!.executor.query(this.adapter.dialect.savepoint(name), []);
+    await this.backend.savepoint(this.handle!, name);
     level.named.push(name);
   }
 
   /** TransactionRollbackToSavepoint: undoes what the innermost level did after the named savepoint; the savepoint stays. */
   async rollbackToSavepoint(name: string): Promise<void> {
+    if (!this.backend.savepoints) throw noSavepoints(this.backend, `there is no savepoint '${name}' to roll back to`);
     const level = this.levels.at(-1);
     const index = level ? level.named.findIndex((n) => sameName(n, name)) : -1;
     if (!level || index === -1) {
@@ -144,33 +149,39 @@ export class RunTransaction {
         fix: outer ? "Roll back the inner scope first (TransactionRollback)" : "Create it with a TransactionSavepoint node earlier in the scope",
       });
     }
-    await this.handle!.executor.query(this.adapter.dialect.rollbackToSavepoint(level.named[index]!), []);
+    await this.backend.rollbackToSavepoint(this.handle!, level.named[index]!);
     level.named.splice(index + 1);
   }
 
-  /** End of a successful run with only the run level open: commit it (or release its savepoint). */
+  /** End of a successful run with only the run level open: commit it (or release its savepoint; a bare join has nothing to end). */
   async commitRun(): Promise<void> {
     const level = this.levels[0];
     if (!level) return;
     if (level.savepoint) {
-      await this.handle!.executor.query(this.adapter.dialect.releaseSavepoint(level.savepoint), []);
+      await this.backend.releaseSavepoint(this.handle!, level.savepoint);
       this.detach();
       return;
     }
-    await commitOrExplain(this.adapter, this.detach()!);
+    const owned = this.detach();
+    if (owned) await commitOrExplain(this.backend, owned);
   }
 
   /**
    * Undoes everything the run still has open: ROLLBACK of a transaction it began (a connection that
-   * cannot roll back is destroyed), or back to the savepoint where it joined an outer transaction.
+   * cannot roll back is destroyed), or back to the savepoint where it joined an outer transaction;
+   * without savepoints, the joined transaction is doomed (it rolls back as a whole).
    */
-  async rollbackAll(): Promise<void> {
+  async rollbackAll(cause: unknown): Promise<void> {
     const outermost = this.levels[0];
     if (!outermost) return;
     const handle = this.handle!;
     const owned = this.detach();
     if (owned) {
-      await this.adapter.rollback(owned);
+      await this.backend.rollback(owned);
+      return;
+    }
+    if (outermost.savepoint === undefined) {
+      this.backend.abandon(handle, cause);
       return;
     }
     try {
@@ -203,16 +214,9 @@ export class RunTransaction {
     return level;
   }
 
-  private async makeSavepoint(handle: TransactionHandle): Promise<string> {
-    const name = `df_scope_${++handle.savepoints}`;
-    await handle.executor.query(this.adapter.dialect.savepoint(name), []);
-    return name;
-  }
-
-  private async undoSavepoint(handle: TransactionHandle, name: string): Promise<void> {
-    const d = this.adapter.dialect;
-    await handle.executor.query(d.rollbackToSavepoint(name), []);
-    await handle.executor.query(d.releaseSavepoint(name), []);
+  private async undoSavepoint(handle: BackendTransaction, name: string): Promise<void> {
+    await this.backend.rollbackToSavepoint(handle, name);
+    await this.backend.releaseSavepoint(handle, name);
   }
 
   private pop(): void {
@@ -221,14 +225,21 @@ export class RunTransaction {
   }
 
   /** Forgets every level (their holds too) and the connection; returns the transaction the run began, if any. */
-  private detach(): OwnedTransaction | undefined {
+  private detach(): BackendTransaction | undefined {
     const owned = this.owned;
     while (this.levels.length > 0) this.pop();
     this.owned = undefined;
     this.handle = undefined;
-    bindRunTransaction(this.run, this.adapter, undefined);
+    this.backend.bind(this.run, undefined);
     return owned;
   }
+}
+
+/** Something that needs a savepoint, on a database whose transactions have none. */
+function noSavepoints(backend: TransactionBackend, detail: string): TransactionError {
+  return new TransactionError(`${backend.adapter.databaseType} transactions have no savepoints: ${detail}`, {
+    fix: "Use one transaction level per run on this database: a single TransactionScope, or transaction: true, or db.transaction()",
+  });
 }
 
 /** A nested level is a savepoint: it runs with the enclosing transaction's settings and cannot ask for others. */
@@ -248,9 +259,9 @@ function nestedOptions(requested: TransactionOptions, outer: TransactionOptions)
 }
 
 /** COMMIT; a failure becomes a TransactionError that says the commit failed (and when its outcome is unknown). */
-async function commitOrExplain(adapter: DatabaseAdapter, owned: OwnedTransaction): Promise<void> {
+async function commitOrExplain(backend: TransactionBackend, owned: BackendTransaction): Promise<void> {
   try {
-    await adapter.commit(owned);
+    await backend.commit(owned);
   } catch (error) {
     throw commitFailure(error as DataFlowError);
   }

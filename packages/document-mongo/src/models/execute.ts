@@ -57,7 +57,7 @@ class Executor {
   }
 
   get options(): { session?: import("mongodb").ClientSession } {
-    const session = this.t.session();
+    const session = this.t.session(this.ctx);
     return session ? { session } : {};
   }
 
@@ -190,7 +190,7 @@ class Executor {
         done += (await this.call("insertMany", (c) => c.insertMany(chunk, { ...this.options, ordered: true }))).insertedCount;
       }
     } catch (error) {
-      if (!this.t.session()) {
+      if (!this.t.session(this.ctx)) {
         const cause = (error as { cause?: { result?: { insertedCount?: number }; insertedCount?: number } }).cause;
         const inserted = cause?.result?.insertedCount ?? cause?.insertedCount ?? 0;
         const ids = docs.slice(0, done + inserted).map((d) => d._id);

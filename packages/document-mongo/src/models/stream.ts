@@ -19,7 +19,7 @@ export async function* streamRows(t: ModelTarget, op: ListOperation, ctx: NodeCo
   const onAbort = () => void cursor?.close().catch(() => undefined);
   signal.addEventListener("abort", onAbort, { once: true });
   try {
-    const session = t.session();
+    const session = t.session(ctx);
     const collection = (await t.database()).collection(op.model.table);
     t.countCursor(1);
     cursor = collection.aggregate(listPipeline(t.layout, op, false), {

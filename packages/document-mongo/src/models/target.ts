@@ -1,3 +1,4 @@
+import type { NodeContext } from "@dataflow/kernel/plugin";
 import type { ClientSession, Collection, Db, Document } from "mongodb";
 import type { DocumentLayout } from "./layout.js";
 
@@ -5,8 +6,8 @@ import type { DocumentLayout } from "./layout.js";
 export interface ModelTarget {
   /** Known once connected (the layout depends on the server's capabilities). */
   readonly layout: DocumentLayout;
-  /** The session of the `db.transaction()` the caller runs in, if any. */
-  session(): ClientSession | undefined;
+  /** The session an operation of node `ctx` joins (its run's transaction, else the ambient `db.transaction()`), if any. */
+  session(ctx?: NodeContext): ClientSession | undefined;
   database(): Promise<Db>;
   /** `maxTimeMS` of every read; 0 = none. */
   readonly statementTimeoutMs: number;
