@@ -37,7 +37,14 @@ const mongodb = definePlugin({
   kernel: "^1",
   adapters: [{ schemes: ["mongodb", "mongodb+srv"], create: (url, options) => new MongoAdapter(url, options as MongoAdapterOptions) }],
   modelNodes: (model, ctx) => (ctx.adapter instanceof MongoAdapter ? mongoModelNodes(model, ctx, ctx.adapter) : []),
-  nodes: (ctx) => (ctx.adapter instanceof MongoAdapter ? documentNodes(ctx.adapter) : []),
+  // The row scopes of the DataFlow's plugins (e.g. @dataflow/tenancy's tenant) apply to the document nodes.
+  nodes: (ctx) =>
+    ctx.adapter instanceof MongoAdapter
+      ? documentNodes(
+          ctx.adapter,
+          ctx.dataflow.plugins.flatMap((p) => (p.rowScope ? [p.rowScope] : [])),
+        )
+      : [],
 });
 
 export default mongodb;

@@ -1,9 +1,10 @@
-import type { NodeContext, NodeDefinition, ParamsSchema } from "@dataflow/kernel/plugin";
+import type { NodeContext, NodeDefinition, ParamsSchema, RowScope } from "@dataflow/kernel/plugin";
 import { MAX_BULK_ROWS, TransactionError, ValidationError, isPlainObject } from "@dataflow/kernel/plugin";
 import type { ClientSession, CreateIndexesOptions, Document, IndexDirection } from "mongodb";
 import type { MongoAdapter } from "./adapter.js";
 import { checkCollectionName } from "./names.js";
 import { checkDocument, checkMqlObject, checkPipeline, checkUpdate } from "./safety.js";
+import { bindScopes, scopeFilter, scopeIndexKeys, scopePipeline, scopeUpdate, stampDocument } from "./scope.js";
 
 const collection = { type: "string", required: true, description: "The collection's name" } as const;
 
@@ -175,8 +176,14 @@ function refuseInTransaction(adapter: MongoAdapter, ctx: NodeContext): void {
   });
 }
 
-/** The seed's 8 document nodes, on the collections of one MongoDB adapter. */
-export function documentNodes(adapter: MongoAdapter): NodeDefinition[] {
+/**
+ * The seed's 8 document nodes, on the collections of one MongoDB adapter. `scopes` are the row
+ * scopes of the DataFlow's plugins (e.g. the tenant): applied to every filter, document and pipeline.
+ */
+export function documentNodes(adapter: MongoAdapter, scopes: readonly RowScope[] = []): NodeDefinition[] {
+  const scoping = scopes.length > 0;
+  const bound = (ctx: NodeContext) => (scoping ? bindScopes(scopes, ctx) : []);
+  const scopedFilter = (filter: Document, ctx: NodeContext) => (scoping ? scopeFilter(filter, bound(ctx)) : filter);
   // Every data operation joins the session of the node's run transaction or db.transaction(), if any.
   const writeOptions = (ctx: NodeContext): { session?: ClientSession } => {
     const session = adapter.session(ctx);
@@ -189,13 +196,13 @@ export function documentNodes(adapter: MongoAdapter): NodeDefinition[] {
   const runners: { [K in keyof DocumentResults]: (p: Params, ctx: NodeContext) => Promise<DocumentResults[K]> } = {
     DocumentInsert: async (p, ctx) => {
       const name = checkCollectionName(p.collection);
-      const doc = checkDocument(p.document, "document");
-      const r = await adapter.run("insertOne", name, ctx.signal, (c) => c.insertOne({ ...doc }, writeOptions(ctx)));
+      const doc = stampDocument({ ...checkDocument(p.document, "document") }, bound(ctx), "document");
+      const r = await adapter.run("insertOne", name, ctx.signal, (c) => c.insertOne(doc, writeOptions(ctx)));
       return { result: { insertedId: r.insertedId } };
     },
     DocumentFind: async (p, ctx) => {
       const name = checkCollectionName(p.collection);
-      const filter = filterOf(p);
+      const filter = scopedFilter(filterOf(p), ctx);
       const projection = p.projection === undefined ? undefined : checkMqlObject(p.projection, "projection");
       const sort = sortSpec(p.sort);
       const skip = intParam(p, "skip", Number.MAX_SAFE_INTEGER);
@@ -212,8 +219,9 @@ export function documentNodes(adapter: MongoAdapter): NodeDefinition[] {
     },
     DocumentUpdate: async (p, ctx) => {
       const name = checkCollectionName(p.collection);
-      const filter = checkMqlObject(p.filter, "filter");
-      const update = checkUpdate(p.update, "update");
+      const b = bound(ctx);
+      const filter = scopeFilter(checkMqlObject(p.filter, "filter"), b);
+      const update = scopeUpdate(checkUpdate(p.update, "update"), b, "update", p.upsert === true);
       const options = { ...writeOptions(ctx), upsert: p.upsert === true };
       const r = await adapter.run(p.multi ? "updateMany" : "updateOne", name, ctx.signal, (c) =>
         p.multi ? c.updateMany(filter, update, options) : c.updateOne(filter, update, options),
@@ -222,7 +230,7 @@ export function documentNodes(adapter: MongoAdapter): NodeDefinition[] {
     },
     DocumentDelete: async (p, ctx) => {
       const name = checkCollectionName(p.collection);
-      const filter = checkMqlObject(p.filter, "filter");
+      const filter = scopedFilter(checkMqlObject(p.filter, "filter"), ctx);
       const r = await adapter.run(p.multi ? "deleteMany" : "deleteOne", name, ctx.signal, (c) =>
         p.multi ? c.deleteMany(filter, writeOptions(ctx)) : c.deleteOne(filter, writeOptions(ctx)),
       );
@@ -235,7 +243,8 @@ export function documentNodes(adapter: MongoAdapter): NodeDefinition[] {
         throw new ValidationError(`'documents' has ${list.length} entries; at most ${MAX_BULK_ROWS} per node`, { field: "documents" });
       }
       if (list.length === 0) return { result: { inserted: 0, insertedIds: [] } };
-      const docs = list.map((d, i) => ({ ...checkDocument(d, `documents[${i}]`) }));
+      const b = bound(ctx);
+      const docs = list.map((d, i) => stampDocument({ ...checkDocument(d, `documents[${i}]`) }, b, `documents[${i}]`));
       const r = await adapter.run("insertMany", name, ctx.signal, (c) => c.insertMany(docs, { ...writeOptions(ctx), ordered: p.ordered !== false }));
       const ids: unknown[] = [];
       for (let i = 0; i < docs.length; i++) ids.push(r.insertedIds[i]);
@@ -243,7 +252,8 @@ export function documentNodes(adapter: MongoAdapter): NodeDefinition[] {
     },
     Aggregate: async (p, ctx) => {
       const name = checkCollectionName(p.collection);
-      const pipeline = checkPipeline(p.pipeline, "pipeline", { allowWriteStages: p.allowWriteStages === true });
+      const checked = checkPipeline(p.pipeline, "pipeline", { allowWriteStages: p.allowWriteStages === true });
+      const pipeline = scoping ? scopePipeline(checked, bound(ctx), "pipeline") : checked;
       const docs = await adapter.run("aggregate", name, ctx.signal, (c) =>
         c.aggregate(pipeline, { ...readOptions(ctx), ...(p.allowDiskUse !== undefined ? { allowDiskUse: p.allowDiskUse as boolean } : {}) }).toArray(),
       );
@@ -251,7 +261,7 @@ export function documentNodes(adapter: MongoAdapter): NodeDefinition[] {
     },
     CreateIndex: async (p, ctx) => {
       const name = checkCollectionName(p.collection);
-      const keys = indexKeys(p.keys);
+      const keys = scopeIndexKeys(indexKeys(p.keys), p.unique === true, scopes);
       const options = indexOptions(p, keys);
       refuseInTransaction(adapter, ctx);
       const created = await adapter.run("createIndex", name, ctx.signal, (c) => c.createIndex(keys, options));
@@ -259,7 +269,7 @@ export function documentNodes(adapter: MongoAdapter): NodeDefinition[] {
     },
     DocumentCount: async (p, ctx) => {
       const name = checkCollectionName(p.collection);
-      const filter = filterOf(p);
+      const filter = scopedFilter(filterOf(p), ctx);
       const skip = intParam(p, "skip", Number.MAX_SAFE_INTEGER);
       const limit = intParam(p, "limit", Number.MAX_SAFE_INTEGER);
       const n = await adapter.run("countDocuments", name, ctx.signal, (c) =>

@@ -1,4 +1,4 @@
-import type { Middleware, Model, Plugin, PluginContext } from "@dataflow/kernel/plugin";
+import type { Middleware, Model, NodeContext, Plugin, PluginContext } from "@dataflow/kernel/plugin";
 import { PluginError, TenantError, ValidationError, definePlugin } from "@dataflow/kernel/plugin";
 import type { DatabaseAdapter } from "@dataflow/sql-core";
 import { TenantBinding } from "./binding.js";
@@ -141,6 +141,13 @@ export function tenancy(options: TenancyOptions): TenancyPlugin {
       enforced.add(model);
     },
     middleware: [middleware],
+    // Schemaless nodes (MongoDB's document nodes) of an adapter declaring rowScope: every one is scoped to the bound tenant.
+    rowScope: {
+      field: TENANT_COLUMN,
+      value: (ctx: NodeContext) => binding.resolve(ctx),
+      refusal: (message: string, path: string) =>
+        new TenantError(message, { field: path, fix: `${TENANT_COLUMN} is set by DataFlow from the bound tenant; leave it out` }),
+    },
     run: <T>(tenantId: string, fn: () => T): T => binding.run(tenantId, fn),
     current: () => binding.current(),
   });
