@@ -2,6 +2,7 @@ import { spawnSync } from "node:child_process";
 import { tmpdir } from "node:os";
 import { describe, expect, it } from "vitest";
 import { DataFlow, PluginError } from "../src/index.js";
+import type { BaseAdapter } from "../src/plugin-api.js";
 import { definePlugin, maskCredentials, maskUrl } from "../src/plugin-api.js";
 
 describe("plugins and URLs", () => {
@@ -52,5 +53,64 @@ describe("errors", () => {
     expect(local).toBeInstanceOf(Error);
     expect(local).not.toBeInstanceOf(TransactionError);
     expect(new Error("plain")).not.toBeInstanceOf(DataFlowError);
+  });
+});
+
+describe("db.transaction() and capabilities learned on connect", () => {
+  it("connects before reading capabilities.transactions, so an adapter may learn it from the server", async () => {
+    const caps = { transactions: false, savepoints: false, returning: false, upsert: false, json: true, vector: false, streaming: false };
+    const calls: string[] = [];
+    const adapter: BaseAdapter = {
+      adapterType: "document",
+      databaseType: "learns",
+      get capabilities() {
+        return caps;
+      },
+      connect: async () => {
+        calls.push("connect");
+        caps.transactions = true;
+      },
+      close: async () => {},
+      healthCheck: async () => ({ ok: true, latencyMs: 0 }),
+      stats: () => ({ connections: { total: 0, idle: 0, waiting: 0 }, statements: 0, errors: {} }),
+      ensureSchema: async () => {},
+      transaction: async <T>(fn: () => Promise<T>) => {
+        calls.push("transaction");
+        return fn();
+      },
+    };
+    const db = new DataFlow({
+      url: "learns://x",
+      plugins: [definePlugin({ name: "learns", kernel: "^1", adapters: [{ schemes: ["learns"], create: () => adapter }] })],
+    });
+    try {
+      expect(await db.transaction(async () => 42)).toBe(42);
+      expect(calls).toEqual(["connect", "transaction"]);
+    } finally {
+      await db.close();
+    }
+  });
+
+  it("still refuses once connected when the adapter has no transactions", async () => {
+    const adapter: BaseAdapter = {
+      adapterType: "document",
+      databaseType: "standalone",
+      capabilities: { transactions: false, savepoints: false, returning: false, upsert: false, json: true, vector: false, streaming: false },
+      connect: async () => {},
+      close: async () => {},
+      healthCheck: async () => ({ ok: true, latencyMs: 0 }),
+      stats: () => ({ connections: { total: 0, idle: 0, waiting: 0 }, statements: 0, errors: {} }),
+      ensureSchema: async () => {},
+      transaction: async <T>(fn: () => Promise<T>) => fn(),
+    };
+    const db = new DataFlow({
+      url: "standalone://x",
+      plugins: [definePlugin({ name: "standalone", kernel: "^1", adapters: [{ schemes: ["standalone"], create: () => adapter }] })],
+    });
+    try {
+      await expect(db.transaction(async () => 1)).rejects.toThrow(/standalone adapter does not support transactions/);
+    } finally {
+      await db.close();
+    }
   });
 });
