@@ -27,7 +27,7 @@ describe("the plugin", () => {
     }
   });
 
-  it("refuses a DataFlow whose adapter is not a SQL one", () => {
+  it("refuses a DataFlow whose adapter declares no transactions (neither sql-core nor runTransactions)", () => {
     const documentAdapter: BaseAdapter = {
       adapterType: "document",
       databaseType: "fakedoc",
