@@ -30,6 +30,11 @@ export interface MigrationDatabase {
    * run before COMMIT whose rows are the references the migration left broken.
    */
   foreignKeyPause?: { readonly off: string; readonly on: string; readonly check: string };
+  /**
+   * SQLite: a unique index may be a table constraint (an inline `UNIQUE`, which no DROP INDEX
+   * removes), so a unique index is dropped by rebuilding the table without it.
+   */
+  readonly dropsUniqueByRebuild?: true;
 }
 
 /** `REFERENCES "users" ("id") ON DELETE CASCADE ON UPDATE NO ACTION`. */
@@ -105,6 +110,7 @@ function sqlite(d: Dialect): MigrationDatabase {
     backfill: (table, target, source, type) => `UPDATE ${d.quote(table)} SET ${d.quote(target)} = CAST(${d.quote(source)} AS ${type})`,
     // PRAGMA foreign_keys is a no-op inside a transaction, so it is switched around it (SQLite's documented table-rebuild procedure).
     foreignKeyPause: { off: "PRAGMA foreign_keys = OFF", on: "PRAGMA foreign_keys = ON", check: "PRAGMA foreign_key_check" },
+    dropsUniqueByRebuild: true,
   };
 }
 

@@ -182,7 +182,7 @@ function renameColumnSql(db: MigrationDatabase, table: string, from: string, to:
 }
 
 /**
- * SQLite changes nullability and defaults by copying the table: a new table with the target
+ * SQLite changes nullability, defaults, foreign keys and unique constraints by copying the table: a new table with the target
  * columns, the rows copied, the old table dropped and the new one renamed, its indexes recreated.
  */
 function rebuildSql(db: MigrationDatabase, table: TableState): string[] {
@@ -392,7 +392,7 @@ async function planTable(p: TablePlanner, before: TableState, after: TableState)
   const tableAfter: TableState = { ...after, columns: snapshotColumns, foreignKeys: keptFks };
   const indexSteps = planIndexes(db, before, tableAfter, renames, retired);
   const rebuildSteps: Step[] = [];
-  if (rebuild) {
+  if (rebuild || indexSteps.rebuild) {
     const backColumns = snapshotColumns.map((c) => rebuildBack.get(c.name) ?? c);
     const present = new Set(backColumns.map((c) => c.name));
     // The keys the table had, on the columns as they are named when down reaches this step.
@@ -403,7 +403,7 @@ async function planTable(p: TablePlanner, before: TableState, after: TableState)
     const back: TableState = { ...tableAfter, columns: backColumns, foreignKeys: backFks };
     rebuildSteps.push({
       table: t,
-      description: `rebuild ${t} (SQLite changes NOT NULL, defaults and foreign keys by copying the table)`,
+      description: `rebuild ${t} (SQLite changes NOT NULL, defaults, foreign keys and unique constraints by copying the table)`,
       up: rebuildSql(db, tableAfter),
       down: rebuildSql(db, back),
       notes: ["The rows are copied into a new table inside the migration's transaction"],
@@ -463,7 +463,7 @@ function planIndexes(
   after: TableState,
   renames: ReadonlyMap<string, string>,
   retired: readonly ColumnState[],
-): { drops: Step[]; creates: Step[] } {
+): { drops: Step[]; creates: Step[]; rebuild: boolean } {
   const t = after.table;
   const newIndexes = byName(after.indexes);
   const retiredSources = new Set(retired.map((c) => c.name.slice(0, -RETIRED_SUFFIX.length)));
@@ -472,6 +472,7 @@ function planIndexes(
   const drops: Step[] = [];
   const creates: Step[] = [];
   const kept = new Set<string>();
+  let rebuild = false;
   for (const ix of before.indexes) {
     const match = newIndexes.get(ix.name);
     // An index over a column that changes type is rebuilt on the new column.
@@ -480,13 +481,15 @@ function planIndexes(
       continue;
     }
     const replaced = ix.unique && after.indexes.some((n) => same(ix, n));
+    const byRebuild = ix.unique && db.dropsUniqueByRebuild === true;
+    rebuild ||= byRebuild;
     drops.push({
       table: t,
       description: `drop ${ix.unique ? "unique " : ""}index ${ix.name} on ${t}`,
-      up: [db.dropIndex(t, ix.name)],
+      up: byRebuild ? [] : [db.dropIndex(t, ix.name)],
       down: [createIndexSql(db, t, ix)],
       ...(ix.unique && !replaced ? { destructive: `drops unique index ${ix.name} on ${t} (${ix.fields.join(", ")}): duplicate values become possible` } : {}),
-      notes: [],
+      notes: byRebuild ? ["SQLite: the table is rebuilt without it (an inline UNIQUE cannot be dropped otherwise)"] : [],
     });
   }
   for (const ix of after.indexes) {
@@ -499,7 +502,7 @@ function planIndexes(
       notes: ix.unique ? ["Fails if existing rows have duplicate values"] : [],
     });
   }
-  return { drops, creates };
+  return { drops, creates, rebuild };
 }
 
 /** The steps that turn `before` into `after`. `live` (when given) supplies row counts for the risk descriptions. */
