@@ -10,9 +10,7 @@ function sqlFor(kind: "sqlite" | "postgres" | "mysql"): string[] {
   switch (kind) {
     case "sqlite":
       return [
-        // A named unique index rather than an inline UNIQUE: SQLite names that one sqlite_autoindex_*, a name no migration can create.
-        "CREATE TABLE authors (id INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT NOT NULL, email TEXT NOT NULL)",
-        "CREATE UNIQUE INDEX ux_authors_email ON authors (email)",
+        "CREATE TABLE authors (id INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT NOT NULL, email TEXT NOT NULL UNIQUE)",
         "CREATE TABLE books (id INTEGER PRIMARY KEY AUTOINCREMENT, author_id INTEGER NOT NULL REFERENCES authors (id) ON DELETE CASCADE, title TEXT NOT NULL, pages INTEGER)",
         "CREATE INDEX ix_books_title ON books (title)",
         "CREATE VIEW author_names AS SELECT id, name FROM authors",

@@ -6,6 +6,8 @@ import type { Project } from "./project.js";
 /** What a command's action gets: output, config and project loaded on demand. */
 export interface CommandContext {
   readonly output: Output;
+  /** The working directory `run()` was given: relative paths of arguments resolve against it. */
+  readonly cwd: string;
   config(): Promise<ResolvedConfig>;
   /** Loads the models and connects; closed by the program after the action. */
   project(): Promise<Project>;

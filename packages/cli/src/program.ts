@@ -33,6 +33,7 @@ export async function run(argv: readonly string[], commands: readonly CommandMod
     output ??= Output.create(options);
     return {
       output,
+      cwd,
       config: () => {
         config ??= loadConfig(cwd, options.config);
         return config;

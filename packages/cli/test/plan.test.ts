@@ -4,6 +4,7 @@ import { field } from "@dataflow/kernel";
 import type { FieldsShape } from "@dataflow/kernel/plugin";
 import { Model } from "@dataflow/kernel/plugin";
 import { postgresDialect } from "@dataflow/sql-postgres";
+import { sqliteDialect } from "@dataflow/sql-sqlite";
 import { describe, expect, it } from "vitest";
 import { migrationDatabase } from "../src/migrations/databases.js";
 import type { LiveSchemaReader } from "../src/migrations/live.js";
@@ -86,5 +87,70 @@ describe("planMigration (PostgreSQL dialect)", () => {
       code: "MIGRATION_ERROR",
       field: "id",
     });
+  });
+});
+
+describe("planMigration: foreign keys", () => {
+  const empty = { format: 1 as const, dialect: "postgresql", tables: [] };
+
+  it("creates a referenced table first and writes the key in CREATE TABLE; a cycle is closed with ADD CONSTRAINT after both exist", async () => {
+    const parent: Model = new Model("Parent", { name: field.string() });
+    const child = new Model("Child", { parent_id: field.int().references(parent) });
+    const ordered = await planMigration(db, empty, modelState(postgresDialect, [child, parent]));
+    expect(ordered.steps.map((s) => s.description)).toEqual(["create table parents", "create table children"]);
+    expect(ordered.steps[1]?.up[0]).toContain(
+      `CONSTRAINT "fk_children_parent_id" FOREIGN KEY ("parent_id") REFERENCES "parents" ("id") ON DELETE NO ACTION ON UPDATE NO ACTION`,
+    );
+
+    const a: Model = new Model("Ay", {
+      b_id: field
+        .int()
+        .optional()
+        .references(() => b),
+    });
+    const b: Model = new Model("Bee", { a_id: field.int().optional().references(a) });
+    const cycle = await planMigration(db, empty, modelState(postgresDialect, [a, b]));
+    expect(cycle.steps.map((s) => s.description)).toEqual([
+      "create table ays",
+      "create table bees",
+      "add foreign key fk_ays_b_id (b_id -> bees.id, on delete no action, on update no action) on ays",
+    ]);
+    expect(cycle.steps[0]?.up[0]).not.toContain("FOREIGN KEY");
+    expect(cycle.steps[2]?.down).toEqual([`ALTER TABLE "ays" DROP CONSTRAINT "fk_ays_b_id"`]);
+  });
+
+  it("a renamed key column drops the old key first and adds the new one last, without calling it destructive", async () => {
+    const parent = new Model("Parent", { name: field.string() });
+    const before = modelState(postgresDialect, [parent, new Model("Child", { owner: field.int().references(parent) })]);
+    const after = modelState(postgresDialect, [parent, new Model("Child", { owner_id: field.int().references(parent).renamedFrom("owner") })]);
+    const plan = await planMigration(db, before, after, live(3));
+    expect(plan.steps.map((s) => s.description)).toEqual([
+      "drop foreign key fk_children_owner (owner -> parents.id, on delete no action, on update no action) on children",
+      "rename column children.owner to owner_id",
+      "add foreign key fk_children_owner_id (owner_id -> parents.id, on delete no action, on update no action) on children",
+    ]);
+    expect(plan.steps.some((s) => s.destructive)).toBe(false);
+  });
+
+  it("a snapshot written before keys were recorded gets them added", async () => {
+    const parent = new Model("Parent", { name: field.string() });
+    const after = modelState(postgresDialect, [parent, new Model("Child", { parent_id: field.int().references(parent) })]);
+    const old = { ...after, tables: after.tables.map(({ foreignKeys: _, ...t }) => t) };
+    const plan = await planMigration(db, old, after, live(0));
+    expect(plan.steps.flatMap((s) => s.up)).toEqual([
+      `ALTER TABLE "children" ADD CONSTRAINT "fk_children_parent_id" FOREIGN KEY ("parent_id") REFERENCES "parents" ("id") ON DELETE NO ACTION ON UPDATE NO ACTION`,
+    ]);
+  });
+
+  it("SQLite adds a key to an existing table by rebuilding it; down rebuilds it without the key", async () => {
+    const lite = migrationDatabase(sqliteDialect);
+    const parent = new Model("Parent", { name: field.string() });
+    const before = modelState(sqliteDialect, [parent, new Model("Child", { parent_id: field.int() })]);
+    const after = modelState(sqliteDialect, [parent, new Model("Child", { parent_id: field.int().references(parent, { onDelete: "cascade" }) })]);
+    const plan = await planMigration(lite, before, after, live(2));
+    const rebuild = plan.steps.find((s) => s.description.startsWith("rebuild children"));
+    expect(rebuild?.up[0]).toContain(`CONSTRAINT "fk_children_parent_id" FOREIGN KEY ("parent_id") REFERENCES "parents" ("id") ON DELETE CASCADE`);
+    expect(rebuild?.down?.[0]).not.toContain("FOREIGN KEY");
+    expect(plan.steps.find((s) => s.description.startsWith("add foreign key"))?.up).toEqual([]);
   });
 });

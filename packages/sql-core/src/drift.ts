@@ -16,8 +16,8 @@ export function liveColumn(row: Record<string, unknown>): LiveColumn {
   return { type: String(row.type ?? ""), nullable: truthy(row.nullable), hasDefault: truthy(row.has_default), auto: truthy(row.auto) };
 }
 
-/** Kinds that read and write the same stored values (an `int` field on a BIGINT column, a `string` on TEXT). */
-function family(kind: FieldKind): string {
+/** Kinds that read and write the same stored values (an `int` field on a BIGINT column, a `string` on TEXT): equal for compatible kinds. */
+export function kindFamily(kind: FieldKind): string {
   if (kind === "int" || kind === "bigint" || kind === "boolean") return "integer";
   if (kind === "string" || kind === "text" || kind === "enum") return "text";
   return kind;
@@ -47,7 +47,7 @@ export function checkDrift(d: Dialect, model: Model, live: ReadonlyMap<string, L
     if (!column) continue;
     const stored = kindOf(column.type)?.kind;
     const wanted = expectedKind(d, f, kindOf);
-    if (stored === undefined || wanted === undefined || family(stored) === family(wanted)) continue;
+    if (stored === undefined || wanted === undefined || kindFamily(stored) === kindFamily(wanted)) continue;
     throw new SchemaDriftError(
       `Column '${model.table}.${f.name}' is ${column.type} (${stored}) in the database, but model ${model.name} declares it ${f.kind}`,
       { table: model.table, column: f.name },

@@ -34,7 +34,7 @@ export { fieldsOfConstraint, uniqueViolation } from "./constraint-errors.js";
 export { foreignKeyConstraint, foreignKeyName, foreignKeyOf, foreignKeyViolation, referencesClause } from "./foreign-keys.js";
 export type { ForeignKey } from "./foreign-keys.js";
 export { discoverSchema, enumChecks, literalDefault, parseTypeName } from "./discover.js";
-export { checkDrift } from "./drift.js";
+export { checkDrift, kindFamily } from "./drift.js";
 export { defineSqlPlugin, sqlModelNodes } from "./nodes.js";
 export { FAILURES, failure, invalidRegex, withRegexField } from "./failures.js";
 export type { FailureKind } from "./failures.js";

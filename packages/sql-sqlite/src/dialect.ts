@@ -137,6 +137,15 @@ const AUTO = (p: string, table: string) =>
 const USER_TABLES = "m.type IN ('table', 'view') AND m.name NOT LIKE 'sqlite\\_%' ESCAPE '\\'";
 
 /**
+ * The name of an index of `pragma_index_list` row `il` on table `table` (SQL expressions). An inline
+ * `UNIQUE` (origin `u`) gets SQLite's internal `sqlite_autoindex_<table>_<n>`, which no statement may
+ * create or drop: it is a constraint of the table, named as DataFlow names a unique field's index
+ * (`ux_<table>_<columns>`), so models, pull and migrations see the same unique index either way.
+ */
+const INDEX_NAME = (il: string, table: string) =>
+  `CASE WHEN ${il}.origin = 'u' THEN 'ux_' || ${table} || '_' || (SELECT group_concat(x.name, '_') FROM (SELECT name FROM pragma_index_info(${il}.name) ORDER BY seqno) x) ELSE ${il}.name END`;
+
+/**
  * Declared types -> field kinds. DataFlow's own (STRICT) tables declare INTEGER (int, boolean),
  * INT (bigint), REAL (float) and TEXT (everything else), so those read back as int/bigint/float/text;
  * tables written by hand are read by their declared names (VARCHAR(n), BOOLEAN, DATETIME, ...).
@@ -215,7 +224,7 @@ const sqliteDiscovery: CatalogDiscovery = {
     params: [],
   },
   indexes: {
-    text: `SELECT m.name AS table_name, il.name, ii.name AS "column", ii.seqno AS position, il."unique"
+    text: `SELECT m.name AS table_name, ${INDEX_NAME("il", "m.name")} AS name, ii.name AS "column", ii.seqno AS position, il."unique"
       FROM sqlite_master m JOIN pragma_index_list(m.name) il JOIN pragma_index_info(il.name) ii WHERE ${USER_TABLES} AND m.type = 'table' AND il.origin <> 'pk'`,
     params: [],
   },
@@ -330,7 +339,7 @@ export const sqliteDialect: Dialect = {
 
   catalog: {
     columns: (table) => ({ text: "SELECT name FROM pragma_table_info(?)", params: [table] }),
-    indexes: (table) => ({ text: "SELECT name FROM pragma_index_list(?)", params: [table] }),
+    indexes: (table) => ({ text: `SELECT ${INDEX_NAME("il", "?")} AS name FROM pragma_index_list(?) il`, params: [table, table] }),
     // DataFlow's columns have no COLLATE clause: SQLite compares text with BINARY.
     exactTextComparison: true,
     columnDetails: (table) => ({

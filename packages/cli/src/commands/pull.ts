@@ -50,7 +50,7 @@ export const pullCommand: CommandModule = {
             else process.stdout.write(text);
             return;
           }
-          const file = isAbsolute(options.out) ? options.out : resolve(process.cwd(), options.out);
+          const file = isAbsolute(options.out) ? options.out : resolve(ctx.cwd, options.out);
           await writeFile(file, text);
           ctx.output.result({ ok: true, tables: picked, file });
           ctx.output.line(`wrote ${picked.length} models to ${file}`);

@@ -1,6 +1,6 @@
 import type { Dialect } from "@dataflow/sql-core";
 import { MigrationError } from "./errors.js";
-import type { ColumnState } from "./state.js";
+import type { ColumnState, ForeignKeyState } from "./state.js";
 
 /**
  * What differs between databases for migrations: which DDL exists, whether it is transactional,
@@ -21,6 +21,31 @@ export interface MigrationDatabase {
   setDefault?(table: string, column: string, literal: string | undefined): string;
   /** Copies `source` into `target` converted to `type`. */
   backfill(table: string, target: string, source: string, type: string): string;
+  /** Adds a foreign key to an existing table; undefined where the database cannot (SQLite rebuilds the table). */
+  addForeignKey?(table: string, fk: ForeignKeyState): string;
+  dropForeignKey?(table: string, name: string): string;
+  /**
+   * SQLite: statements around each migration's transaction that switch foreign key enforcement off
+   * (a table rebuild drops a referenced table, which would otherwise cascade or fail), and a query
+   * run before COMMIT whose rows are the references the migration left broken.
+   */
+  foreignKeyPause?: { readonly off: string; readonly on: string; readonly check: string };
+  /**
+   * SQLite: a unique index may be a table constraint (an inline `UNIQUE`, which no DROP INDEX
+   * removes), so a unique index is dropped by rebuilding the table without it.
+   */
+  readonly dropsUniqueByRebuild?: true;
+}
+
+/** `REFERENCES "users" ("id") ON DELETE CASCADE ON UPDATE NO ACTION`. */
+export function referencesSql(d: Dialect, fk: ForeignKeyState): string {
+  const target = fk.referencedSchema === undefined ? d.quote(fk.referencedTable) : `${d.quote(fk.referencedSchema)}.${d.quote(fk.referencedTable)}`;
+  return `REFERENCES ${target} (${d.quote(fk.referencedColumn)}) ON DELETE ${fk.onDelete} ON UPDATE ${fk.onUpdate}`;
+}
+
+/** The table constraint of a foreign key, as CREATE TABLE and ALTER TABLE ADD write it. */
+export function foreignKeySql(d: Dialect, fk: ForeignKeyState): string {
+  return `CONSTRAINT ${d.quote(fk.name)} FOREIGN KEY (${d.quote(fk.column)}) ${referencesSql(d, fk)}`;
 }
 
 /** The column's SQL (as ALTER ... ADD/MODIFY COLUMN writes it) with the given name and nullability. */
@@ -49,6 +74,8 @@ function postgres(d: Dialect): MigrationDatabase {
     setDefault: (table, column, literal) =>
       `ALTER TABLE ${d.quote(table)} ALTER COLUMN ${d.quote(column)} ${literal === undefined ? "DROP DEFAULT" : `SET DEFAULT ${literal}`}`,
     backfill: (table, target, source, type) => `UPDATE ${d.quote(table)} SET ${d.quote(target)} = CAST(${d.quote(source)} AS ${type})`,
+    addForeignKey: (table, fk) => `ALTER TABLE ${d.quote(table)} ADD ${foreignKeySql(d, fk)}`,
+    dropForeignKey: (table, name) => `ALTER TABLE ${d.quote(table)} DROP CONSTRAINT ${d.quote(name)}`,
   };
 }
 
@@ -68,6 +95,8 @@ function mysql(d: Dialect): MigrationDatabase {
       `ALTER TABLE ${d.quote(table)} ALTER COLUMN ${d.quote(column)} ${literal === undefined ? "DROP DEFAULT" : `SET DEFAULT ${literal}`}`,
     // Assignment converts (and, in strict mode, fails on values that do not fit).
     backfill: (table, target, source) => `UPDATE ${d.quote(table)} SET ${d.quote(target)} = ${d.quote(source)}`,
+    addForeignKey: (table, fk) => `ALTER TABLE ${d.quote(table)} ADD ${foreignKeySql(d, fk)}`,
+    dropForeignKey: (table, name) => `ALTER TABLE ${d.quote(table)} DROP FOREIGN KEY ${d.quote(name)}`,
   };
 }
 
@@ -79,6 +108,9 @@ function sqlite(d: Dialect): MigrationDatabase {
     beginLocked: () => [{ text: "BEGIN IMMEDIATE", params: [] }],
     dropIndex: (_table, index) => `DROP INDEX ${d.quote(index)}`,
     backfill: (table, target, source, type) => `UPDATE ${d.quote(table)} SET ${d.quote(target)} = CAST(${d.quote(source)} AS ${type})`,
+    // PRAGMA foreign_keys is a no-op inside a transaction, so it is switched around it (SQLite's documented table-rebuild procedure).
+    foreignKeyPause: { off: "PRAGMA foreign_keys = OFF", on: "PRAGMA foreign_keys = ON", check: "PRAGMA foreign_key_check" },
+    dropsUniqueByRebuild: true,
   };
 }
 

@@ -6,11 +6,11 @@ import type { MigrationStatus } from "./history.js";
 import type { LiveSchemaReader } from "./live.js";
 import { CatalogSchemaReader } from "./live.js";
 import type { Plan, Step } from "./plan.js";
-import { baselineFromDatabase, planMigration, renderPlan } from "./plan.js";
+import { baselineFromDatabase, kindDiffers, kindOfType, planMigration, renderPlan } from "./plan.js";
 import type { ApplyResult, RunOptions } from "./runner.js";
 import { MigrationRunner, describeRefusal } from "./runner.js";
 import type { SchemaState } from "./state.js";
-import { emptyState, modelState } from "./state.js";
+import { emptyState, modelState, sameForeignKey } from "./state.js";
 
 export interface MigratorOptions {
   readonly models: readonly Model[];
@@ -43,12 +43,15 @@ export interface CheckResult {
 export class Migrator {
   readonly directory: MigrationDirectory;
   readonly runner: MigrationRunner;
-  private readonly live: LiveSchemaReader;
 
   constructor(private readonly options: MigratorOptions) {
     this.directory = new MigrationDirectory(options.directory);
     this.runner = new MigrationRunner(options.adapter, this.directory, options.historyTable ?? "dataflow_migrations");
-    this.live = options.live ?? new CatalogSchemaReader(options.adapter.dialect, options.adapter);
+  }
+
+  /** A reader of the database as it is now (the catalog reader reads once, so each plan or check gets a new one). */
+  private live(): LiveSchemaReader {
+    return this.options.live ?? new CatalogSchemaReader(this.options.adapter.dialect, this.options.adapter);
   }
 
   /** The schema the models declare. */
@@ -65,8 +68,9 @@ export class Migrator {
       if (last) throw new MigrationError("--from-empty is for the first migration, and this folder has migrations already", { field: "--from-empty" });
       return { plan: await planMigration(this.runner.db, emptyState(this.options.adapter.dialect), next), baseline: "empty" };
     }
-    const before = last ?? (await baselineFromDatabase(next, this.live));
-    return { plan: await planMigration(this.runner.db, before, next, this.live), baseline: last ? "snapshot" : "database" };
+    const live = this.live();
+    const before = last ?? (await baselineFromDatabase(next, live, this.options.adapter.dialect));
+    return { plan: await planMigration(this.runner.db, before, next, live), baseline: last ? "snapshot" : "database" };
   }
 
   async generate(name: string, options: { allowDestructive?: boolean; fromEmpty?: boolean; now?: Date } = {}): Promise<GenerateResult> {
@@ -133,8 +137,10 @@ export class Migrator {
   /** Differences between the live database and the schema the applied migrations leave. */
   private async drift(state: SchemaState): Promise<string[]> {
     const problems: string[] = [];
+    const reader = this.live();
+    const d = this.options.adapter.dialect;
     for (const table of state.tables) {
-      const live = await this.live.table(table.table);
+      const live = await reader.table(table.table);
       if (!live) {
         problems.push(`drift: table ${table.table} is missing from the database`);
         continue;
@@ -143,6 +149,30 @@ export class Migrator {
       for (const c of table.columns) if (!live.columns.has(c.name)) problems.push(`drift: column ${table.table}.${c.name} is missing from the database`);
       for (const c of live.columns) if (!known.has(c)) problems.push(`drift: column ${table.table}.${c} exists in the database but in no migration`);
       for (const ix of table.indexes) if (!live.indexes.has(ix.name)) problems.push(`drift: index ${ix.name} on ${table.table} is missing from the database`);
+      for (const c of table.columns) {
+        const info = live.columnInfo?.get(c.name);
+        if (!info || c.primaryKey || c.type === "unknown") continue;
+        if (kindDiffers(d, c, info)) {
+          problems.push(
+            `drift: column ${table.table}.${c.name} is ${info.nativeType} (${info.kind ?? "no field kind"}) in the database, but the migrations make it ${c.type} (${kindOfType(d, c.type)})`,
+          );
+        } else if (info.nullable !== c.nullable) {
+          problems.push(
+            `drift: column ${table.table}.${c.name} is ${info.nullable ? "NULL-able" : "NOT NULL"} in the database, but the migrations make it ${c.nullable ? "NULL-able" : "NOT NULL"}`,
+          );
+        }
+      }
+      // Snapshots written before foreign keys were recorded say nothing about them.
+      if (table.foreignKeys && live.foreignKeys) {
+        for (const fk of table.foreignKeys) {
+          if (!live.foreignKeys.some((l) => sameForeignKey(l, fk)))
+            problems.push(`drift: foreign key ${fk.name} (${table.table}.${fk.column} -> ${fk.referencedTable}) is missing from the database`);
+        }
+        for (const fk of live.foreignKeys) {
+          if (!table.foreignKeys.some((s) => sameForeignKey(s, fk)))
+            problems.push(`drift: foreign key ${fk.name} (${table.table}.${fk.column} -> ${fk.referencedTable}) exists in the database but in no migration`);
+        }
+      }
     }
     return problems;
   }

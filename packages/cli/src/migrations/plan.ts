@@ -1,10 +1,12 @@
-import { fitIdentifier } from "@dataflow/sql-core";
+import type { Dialect } from "@dataflow/sql-core";
+import { fitIdentifier, kindFamily } from "@dataflow/sql-core";
+import type { FieldKind } from "@dataflow/kernel/plugin";
 import type { MigrationDatabase } from "./databases.js";
-import { columnSql } from "./databases.js";
+import { columnSql, foreignKeySql, referencesSql } from "./databases.js";
 import { MigrationError } from "./errors.js";
-import type { LiveSchemaReader } from "./live.js";
-import type { ColumnState, IndexState, SchemaState, TableState } from "./state.js";
-import { unknownColumn } from "./state.js";
+import type { LiveColumnInfo, LiveSchemaReader } from "./live.js";
+import type { ColumnState, ForeignKeyState, IndexState, SchemaState, TableState } from "./state.js";
+import { foreignKeysOf, sameForeignKey, unknownColumn } from "./state.js";
 
 /** One change of a migration: its SQL both ways and what it risks. */
 export interface Step {
@@ -33,12 +35,42 @@ export const RETIRED_SUFFIX = "__old";
 
 const byName = <T extends { name: string }>(items: readonly T[]) => new Map(items.map((i) => [i.name, i]));
 
+/** The field kind `type` (a snapshot's SQL type) is read as by the dialect, or undefined when it cannot tell. */
+export function kindOfType(d: Dialect, type: string): string | undefined {
+  return type === "unknown" || type === "auto-increment" ? undefined : d.catalog.discovery?.columnKind(type)?.kind;
+}
+
+/** True when the live column stores another kind of value than `column` declares (an int column that became TEXT). */
+export function kindDiffers(d: Dialect, column: ColumnState, info: LiveColumnInfo): boolean {
+  const wanted = kindOfType(d, column.type);
+  if (wanted === undefined || column.primaryKey) return false;
+  if (info.kind === undefined) return true;
+  return kindFamily(info.kind as FieldKind) !== kindFamily(wanted as FieldKind);
+}
+
+/** A declared column as the live database has it: its live type when the kind differs, its live nullability. */
+function asLive(d: Dialect, declared: ColumnState, info: LiveColumnInfo | undefined): ColumnState {
+  if (!info || declared.primaryKey) return declared;
+  if (kindDiffers(d, declared, info)) {
+    return {
+      name: declared.name,
+      kind: info.kind ?? "unknown",
+      type: info.nativeType,
+      nullable: info.nullable,
+      primaryKey: false,
+      definition: `${d.quote(declared.name)} ${info.nativeType}${info.nullable ? "" : " NOT NULL"}`,
+    };
+  }
+  return info.nullable === declared.nullable ? declared : { ...declared, nullable: info.nullable };
+}
+
 /**
- * The schema the database has, as far as the catalog tells, for the models' tables: columns named
- * like a model field are taken to match it; other columns are known by name only. Used when no
- * migration has recorded a snapshot yet.
+ * The schema the database has, for the models' tables: columns named like a model field are taken
+ * to match it, except where the catalog shows another kind of value or nullability; other columns
+ * are known by name only. Foreign keys as the catalog lists them. Used when no migration has
+ * recorded a snapshot yet.
  */
-export async function baselineFromDatabase(next: SchemaState, live: LiveSchemaReader): Promise<SchemaState> {
+export async function baselineFromDatabase(next: SchemaState, live: LiveSchemaReader, d: Dialect): Promise<SchemaState> {
   const tables: TableState[] = [];
   for (const table of next.tables) {
     const found = await live.table(table.table);
@@ -47,13 +79,15 @@ export async function baselineFromDatabase(next: SchemaState, live: LiveSchemaRe
     const renamed = new Map(table.columns.filter((c) => c.renamedFrom).map((c) => [c.renamedFrom as string, c]));
     const columns = [...found.columns].map((name): ColumnState => {
       const declared = model.get(name);
-      if (declared) return declared;
+      if (declared) return asLive(d, declared, found.columnInfo?.get(name));
       const target = renamed.get(name);
       if (target) return { ...target, name, definition: target.definition.replace(/^\S+/, name) };
       return unknownColumn(name);
     });
     const indexes = table.indexes.filter((ix) => found.indexes.has(ix.name));
-    tables.push({ table: table.table, model: table.model, columns, indexes });
+    // A reader that does not list foreign keys: they are taken to match the models, like the columns.
+    const foreignKeys = found.foreignKeys ?? foreignKeysOf(table);
+    tables.push({ table: table.table, model: table.model, columns, indexes, foreignKeys });
   }
   return { format: 1, dialect: next.dialect, tables };
 }
@@ -79,12 +113,16 @@ function widens(from: ColumnState, to: ColumnState): boolean {
 interface TablePlanner {
   readonly db: MigrationDatabase;
   readonly live: LiveSchemaReader | undefined;
+  /** Foreign keys dropped before any table or column changes (a referenced column or table may go next). */
+  readonly early: Step[];
   readonly steps: Step[];
+  /** Foreign keys added after every table and column exists. */
+  readonly late: Step[];
 }
 
-function createTableSql(db: MigrationDatabase, table: TableState): string[] {
+function createTableSql(db: MigrationDatabase, table: TableState, foreignKeys = foreignKeysOf(table)): string[] {
   const d = db.dialect;
-  const columns = table.columns.map((c) => c.definition || columnSql(d, c));
+  const columns = [...table.columns.map((c) => c.definition || columnSql(d, c)), ...foreignKeys.map((fk) => foreignKeySql(d, fk))];
   return [
     `CREATE TABLE ${d.quote(table.table)} (${columns.join(", ")})${d.createTableSuffix}`,
     ...table.indexes.map((ix) => createIndexSql(db, table.table, ix)),
@@ -96,9 +134,42 @@ function createIndexSql(db: MigrationDatabase, table: string, ix: IndexState): s
   return `CREATE ${ix.unique ? "UNIQUE " : ""}INDEX ${d.quote(ix.name)} ON ${d.quote(table)} (${ix.fields.map((f) => d.quote(f)).join(", ")})`;
 }
 
-function addColumnSql(db: MigrationDatabase, table: string, column: ColumnState, name = column.name, nullable = column.nullable): string {
+function addColumnSql(db: MigrationDatabase, table: string, column: ColumnState, name = column.name, nullable = column.nullable, fk?: ForeignKeyState): string {
   const d = db.dialect;
-  return `ALTER TABLE ${d.quote(table)} ADD COLUMN ${columnSql(d, column, name, nullable)}`;
+  return `ALTER TABLE ${d.quote(table)} ADD COLUMN ${columnSql(d, column, name, nullable)}${fk ? ` ${referencesSql(d, fk)}` : ""}`;
+}
+
+function describeForeignKey(fk: ForeignKeyState): string {
+  return `${fk.name} (${fk.column} -> ${fk.referencedTable}.${fk.referencedColumn}, on delete ${fk.onDelete.toLowerCase()}, on update ${fk.onUpdate.toLowerCase()})`;
+}
+
+/** A foreign key added to an existing table. SQLite cannot add one in place: the step only describes it and the table is rebuilt. */
+function addForeignKeyStep(db: MigrationDatabase, table: string, fk: ForeignKeyState): Step {
+  const inPlace = db.addForeignKey !== undefined && db.dropForeignKey !== undefined;
+  return {
+    table,
+    description: `add foreign key ${describeForeignKey(fk)} on ${table}`,
+    up: inPlace ? [db.addForeignKey?.(table, fk) as string] : [],
+    down: inPlace ? [db.dropForeignKey?.(table, fk.name) as string] : [],
+    notes: [`Fails if rows of ${table} reference ${fk.referencedTable} rows that do not exist`],
+  };
+}
+
+/** `because`: the key goes with its column, or is re-created on the column's new name or type; else it is a lost guarantee. */
+function dropForeignKeyStep(db: MigrationDatabase, table: string, fk: ForeignKeyState, because: "column dropped" | "replaced" | undefined): Step {
+  const inPlace = db.addForeignKey !== undefined && db.dropForeignKey !== undefined;
+  return {
+    table,
+    description: `drop foreign key ${describeForeignKey(fk)} on ${table}`,
+    up: inPlace ? [db.dropForeignKey?.(table, fk.name) as string] : [],
+    down: inPlace ? [db.addForeignKey?.(table, fk) as string] : [],
+    ...(because
+      ? {}
+      : {
+          destructive: `drops foreign key ${fk.name} on ${table}.${fk.column}: rows may then reference ${fk.referencedTable} rows that do not exist${fk.onDelete === "CASCADE" ? `, and deleting a ${fk.referencedTable} row no longer deletes its ${table} rows` : ""}`,
+        }),
+    notes: because === "column dropped" ? [`The column ${fk.column} is dropped too`] : because === "replaced" ? ["Re-created below on the changed column"] : [],
+  };
 }
 
 function dropColumnSql(db: MigrationDatabase, table: string, column: string): string {
@@ -111,14 +182,14 @@ function renameColumnSql(db: MigrationDatabase, table: string, from: string, to:
 }
 
 /**
- * SQLite changes nullability and defaults by copying the table: a new table with the target
+ * SQLite changes nullability, defaults, foreign keys and unique constraints by copying the table: a new table with the target
  * columns, the rows copied, the old table dropped and the new one renamed, its indexes recreated.
  */
 function rebuildSql(db: MigrationDatabase, table: TableState): string[] {
   const d = db.dialect;
   const temp = fitIdentifier(`${table.table}__rebuild`, d.maxIdentifierLength);
   const names = table.columns.map((c) => d.quote(c.name)).join(", ");
-  const defs = table.columns.map((c) => (c.primaryKey ? c.definition : columnSql(d, c)));
+  const defs = [...table.columns.map((c) => (c.primaryKey ? c.definition : columnSql(d, c))), ...foreignKeysOf(table).map((fk) => foreignKeySql(d, fk))];
   return [
     `CREATE TABLE ${d.quote(temp)} (${defs.join(", ")})${d.createTableSuffix}`,
     `INSERT INTO ${d.quote(temp)} (${names}) SELECT ${names} FROM ${d.quote(table.table)}`,
@@ -138,6 +209,11 @@ async function planTable(p: TablePlanner, before: TableState, after: TableState)
   const consumed = new Set<string>();
   const retired: ColumnState[] = [];
   const renames = new Map<string, string>();
+  // Columns whose type changes (after names), and the previous name -> retired name of each.
+  const retyped = new Set<string>();
+  const retiredFrom = new Map<string, string>();
+  const inPlaceKeys = db.addForeignKey !== undefined && db.dropForeignKey !== undefined;
+  const beforeFks = foreignKeysOf(before);
   // Columns whose nullability or default SQLite must change by rebuilding the table, with the state to rebuild back to.
   let rebuild = false;
   const rebuildBack = new Map<string, ColumnState>();
@@ -199,6 +275,8 @@ async function planTable(p: TablePlanner, before: TableState, after: TableState)
       const step = await typeChange(p, t, { ...previous, name: current }, column);
       steps.push(step.step);
       retired.push(step.retired);
+      retyped.add(column.name);
+      retiredFrom.set(previous.name, step.retired.name);
       columns.push(column);
       if (!db.setNullable) {
         rebuild = true;
@@ -264,11 +342,14 @@ async function planTable(p: TablePlanner, before: TableState, after: TableState)
   for (const column of before.columns) {
     if (consumed.has(column.name) || renames.has(column.name)) continue;
     const values = live ? await counted(() => live.valueCount(t, column.name)) : "an unknown number of";
+    // SQLite cannot drop a column of a foreign key: the table rebuild leaves it out, and down adds it back with its REFERENCES.
+    const sqliteKey = inPlaceKeys ? undefined : beforeFks.find((fk) => fk.column === column.name);
+    if (sqliteKey) rebuild = true;
     steps.push({
       table: t,
       description: `drop column ${t}.${column.name}`,
-      up: [dropColumnSql(db, t, column.name)],
-      down: column.type === "unknown" ? undefined : [addColumnSql(db, t, column, column.name, true)],
+      up: sqliteKey ? [] : [dropColumnSql(db, t, column.name)],
+      down: column.type === "unknown" ? undefined : [addColumnSql(db, t, column, column.name, true, sqliteKey)],
       destructive: `drops column ${t}.${column.name} and its ${values} non-NULL values`,
       ...(column.name.endsWith(RETIRED_SUFFIX) ? { retiredColumn: column.name } : {}),
       notes:
@@ -276,15 +357,53 @@ async function planTable(p: TablePlanner, before: TableState, after: TableState)
     });
   }
 
+  // Foreign keys are matched by what they constrain, not by name, so a key a DBA named otherwise is kept (under its own name).
+  const afterFks = foreignKeysOf(after);
+  const keptFks: ForeignKeyState[] = [];
+  const matched = new Set<ForeignKeyState>();
+  for (const fk of afterFks) {
+    const previous = retyped.has(fk.column) ? undefined : beforeFks.find((b) => !matched.has(b) && sameForeignKey(b, fk));
+    if (previous) {
+      matched.add(previous);
+      keptFks.push(previous);
+      continue;
+    }
+    keptFks.push(fk);
+    const step = addForeignKeyStep(db, t, fk);
+    if (inPlaceKeys) p.late.push(step);
+    else {
+      steps.push(step);
+      rebuild = true;
+    }
+  }
+  for (const fk of beforeFks) {
+    if (matched.has(fk)) continue;
+    const now = renames.get(fk.column) ?? fk.column;
+    const replaced = afterFks.some((a) => a.column === now);
+    const step = dropForeignKeyStep(db, t, fk, !consumed.has(fk.column) ? "column dropped" : replaced ? "replaced" : undefined);
+    if (inPlaceKeys) p.early.push(step);
+    else {
+      steps.push(step);
+      rebuild = true;
+    }
+  }
+
   const snapshotColumns = [...columns, ...retired];
-  const tableAfter: TableState = { ...after, columns: snapshotColumns };
+  const tableAfter: TableState = { ...after, columns: snapshotColumns, foreignKeys: keptFks };
   const indexSteps = planIndexes(db, before, tableAfter, renames, retired);
   const rebuildSteps: Step[] = [];
-  if (rebuild) {
-    const back: TableState = { ...tableAfter, columns: snapshotColumns.map((c) => rebuildBack.get(c.name) ?? c) };
+  if (rebuild || indexSteps.rebuild) {
+    const backColumns = snapshotColumns.map((c) => rebuildBack.get(c.name) ?? c);
+    const present = new Set(backColumns.map((c) => c.name));
+    // The keys the table had, on the columns as they are named when down reaches this step.
+    const backFks = beforeFks.flatMap((fk) => {
+      const column = retiredFrom.get(fk.column) ?? renames.get(fk.column) ?? fk.column;
+      return present.has(column) ? [{ ...fk, column }] : [];
+    });
+    const back: TableState = { ...tableAfter, columns: backColumns, foreignKeys: backFks };
     rebuildSteps.push({
       table: t,
-      description: `rebuild ${t} (SQLite changes NOT NULL and defaults by copying the table)`,
+      description: `rebuild ${t} (SQLite changes NOT NULL, defaults, foreign keys and unique constraints by copying the table)`,
       up: rebuildSql(db, tableAfter),
       down: rebuildSql(db, back),
       notes: ["The rows are copied into a new table inside the migration's transaction"],
@@ -344,7 +463,7 @@ function planIndexes(
   after: TableState,
   renames: ReadonlyMap<string, string>,
   retired: readonly ColumnState[],
-): { drops: Step[]; creates: Step[] } {
+): { drops: Step[]; creates: Step[]; rebuild: boolean } {
   const t = after.table;
   const newIndexes = byName(after.indexes);
   const retiredSources = new Set(retired.map((c) => c.name.slice(0, -RETIRED_SUFFIX.length)));
@@ -353,6 +472,7 @@ function planIndexes(
   const drops: Step[] = [];
   const creates: Step[] = [];
   const kept = new Set<string>();
+  let rebuild = false;
   for (const ix of before.indexes) {
     const match = newIndexes.get(ix.name);
     // An index over a column that changes type is rebuilt on the new column.
@@ -361,13 +481,15 @@ function planIndexes(
       continue;
     }
     const replaced = ix.unique && after.indexes.some((n) => same(ix, n));
+    const byRebuild = ix.unique && db.dropsUniqueByRebuild === true;
+    rebuild ||= byRebuild;
     drops.push({
       table: t,
       description: `drop ${ix.unique ? "unique " : ""}index ${ix.name} on ${t}`,
-      up: [db.dropIndex(t, ix.name)],
+      up: byRebuild ? [] : [db.dropIndex(t, ix.name)],
       down: [createIndexSql(db, t, ix)],
       ...(ix.unique && !replaced ? { destructive: `drops unique index ${ix.name} on ${t} (${ix.fields.join(", ")}): duplicate values become possible` } : {}),
-      notes: [],
+      notes: byRebuild ? ["SQLite: the table is rebuilt without it (an inline UNIQUE cannot be dropped otherwise)"] : [],
     });
   }
   for (const ix of after.indexes) {
@@ -380,7 +502,7 @@ function planIndexes(
       notes: ix.unique ? ["Fails if existing rows have duplicate values"] : [],
     });
   }
-  return { drops, creates };
+  return { drops, creates, rebuild };
 }
 
 /** The steps that turn `before` into `after`. `live` (when given) supplies row counts for the risk descriptions. */
@@ -391,27 +513,40 @@ export async function planMigration(db: MigrationDatabase, before: SchemaState, 
     });
   }
   const d = db.dialect;
-  const planner: TablePlanner = { db, live, steps: [] };
+  const planner: TablePlanner = { db, live, early: [], steps: [], late: [] };
   const oldTables = new Map(before.tables.map((t) => [t.table, t]));
-  const tables: TableState[] = [];
+  const created = new Set<string>();
+  const planned = new Map<string, TableState>();
+  const newTables = after.tables.filter((t) => !oldTables.has(t.table));
+  // New tables first, referenced ones before the tables referencing them; SQLite accepts a reference to a table it has not seen yet, the others need it to exist.
+  for (const next of creationOrder(newTables)) {
+    const inline = foreignKeysOf(next).filter(
+      (fk) =>
+        db.addForeignKey === undefined ||
+        fk.referencedTable === next.table ||
+        created.has(fk.referencedTable) ||
+        !newTables.some((n) => n.table === fk.referencedTable && fk.referencedSchema === undefined),
+    );
+    planner.steps.push({
+      table: next.table,
+      description: `create table ${next.table}`,
+      up: createTableSql(db, next, inline),
+      down: [`DROP TABLE ${d.quote(next.table)}`],
+      notes: [],
+    });
+    // A cycle of references: the keys that close it are added once every table exists.
+    for (const fk of foreignKeysOf(next)) if (!inline.includes(fk)) planner.late.push(addForeignKeyStep(db, next.table, fk));
+    created.add(next.table);
+    planned.set(next.table, next);
+  }
   for (const table of after.tables) {
     const previous = oldTables.get(table.table);
-    if (!previous) {
-      planner.steps.push({
-        table: table.table,
-        description: `create table ${table.table}`,
-        up: createTableSql(db, table),
-        down: [`DROP TABLE ${d.quote(table.table)}`],
-        notes: [],
-      });
-      tables.push(table);
-      continue;
-    }
-    tables.push(await planTable(planner, previous, table));
+    if (previous) planned.set(table.table, await planTable(planner, previous, table));
   }
+  const tables = after.tables.map((t) => planned.get(t.table) as TableState);
   const kept = new Set(after.tables.map((t) => t.table));
-  for (const table of before.tables) {
-    if (kept.has(table.table)) continue;
+  // A table is dropped before the tables it references.
+  for (const table of creationOrder(before.tables.filter((t) => !kept.has(t.table))).reverse()) {
     const rows = live ? await counted(() => live.rowCount(table.table)) : "an unknown number of";
     const known = table.columns.every((c) => c.type !== "unknown");
     planner.steps.push({
@@ -423,7 +558,21 @@ export async function planMigration(db: MigrationDatabase, before: SchemaState, 
       notes: known ? ["down re-creates the table empty"] : [],
     });
   }
-  return { steps: planner.steps, snapshot: { format: 1, dialect: after.dialect, tables } };
+  return { steps: [...planner.early, ...planner.steps, ...planner.late], snapshot: { format: 1, dialect: after.dialect, tables } };
+}
+
+/** Tables ordered so that each comes after the tables it references (a cycle is broken at the first table left). */
+function creationOrder(tables: readonly TableState[]): TableState[] {
+  const pending = new Map(tables.map((t) => [t.table, t]));
+  const ordered: TableState[] = [];
+  while (pending.size > 0) {
+    const waiting = [...pending.values()];
+    const ready =
+      waiting.find((t) => foreignKeysOf(t).every((fk) => fk.referencedTable === t.table || !pending.has(fk.referencedTable))) ?? (waiting[0] as TableState);
+    ordered.push(ready);
+    pending.delete(ready.table);
+  }
+  return ordered;
 }
 
 /** Renders a plan as the files of a migration. */

@@ -94,17 +94,34 @@ export class MigrationRunner {
   /** Runs `work` inside the migration lock: per transaction on PostgreSQL and SQLite, per session on MySQL. */
   private async locked<T>(conn: SqlConnection, options: RunOptions, work: () => Promise<T>): Promise<T> {
     if (this.db.transactionalDdl) {
-      await this.begin(conn, options);
+      const pause = this.db.foreignKeyPause;
+      if (pause) await conn.query(pause.off, []);
       try {
-        const result = await work();
-        await conn.query("COMMIT", []);
-        return result;
-      } catch (error) {
-        await conn.query("ROLLBACK", []).catch(() => undefined);
-        throw error;
+        await this.begin(conn, options);
+        try {
+          const result = await work();
+          if (pause) await this.checkForeignKeys(conn, pause.check);
+          await conn.query("COMMIT", []);
+          return result;
+        } catch (error) {
+          await conn.query("ROLLBACK", []).catch(() => undefined);
+          throw error;
+        }
+      } finally {
+        if (pause) await conn.query(pause.on, []);
       }
     }
     return work();
+  }
+
+  /** With enforcement paused, references the migration broke are found before COMMIT, and roll it back. */
+  private async checkForeignKeys(conn: SqlConnection, check: string): Promise<void> {
+    const { rows } = await conn.query(check, []);
+    const broken = rows[0];
+    if (!broken) return;
+    throw new MigrationError(`The migration leaves ${rows.length} row(s) of ${String(broken.table)} referencing missing rows of ${String(broken.parent)}`, {
+      fix: `Nothing was applied (rolled back). Delete or fix those rows of ${String(broken.table)} first, or change the migration`,
+    });
   }
 
   private async begin(conn: SqlConnection, options: RunOptions): Promise<void> {

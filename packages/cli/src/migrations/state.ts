@@ -1,6 +1,6 @@
 import type { Model, ModelField } from "@dataflow/kernel/plugin";
 import type { Dialect } from "@dataflow/sql-core";
-import { columnDefinition, indexName } from "@dataflow/sql-core";
+import { columnDefinition, foreignKeyOf, indexName } from "@dataflow/sql-core";
 
 /**
  * The schema a set of migrations leaves behind, as plain JSON (stored next to each migration as
@@ -30,11 +30,26 @@ export interface IndexState {
   readonly unique: boolean;
 }
 
+/** A foreign key of one column to another table's primary key, named as DataFlow names it (`fk_<table>_<column>`). */
+export interface ForeignKeyState {
+  readonly name: string;
+  readonly column: string;
+  readonly referencedTable: string;
+  /** Set when the referenced table lives in another schema (a model with `inSchema`). */
+  readonly referencedSchema?: string | undefined;
+  readonly referencedColumn: string;
+  /** Upper-case SQL rule: `CASCADE`, `SET NULL`, `RESTRICT`, `NO ACTION`, `SET DEFAULT`. */
+  readonly onDelete: string;
+  readonly onUpdate: string;
+}
+
 export interface TableState {
   readonly table: string;
   readonly model: string;
   readonly columns: readonly ColumnState[];
   readonly indexes: readonly IndexState[];
+  /** Absent in snapshots written before foreign keys were migrated: read as none. */
+  readonly foreignKeys?: readonly ForeignKeyState[];
 }
 
 export interface SchemaState {
@@ -73,7 +88,43 @@ export function tableState(dialect: Dialect, model: Model): TableState {
     model: model.name,
     columns: model.fields.map((f) => columnState(dialect, f)),
     indexes: model.indexes.map((ix) => ({ name: indexName(dialect, ix), fields: [...ix.fields], unique: ix.unique })),
+    foreignKeys: model.fields.flatMap((f) => {
+      const fk = foreignKeyOf(dialect, model, f);
+      if (!fk || !f.references) return [];
+      const schema = f.references.target().schema ?? model.schema;
+      return [
+        {
+          name: fk.name,
+          column: fk.column,
+          referencedTable: fk.referencedTable,
+          ...(schema === undefined ? {} : { referencedSchema: schema }),
+          referencedColumn: fk.referencedColumn,
+          onDelete: fk.onDelete,
+          onUpdate: fk.onUpdate,
+        },
+      ];
+    }),
   };
+}
+
+/** The table's foreign keys (none in a snapshot from before they were recorded). */
+export function foreignKeysOf(table: TableState): readonly ForeignKeyState[] {
+  return table.foreignKeys ?? [];
+}
+
+/** `NO ACTION` and `RESTRICT` differ only for deferred checks, which DataFlow never declares: MySQL reports either for the other. */
+const rule = (action: string) => (action === "RESTRICT" ? "NO ACTION" : action);
+
+/** Two keys that constrain the same column the same way, whatever their names. */
+export function sameForeignKey(a: ForeignKeyState, b: ForeignKeyState): boolean {
+  return (
+    a.column === b.column &&
+    a.referencedTable === b.referencedTable &&
+    (a.referencedSchema ?? "") === (b.referencedSchema ?? "") &&
+    a.referencedColumn === b.referencedColumn &&
+    rule(a.onDelete) === rule(b.onDelete) &&
+    rule(a.onUpdate) === rule(b.onUpdate)
+  );
 }
 
 /**

@@ -52,6 +52,18 @@ export function migrationSuite(title: string, target: MigrationTarget | string, 
     }
   }
 
+  /** The table's foreign keys as `db.discoverSchema()` reports them. */
+  async function foreignKeys(table: string): Promise<{ columns: readonly string[] }[]> {
+    const { DataFlow } = await import("@dataflow/kernel");
+    const db = new DataFlow({ url: (t as MigrationTarget).url, autoMigrate: false });
+    try {
+      const schema = await db.discoverSchema();
+      return [...(schema.tables.find((x) => x.name === table)?.foreignKeys ?? [])];
+    } finally {
+      await db.close();
+    }
+  }
+
   describe.skipIf(t === undefined)(`${title}${skipReason ? ` (skipped: ${skipReason})` : ""}`, () => {
     wanted("round trip")("generate, apply, status and check: a round trip with --json and exit codes", async () => {
       const p = project(`db.model("Account", { name: field.string(), email: field.string().unique(), age: field.int().optional() });`);
@@ -96,6 +108,116 @@ export function migrationSuite(title: string, target: MigrationTarget | string, 
       const drift = await p.json("migrate", "check");
       expect(drift.code).toBe(1);
       expect(drift.body.problems).toContain("drift: column accounts.stray exists in the database but in no migration");
+    });
+
+    wanted("foreign keys")(
+      "references() in migration files: the same foreign keys as auto-migration, a typed violation, a refused drop, and down restoring them",
+      async () => {
+        const authors = `const Author = db.model("FkAuthor", { name: field.string() });`;
+        const v1 = `${authors}\ndb.model("FkBook", { title: field.string(), author_id: field.int().references(Author, { onDelete: "cascade" }) });`;
+        const v2 = `${authors}\ndb.model("FkBook", { title: field.string(), author_id: field.int().references(Author, { onDelete: "cascade" }), editor_id: field.int().optional().references(Author, { onDelete: "set null" }) });`;
+        const v3 = `${authors}\ndb.model("FkBook", { title: field.string(), author_id: field.int().references(Author, { onDelete: "cascade" }), editor_id: field.int().optional() });`;
+        const p = project(v1);
+        const m1 = await p.json("migrate", "generate", "init");
+        expect(m1.code, JSON.stringify(m1.body)).toBe(0);
+        expect(p.read(m1.body.id, "up.sql")).toMatch(
+          /CONSTRAINT .fk_fk_books_author_id. FOREIGN KEY \(.author_id.\) REFERENCES .fk_authors. \(.id.\) ON DELETE CASCADE/,
+        );
+        expect(JSON.parse(p.read(m1.body.id, "snapshot.json")).tables.find((x: { table: string }) => x.table === "fk_books").foreignKeys).toEqual([
+          expect.objectContaining({ name: "fk_fk_books_author_id", column: "author_id", referencedTable: "fk_authors", onDelete: "CASCADE" }),
+        ]);
+        expect((await p.run("migrate", "apply")).code).toBe(0);
+
+        // A violation on the database built from the files is typed and names the field.
+        const { DataFlow, field, ForeignKeyViolationError } = await import("@dataflow/kernel");
+        const app = new DataFlow({ url: (t as MigrationTarget).url, existingSchemaMode: true });
+        const Author = app.model("FkAuthor", { name: field.string() });
+        app.model("FkBook", {
+          title: field.string(),
+          author_id: field.int().references(Author, { onDelete: "cascade" }),
+        });
+        try {
+          const { failureOf, runNode } = await import("@dataflow/testing");
+          const error = await failureOf(runNode(app, "FkBook_Create", { data: { title: "Orphan", author_id: 999_999 } }));
+          expect(error).toBeInstanceOf(ForeignKeyViolationError);
+          expect((error as { field?: string }).field).toBe("author_id");
+        } finally {
+          await app.close();
+        }
+
+        p.setModels(v2);
+        const m2 = await p.json("migrate", "generate", "editor");
+        expect(m2.code, JSON.stringify(m2.body)).toBe(0);
+        expect(m2.body.steps.map((s: { description: string }) => s.description)).toContain(
+          "add foreign key fk_fk_books_editor_id (editor_id -> fk_authors.id, on delete set null, on update no action) on fk_books",
+        );
+        expect(p.read(m2.body.id, "up.sql")).toMatch(
+          (t as MigrationTarget).name === "sqlite" ? /rebuild fk_books/ : /ADD CONSTRAINT .fk_fk_books_editor_id. FOREIGN KEY/,
+        );
+        expect((await p.run("migrate", "apply")).code).toBe(0);
+        const fromFiles = await foreignKeys("fk_books");
+        expect(fromFiles.map((k) => k.columns[0])).toEqual(["author_id", "editor_id"]);
+        const clean = await p.json("migrate", "check");
+        expect(clean.code, clean.body.problems?.join("\n")).toBe(0);
+
+        // Dropping a foreign key is destructive: refused with what it loses, written with the flag.
+        p.setModels(v3);
+        const refused = await p.run("migrate", "generate", "no_editor_key");
+        expect(refused.code).toBe(1);
+        expect(refused.stderr).toContain(
+          "drops foreign key fk_fk_books_editor_id on fk_books.editor_id: rows may then reference fk_authors rows that do not exist",
+        );
+        const m3 = await p.json("migrate", "generate", "no_editor_key", "--allow-destructive");
+        expect(m3.code, JSON.stringify(m3.body)).toBe(0);
+        expect((await p.run("migrate", "apply")).code).toBe(0);
+        expect((await foreignKeys("fk_books")).map((k) => k.columns[0])).toEqual(["author_id"]);
+
+        // down.sql restores the key, then removes the column and the tables.
+        expect((await p.json("migrate", "down", "--to", m2.body.id)).code).toBe(0);
+        expect(await foreignKeys("fk_books")).toEqual(fromFiles);
+        expect((await p.json("migrate", "down", "--to", "0")).code).toBe(0);
+        expect(await columns("fk_books")).toEqual([]);
+
+        // Auto-migration of the same models on the now empty database creates the same keys.
+        const dev = new DataFlow({ url: (t as MigrationTarget).url });
+        const DevAuthor = dev.model("FkAuthor", { name: field.string() });
+        dev.model("FkBook", {
+          title: field.string(),
+          author_id: field.int().references(DevAuthor, { onDelete: "cascade" }),
+          editor_id: field.int().optional().references(DevAuthor, { onDelete: "set null" }),
+        });
+        await dev.initialize();
+        await dev.close();
+        expect(await foreignKeys("fk_books")).toEqual(fromFiles);
+        await rows("DROP TABLE fk_books");
+        await rows("DROP TABLE fk_authors");
+      },
+    );
+
+    wanted("live types")("the live column types: a column altered by hand is drift, and the first migration diffs against the live type", async () => {
+      const p = project(`db.model("Gauge", { n: field.int(), label: field.string() });`);
+      expect((await p.run("migrate", "generate", "init")).code).toBe(0);
+      expect((await p.run("migrate", "apply")).code).toBe(0);
+      expect((await p.run("migrate", "check")).code).toBe(0);
+      await rows("ALTER TABLE gauges DROP COLUMN n");
+      await rows("ALTER TABLE gauges ADD COLUMN n TEXT");
+      const drift = await p.json("migrate", "check");
+      expect(drift.code).toBe(1);
+      expect(drift.body.problems.join("\n")).toMatch(
+        /drift: column gauges\.n is \w+ \(text\) in the database, but the migrations make it \w+ \((int|bigint)\)/,
+      );
+
+      // Before any migration the plan starts from the live table: a string column the model now declares int is a type change.
+      const { DataFlow, field } = await import("@dataflow/kernel");
+      const dev = new DataFlow({ url: (t as MigrationTarget).url });
+      dev.model("Dial", { level: field.string() });
+      await dev.initialize();
+      await dev.close();
+      const q = project(`db.model("Dial", { level: field.int() });`);
+      const retyped = await q.run("migrate", "generate", "init");
+      expect(retyped.code, retyped.stdout).toBe(1);
+      expect(retyped.stderr).toContain("narrows dials.level");
+      await rows("DROP TABLE dials");
     });
 
     wanted("help")("every command has --help; unknown options are usage errors (exit 2)", async () => {
