@@ -9,7 +9,8 @@
 // Contenders: `raw` (the statement the node sends, through a bare pg.Client as a named statement,
 // the query vector already in pgvector's binary form), `raw-vector` (the statement a search that
 // selects the vector sends, its vectors decoded to number[], the number[] query encoded), `node`,
-// `node-vector` (select naming every field, the vector too).
+// `node-select` (select naming the fields but the vector), `node-vector` (select naming every field,
+// the vector too).
 import { tracingChannel } from "node:diagnostics_channel";
 import { DataFlow, LocalRuntime, WorkflowBuilder, field } from "@dataflow/kernel";
 import { pgvector } from "@dataflow/vector-pgvector";
@@ -97,6 +98,8 @@ if (contender.startsWith("raw")) {
   }
 } else if (contender === "node") {
   op = (i) => search({ vector: queries[i % queries.length], k: K });
+} else if (contender === "node-select") {
+  op = (i) => search({ vector: queries[i % queries.length], k: K, select: ["id", "cluster", "body"] });
 } else if (contender === "node-vector") {
   op = (i) => search({ vector: queries[i % queries.length], k: K, select: ALL });
 } else throw new Error(`unknown contender ${contender}`);
