@@ -157,9 +157,8 @@ export function vectorModelNodes(model: Model, ctx: PluginContext, backend: Vect
     });
   }
   const dataflow = ctx.dataflow;
-  const ready = async () => {
-    if (!dataflow.isReady(model)) await dataflow.ensureModel(model);
-  };
+  // Undefined once the model's table is ready, so the hot path awaits nothing.
+  const ready = (): Promise<void> | undefined => (dataflow.isReady(model) ? undefined : dataflow.ensureModel(model));
   // The scoped operation may name another table than the model's own (a tenant's schema): that
   // table gets the declared indexes once, before its first vector node.
   const prepared = new WeakMap<Model, Promise<void>>();
@@ -183,9 +182,11 @@ export function vectorModelNodes(model: Model, ctx: PluginContext, backend: Vect
     async VectorSearch(params, nodeCtx) {
       const query = vectorQuery(model, params, backend);
       const op = listOperation(model, params);
-      await ready();
+      const readying = ready();
+      if (readying) await readying;
       const rows = await dataflow.runOperation(op, nodeCtx, async (scoped) => {
-        await prepare(scoped.model);
+        const preparing = prepare(scoped.model);
+        if (preparing) await preparing;
         return backend.search(adapter, adapter.executorFor(nodeCtx), scoped as ListOperation, fieldsOf(scoped as ListOperation), query, nodeCtx).catch(mapped);
       });
       return { result: rows, count: rows.length };
