@@ -1,11 +1,11 @@
 /**
  * Where VectorSearch's time goes over raw pg on PostgreSQL + pgvector: contenders run interleaved
  * batches against the same HNSW table, so machine load hits all alike; prints median wall and
- * client-CPU µs/op and the ratios to the first. Contenders: raw pg with the node's statement and a
- * binary query vector, vectors left as the driver's bytes; the same with the node's types
- * (number[] query encoded, vectors decoded to number[]); raw pg without the vector column; raw pg
- * reading vectors as text (JSON query text); the node; the node without the vector column. ONLY=a,b picks contenders; PROFILE=<file> writes a CPU profile of
- * the first one's loop.
+ * client-CPU µs/op and the ratios to the first. Contenders: raw pg with the node's statement (no
+ * vector column, as a search without select) and a binary query vector; raw pg with the statement
+ * of a search selecting the vector, with the node's types (number[] query encoded, vectors decoded
+ * to number[]); the same reading vectors as text (JSON query text); the node; the node selecting
+ * the vector. ONLY=a,b picks contenders; PROFILE=<file> writes a CPU profile of the first one's loop.
  *   node --expose-gc --import tsx src/vector-overhead.ts [rows=20000] [rounds=30]
  */
 import { Readable } from "node:stream";
@@ -54,20 +54,20 @@ try {
   await raw.query('CREATE INDEX ON vdocs USING hnsw ("embedding" vector_cosine_ops) WITH (m = 16, ef_construction = 64)');
   await raw.query("ANALYZE vdocs");
 
-  const sql =
-    'SELECT "id", "cluster", "body", vector_send("embedding") AS "embedding", ("embedding" <=> $1::vector) AS "__df_distance" FROM "vdocs" WHERE "embedding" IS NOT NULL ORDER BY ("embedding" <=> $1::vector) LIMIT $2';
-  const textSql = sql.replace('vector_send("embedding") AS "embedding"', '"embedding"');
-  const idSql = sql.replace('vector_send("embedding") AS "embedding", ', "");
+  // The statements the node sends: without select (no vector column), and selecting every field.
+  const all = ["id", "cluster", "body", "embedding"];
+  const [sql] = await captureSql(() => run({ vector: Array.from(data.queries[0]!), k: K }));
+  const [vectorSql] = await captureSql(() => run({ vector: Array.from(data.queries[0]!), k: K, select: all }));
+  const textSql = vectorSql!.replace('vector_send("embedding") AS "embedding"', '"embedding"');
   const qList = data.queries.map((q) => Array.from(q));
   const qBinary = data.queries.map(binary);
   const n = data.queries.length;
   const contenders: Record<string, (i: number) => Promise<unknown>> = {
-    raw: (i) => raw.query({ name: "s", text: sql, values: [qBinary[i % n], K] }),
-    "raw number[]": async (i) => decodeRows((await raw.query({ name: "s", text: sql, values: [encodeQuery(qList[i % n]!), K] })).rows, "embedding"),
-    "raw select id": (i) => raw.query({ name: "i", text: idSql, values: [qBinary[i % n], K] }),
+    raw: (i) => raw.query({ name: "s", text: sql!, values: [qBinary[i % n], K] }),
+    "raw number[]": async (i) => decodeRows((await raw.query({ name: "v", text: vectorSql!, values: [encodeQuery(qList[i % n]!), K] })).rows, "embedding"),
     "raw text vectors": (i) => raw.query({ name: "t", text: textSql, values: [JSON.stringify(qList[i % n]), K] }),
     node: (i) => run({ vector: qList[i % n], k: K }),
-    "node select id": (i) => run({ vector: qList[i % n], k: K, select: ["id", "cluster", "body"] }),
+    "node vectors": (i) => run({ vector: qList[i % n], k: K, select: all }),
   };
   const names = process.env.ONLY ? process.env.ONLY.split(",") : Object.keys(contenders);
   const wall: Record<string, number[]> = Object.fromEntries(names.map((x) => [x, []]));

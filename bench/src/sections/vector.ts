@@ -232,41 +232,72 @@ async function pgSection(
     await raw.query("ANALYZE vdocs");
 
     // Search k=10: the node vs the statement it sends (captured from its tracing channel) through
-    // raw pg. "pg" gets the query vector already in pgvector's binary form and keeps the vectors
-    // as the driver gives them (bytes): the budget's baseline. "pg + number[]" does what the node
-    // does on top of the statement (number[] query in, number[] vectors out), so the difference
-    // to it is the node machinery alone.
+    // raw pg, which gets the query vector already in pgvector's binary form. Without `select` the
+    // node returns no vectors (the statement has no vector column): the budget's workload. A search
+    // that selects the vector is compared with "pg + number[]", which does what the node does on top
+    // of that statement (number[] query in, vector_send bytes decoded to number[] out).
     const qList = data.queries.map(list);
-    const [searchSql] = await captureSql(() => run("VDoc_VectorSearch", { vector: qList[0], k: K }));
-    if (!searchSql?.includes("vector_send")) throw new Error(`unexpected VectorSearch statement: ${searchSql}`);
     const qBinary = data.queries.map(binary);
-    const contenders: LatencyContender[] = [
+    const [searchSql] = await captureSql(() => run("VDoc_VectorSearch", { vector: qList[0], k: K }));
+    if (!searchSql || searchSql.includes('"embedding" AS') || searchSql.includes("vector_send"))
+      throw new Error(`unexpected VectorSearch statement: ${searchSql}`);
+    const withVector = ["id", "cluster", "body", "embedding"];
+    const [vectorSql] = await captureSql(() => run("VDoc_VectorSearch", { vector: qList[0], k: K, select: withVector }));
+    if (!vectorSql?.includes("vector_send")) throw new Error(`unexpected VectorSearch statement: ${vectorSql}`);
+    const searchContenders: LatencyContender[] = [
       { role: "raw", label: "pg", sync: false, op: (i) => raw.query({ text: searchSql, values: [qBinary[i % QUERIES], K], name: "bench_search" }) },
+      { role: "dataflow", label: "VectorSearch", sync: false, op: (i) => run("VDoc_VectorSearch", { vector: qList[i % QUERIES], k: K }) },
+    ];
+    const vectorContenders: LatencyContender[] = [
       {
-        role: "raw-decoded",
+        role: "raw",
         label: "pg + number[]",
         sync: false,
         op: async (i) =>
-          decodeRows((await raw.query({ text: searchSql, values: [encodeQuery(qList[i % QUERIES]!), K], name: "bench_search" })).rows, "embedding"),
+          decodeRows((await raw.query({ text: vectorSql, values: [encodeQuery(qList[i % QUERIES]!), K], name: "bench_search_vectors" })).rows, "embedding"),
       },
-      { role: "dataflow", label: "VectorSearch", sync: false, op: (i) => run("VDoc_VectorSearch", { vector: qList[i % QUERIES], k: K }) },
+      {
+        role: "dataflow",
+        label: "VectorSearch",
+        sync: false,
+        op: (i) => run("VDoc_VectorSearch", { vector: qList[i % QUERIES], k: K, select: withVector }),
+      },
     ];
-    await verify(contenders, (v) => {
-      if (Array.isArray(v)) return v.length === K && Array.isArray(v[0].embedding) ? undefined : `expected ${K} rows with number[] vectors`;
-      const rows = (v as { rows?: unknown[]; result?: unknown[] }).rows ?? (v as { result: unknown[] }).result;
-      return rows.length === K ? undefined : `expected ${K} rows, got ${rows.length}`;
+    const rowsOfResult = (v: unknown) =>
+      (Array.isArray(v) ? v : ((v as { rows?: unknown[] }).rows ?? (v as { result: unknown[] }).result)) as Array<Record<string, unknown>>;
+    await verify(searchContenders, (v) => {
+      const rows = rowsOfResult(v);
+      if (rows.length !== K) return `expected ${K} rows, got ${rows.length}`;
+      return "embedding" in rows[0]! ? "expected rows without the vector" : undefined;
+    });
+    await verify(vectorContenders, (v) => {
+      const rows = rowsOfResult(v);
+      return rows.length === K && Array.isArray(rows[0]!.embedding) ? undefined : `expected ${K} rows with number[] vectors`;
     });
     const plan = scaled(SEARCH_PLAN, options);
     workloads.push(
       await latencyWorkload({
         id: "pgvector-search",
         title: `PostgreSQL: VectorSearch k=${K}, HNSW, ${ROWS} x ${DIMS}`,
-        contenders,
+        contenders: searchContenders,
         unavailable: [],
         plan,
         budgets: SEARCH_BUDGETS,
         shape: "single-row",
-        sql: { raw: searchSql, "raw-decoded": `${searchSql} (number[] query encoded, vectors decoded to number[])`, dataflow: searchSql },
+        sql: { raw: searchSql, dataflow: searchSql },
+        notes: [planText(plan)],
+      }),
+    );
+    workloads.push(
+      await latencyWorkload({
+        id: "pgvector-search-vectors",
+        title: `PostgreSQL: VectorSearch k=${K} selecting the vector, HNSW, ${ROWS} x ${DIMS}`,
+        contenders: vectorContenders,
+        unavailable: [],
+        plan,
+        budgets: SEARCH_BUDGETS,
+        shape: "single-row",
+        sql: { raw: `${vectorSql} (number[] query encoded, vectors decoded to number[])`, dataflow: vectorSql },
         notes: [planText(plan)],
       }),
     );
@@ -393,11 +424,11 @@ async function sqliteSection(options: RunOptions, data: Data): Promise<{ workloa
     for (let from = 0; from < SQLITE_ROWS; from += 10_000) await run("VDoc_VectorInsert", { data: rowsOf(data, from, Math.min(SQLITE_ROWS, from + 10_000)) });
     notes.push(`loaded ${SQLITE_ROWS} rows with VectorInsert in ${seconds(start).toFixed(1)} s (float32 BLOB vectors, FTS5 triggers on body)`);
 
-    const searchSql =
-      'SELECT * FROM (SELECT "id", "cluster", "body", "embedding", vec_distance_cosine("embedding", ?) AS "__df_distance" FROM "vdocs" WHERE "embedding" IS NOT NULL) ORDER BY "__df_distance" LIMIT ?';
+    const qList = data.queries.map(list);
+    const [searchSql] = await captureSql(() => run("VDoc_VectorSearch", { vector: qList[0], k: K }));
+    if (!searchSql?.includes("vec_distance_cosine")) throw new Error(`unexpected VectorSearch statement: ${searchSql}`);
     const stmt = handle.prepare(searchSql);
     const qBlob = data.queries.map((q) => Buffer.from(Float32Array.from(q).buffer));
-    const qList = data.queries.map(list);
     const contenders: LatencyContender[] = [
       { role: "raw", label: "better-sqlite3", sync: true, op: (i) => stmt.all(qBlob[i % QUERIES], K) },
       { role: "dataflow", label: "VectorSearch", sync: false, op: (i) => run("VDoc_VectorSearch", { vector: qList[i % QUERIES], k: K }) },

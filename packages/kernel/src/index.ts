@@ -23,7 +23,7 @@ export type { ExecuteResult, LocalRuntimeOptions } from "./runtime.js";
 export { defineNode, nodeRef } from "./node.js";
 export { registerNode } from "./registry.js";
 export type { ExecuteOptions, NodeContext, NodeDefinition } from "./node.js";
-export type { Filter, NodeRef, OperationOutputs, OperationParams, OrderBy } from "./typed.js";
+export type { Filter, NodeRef, OperationOutputs, OperationParams, OrderBy, SelectableRows } from "./typed.js";
 export type { AdapterStats, HealthStatus, IsolationLevel, TransactionOptions } from "./plugin.js";
 export type { NamedWorkflow, RegisterWorkflowOptions, WorkflowAccess, WorkflowInput, WorkflowInputTarget, Workflows } from "./workflows.js";
 export type { JsonSchema } from "./json-schema.js";

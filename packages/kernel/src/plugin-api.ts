@@ -134,6 +134,7 @@ export type {
   OperationParams,
   OperationRequired,
   OrderBy,
+  SelectableRows,
   UpdateData,
 } from "./typed.js";
 export type { SchemaNodeDefinition } from "./node.js";

@@ -7,6 +7,7 @@ declare const PARAMS: unique symbol;
 declare const OUTPUT: unique symbol;
 declare const REQUIRED: unique symbol;
 declare const NODE_TYPE: unique symbol;
+declare const SELECTABLE: unique symbol;
 
 /**
  * A typed node reference: at run time the node type name itself (`"User_Create"`), at compile
@@ -24,6 +25,24 @@ export type NodeRef<T extends string = string, P = unknown, O = unknown, Req ext
 export interface NodeRefBrand {
   readonly [NODE_TYPE]: string;
 }
+
+/**
+ * Marks a node output whose `result` rows `select` narrows differently from a List's: `select`
+ * picks from `Full` (which may hold fields the unselected rows leave out, such as a search's
+ * vectors), and every row keeps `Extra` (a search's `distance`). Type-level only.
+ */
+export interface SelectableRows<Full, Extra> {
+  readonly [SELECTABLE]?: { readonly row: Full; readonly extra: Extra };
+}
+
+/** The rows of `O` narrowed to the selected fields `S` (see `SelectableRows`). */
+export type SelectedRows<O, S extends string> = typeof SELECTABLE extends keyof O
+  ? O extends { readonly [SELECTABLE]?: { readonly row: infer R; readonly extra: infer X } }
+    ? { [K in keyof O]: K extends "result" ? (Pick<R, S & keyof R> & X)[] : O[K] }
+    : O
+  : O extends { result: (infer I)[] }
+    ? { [K in keyof O]: K extends "result" ? Pick<I, S & keyof I>[] : O[K] }
+    : O;
 
 export type ParamsOfRef<R> = R extends { readonly [PARAMS]?: infer P } ? P : never;
 export type OutputOfRef<R> = R extends { readonly [OUTPUT]?: infer O } ? O : never;

@@ -1,7 +1,7 @@
 // Type-level bookkeeping of the fluent WorkflowBuilder: which node ids exist, their params and
 // outputs, and which required params are still unsupplied. Erased at run time.
 import type { NodeDefinition } from "./node.js";
-import type { NodeRef, NodeRefBrand, NodeTypeName, OutputOfRef, ParamsOfRef, RefByName, RequiredOfRef } from "./typed.js";
+import type { NodeRef, NodeRefBrand, NodeTypeName, OutputOfRef, ParamsOfRef, RefByName, RequiredOfRef, SelectedRows } from "./typed.js";
 
 /** A node id's entry in the builder's ledger: what it outputs and what params it takes. */
 export interface NodeSlot<O = unknown, P = unknown> {
@@ -58,12 +58,8 @@ export type MissingOf<Id extends string, Req extends string, G, D> = `${Id}:${Ex
 /** The field names a node's `select` param takes. */
 export type SelectKey<A> = A extends { select?: readonly (infer K extends string)[] } ? K : string;
 
-/** `select: [...]` narrows the rows of a List's `result` to the selected fields. */
-export type Selected<O, S extends string> = [S] extends [never]
-  ? O
-  : O extends { result: (infer I)[] }
-    ? { [K in keyof O]: K extends "result" ? Pick<I, S & keyof I>[] : O[K] }
-    : O;
+/** `select: [...]` narrows the rows of a List's `result` to the selected fields (see `SelectableRows` for other outputs). */
+export type Selected<O, S extends string> = [S] extends [never] ? O : SelectedRows<O, S>;
 
 type IsUnknown<T> = unknown extends T ? (IsAny<T> extends true ? false : true) : false;
 

@@ -16,3 +16,15 @@ export {
 } from "./spec.js";
 export type { Distance, IndexMethod, ResolvedVectorIndex, VectorIndexSpec, VectorPluginOptions } from "./spec.js";
 export { DISTANCE_COLUMN, SCORE_COLUMN, decodeScoredRows } from "./rows.js";
+export { vectorNodes } from "./refs.js";
+export type {
+  HybridScores,
+  HybridSearchOutput,
+  HybridSearchParams,
+  SearchRow,
+  SearchScores,
+  VectorFieldName,
+  VectorNodeRefs,
+  VectorSearchOutput,
+  VectorSearchParams,
+} from "./refs.js";

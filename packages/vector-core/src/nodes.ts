@@ -10,7 +10,7 @@ export const MAX_K = 10_000;
 
 const listParams = {
   filter: { type: "object", description: "DataFlow filter (same language as List)" },
-  select: { type: "array", description: "Fields to return (default all)" },
+  select: { type: "array", description: "Fields to return (default all but the vector fields)" },
   includeDeleted: { type: "boolean" },
 } as const;
 
@@ -87,9 +87,13 @@ function finite(value: unknown, path: string): number | undefined {
   return value;
 }
 
-function queryVector(field: ModelField, value: unknown): number[] {
+const requiredFields = new WeakMap<ModelField, ModelField>();
+
+function queryVector(field: ModelField, value: unknown): readonly number[] {
   if (value === null) throw new ValidationError("'vector' must be an array of numbers, got null", { field: "vector" });
-  return validateValue({ ...field, nullable: false }, value, "vector") as number[];
+  let required = requiredFields.get(field);
+  if (!required) requiredFields.set(field, (required = { ...field, nullable: false }));
+  return validateValue(required, value, "vector") as readonly number[];
 }
 
 function listOperation(model: Model, params: Record<string, unknown>): ListOperation {
@@ -111,12 +115,29 @@ function vectorQuery(model: Model, params: Record<string, unknown>, backend: Vec
   };
 }
 
-/** The columns to read: the selection (plus `extra` when given) or every column. */
-function fieldsOf(op: ListOperation, extra?: ModelField): ModelField[] {
-  if (!op.select) return [...op.model.fields];
-  const wanted = new Set(op.select.map((f) => f.name));
-  if (extra) wanted.add(extra.name);
-  return op.model.fields.filter((f) => wanted.has(f.name));
+const searchFieldLists = new WeakMap<Model, Map<string, readonly ModelField[]>>();
+
+/**
+ * The columns a search reads: the selection (plus `extra` when given), or without one every column
+ * except the vector fields. Vectors are returned only when `select` names them: they are most of a
+ * row's bytes and decoding, and a caller seldom needs the embeddings it searched by. One array per
+ * model and selection, so the backends can cache what they build from it.
+ */
+function fieldsOf(op: ListOperation, extra?: ModelField): readonly ModelField[] {
+  const model = op.model;
+  const key = op.select ? `${op.select.map((f) => f.name).join(",")}${extra ? `+${extra.name}` : ""}` : "*";
+  let lists = searchFieldLists.get(model);
+  if (!lists) searchFieldLists.set(model, (lists = new Map()));
+  let fields = lists.get(key);
+  if (!fields) {
+    if (op.select) {
+      const wanted = new Set(op.select.map((f) => f.name));
+      if (extra) wanted.add(extra.name);
+      fields = model.fields.filter((f) => wanted.has(f.name));
+    } else fields = model.fields.filter((f) => f.kind !== "vector");
+    if (lists.size < 256) lists.set(key, fields);
+  }
+  return fields;
 }
 
 /**
@@ -136,9 +157,8 @@ export function vectorModelNodes(model: Model, ctx: PluginContext, backend: Vect
     });
   }
   const dataflow = ctx.dataflow;
-  const ready = async () => {
-    if (!dataflow.isReady(model)) await dataflow.ensureModel(model);
-  };
+  // Undefined once the model's table is ready, so the hot path awaits nothing.
+  const ready = (): Promise<void> | undefined => (dataflow.isReady(model) ? undefined : dataflow.ensureModel(model));
   // The scoped operation may name another table than the model's own (a tenant's schema): that
   // table gets the declared indexes once, before its first vector node.
   const prepared = new WeakMap<Model, Promise<void>>();
@@ -162,9 +182,11 @@ export function vectorModelNodes(model: Model, ctx: PluginContext, backend: Vect
     async VectorSearch(params, nodeCtx) {
       const query = vectorQuery(model, params, backend);
       const op = listOperation(model, params);
-      await ready();
+      const readying = ready();
+      if (readying) await readying;
       const rows = await dataflow.runOperation(op, nodeCtx, async (scoped) => {
-        await prepare(scoped.model);
+        const preparing = prepare(scoped.model);
+        if (preparing) await preparing;
         return backend.search(adapter, adapter.executorFor(nodeCtx), scoped as ListOperation, fieldsOf(scoped as ListOperation), query, nodeCtx).catch(mapped);
       });
       return { result: rows, count: rows.length };

@@ -52,9 +52,12 @@ function intIn(value: unknown, min: number, max: number, path: string): number |
   return value;
 }
 
+const vectorFieldLists = new WeakMap<Model, readonly ModelField[]>();
+
 export function vectorField(model: Model, name: unknown, path: string): ModelField {
   if (name === undefined) {
-    const fields = model.fields.filter((f) => f.kind === "vector");
+    let fields = vectorFieldLists.get(model);
+    if (!fields) vectorFieldLists.set(model, (fields = model.fields.filter((f) => f.kind === "vector")));
     if (fields.length === 1) return fields[0]!;
     throw new ValidationError(`${model.name} has ${fields.length} vector fields; name one in '${path}'`, {
       field: path,

@@ -8,10 +8,15 @@ import { DEFAULT_TEXT_CONFIG, createVectorIndex, tsvector } from "./ddl.js";
 import { DISTANCE_OPERATOR, searchColumn, vectorArgument, vectorParameter } from "./dialect.js";
 import { quoteLiteral } from "@dataflow/sql-postgres";
 
+/** Unfiltered search statements by field list (one per model and selection, see vector-core) and shape. */
+const unfilteredStatements = new WeakMap<readonly ModelField[], Map<string, string>>();
+
 /**
  * The nearest-neighbour statement. `exact` orders by an expression no index matches, so PostgreSQL
  * scans the rows the filter selects and sorts them: the fallback when an index scan found fewer
- * than k rows.
+ * than k rows. Without a filter the text depends only on the shape of the query, so it is built
+ * once per shape: the same string object each time, whose hash the prepared-statement lookup has
+ * already computed.
  */
 function searchStatement(
   adapter: DatabaseAdapter,
@@ -20,10 +25,33 @@ function searchStatement(
   q: VectorQuery,
   exact: boolean,
 ): { text: string; values: unknown[] } {
+  const vector = vectorParameter(q.vector);
+  if (op.where.t === "const" && op.where.value) {
+    const key = `${q.field.name}\0${q.distance}\0${q.maxDistance === undefined ? "" : "max"}\0${exact ? "exact" : ""}`;
+    let shapes = unfilteredStatements.get(fields);
+    if (!shapes) unfilteredStatements.set(fields, (shapes = new Map()));
+    let text = shapes.get(key);
+    if (text === undefined) {
+      text = buildStatement(adapter, op, fields, q, exact, new Params(adapter.dialect), vector).text;
+      if (shapes.size < 64) shapes.set(key, text);
+    }
+    return { text, values: q.maxDistance === undefined ? [vector, q.k] : [vector, q.maxDistance, q.k] };
+  }
+  return buildStatement(adapter, op, fields, q, exact, new Params(adapter.dialect), vector);
+}
+
+function buildStatement(
+  adapter: DatabaseAdapter,
+  op: ListOperation,
+  fields: readonly ModelField[],
+  q: VectorQuery,
+  exact: boolean,
+  params: Params,
+  vector: Buffer,
+): { text: string; values: unknown[] } {
   const d = adapter.dialect;
-  const params = new Params(d);
-  const vector = vectorArgument(params.add(vectorParameter(q.vector)), q.field);
-  const distance = `(${d.quote(q.field.name)} ${DISTANCE_OPERATOR[q.distance]} ${vector})`;
+  const argument = vectorArgument(params.add(vector), q.field);
+  const distance = `(${d.quote(q.field.name)} ${DISTANCE_OPERATOR[q.distance]} ${argument})`;
   const conditions = [`${d.quote(q.field.name)} IS NOT NULL`];
   if (!(op.where.t === "const" && op.where.value)) conditions.push(compileFilter(op.where, d, params));
   if (q.maxDistance !== undefined) conditions.push(`${distance} <= ${params.add(q.maxDistance)}`);

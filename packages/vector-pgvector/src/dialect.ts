@@ -44,17 +44,26 @@ function halfToNumber(bits: number): number {
   return sign * (1 + fraction / 1024) * 2 ** (exponent - 15);
 }
 
+let scratch = new Float32Array(1024);
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
 /**
  * A query vector as a bound parameter in pgvector's binary input form (what `vector_recv` reads:
  * int16 dimensions, int16 unused, big-endian float32 elements). node-postgres sends a Buffer
- * parameter in binary format, so neither side prints or parses decimal text.
+ * parameter in binary format, so neither side prints or parses decimal text. The elements are
+ * rounded to float32 in a scratch array, copied, and put in network order natively (`swap32`).
  */
 export function vectorParameter(vector: readonly number[]): Buffer {
-  const bytes = Buffer.allocUnsafe(4 + 4 * vector.length);
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  view.setUint16(0, vector.length);
-  view.setUint16(2, 0);
-  for (let i = 0; i < vector.length; i++) view.setFloat32(4 + 4 * i, vector[i]!);
+  const n = vector.length;
+  if (scratch.length < n) scratch = new Float32Array(n);
+  for (let i = 0; i < n; i++) scratch[i] = vector[i]!;
+  const bytes = Buffer.allocUnsafe(4 + 4 * n);
+  bytes.set(new Uint8Array(scratch.buffer, 0, 4 * n), 4);
+  if (LITTLE_ENDIAN) bytes.subarray(4).swap32();
+  bytes[0] = n >> 8;
+  bytes[1] = n & 0xff;
+  bytes[2] = 0;
+  bytes[3] = 0;
   return bytes;
 }
 

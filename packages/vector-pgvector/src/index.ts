@@ -11,8 +11,18 @@ export { PgVectorAdapter } from "./adapter.js";
 export { pgvectorBackend } from "./backend.js";
 export { pgvectorDialect } from "./dialect.js";
 export { HALF_PRECISION, halfvec } from "./field.js";
-export { VectorCapabilityError } from "@dataflow/vector-core";
-export type { Distance, IndexMethod, VectorIndexSpec, VectorPluginOptions } from "@dataflow/vector-core";
+export { VectorCapabilityError, vectorNodes } from "@dataflow/vector-core";
+export type {
+  Distance,
+  HybridSearchOutput,
+  HybridSearchParams,
+  IndexMethod,
+  VectorIndexSpec,
+  VectorNodeRefs,
+  VectorPluginOptions,
+  VectorSearchOutput,
+  VectorSearchParams,
+} from "@dataflow/vector-core";
 
 /**
  * pgvector on PostgreSQL: serves `postgres:`/`postgresql:` URLs with the PostgreSQL plugin's 11

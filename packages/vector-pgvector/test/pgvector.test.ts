@@ -123,7 +123,7 @@ if (res.ok) {
           [table],
         );
         expect(types[0]!.t).toBe("halfvec(3)");
-        const out = await runNode(db, "Half_VectorSearch", { vector: [0.9, 0.1, 0], k: 2, distance: "cosine" });
+        const out = await runNode(db, "Half_VectorSearch", { vector: [0.9, 0.1, 0], k: 2, distance: "cosine", select: ["id", "embedding"] });
         expect(out.result.map((r: { embedding: number[] }) => r.embedding)).toEqual([
           [1, 0, 0],
           [0.5, 0.25, 0],
@@ -131,7 +131,7 @@ if (res.ok) {
         // Elements that float16 rounds (0.1, -1/3), a subnormal (1e-6): the search statements read
         // vectors in binary, List reads text; both give the same stored values.
         await runNode(db, "Half_VectorInsert", { data: [{ embedding: [0.1, -1 / 3, 1e-6] }] });
-        const near = await runNode(db, "Half_VectorSearch", { vector: [0.1, -0.33, 0], k: 1, distance: "l2" });
+        const near = await runNode(db, "Half_VectorSearch", { vector: [0.1, -0.33, 0], k: 1, distance: "l2", select: ["id", "embedding"] });
         const listed = await runNode(db, "Half_List", { filter: { id: near.result[0].id } });
         expect(near.result[0].embedding).toEqual(listed.result[0].embedding);
         expect(near.result[0].embedding).toEqual([0.0999755859375, -0.333251953125, 1.0132789611816406e-6]);

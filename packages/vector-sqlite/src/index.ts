@@ -10,8 +10,16 @@ import { sqliteVecBackend } from "./backend.js";
 export { SqliteVecAdapter } from "./adapter.js";
 export { decodeVector, encodeVector, sqliteVecDialect } from "./dialect.js";
 export { sqliteVecBackend } from "./backend.js";
-export { VectorCapabilityError } from "@dataflow/vector-core";
-export type { Distance, VectorPluginOptions } from "@dataflow/vector-core";
+export { VectorCapabilityError, vectorNodes } from "@dataflow/vector-core";
+export type {
+  Distance,
+  HybridSearchOutput,
+  HybridSearchParams,
+  VectorNodeRefs,
+  VectorPluginOptions,
+  VectorSearchOutput,
+  VectorSearchParams,
+} from "@dataflow/vector-core";
 
 /**
  * sqlite-vec on the embedded SQLite default: serves `sqlite:` URLs with the SQLite plugin's 11

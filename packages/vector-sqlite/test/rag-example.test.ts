@@ -34,6 +34,10 @@ it("the README's RAG example finds the right chunks", async () => {
     const hybrid = await run("Chunk_HybridSearch", { vector: embed(question), text: "hybrid keyword", k: 2, weights: { vector: 1, text: 2 } });
     expect(hybrid.result[0].body).toBe("Hybrid search fuses keyword rank and vector rank");
     expect(hybrid.result[0].textScore).toBeGreaterThan(0);
+    expect(hybrid.result[0]).not.toHaveProperty("embedding");
+    const withVector = await run("Chunk_VectorSearch", { vector: embed(question), k: 1, select: ["id", "embedding"] });
+    expect(withVector.result[0].embedding).toHaveLength(64);
+    expect(Object.keys(withVector.result[0]).sort()).toEqual(["distance", "embedding", "id"]);
   } finally {
     await db.close();
   }

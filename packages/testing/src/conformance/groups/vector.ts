@@ -131,17 +131,26 @@ export function vectorTests(h: Harness, v: VectorConformance): void {
       }
     });
 
-    test("vector: rows come back with number[] embeddings, distance, and only the selected fields", async () => {
-      const { db, run } = await open();
+    test("vector: rows come back with distance and without vectors unless select names them (then as number[])", async () => {
+      const { db, run } = await open({ fullText: v.hybrid });
       try {
         const rows = docs(20, 2);
         await run("VecDoc_VectorInsert", { data: rows });
         const out = await run("VecDoc_VectorSearch", { vector: rows[3]!.embedding, k: 1, distance: "l2" });
         expect(out.result[0].id).toBe("d3");
-        expect(out.result[0].embedding).toEqual(rows[3]!.embedding);
         expect(out.result[0].distance).toBeCloseTo(0, 5);
+        expect(Object.keys(out.result[0]).sort()).toEqual(["body", "created_at", "distance", "id", "rank", "tag", "updated_at"]);
+        const withVector = await run("VecDoc_VectorSearch", { vector: rows[3]!.embedding, k: 1, distance: "l2", select: ["id", "embedding"] });
+        expect(withVector.result[0]).toEqual({ id: "d3", embedding: rows[3]!.embedding, distance: withVector.result[0].distance });
         const slim = await run("VecDoc_VectorSearch", { vector: rows[3]!.embedding, k: 2, select: ["id", "tag"] });
         expect(Object.keys(slim.result[0]).sort()).toEqual(["distance", "id", "tag"]);
+        if (v.hybrid) {
+          const hybrid = await run("VecDoc_HybridSearch", { vector: rows[3]!.embedding, text: "apple", k: 3 });
+          expect(hybrid.count).toBe(3);
+          for (const r of hybrid.result) expect(r).not.toHaveProperty("embedding");
+          const hybridWithVector = await run("VecDoc_HybridSearch", { vector: rows[3]!.embedding, text: "apple", k: 3, select: ["id", "embedding"] });
+          for (const r of hybridWithVector.result) expect(r.embedding).toEqual(rows.find((x) => x.id === r.id)!.embedding);
+        }
         const viaAlias = await run("VecDocVectorSearchNode", { vector: rows[3]!.embedding, k: 1 });
         expect(viaAlias.result[0].id).toBe("d3");
       } finally {
@@ -235,7 +244,7 @@ export function vectorTests(h: Harness, v: VectorConformance): void {
         await run("VecDoc_VectorInsert", { data: docs(40, 6) });
         const target = Array.from({ length: DIMS }, (_, i) => (i === 0 ? 1 : 0));
         expect((await run("VecDoc_VectorUpdate", { id: "d7", vector: target })).result.updated).toBe(1);
-        const one = await run("VecDoc_VectorSearch", { vector: target, k: 1, distance: "l2" });
+        const one = await run("VecDoc_VectorSearch", { vector: target, k: 1, distance: "l2", select: ["id", "embedding"] });
         expect(one.result[0]).toMatchObject({ id: "d7", embedding: target });
         const other = Array.from({ length: DIMS }, (_, i) => (i === 1 ? -1 : 0));
         expect((await run("VecDoc_VectorUpdate", { filter: { tag: "b" }, vector: other })).result.updated).toBe(10);
