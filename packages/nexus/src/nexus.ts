@@ -1,5 +1,5 @@
 // The Nexus server: REST, the docs, OpenAPI and MCP (Streamable HTTP) on one Fastify instance.
-// Stateless between requests (rate-limit counters aside): scale by running more processes.
+// Stateless between requests (rate-limit counters aside, unless their store is shared): scale by running more processes.
 import type { Workflows } from "@dataflow/kernel";
 import { NotFoundError } from "@dataflow/kernel";
 import { StreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/streamableHttp.js";
