@@ -2,7 +2,7 @@
 import type { ExecuteResult, Logger, NamedWorkflow, Workflows } from "@dataflow/kernel";
 import { ValidationError } from "@dataflow/kernel";
 import { silentLogger } from "@dataflow/kernel/plugin";
-import type { Credentials, PolicyOptions, Surface } from "./policy.js";
+import type { Credentials, Decision, PolicyOptions, Surface } from "./policy.js";
 import { Policy } from "./policy.js";
 import type { Problem } from "./problem.js";
 import { problemCause, toProblem } from "./problem.js";
@@ -13,6 +13,14 @@ export interface Limits {
   /** `limit` of a List that gives none (default 100). */
   readonly defaultLimit?: number;
 }
+
+export interface RunOptions {
+  /** The surface's own read-only rule (MCP without writes), on top of the policy's. */
+  readonly readOnly?: boolean;
+  readonly signal?: AbortSignal;
+}
+
+const NO_OPTIONS: RunOptions = Object.freeze({});
 
 export interface GatewayOptions extends PolicyOptions, Limits {
   /**
@@ -47,13 +55,23 @@ export class Gateway {
     return [...this.workflows].filter((wf) => this.policy.permits(wf, readOnly));
   }
 
-  /** Runs `name` for the caller, or throws the typed refusal or failure. */
-  async execute(name: string, inputs: unknown, credentials: Credentials, options: { readOnly?: boolean; signal?: AbortSignal } = {}): Promise<ExecuteResult> {
-    const wf = this.workflows.get(name);
-    const decision = await this.policy.decide(wf, credentials, options.readOnly ?? false);
+  /** Runs `name` for the caller; rejects with the typed refusal or failure. */
+  execute(name: string, inputs: unknown, credentials: Credentials, options: RunOptions = NO_OPTIONS): Promise<ExecuteResult> {
+    try {
+      const wf = this.workflows.get(name);
+      const decision = this.policy.decideEagerly(wf, credentials, options.readOnly ?? false);
+      return decision instanceof Promise ? decision.then((d) => this.run(wf, inputs, d, options)) : this.run(wf, inputs, decision, options);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  private run(wf: NamedWorkflow, inputs: unknown, decision: Decision, options: RunOptions): Promise<ExecuteResult> {
     const capped = wf.operation === "List" ? this.capList(inputs) : inputs;
-    return this.workflows.execute(name, capped, {
-      ...(decision.tenantId !== undefined ? { tenantId: decision.tenantId } : {}),
+    const { tenantId } = decision;
+    if (tenantId === undefined && options.signal === undefined) return this.workflows.execute(wf.name, capped);
+    return this.workflows.execute(wf.name, capped, {
+      ...(tenantId !== undefined ? { tenantId } : {}),
       ...(options.signal ? { signal: options.signal } : {}),
     });
   }

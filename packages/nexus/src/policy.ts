@@ -82,6 +82,8 @@ function bearer(credentials: Credentials): string | undefined {
 
 type KeySource = Uint8Array | Awaited<ReturnType<typeof importSPKI>> | JWTVerifyGetKey;
 
+const ANONYMOUS: Decision = Object.freeze({ principal: undefined, tenantId: undefined });
+
 export class Policy {
   private readonly allow: RegExp[] | undefined;
   private readonly deny: RegExp[];
@@ -117,6 +119,31 @@ export class Policy {
    * tenant from its claim, then counts the call. Throws the typed refusal.
    */
   async decide(wf: NamedWorkflow, credentials: Credentials, extraReadOnly = false): Promise<Decision> {
+    return this.decideEagerly(wf, credentials, extraReadOnly);
+  }
+
+  /**
+   * `decide`, answered synchronously (a Decision, or a thrown refusal) when nothing needs waiting for:
+   * no authentication and no rate limit. The gateway's hot path; callers must handle both shapes.
+   */
+  decideEagerly(wf: NamedWorkflow, credentials: Credentials, extraReadOnly = false): Decision | Promise<Decision> {
+    if (!this.readsCredentials) {
+      // Nothing to wait for: answered synchronously, so the common unauthenticated call costs no extra promise.
+      this.checkWorkflow(wf, extraReadOnly);
+      return this.options.tenantClaim === undefined ? ANONYMOUS : { principal: undefined, tenantId: this.tenantOf(undefined) };
+    }
+    return this.decideFor(wf, credentials, extraReadOnly);
+  }
+
+  /**
+   * Whether deciding reads the caller's credentials (authentication or a rate limit is configured).
+   * When not, a surface may pass credentials without headers or address.
+   */
+  get readsCredentials(): boolean {
+    return this.options.auth !== undefined || this.limiter !== undefined;
+  }
+
+  private async decideFor(wf: NamedWorkflow, credentials: Credentials, extraReadOnly: boolean): Promise<Decision> {
     const principal = await this.authenticate(credentials);
     this.checkWorkflow(wf, extraReadOnly);
     const tenantId = this.tenantOf(principal);

@@ -15,6 +15,8 @@ export function credentialsOf(request: FastifyRequest, surface: Credentials["sur
   return { surface, headers: request.headers, address: request.ip };
 }
 
+const ANONYMOUS_REST: Credentials = Object.freeze({ surface: "rest" });
+
 export function sendProblem(reply: FastifyReply, problem: Problem): FastifyReply {
   if (problem.status === 401) reply.header("www-authenticate", "Bearer");
   if (problem.retryAfter !== undefined) reply.header("retry-after", String(problem.retryAfter));
@@ -22,7 +24,8 @@ export function sendProblem(reply: FastifyReply, problem: Problem): FastifyReply
 }
 
 function sendJson(reply: FastifyReply, value: unknown, status = 200): FastifyReply {
-  return reply.code(status).type("application/json; charset=utf-8").send(toJson(value));
+  if (status !== 200) reply.code(status);
+  return reply.type("application/json; charset=utf-8").send(toJson(value));
 }
 
 /** Fastify's own refusals (body too large, not JSON) as typed errors. */
@@ -100,14 +103,13 @@ function bodyObject(body: unknown, what: string): Record<string, unknown> {
 
 export function registerRestRoutes(app: FastifyInstance, gateway: Gateway, workflows: Workflows): void {
   const fail = (reply: FastifyReply, error: unknown, workflow?: string) => sendProblem(reply, gateway.problem(error, { surface: "rest", workflow }));
-  const run = async (request: FastifyRequest, reply: FastifyReply, name: string, inputs: unknown, status = 200, pick?: string) => {
-    try {
-      const out = await gateway.execute(name, inputs, credentialsOf(request));
-      return sendJson(reply, pick ? out.results[pick] : out, status);
-    } catch (error) {
-      return fail(reply, error, name);
-    }
-  };
+  // Without auth or a rate limit the policy reads no credentials: skip building them (request.ip included).
+  const credentials = gateway.policy.readsCredentials ? (request: FastifyRequest) => credentialsOf(request) : () => ANONYMOUS_REST;
+  const run = (request: FastifyRequest, reply: FastifyReply, name: string, inputs: unknown, status = 200, pick?: string) =>
+    gateway.execute(name, inputs, credentials(request)).then(
+      (out) => sendJson(reply, pick ? out.results[pick] : out, status),
+      (error: unknown) => fail(reply, error, name),
+    );
 
   app.post<{ Params: { name: string } }>(executePath(":name"), (request, reply) => {
     try {
