@@ -1,9 +1,14 @@
 // The quickstart's models, plus one registered workflow, on a database the server and the CLI share.
 import { DataFlow, WorkflowBuilder, field } from "@dataflow/kernel";
+import { pino } from "pino";
 
 export function createApp(): DataFlow {
   // A file by default, so `serve`, `run` and `mcp` (separate processes) see the same rows.
-  const db = new DataFlow(process.env.DATABASE_URL || "sqlite:nexus-example.db");
+  // The log (stderr, pino JSON lines) is also where Nexus writes the detail of every 5xx it answers.
+  const db = new DataFlow({
+    url: process.env.DATABASE_URL || "sqlite:nexus-example.db",
+    logger: pino({ level: process.env.DATAFLOW_LOG_LEVEL || "error" }, pino.destination({ dest: 2, sync: true })),
+  });
   const User = db.model("User", {
     id: field.string(),
     name: field.string(),

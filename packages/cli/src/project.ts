@@ -1,5 +1,6 @@
 import type { Model } from "@dataflow/kernel/plugin";
 import { DataFlow } from "@dataflow/kernel";
+import type { Logger } from "@dataflow/kernel";
 import type { DatabaseAdapter } from "@dataflow/sql-core";
 import { ConfigError, jiti } from "./config.js";
 import type { ResolvedConfig } from "./config.js";
@@ -32,9 +33,12 @@ function sqlAdapter(adapter: unknown): DatabaseAdapter {
 /**
  * Imports the models module and returns its `DataFlow`: the exported instance, or a new one on
  * `config.url` given to the exported function (`default`, `models` or `defineModels`, the name
- * `dataflow pull` writes). `autoMigrate` and `existingSchemaMode` apply only to a DataFlow created here.
+ * `dataflow pull` writes). `autoMigrate`, `existingSchemaMode` and `logger` apply only to a DataFlow created here.
  */
-export async function loadDataFlow(config: ResolvedConfig, options: { autoMigrate: boolean; existingSchemaMode?: boolean }): Promise<DataFlow> {
+export async function loadDataFlow(
+  config: ResolvedConfig,
+  options: { autoMigrate: boolean; existingSchemaMode?: boolean; logger?: Logger },
+): Promise<DataFlow> {
   let mod: Record<string, unknown>;
   try {
     mod = (await jiti.import(config.models)) as Record<string, unknown>;
@@ -47,7 +51,12 @@ export async function loadDataFlow(config: ResolvedConfig, options: { autoMigrat
     if (config.url === undefined) {
       throw new ConfigError(`'url' in ${config.file} is empty`, { field: "url", fix: "Set DATABASE_URL (or url in the config) to your database" });
     }
-    const created = new DataFlow({ url: config.url, autoMigrate: options.autoMigrate, existingSchemaMode: options.existingSchemaMode === true });
+    const created = new DataFlow({
+      url: config.url,
+      autoMigrate: options.autoMigrate,
+      existingSchemaMode: options.existingSchemaMode === true,
+      ...(options.logger ? { logger: options.logger } : {}),
+    });
     await (exported as (db: DataFlow) => unknown)(created);
     return created;
   }

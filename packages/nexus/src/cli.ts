@@ -55,15 +55,17 @@ async function readInputs(options: RunCliOptions): Promise<unknown> {
  * `{ results, runId }` as JSON, or the problem details on stderr. Does not close the database.
  */
 export async function runWorkflowCli(workflows: Workflows, options: RunCliOptions, io: CliIo = processIo): Promise<number> {
+  let gateway: Gateway | undefined;
   try {
+    gateway = new Gateway(workflows, options);
     const inputs = await readInputs(options);
-    const gateway = new Gateway(workflows, options);
     const token = options.token ?? process.env.DATAFLOW_TOKEN;
     const out = await gateway.execute(options.workflow, inputs, { surface: "cli", ...(token ? { token } : {}) });
     io.stdout.write(`${toJson(out, 2)}\n`);
     return EXIT.ok;
   } catch (error) {
-    const problem = toProblem(error);
+    // Options the gateway refused are the caller's mistake: no server failure to log.
+    const problem = gateway ? gateway.problem(error, { surface: "cli", workflow: options.workflow }) : toProblem(error);
     io.stderr.write(`${toJson(problem, 2)}\n`);
     return problem.status === 400 && problem.field !== undefined && ["input", "input-file"].includes(problem.field) ? EXIT.usage : EXIT.failed;
   }

@@ -1,8 +1,11 @@
 // The one path every surface takes to run a workflow: policy, caps, then the run.
-import type { ExecuteResult, NamedWorkflow, Workflows } from "@dataflow/kernel";
+import type { ExecuteResult, Logger, NamedWorkflow, Workflows } from "@dataflow/kernel";
 import { ValidationError } from "@dataflow/kernel";
-import type { Credentials, PolicyOptions } from "./policy.js";
+import { silentLogger } from "@dataflow/kernel/plugin";
+import type { Credentials, Decision, PolicyOptions, Surface } from "./policy.js";
 import { Policy } from "./policy.js";
+import type { Problem } from "./problem.js";
+import { problemCause, toProblem } from "./problem.js";
 
 export interface Limits {
   /** Largest `limit` a List may ask for (default 1,000). */
@@ -11,18 +14,34 @@ export interface Limits {
   readonly defaultLimit?: number;
 }
 
-export interface GatewayOptions extends PolicyOptions, Limits {}
+export interface RunOptions {
+  /** The surface's own read-only rule (MCP without writes), on top of the policy's. */
+  readonly readOnly?: boolean;
+  readonly signal?: AbortSignal;
+}
+
+const NO_OPTIONS: RunOptions = Object.freeze({});
+
+export interface GatewayOptions extends PolicyOptions, Limits {
+  /**
+   * Where failures that are the server's own (answers of status 500 and above) are logged with their
+   * full detail, which the client never sees. Pino-compatible. Default: the DataFlow's logger.
+   */
+  readonly logger?: Logger;
+}
 
 export class Gateway {
   readonly policy: Policy;
   readonly maxLimit: number;
   readonly defaultLimit: number;
+  readonly logger: Logger;
 
   constructor(
     readonly workflows: Workflows,
     options: GatewayOptions = {},
   ) {
     this.policy = new Policy(options);
+    this.logger = options.logger ?? (workflows.dataflow as { logger?: Logger }).logger ?? silentLogger;
     this.maxLimit = options.maxLimit ?? 1000;
     this.defaultLimit = options.defaultLimit ?? Math.min(100, this.maxLimit);
     if (!Number.isInteger(this.maxLimit) || this.maxLimit < 1) throw new ValidationError("maxLimit must be a positive integer", { field: "maxLimit" });
@@ -36,15 +55,48 @@ export class Gateway {
     return [...this.workflows].filter((wf) => this.policy.permits(wf, readOnly));
   }
 
-  /** Runs `name` for the caller, or throws the typed refusal or failure. */
-  async execute(name: string, inputs: unknown, credentials: Credentials, options: { readOnly?: boolean; signal?: AbortSignal } = {}): Promise<ExecuteResult> {
-    const wf = this.workflows.get(name);
-    const decision = await this.policy.decide(wf, credentials, options.readOnly ?? false);
+  /** Runs `name` for the caller; rejects with the typed refusal or failure. */
+  execute(name: string, inputs: unknown, credentials: Credentials, options: RunOptions = NO_OPTIONS): Promise<ExecuteResult> {
+    try {
+      const wf = this.workflows.get(name);
+      const decision = this.policy.decideEagerly(wf, credentials, options.readOnly ?? false);
+      return decision instanceof Promise ? decision.then((d) => this.run(wf, inputs, d, options)) : this.run(wf, inputs, decision, options);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  private run(wf: NamedWorkflow, inputs: unknown, decision: Decision, options: RunOptions): Promise<ExecuteResult> {
     const capped = wf.operation === "List" ? this.capList(inputs) : inputs;
-    return this.workflows.execute(name, capped, {
-      ...(decision.tenantId !== undefined ? { tenantId: decision.tenantId } : {}),
+    const { tenantId } = decision;
+    if (tenantId === undefined && options.signal === undefined) return this.workflows.execute(wf.name, capped);
+    return this.workflows.execute(wf.name, capped, {
+      ...(tenantId !== undefined ? { tenantId } : {}),
       ...(options.signal ? { signal: options.signal } : {}),
     });
+  }
+
+  /**
+   * The problem a surface answers for `error`. A failure of the server's own (5xx) is logged here,
+   * once for every surface, with what the client does not get: the message, the cause chain, the stack.
+   */
+  problem(error: unknown, where: { readonly surface: Surface; readonly workflow?: string | undefined }): Problem {
+    const problem = toProblem(error);
+    if (problem.status >= 500) {
+      this.logger.error(
+        {
+          surface: where.surface,
+          ...(where.workflow !== undefined ? { workflow: where.workflow } : {}),
+          status: problem.status,
+          errorClass: problem.errorClass,
+          ...(problem.runId !== undefined ? { runId: problem.runId } : {}),
+          ...(problem.nodeId !== undefined ? { nodeId: problem.nodeId } : {}),
+          err: problemCause(error),
+        },
+        "request failed",
+      );
+    }
+    return problem;
   }
 
   private capList(inputs: unknown): unknown {

@@ -1,9 +1,11 @@
 export { Nexus } from "./nexus.js";
 export type { NexusOptions } from "./nexus.js";
 export { Gateway } from "./gateway.js";
-export type { GatewayOptions, Limits } from "./gateway.js";
+export type { GatewayOptions, Limits, RunOptions } from "./gateway.js";
 export { Policy } from "./policy.js";
-export type { AuthOptions, Credentials, Decision, JwtOptions, PolicyOptions, Principal, RateLimitOptions, Surface } from "./policy.js";
+export type { AuthOptions, Credentials, Decision, JwtOptions, PolicyOptions, Principal, Surface } from "./policy.js";
+export { MemoryRateLimitStore } from "./rate-limit.js";
+export type { RateLimitOptions, RateLimitStore, WindowCount } from "./rate-limit.js";
 export { AuthenticationError, ForbiddenError, PayloadTooLargeError, RateLimitError, ReadOnlyError } from "./errors.js";
 export { toProblem } from "./problem.js";
 export type { Problem } from "./problem.js";

@@ -8,7 +8,6 @@ import type { CallToolResult, Tool } from "@modelcontextprotocol/sdk/types.js";
 import { CallToolRequestSchema, ListToolsRequestSchema } from "@modelcontextprotocol/sdk/types.js";
 import type { Gateway } from "./gateway.js";
 import type { Credentials } from "./policy.js";
-import { toProblem } from "./problem.js";
 import { toJson, toJsonValue } from "./serialize.js";
 
 export interface McpOptions {
@@ -130,8 +129,8 @@ export function planTools(workflows: readonly NamedWorkflow[], options: McpOptio
   return generic(workflows, options.allowWrites ?? false);
 }
 
-function failure(error: unknown): CallToolResult {
-  return { isError: true, content: [{ type: "text", text: toJson(toProblem(error)) }] };
+function failure(gateway: Gateway, error: unknown, credentials: Credentials, workflow: string | undefined): CallToolResult {
+  return { isError: true, content: [{ type: "text", text: toJson(gateway.problem(error, { surface: credentials.surface, workflow })) }] };
 }
 
 /** An MCP server for one caller (stdio: the process; Streamable HTTP: one request). */
@@ -143,6 +142,7 @@ export function createMcpServer(gateway: Gateway, tools: readonly PlannedTool[],
   server.setRequestHandler(CallToolRequestSchema, async (request, extra): Promise<CallToolResult> => {
     const { name } = request.params;
     const args = (request.params.arguments ?? {}) as Record<string, unknown>;
+    let workflow: string | undefined;
     try {
       if (name === "list_workflows" && byName.has(name)) {
         const list = gateway.visible(readOnly).map((wf) => ({ name: wf.name, access: wf.access, description: wf.description }));
@@ -156,11 +156,12 @@ export function createMcpServer(gateway: Gateway, tools: readonly PlannedTool[],
       // A workflow without a tool (e.g. a write on a read-only server) goes to the gateway, which refuses it as every surface does.
       const target = planned ? planned.target(args) : gateway.workflows.has(name) ? { workflow: name, inputs: args } : undefined;
       if (!target) throw new NotFoundError(`No tool '${name}'`, { field: "name" });
+      workflow = target.workflow;
       const out = await gateway.execute(target.workflow, target.inputs, credentials, { readOnly, signal: extra.signal });
       const structured = toJsonValue<Record<string, unknown>>(out);
       return { content: [{ type: "text", text: toJson(out) }], structuredContent: structured };
     } catch (error) {
-      return failure(error);
+      return failure(gateway, error, credentials, workflow);
     }
   });
   return server;

@@ -1,5 +1,5 @@
 // The Nexus server: REST, the docs, OpenAPI and MCP (Streamable HTTP) on one Fastify instance.
-// Stateless between requests (rate-limit counters aside): scale by running more processes.
+// Stateless between requests (rate-limit counters aside, unless their store is shared): scale by running more processes.
 import type { Workflows } from "@dataflow/kernel";
 import { NotFoundError } from "@dataflow/kernel";
 import { StreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/streamableHttp.js";
@@ -12,6 +12,7 @@ import type { McpOptions } from "./mcp.js";
 import { createMcpServer, planTools } from "./mcp.js";
 import type { OpenApiInfo } from "./openapi.js";
 import { openApiDocument } from "./openapi.js";
+import { toProblem } from "./problem.js";
 import { credentialsOf, fastifyErrorToDataFlow, registerHealthRoutes, registerRestRoutes, sendProblem } from "./rest.js";
 
 export interface NexusOptions extends GatewayOptions {
@@ -43,8 +44,12 @@ export class Nexus {
     this.gateway = new Gateway(workflows, options);
     const bodyLimit = options.bodyLimit ?? 1024 * 1024;
     this.app = Fastify({ bodyLimit, logger: false, return503OnClosing: true });
-    this.app.setErrorHandler((error, _request, reply) => sendProblem(reply, fastifyErrorToDataFlow(error as { statusCode?: number }, bodyLimit)));
-    this.app.setNotFoundHandler((request, reply) => sendProblem(reply, new NotFoundError(`No route ${request.method} ${request.url.split("?")[0]}`)));
+    this.app.setErrorHandler((error, _request, reply) =>
+      sendProblem(reply, this.gateway.problem(fastifyErrorToDataFlow(error as { statusCode?: number }, bodyLimit), { surface: "rest" })),
+    );
+    this.app.setNotFoundHandler((request, reply) =>
+      sendProblem(reply, toProblem(new NotFoundError(`No route ${request.method} ${request.url.split("?")[0]}`))),
+    );
 
     const visible = this.gateway.visible();
     const openapi = openApiDocument(visible, workflows.models, options.info ?? {}, this.gateway.policy.authRequired);
@@ -81,8 +86,14 @@ export class Nexus {
     return this.address;
   }
 
+  /** Prepares the tables and listens. A failure (a `SchemaError`, say) is logged with its cause, then thrown. */
   async start(): Promise<string> {
-    await this.workflows.dataflow.initialize();
+    try {
+      await this.workflows.dataflow.initialize();
+    } catch (error) {
+      this.gateway.logger.error({ err: error }, "Nexus could not start: the database is not ready");
+      throw error;
+    }
     const address = await this.app.listen({ port: this.options.port ?? 3000, host: this.options.host ?? "127.0.0.1", backlog: this.options.backlog ?? 2048 });
     this.address = address.replace("[::1]", "127.0.0.1");
     return this.address;

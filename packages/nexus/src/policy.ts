@@ -5,7 +5,9 @@ import type { NamedWorkflow } from "@dataflow/kernel";
 import { TenantError, ValidationError } from "@dataflow/kernel";
 import type { JWTPayload, JWTVerifyGetKey } from "jose";
 import { createLocalJWKSet, createRemoteJWKSet, importSPKI, jwtVerify } from "jose";
-import { AuthenticationError, ForbiddenError, RateLimitError, ReadOnlyError } from "./errors.js";
+import { AuthenticationError, ForbiddenError, ReadOnlyError } from "./errors.js";
+import type { RateLimitOptions } from "./rate-limit.js";
+import { RateLimiter } from "./rate-limit.js";
 
 export type Surface = "rest" | "mcp" | "cli";
 
@@ -43,13 +45,6 @@ export interface AuthOptions {
   readonly authenticate?: (credentials: Credentials) => Principal | undefined | Promise<Principal | undefined>;
 }
 
-export interface RateLimitOptions {
-  /** Calls allowed per caller per window. */
-  readonly max: number;
-  /** Window length in milliseconds (default 60,000). */
-  readonly windowMs?: number;
-}
-
 export interface PolicyOptions {
   /** Without it every caller is anonymous and allowed (subject to the other rules). */
   readonly auth?: AuthOptions;
@@ -61,6 +56,7 @@ export interface PolicyOptions {
   readonly deny?: readonly string[];
   /** Refuse every workflow that writes or deletes. */
   readonly readOnly?: boolean;
+  /** Per caller (its subject, else its address); per process unless `rateLimit.store` is shared. */
   readonly rateLimit?: RateLimitOptions;
 }
 
@@ -86,37 +82,7 @@ function bearer(credentials: Credentials): string | undefined {
 
 type KeySource = Uint8Array | Awaited<ReturnType<typeof importSPKI>> | JWTVerifyGetKey;
 
-/** Fixed-window counters per caller. In-process: with N processes a caller gets up to N x max per window. */
-class RateLimiter {
-  private readonly windows = new Map<string, { start: number; count: number }>();
-  private readonly windowMs: number;
-  constructor(
-    private readonly max: number,
-    windowMs: number | undefined,
-  ) {
-    if (!Number.isInteger(max) || max < 1) throw new ValidationError("rateLimit.max must be a positive integer", { field: "rateLimit.max" });
-    this.windowMs = windowMs ?? 60_000;
-  }
-
-  take(key: string, now = Date.now()): void {
-    let w = this.windows.get(key);
-    if (!w || now - w.start >= this.windowMs) {
-      if (this.windows.size > 10_000) this.sweep(now);
-      w = { start: now, count: 0 };
-      this.windows.set(key, w);
-    }
-    if (++w.count > this.max) {
-      throw new RateLimitError(
-        `Rate limit of ${this.max} calls per ${this.windowMs} ms exceeded`,
-        Math.max(1, Math.ceil((w.start + this.windowMs - now) / 1000)),
-      );
-    }
-  }
-
-  private sweep(now: number): void {
-    for (const [key, w] of this.windows) if (now - w.start >= this.windowMs) this.windows.delete(key);
-  }
-}
+const ANONYMOUS: Decision = Object.freeze({ principal: undefined, tenantId: undefined });
 
 export class Policy {
   private readonly allow: RegExp[] | undefined;
@@ -127,7 +93,7 @@ export class Policy {
   constructor(readonly options: PolicyOptions = {}) {
     this.allow = options.allow?.map(pattern);
     this.deny = (options.deny ?? []).map(pattern);
-    this.limiter = options.rateLimit ? new RateLimiter(options.rateLimit.max, options.rateLimit.windowMs) : undefined;
+    this.limiter = options.rateLimit ? new RateLimiter(options.rateLimit) : undefined;
     const jwt = options.auth?.jwt;
     if (jwt && [jwt.secret, jwt.publicKey, jwt.jwksUrl, jwt.jwks].filter((k) => k !== undefined).length !== 1) {
       throw new ValidationError("auth.jwt needs exactly one of secret, publicKey, jwksUrl or jwks", { field: "auth.jwt" });
@@ -153,10 +119,36 @@ export class Policy {
    * tenant from its claim, then counts the call. Throws the typed refusal.
    */
   async decide(wf: NamedWorkflow, credentials: Credentials, extraReadOnly = false): Promise<Decision> {
+    return this.decideEagerly(wf, credentials, extraReadOnly);
+  }
+
+  /**
+   * `decide`, answered synchronously (a Decision, or a thrown refusal) when nothing needs waiting for:
+   * no authentication and no rate limit. The gateway's hot path; callers must handle both shapes.
+   */
+  decideEagerly(wf: NamedWorkflow, credentials: Credentials, extraReadOnly = false): Decision | Promise<Decision> {
+    if (!this.readsCredentials) {
+      // Nothing to wait for: answered synchronously, so the common unauthenticated call costs no extra promise.
+      this.checkWorkflow(wf, extraReadOnly);
+      return this.options.tenantClaim === undefined ? ANONYMOUS : { principal: undefined, tenantId: this.tenantOf(undefined) };
+    }
+    return this.decideFor(wf, credentials, extraReadOnly);
+  }
+
+  /**
+   * Whether deciding reads the caller's credentials (authentication or a rate limit is configured).
+   * When not, a surface may pass credentials without headers or address.
+   */
+  get readsCredentials(): boolean {
+    return this.options.auth !== undefined || this.limiter !== undefined;
+  }
+
+  private async decideFor(wf: NamedWorkflow, credentials: Credentials, extraReadOnly: boolean): Promise<Decision> {
     const principal = await this.authenticate(credentials);
     this.checkWorkflow(wf, extraReadOnly);
     const tenantId = this.tenantOf(principal);
-    this.limiter?.take(principal?.subject !== undefined ? `sub:${principal.subject}` : `addr:${credentials.address ?? credentials.surface}`);
+    if (this.limiter)
+      await this.limiter.take(principal?.subject !== undefined ? `sub:${principal.subject}` : `addr:${credentials.address ?? credentials.surface}`);
     return { principal, tenantId };
   }
 

@@ -6,6 +6,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { PayloadTooLargeError } from "./errors.js";
 import type { Gateway } from "./gateway.js";
 import type { Credentials } from "./policy.js";
+import type { Problem } from "./problem.js";
 import { toProblem } from "./problem.js";
 import { API_PREFIX, executePath, resourcePath, schemaPath } from "./routes.js";
 import { toJson } from "./serialize.js";
@@ -14,16 +15,17 @@ export function credentialsOf(request: FastifyRequest, surface: Credentials["sur
   return { surface, headers: request.headers, address: request.ip };
 }
 
-export function sendProblem(reply: FastifyReply, error: unknown): FastifyReply {
-  const problem = toProblem(error);
+const ANONYMOUS_REST: Credentials = Object.freeze({ surface: "rest" });
+
+export function sendProblem(reply: FastifyReply, problem: Problem): FastifyReply {
   if (problem.status === 401) reply.header("www-authenticate", "Bearer");
   if (problem.retryAfter !== undefined) reply.header("retry-after", String(problem.retryAfter));
-  if (problem.status >= 500) reply.log.error({ err: error }, "request failed");
   return reply.code(problem.status).type("application/problem+json").send(toJson(problem));
 }
 
 function sendJson(reply: FastifyReply, value: unknown, status = 200): FastifyReply {
-  return reply.code(status).type("application/json; charset=utf-8").send(toJson(value));
+  if (status !== 200) reply.code(status);
+  return reply.type("application/json; charset=utf-8").send(toJson(value));
 }
 
 /** Fastify's own refusals (body too large, not JSON) as typed errors. */
@@ -100,14 +102,14 @@ function bodyObject(body: unknown, what: string): Record<string, unknown> {
 }
 
 export function registerRestRoutes(app: FastifyInstance, gateway: Gateway, workflows: Workflows): void {
-  const run = async (request: FastifyRequest, reply: FastifyReply, name: string, inputs: unknown, status = 200, pick?: string) => {
-    try {
-      const out = await gateway.execute(name, inputs, credentialsOf(request));
-      return sendJson(reply, pick ? out.results[pick] : out, status);
-    } catch (error) {
-      return sendProblem(reply, error);
-    }
-  };
+  const fail = (reply: FastifyReply, error: unknown, workflow?: string) => sendProblem(reply, gateway.problem(error, { surface: "rest", workflow }));
+  // Without auth or a rate limit the policy reads no credentials: skip building them (request.ip included).
+  const credentials = gateway.policy.readsCredentials ? (request: FastifyRequest) => credentialsOf(request) : () => ANONYMOUS_REST;
+  const run = (request: FastifyRequest, reply: FastifyReply, name: string, inputs: unknown, status = 200, pick?: string) =>
+    gateway.execute(name, inputs, credentials(request)).then(
+      (out) => sendJson(reply, pick ? out.results[pick] : out, status),
+      (error: unknown) => fail(reply, error, name),
+    );
 
   app.post<{ Params: { name: string } }>(executePath(":name"), (request, reply) => {
     try {
@@ -116,7 +118,7 @@ export function registerRestRoutes(app: FastifyInstance, gateway: Gateway, workf
       if (extra) throw new ValidationError(`Unknown body field '${extra}'`, { field: extra, fix: 'Send { "inputs": { ... } }' });
       return run(request, reply, request.params.name, body.inputs ?? {});
     } catch (error) {
-      return sendProblem(reply, error);
+      return fail(reply, error, request.params.name);
     }
   });
 
@@ -126,53 +128,51 @@ export function registerRestRoutes(app: FastifyInstance, gateway: Gateway, workf
       if (!gateway.policy.permits(wf)) throw new NotFoundError(`No workflow '${wf.name}'`, { field: "workflow" });
       return sendJson(reply, { name: wf.name, description: wf.description, access: wf.access, inputSchema: wf.inputSchema, outputSchema: wf.outputSchema });
     } catch (error) {
-      return sendProblem(reply, error);
+      return fail(reply, error, request.params.name);
     }
   });
 
   for (const model of workflows.models) {
     const base = resourcePath(model);
-    const name = (op: string) => model.nodeType(op as "List");
+    // Resolved once per model, not per request.
+    const list = model.nodeType("List");
+    const create = model.nodeType("Create");
+    const read = model.nodeType("Read");
+    const update = model.nodeType("Update");
+    const remove = model.nodeType("Delete");
     app.get(base, (request, reply) => {
       try {
-        return run(request, reply, name("List"), listInputs(request.query as Record<string, unknown>), 200, "list");
+        return run(request, reply, list, listInputs(request.query as Record<string, unknown>), 200, "list");
       } catch (error) {
-        return sendProblem(reply, error);
+        return fail(reply, error, list);
       }
     });
     app.post(base, (request, reply) => {
       try {
-        return run(request, reply, name("Create"), { data: bodyObject(request.body, "the new row") }, 201, "create");
+        return run(request, reply, create, { data: bodyObject(request.body, "the new row") }, 201, "create");
       } catch (error) {
-        return sendProblem(reply, error);
+        return fail(reply, error, create);
       }
     });
     app.get<{ Params: { id: string } }>(`${base}/:id`, (request, reply) => {
       try {
-        return run(request, reply, name("Read"), { id: idOf(model, request.params.id) }, 200, "read");
+        return run(request, reply, read, { id: idOf(model, request.params.id) }, 200, "read");
       } catch (error) {
-        return sendProblem(reply, error);
+        return fail(reply, error, read);
       }
     });
     app.patch<{ Params: { id: string } }>(`${base}/:id`, (request, reply) => {
       try {
-        return run(
-          request,
-          reply,
-          name("Update"),
-          { id: idOf(model, request.params.id), fields: bodyObject(request.body, "the fields to change") },
-          200,
-          "update",
-        );
+        return run(request, reply, update, { id: idOf(model, request.params.id), fields: bodyObject(request.body, "the fields to change") }, 200, "update");
       } catch (error) {
-        return sendProblem(reply, error);
+        return fail(reply, error, update);
       }
     });
     app.delete<{ Params: { id: string } }>(`${base}/:id`, (request, reply) => {
       try {
-        return run(request, reply, name("Delete"), { id: idOf(model, request.params.id) }, 200, "delete");
+        return run(request, reply, remove, { id: idOf(model, request.params.id) }, 200, "delete");
       } catch (error) {
-        return sendProblem(reply, error);
+        return fail(reply, error, remove);
       }
     });
   }
@@ -182,9 +182,10 @@ export function registerRestRoutes(app: FastifyInstance, gateway: Gateway, workf
 export function registerHealthRoutes(app: FastifyInstance, workflows: Workflows, stopping: () => boolean): void {
   app.get("/health", (_request, reply) => sendJson(reply, { status: "ok" }));
   app.get("/ready", async (_request, reply) => {
-    if (stopping()) return sendProblem(reply, new ConnectionError("The server is shutting down"));
+    // Not ready is an answer, not a failure: nothing to log.
+    if (stopping()) return sendProblem(reply, toProblem(new ConnectionError("The server is shutting down")));
     const health = await workflows.dataflow.healthCheck().catch(() => ({ ok: false, latencyMs: 0 }));
-    if (!health.ok) return sendProblem(reply, new ConnectionError("The database is not reachable"));
+    if (!health.ok) return sendProblem(reply, toProblem(new ConnectionError("The database is not reachable")));
     return sendJson(reply, { status: "ready", latencyMs: health.latencyMs });
   });
 }

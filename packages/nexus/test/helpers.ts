@@ -1,4 +1,4 @@
-import type { DataFlow } from "@dataflow/kernel";
+import { DataFlow } from "@dataflow/kernel";
 import type { TestDatabase } from "@dataflow/testing";
 import { useTestDatabase } from "@dataflow/testing";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -21,6 +21,18 @@ export function sqliteBackend(): Backend {
   return { name: "sqlite", url: `sqlite://${join(dir, "app.db")}`, dispose: async () => rmSync(dir, { recursive: true, force: true }) };
 }
 
+/**
+ * A SQLite file whose `users` table has drifted from the fixture's User model: it has a required
+ * column `legacy` (NOT NULL, no default) the model lacks, so DataFlow refuses it with a SchemaDriftError.
+ */
+export async function driftedBackend(): Promise<Backend> {
+  const backend = sqliteBackend();
+  const raw = new DataFlow({ url: backend.url });
+  await raw.sql`CREATE TABLE users (id TEXT PRIMARY KEY NOT NULL, name TEXT NOT NULL, email TEXT NOT NULL, legacy TEXT NOT NULL)`;
+  await raw.close();
+  return backend;
+}
+
 export async function postgresBackend(): Promise<Backend | string> {
   const res = await useTestDatabase("postgres");
   if (!res.ok) return res.reason;
@@ -28,8 +40,8 @@ export async function postgresBackend(): Promise<Backend | string> {
   return { name: "postgres", url: db.url, dispose: () => db.dispose() };
 }
 
-export function makeDataFlow(url: string): DataFlow {
-  return appDataFlow(url) as DataFlow;
+export function makeDataFlow(url: string, namespace?: string): DataFlow {
+  return appDataFlow(url, namespace) as DataFlow;
 }
 
 export async function startNexus(url: string, options: NexusOptions = {}): Promise<{ nexus: Nexus; db: DataFlow; base: string }> {

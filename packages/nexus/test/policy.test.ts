@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { NexusOptions } from "../src/index.js";
 import { Nexus } from "../src/index.js";
 import type { Backend } from "./helpers.js";
-import { call, sqliteBackend, startNexus } from "./helpers.js";
+import { call, driftedBackend, makeDataFlow, sqliteBackend, startNexus } from "./helpers.js";
 
 const APP = fileURLToPath(new URL("./fixtures/app.mjs", import.meta.url));
 const SECRET = "a-test-secret-of-at-least-32-bytes!!";
@@ -41,6 +41,11 @@ interface Case {
   readonly inputs: Record<string, unknown>;
   readonly token: () => Promise<string | undefined>;
   readonly expected: Refusal;
+  /**
+   * Sent to a database whose `users` table has drifted from the model (a required column it lacks),
+   * served by a DataFlow of namespace `drifted` (two live instances in one process cannot both declare `User`).
+   */
+  readonly drifted?: boolean;
 }
 
 const CASES: Case[] = [
@@ -79,24 +84,59 @@ const CASES: Case[] = [
     token: () => token({ tenant: "t1" }),
     expected: { status: 403, errorClass: "ReadOnlyError", code: "READ_ONLY", field: "workflow" },
   },
+  {
+    title: "an allowed read of a model whose table has drifted (a typed failure, not 'Internal error')",
+    workflow: "drifted.User_List",
+    inputs: {},
+    token: () => token({ tenant: "t1" }),
+    expected: { status: 500, errorClass: "SchemaDriftError", code: "SCHEMA_DRIFT", field: "legacy" },
+    drifted: true,
+  },
 ];
+
+/** What every surface must carry for the drifted table besides the refusal: the fix, and no SQL text or stack. */
+function expectSchemaDetail(problem: { title: string; fix?: string; detail: string }): void {
+  expect(problem.title).toBe("Database schema mismatch");
+  expect(problem.fix).toMatch(/Add the field 'legacy' to the model/);
+  expect(problem.detail).toMatch(/required column 'legacy'/);
+  for (const leak of ["SELECT", "CREATE TABLE", "    at ", "stack"]) expect(JSON.stringify(problem)).not.toContain(leak);
+}
 
 let backend: Backend;
 let nexus: Nexus;
 let base: string;
+let drifted: Backend;
+let driftedNexus: Nexus;
+let driftedBase: string;
 beforeAll(async () => {
   backend = sqliteBackend();
   ({ nexus, base } = await startNexus(backend.url, POLICY));
+  drifted = await driftedBackend();
+  // start() would refuse this database (see errors.test.ts); listening without it leaves the schema
+  // check to the first request, as `dataflow run` and `dataflow mcp` do.
+  driftedNexus = new Nexus(makeDataFlow(drifted.url, "drifted").getWorkflows(), { port: 0, ...POLICY });
+  driftedBase = await driftedNexus.app.listen({ port: 0, host: "127.0.0.1" });
 });
 afterAll(async () => {
   await nexus.stop();
+  await driftedNexus.stop();
   await backend.dispose();
+  await drifted.dispose();
 });
 
-function runCli(workflow: string, inputs: unknown, bearer: string | undefined): Promise<{ code: number | null; stdout: string; stderr: string }> {
+/** The child process's environment for a case: its database, and the namespace of the drifted one. */
+const envOf = (c: Case) => (c.drifted ? { DATABASE_URL: drifted.url, DATAFLOW_NAMESPACE: "drifted" } : { DATABASE_URL: backend.url });
+const baseOf = (c: Case) => (c.drifted ? driftedBase : base);
+
+function runCli(
+  workflow: string,
+  inputs: unknown,
+  bearer: string | undefined,
+  database: Record<string, string> = { DATABASE_URL: backend.url },
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [APP, "run", workflow, JSON.stringify(inputs)], {
-      env: { PATH: process.env.PATH ?? "", DATABASE_URL: backend.url, NEXUS_OPTIONS: JSON.stringify(POLICY), ...(bearer ? { DATAFLOW_TOKEN: bearer } : {}) },
+      env: { PATH: process.env.PATH ?? "", ...database, NEXUS_OPTIONS: JSON.stringify(POLICY), ...(bearer ? { DATAFLOW_TOKEN: bearer } : {}) },
     });
     let stdout = "";
     let stderr = "";
@@ -107,7 +147,7 @@ function runCli(workflow: string, inputs: unknown, bearer: string | undefined): 
   });
 }
 
-async function mcpCall(transport: Transport, workflow: string, inputs: Record<string, unknown>): Promise<Refusal> {
+async function mcpCall(transport: Transport, workflow: string, inputs: Record<string, unknown>): Promise<Refusal & { title: string; detail: string }> {
   const client = new Client({ name: "policy-test", version: "1.0.0" });
   await client.connect(transport);
   try {
@@ -122,24 +162,29 @@ async function mcpCall(transport: Transport, workflow: string, inputs: Record<st
 describe("one policy, refused the same way on every surface", () => {
   it.each(CASES)("REST: $title", async (c) => {
     const bearer = await c.token();
-    const res = await call(base, "POST", `/workflows/${c.workflow}/execute`, { inputs: c.inputs }, bearer ? { authorization: `Bearer ${bearer}` } : {});
+    const res = await call(baseOf(c), "POST", `/workflows/${c.workflow}/execute`, { inputs: c.inputs }, bearer ? { authorization: `Bearer ${bearer}` } : {});
     expect(res.type).toContain("application/problem+json");
+    expect(res.status).toBe(c.expected.status);
     expect(pick(res.json)).toEqual(c.expected);
+    if (c.drifted) expectSchemaDetail(res.json);
   });
 
   it.each(CASES)("CLI: $title", async (c) => {
-    const out = await runCli(c.workflow, c.inputs, await c.token());
+    const out = await runCli(c.workflow, c.inputs, await c.token(), envOf(c));
     expect(out.code).toBe(1);
     expect(out.stdout).toBe("");
     expect(pick(JSON.parse(out.stderr))).toEqual(c.expected);
+    if (c.drifted) expectSchemaDetail(JSON.parse(out.stderr));
   });
 
   it.each(CASES)("MCP over Streamable HTTP: $title", async (c) => {
     const bearer = await c.token();
-    const transport = new StreamableHTTPClientTransport(new URL(`${base}/mcp`), {
+    const transport = new StreamableHTTPClientTransport(new URL(`${baseOf(c)}/mcp`), {
       requestInit: { headers: bearer ? { authorization: `Bearer ${bearer}` } : {} },
     });
-    expect(pick(await mcpCall(transport, c.workflow, c.inputs))).toEqual(c.expected);
+    const problem = await mcpCall(transport, c.workflow, c.inputs);
+    expect(pick(problem)).toEqual(c.expected);
+    if (c.drifted) expectSchemaDetail(problem);
   });
 
   it.each(CASES)("MCP over stdio: $title", async (c) => {
@@ -147,10 +192,12 @@ describe("one policy, refused the same way on every surface", () => {
     const transport = new StdioClientTransport({
       command: process.execPath,
       args: [APP, "mcp"],
-      env: { PATH: process.env.PATH ?? "", DATABASE_URL: backend.url, NEXUS_OPTIONS: JSON.stringify(POLICY), ...(bearer ? { DATAFLOW_TOKEN: bearer } : {}) },
+      env: { PATH: process.env.PATH ?? "", ...envOf(c), NEXUS_OPTIONS: JSON.stringify(POLICY), ...(bearer ? { DATAFLOW_TOKEN: bearer } : {}) },
       stderr: "pipe",
     });
-    expect(pick(await mcpCall(transport, c.workflow, c.inputs))).toEqual(c.expected);
+    const problem = await mcpCall(transport, c.workflow, c.inputs);
+    expect(pick(problem)).toEqual(c.expected);
+    if (c.drifted) expectSchemaDetail(problem);
   });
 
   it("lets an allowed read through on REST and the CLI", async () => {

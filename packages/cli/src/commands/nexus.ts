@@ -1,7 +1,8 @@
-import type { DataFlow } from "@dataflow/kernel";
+import type { DataFlow, Logger } from "@dataflow/kernel";
 import type { Command } from "commander";
 import type { CommandContext, CommandModule } from "../command.js";
 import { ConfigError } from "../config.js";
+import { LOG_LEVELS, LOG_LEVEL_ENV, logLevel, stderrLogger } from "../logger.js";
 import { loadDataFlow } from "../project.js";
 
 type NexusModule = typeof import("@dataflow/nexus");
@@ -14,20 +15,32 @@ async function loadNexus(): Promise<NexusModule> {
   }
 }
 
-/** `--existing-schema`: the database's schema comes from migration files, so these commands never run DDL. */
-interface SchemaOptions {
+/** Options every one of these commands takes. `--existing-schema`: the schema comes from migration files, so they never run DDL. */
+interface CommonOptions {
   existingSchema?: boolean;
+  logLevel?: string;
 }
 
 const EXISTING_SCHEMA_FLAG = "--existing-schema";
 const EXISTING_SCHEMA_HELP = "never run DDL (tables come from migration files, as in production); default: dev auto-migration";
+const LOG_LEVEL_FLAG = "--log-level <level>";
+const LOG_LEVEL_HELP = `log to stderr (pino JSON lines) at ${LOG_LEVELS.join(" | ")} (default: ${LOG_LEVEL_ENV}, else error)`;
 
-/** The project's DataFlow with its workflows; the program's context closes nothing here, so each command closes it. */
-async function workflowsOf(ctx: CommandContext, options: SchemaOptions): Promise<{ db: DataFlow; nexus: NexusModule }> {
+/** What a command serves: the project's DataFlow, the Nexus module, and the log its failures go to. */
+interface DataFlowAndNexus {
+  readonly db: DataFlow;
+  readonly nexus: NexusModule;
+  readonly logger: Logger;
+}
+
+/** Loads the project's DataFlow and @dataflow/nexus; the program's context closes nothing here, so each command closes the DataFlow. */
+async function loadDataFlowAndNexus(ctx: CommandContext, options: CommonOptions): Promise<DataFlowAndNexus> {
+  const logger = stderrLogger(logLevel(options.logLevel));
   const nexus = await loadNexus();
   const existingSchemaMode = options.existingSchema === true;
-  const db = await loadDataFlow(await ctx.config(), { autoMigrate: !existingSchemaMode, existingSchemaMode });
-  return { db, nexus };
+  // A DataFlow the models module creates itself keeps its own logger; Nexus still logs failures to this one.
+  const db = await loadDataFlow(await ctx.config(), { autoMigrate: !existingSchemaMode, existingSchemaMode, logger });
+  return { db, nexus, logger };
 }
 
 function port(value: string): number {
@@ -45,12 +58,14 @@ function registerRun(program: Command, context: () => CommandContext): void {
     .option("--token <token>", "bearer token checked by the policy (default: DATAFLOW_TOKEN)")
     .option("--read-only", "refuse workflows that write or delete")
     .option(EXISTING_SCHEMA_FLAG, EXISTING_SCHEMA_HELP)
-    .action(async (workflow: string, options: SchemaOptions & { input?: string; inputFile?: string; token?: string; readOnly?: boolean }) => {
+    .option(LOG_LEVEL_FLAG, LOG_LEVEL_HELP)
+    .action(async (workflow: string, options: CommonOptions & { input?: string; inputFile?: string; token?: string; readOnly?: boolean }) => {
       const ctx = context();
-      const { db, nexus } = await workflowsOf(ctx, options);
+      const { db, nexus, logger } = await loadDataFlowAndNexus(ctx, options);
       try {
         const code = await nexus.runWorkflowCli(db.getWorkflows(), {
           workflow,
+          logger,
           ...(options.input === undefined ? {} : { input: options.input }),
           ...(options.inputFile === undefined ? {} : { inputFile: options.inputFile }),
           ...(options.token === undefined ? {} : { token: options.token }),
@@ -72,10 +87,12 @@ function registerServe(program: Command, context: () => CommandContext): void {
     .option("--read-only", "refuse workflows that write or delete on every surface")
     .option("--mcp-writes", "let MCP clients call workflows that write (default: MCP is read-only)")
     .option(EXISTING_SCHEMA_FLAG, EXISTING_SCHEMA_HELP)
-    .action(async (options: SchemaOptions & { port: string; host: string; readOnly?: boolean; mcpWrites?: boolean }) => {
+    .option(LOG_LEVEL_FLAG, LOG_LEVEL_HELP)
+    .action(async (options: CommonOptions & { port: string; host: string; readOnly?: boolean; mcpWrites?: boolean }) => {
       const ctx = context();
-      const { db, nexus } = await workflowsOf(ctx, options);
+      const { db, nexus, logger } = await loadDataFlowAndNexus(ctx, options);
       const server = await nexus.serveCli(db.getWorkflows(), {
+        logger,
         port: port(options.port),
         host: options.host,
         ...(options.readOnly ? { readOnly: true } : {}),
@@ -92,11 +109,13 @@ function registerMcp(program: Command, context: () => CommandContext): void {
     .option("--allow-writes", "expose and allow workflows that write or delete")
     .option("--token <token>", "bearer token of the client (default: DATAFLOW_TOKEN)")
     .option(EXISTING_SCHEMA_FLAG, EXISTING_SCHEMA_HELP)
-    .action(async (options: SchemaOptions & { allowWrites?: boolean; token?: string }) => {
+    .option(LOG_LEVEL_FLAG, LOG_LEVEL_HELP)
+    .action(async (options: CommonOptions & { allowWrites?: boolean; token?: string }) => {
       const ctx = context();
-      const { db, nexus } = await workflowsOf(ctx, options);
+      const { db, nexus, logger } = await loadDataFlowAndNexus(ctx, options);
       try {
         await nexus.mcpStdio(db.getWorkflows(), {
+          logger,
           allowWrites: options.allowWrites === true,
           ...(options.token === undefined ? {} : { token: options.token }),
         });

@@ -44,10 +44,19 @@ export function plainSql(name: MigrationTarget["name"]): string[] {
 }
 
 /** The parsed problem+json a failed `dataflow run` prints on stderr. */
+/** The problem+json (indented) on stderr, after any log lines (one-line JSON). */
 function problemOf(stderr: string): Record<string, unknown> {
-  const start = stderr.indexOf("{");
+  const start = stderr.indexOf("{\n");
   if (start < 0) throw new Error(`no problem+json on stderr: ${stderr}`);
   return JSON.parse(stderr.slice(start)) as Record<string, unknown>;
+}
+
+/** The pino lines (one JSON object a line) a command logged on stderr. */
+function logLinesOf(stderr: string): Array<Record<string, any>> {
+  return stderr
+    .split("\n")
+    .filter((line) => line.startsWith('{"level"'))
+    .map((line) => JSON.parse(line) as Record<string, any>);
 }
 
 /**
@@ -172,10 +181,23 @@ export function pullSuite(title: string, target: MigrationTarget | string, surfa
           }
         };
         const extra = new TestProject(p.url, `db.model("Extra", { label: field.string() }, { table: "extras" });`);
+        extra.env = { NO_COLOR: "1", DATAFLOW_LOG_LEVEL: "" }; // the default level, whatever the caller's environment says
         try {
           const refused = await extra.run("run", "Extra_List", "--existing-schema", "--input", "{}");
           expect(refused.code, refused.stdout).toBe(1);
           expect(await columns("extras")).toBe(0);
+          // The typed SchemaError, not "Internal error"; and the operator's log (pino, stderr) has it with its stack.
+          expect(problemOf(refused.stderr)).toMatchObject({ status: 500, title: "Database schema mismatch", errorClass: "SchemaError", code: "SCHEMA_ERROR" });
+          expect(String(problemOf(refused.stderr).fix)).toContain("existingSchemaMode");
+          const logged = logLinesOf(refused.stderr).find((l) => l.msg === "request failed");
+          expect(logged).toMatchObject({ level: 50, name: "dataflow", surface: "cli", workflow: "Extra_List", errorClass: "SchemaError" });
+          expect(logged!.err.stack).toContain("SchemaError");
+          const quiet = await extra.run("run", "Extra_List", "--existing-schema", "--log-level", "silent", "--input", "{}");
+          expect(quiet.code).toBe(1);
+          expect(logLinesOf(quiet.stderr)).toEqual([]);
+          const badLevel = await extra.run("run", "Extra_List", "--log-level", "loud", "--input", "{}");
+          expect(badLevel.code).toBe(2);
+          expect(badLevel.stderr).toContain("--log-level must be one of");
           const created = await extra.run("run", "Extra_List", "--input", "{}");
           expect(created.code, created.stderr).toBe(0);
           expect(await columns("extras")).toBeGreaterThan(0);
