@@ -279,7 +279,8 @@ export function planModels(schema: DiscoveredSchema, options: { tables?: readonl
   const used = new Set<string>();
   const keyOf: KeyOf = (name) => {
     const t = byName.get(name);
-    return t?.kind === "table" && t.primaryKey.length === 1 ? t.primaryKey[0] : undefined;
+    if (!t) return "id"; // a table outside the schema read: as before, only a key named id becomes a reference
+    return t.kind === "table" && t.primaryKey.length === 1 ? t.primaryKey[0] : undefined;
   };
   return tables.map((t) => planTable(t, selected, used, keyOf, schema.database === "sqlite"));
 }
