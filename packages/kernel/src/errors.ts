@@ -136,6 +136,21 @@ export class UnsupportedColumnTypeError extends SchemaError {
   override readonly code = "UNSUPPORTED_COLUMN_TYPE";
 }
 
+/**
+ * A discovered table whose primary key a model cannot address (composite, or none), or whose key
+ * column would clash with the `id` parameter. Names the table; `columns` holds its key columns.
+ */
+export class UnsupportedPrimaryKeyError extends SchemaError {
+  override readonly code = "UNSUPPORTED_PRIMARY_KEY";
+  readonly table: string;
+  readonly columns: readonly string[];
+  constructor(message: string, where: { table: string; columns: readonly string[] }, options: DataFlowErrorOptions = {}) {
+    super(message, { field: where.table, ...options });
+    this.table = where.table;
+    this.columns = where.columns;
+  }
+}
+
 /** A write node of a read-only model (a database view). */
 export class ReadOnlyModelError extends ValidationError {
   override readonly code = "READ_ONLY_MODEL";

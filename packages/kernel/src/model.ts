@@ -47,6 +47,13 @@ export interface ModelOptions {
   readonly existing?: boolean;
   /** Reads only (a database view): the write nodes refuse with `ReadOnlyModelError`. */
   readonly readOnly?: boolean;
+  /**
+   * The primary key field (and column), when it is not `id`: e.g. `"order_no"` for an existing
+   * `orders(order_no serial primary key)`. Rows carry the key under this name; the nodes that
+   * address one row (Read, Update, Delete) still take its value as `id`. Undeclared in the fields,
+   * it is an auto-increment integer; declared (`account_id: field.uuid()`), it is that field.
+   */
+  readonly primaryKey?: string;
 }
 
 /** A column as adapters see it: user fields and system fields alike. */
@@ -168,18 +175,30 @@ export class Model<F extends FieldsShape = FieldsShape, O extends ModelOptions =
       throw new ValidationError(`Model '${name}': fields must be an object of field.*() declarations`);
     }
 
-    const idConfig = Object.hasOwn(shape, "id") ? shape.id : undefined;
+    const keyName = options.primaryKey === undefined ? "id" : assertIdentifier(options.primaryKey, `Model '${name}': primaryKey`);
+    if (keyName !== "id") {
+      if ((TIMESTAMP_FIELDS as readonly string[]).includes(keyName) || keyName === DELETED_AT) {
+        throw new ValidationError(`Model '${name}': primaryKey '${keyName}' is a field managed by DataFlow`, { field: "primaryKey" });
+      }
+      if (Object.hasOwn(shape, "id")) {
+        throw new ValidationError(`Model '${name}': a model whose primary key is '${keyName}' cannot also have a field named 'id'`, {
+          field: "id",
+          fix: "Read, Update and Delete take the key's value as 'id'; rename the field, or leave the column out (a database view can select it under another name)",
+        });
+      }
+    }
+    const idConfig = Object.hasOwn(shape, keyName) ? shape[keyName] : undefined;
     if (idConfig !== undefined) {
-      if (!(idConfig instanceof Field)) throw new ValidationError(`Model '${name}': field 'id' is not a field.*() declaration`);
+      if (!(idConfig instanceof Field)) throw new ValidationError(`Model '${name}': field '${keyName}' is not a field.*() declaration`, { field: keyName });
       const kind = idConfig.config.kind;
       if (!["string", "int", "bigint", "uuid"].includes(kind)) {
-        throw new ValidationError(`Model '${name}': 'id' must be field.string(), int(), bigint() or uuid(), not ${kind}`);
+        throw new ValidationError(`Model '${name}': '${keyName}' must be field.string(), int(), bigint() or uuid(), not ${kind}`, { field: keyName });
       }
-      if (idConfig.config.optional) throw new ValidationError(`Model '${name}': 'id' cannot be optional`);
-      this.primaryKey = toModelField("id", idConfig.config, { primaryKey: true, nullable: false });
+      if (idConfig.config.optional) throw new ValidationError(`Model '${name}': '${keyName}' cannot be optional`, { field: keyName });
+      this.primaryKey = toModelField(keyName, idConfig.config, { primaryKey: true, nullable: false });
     } else {
       this.primaryKey = toModelField(
-        "id",
+        keyName,
         { kind: "int", optional: false, unique: false, index: false },
         {
           primaryKey: true,
@@ -191,7 +210,7 @@ export class Model<F extends FieldsShape = FieldsShape, O extends ModelOptions =
     this.push(this.primaryKey);
 
     for (const key of Object.keys(shape)) {
-      if (key === "id") continue;
+      if (key === this.primaryKey.name) continue;
       assertIdentifier(key, `Model '${name}': field name`);
       if ((TIMESTAMP_FIELDS as readonly string[]).includes(key) || key === DELETED_AT) {
         throw new ValidationError(`Model '${name}': '${key}' is managed by DataFlow`, {
@@ -330,15 +349,17 @@ export class Model<F extends FieldsShape = FieldsShape, O extends ModelOptions =
 
 type Timestamps<O> = O extends { timestamps: false } ? {} : { created_at: Date; updated_at: Date };
 type SoftDelete<O> = O extends { softDelete: true } ? { deleted_at: Date | null } : {};
-type IdOf<F> = "id" extends keyof F ? {} : { id: number };
+/** The name of a model's primary key: its `primaryKey` option, else `id`. */
+export type KeyName<O> = O extends { readonly primaryKey: infer K extends string } ? K : "id";
+type IdOf<F, O> = KeyName<O> extends keyof F ? {} : { [P in KeyName<O>]: number };
 type TenantOf<O> = O extends { tenant: true } ? { tenant_id: string } : {};
 
 /** The row type of a model, as results return it: `Row<typeof User>`. */
 export type Row<M> =
   M extends Model<infer F, infer O, any>
     ? {
-        [K in keyof (FieldValues<F> & IdOf<F> & Timestamps<O> & SoftDelete<O> & TenantOf<O>)]: (FieldValues<F> &
-          IdOf<F> &
+        [K in keyof (FieldValues<F> & IdOf<F, O> & Timestamps<O> & SoftDelete<O> & TenantOf<O>)]: (FieldValues<F> &
+          IdOf<F, O> &
           Timestamps<O> &
           SoftDelete<O> &
           TenantOf<O>)[K];

@@ -231,7 +231,10 @@ export function normalizeCreateData(model: Model, data: unknown, path: string, n
     for (const key of Object.keys(input)) fieldFor(model, key, path);
   }
   if (missing) {
-    const idHint = missing.includes("id") ? ` Model ${model.name} has a ${model.primaryKey.kind} id, which you must supply.` : "";
+    const key = model.primaryKey.name;
+    const idHint = missing.includes(key)
+      ? ` Model ${model.name} has a ${model.primaryKey.kind} ${key === "id" ? "id" : `primary key '${key}'`}, which you must supply.`
+      : "";
     throw new ValidationError(`Missing required field${missing.length > 1 ? "s" : ""} ${missing.map((m) => `'${path}.${m}'`).join(", ")}.${idHint}`, {
       field: `${path}.${missing[0]}`,
       fix: "Pass a value, or declare the field .optional() or with a .default()",
@@ -260,7 +263,7 @@ export function normalizeUpdateFields(model: Model, fields: unknown, path: strin
   const out: RowData = {};
   for (const key of Object.keys(input)) {
     const f = fieldFor(model, key, path);
-    if (f.primaryKey) throw new ValidationError(`'${path}.id': the primary key cannot be changed`, { field: `${path}.id` });
+    if (f.primaryKey) throw new ValidationError(`'${path}.${key}': the primary key cannot be changed`, { field: `${path}.${key}` });
     out[key] = validateValue(f, input[key], `${path}.${key}`);
   }
   if (!allowEmpty && Object.keys(out).length === 0) {
@@ -326,7 +329,7 @@ function fieldList(model: Model, value: unknown, path: string): string[] {
  */
 export function isUniqueTarget(model: Model, fields: readonly string[]): boolean {
   const set = new Set(fields);
-  if (set.size === 1 && set.has("id")) return true;
+  if (set.size === 1 && set.has(model.primaryKey.name)) return true;
   const scope = model.scopeField;
   if (scope !== undefined) set.add(scope);
   return model.indexes.some((ix) => ix.unique && ix.fields.length === set.size && ix.fields.every((f) => set.has(f)));

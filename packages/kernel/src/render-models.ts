@@ -71,6 +71,7 @@ function renderModel(m: PlannedModel, modelOf: (table: string) => string | undef
     lines.push(`${jsdoc(f.comment, "      ", extra)}      ${key(f.name)}: ${fieldCall(f, modelOf)},`);
   }
   const options = [`table: ${str(m.table)}`];
+  if (m.key !== "id") options.push(`primaryKey: ${str(m.key)}`);
   if (!m.timestamps) options.push("timestamps: false");
   if (m.softDelete) options.push("softDelete: true");
   if (existing) options.push("existing: true");
@@ -88,7 +89,7 @@ function renderModel(m: PlannedModel, modelOf: (table: string) => string | undef
  * A TypeScript module declaring a model for every table and view of a discovered schema (or those
  * named in `options.tables`): `export function defineModels(db)`, which declares them on `db` and
  * returns them by name. Table and column names are kept; comments become JSDoc; single-column
- * foreign keys to an `id` become `references`. Pure: the same schema gives the same text. Throws,
+ * foreign keys to a primary key become `references`. Pure: the same schema gives the same text. Throws,
  * naming `table.column`, for a column no field kind reads (see `registerSchemaAsModels`).
  */
 export function renderModelsModule(schema: DiscoveredSchema, options: RenderModelsOptions = {}): string {

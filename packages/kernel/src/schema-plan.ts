@@ -1,5 +1,5 @@
 import type { DiscoveredColumn, DiscoveredSchema, DiscoveredTable } from "./discovered.js";
-import { SchemaError, UnsupportedColumnTypeError, ValidationError } from "./errors.js";
+import { SchemaError, UnsupportedColumnTypeError, UnsupportedPrimaryKeyError, ValidationError } from "./errors.js";
 import type { AnyField, FieldKind, FieldsShape, ReferenceTarget, ReferentialAction } from "./field.js";
 import { field } from "./field.js";
 import { assertIdentifier } from "./identifiers.js";
@@ -32,7 +32,9 @@ export interface PlannedModel {
   readonly table: string;
   readonly view: boolean;
   readonly comment?: string;
-  /** The `id` field when it is not DataFlow's default (an auto-increment integer). */
+  /** The primary key column: `id`, or the model's `primaryKey` option. */
+  readonly key: string;
+  /** The key field when it is not DataFlow's default (an auto-increment integer). */
   readonly id: PlannedField | undefined;
   readonly fields: readonly PlannedField[];
   readonly timestamps: boolean;
@@ -89,7 +91,10 @@ function literalFor(kind: FieldKind, value: string | number | boolean): string |
   }
 }
 
-function planField(table: DiscoveredTable, column: DiscoveredColumn): PlannedField {
+/** A table's single primary key column, if it has one. */
+type KeyOf = (table: string) => string | undefined;
+
+function planField(table: DiscoveredTable, column: DiscoveredColumn, keyOf: KeyOf): PlannedField {
   if (column.kind === undefined) {
     throw new UnsupportedColumnTypeError(`Column ${where(table, column.name)} has type '${column.nativeType}', which no DataFlow field kind reads`, {
       field: `${table.name}.${column.name}`,
@@ -108,9 +113,7 @@ function planField(table: DiscoveredTable, column: DiscoveredColumn): PlannedFie
   const index =
     !unique &&
     table.indexes.some((ix) => !ix.unique && ix.columns.length === 1 && ix.columns[0] === column.name && ix.name === `ix_${table.name}_${column.name}`);
-  const fk = table.foreignKeys.find(
-    (k) => k.columns.length === 1 && k.columns[0] === column.name && k.referencedColumns.length === 1 && k.referencedColumns[0] === "id",
-  );
+  const fk = table.foreignKeys.find((k) => k.columns.length === 1 && k.columns[0] === column.name && referencesKey(k, keyOf));
   return {
     name: column.name,
     kind: column.kind,
@@ -127,7 +130,53 @@ function planField(table: DiscoveredTable, column: DiscoveredColumn): PlannedFie
   };
 }
 
-function planTable(table: DiscoveredTable, selected: ReadonlySet<string>, usedNames: Set<string>): PlannedModel {
+function referencesKey(fk: DiscoveredTable["foreignKeys"][number], keyOf: KeyOf): boolean {
+  return fk.referencedColumns.length === 1 && fk.referencedColumns[0] === keyOf(fk.referencedTable);
+}
+
+/** The column a model of `table` uses as its key; throws for the keys a model cannot address. */
+function keyColumn(table: DiscoveredTable): DiscoveredColumn {
+  if (table.kind === "view") {
+    const id = table.columns.find((c) => c.name === "id");
+    if (!id) {
+      throw new UnsupportedPrimaryKeyError(
+        `View ${where(table)} has no 'id' column, which a model needs as its key`,
+        { table: table.name, columns: [] },
+        { fix: "Select a unique column AS id in the view, or leave it out with { tables: [...] }" },
+      );
+    }
+    return id;
+  }
+  const pk = table.primaryKey;
+  if (pk.length !== 1) {
+    const what = pk.length === 0 ? "has no primary key" : `has the composite primary key (${pk.join(", ")})`;
+    throw new UnsupportedPrimaryKeyError(
+      `Table ${where(table)} ${what}; a model addresses rows by one key column`,
+      { table: table.name, columns: [...pk] },
+      {
+        fix:
+          "Add a single-column surrogate key (e.g. an auto-increment column as the primary key, with a unique constraint on the old key), " +
+          "read it through a view that selects a unique column AS id (read-only), or leave it out with { tables: [...] }",
+      },
+    );
+  }
+  const column = table.columns.find((c) => c.name === pk[0]);
+  if (!column) throw new SchemaError(`Table ${where(table)} has a primary key column '${pk[0]}' that is not among its columns`, { field: table.name });
+  if (column.name !== "id" && table.columns.some((c) => c.name === "id")) {
+    throw new UnsupportedPrimaryKeyError(
+      `Table ${where(table)} has the primary key '${column.name}' and another column named 'id'; a model takes its key's value as 'id'`,
+      { table: table.name, columns: [column.name] },
+      { fix: "Read it through a view that renames the 'id' column, or leave it out with { tables: [...] }" },
+    );
+  }
+  return column;
+}
+
+/**
+ * `textKeys`: a TEXT key column plans as `field.string()`. Only on SQLite, where both are stored as
+ * TEXT; elsewhere `field.string()` is a VARCHAR, and a TEXT key stays an error.
+ */
+function planTable(table: DiscoveredTable, selected: ReadonlySet<string>, usedNames: Set<string>, keyOf: KeyOf, textKeys: boolean): PlannedModel {
   try {
     assertIdentifier(table.name, "Table name");
     for (const c of table.columns) assertIdentifier(c.name, `Column name of table '${table.name}'`);
@@ -138,20 +187,13 @@ function planTable(table: DiscoveredTable, selected: ReadonlySet<string>, usedNa
       fix: "Leave it out with { tables: [...] } (column name mapping is not supported yet)",
     });
   }
-  const idColumn = table.columns.find((c) => c.name === "id");
-  const pkOk = table.kind === "view" ? idColumn !== undefined : table.primaryKey.length === 1 && table.primaryKey[0] === "id";
-  if (!pkOk || !idColumn) {
-    throw new SchemaError(
-      table.kind === "view"
-        ? `View ${where(table)} has no 'id' column, which a model needs as its key`
-        : `Table ${where(table)} has primary key (${table.primaryKey.join(", ") || "none"}); a model needs a single-column primary key named 'id'`,
-      { field: table.name, fix: "Leave it out with { tables: [...] }, or select an id column in the view (column name mapping is not supported yet)" },
-    );
-  }
+  const keyed = keyColumn(table);
+  const idColumn: DiscoveredColumn = textKeys && keyed.kind === "text" ? { ...keyed, kind: "string" } : keyed;
   if (idColumn.kind === undefined || !ID_KINDS.includes(idColumn.kind)) {
-    throw new UnsupportedColumnTypeError(`Column ${where(table, "id")} has type '${idColumn.nativeType}'; a model key must be an integer, string or uuid`, {
-      field: `${table.name}.id`,
-    });
+    throw new UnsupportedColumnTypeError(
+      `Column ${where(table, idColumn.name)} has type '${idColumn.nativeType}'; a model key must be an integer, string or uuid`,
+      { field: `${table.name}.${idColumn.name}` },
+    );
   }
   const names = new Set(table.columns.map((c) => c.name));
   const timestamps = names.has("created_at") && names.has("updated_at");
@@ -164,12 +206,12 @@ function planTable(table: DiscoveredTable, selected: ReadonlySet<string>, usedNa
     }
   }
   const softDelete = names.has(DELETED_AT);
-  const managed = new Set(["id", ...(timestamps ? ["created_at", "updated_at"] : []), ...(softDelete ? [DELETED_AT] : [])]);
+  const managed = new Set([idColumn.name, ...(timestamps ? ["created_at", "updated_at"] : []), ...(softDelete ? [DELETED_AT] : [])]);
   const notes: string[] = [];
   const fields: PlannedField[] = [];
   for (const column of table.columns) {
     if (managed.has(column.name)) continue;
-    const planned = planField(table, column);
+    const planned = planField(table, column, keyOf);
     if (planned.references && !selected.has(planned.references.table)) {
       notes.push(`${column.name} references ${planned.references.table}, which is not among the pulled tables`);
       const { references: _dropped, ...rest } = planned;
@@ -178,7 +220,7 @@ function planTable(table: DiscoveredTable, selected: ReadonlySet<string>, usedNa
     if (planned.databaseDefault !== undefined) notes.push(`${column.name} has the database default ${planned.databaseDefault}`);
   }
   for (const fk of table.foreignKeys) {
-    if (fk.columns.length !== 1 || fk.referencedColumns.length !== 1 || fk.referencedColumns[0] !== "id") {
+    if (fk.columns.length !== 1 || !referencesKey(fk, keyOf)) {
       notes.push(
         `foreign key ${fk.name} (${fk.columns.join(", ")}) -> ${fk.referencedTable} (${fk.referencedColumns.join(", ")}) is kept by the database only`,
       );
@@ -208,7 +250,8 @@ function planTable(table: DiscoveredTable, selected: ReadonlySet<string>, usedNa
     table: table.name,
     view: table.kind === "view",
     ...(table.comment ? { comment: table.comment } : {}),
-    id: defaultId ? undefined : { ...planField(table, idColumn), optional: false },
+    key: idColumn.name,
+    id: defaultId ? undefined : { ...planField(table, idColumn, keyOf), optional: false },
     fields,
     timestamps,
     softDelete,
@@ -234,7 +277,12 @@ export function planModels(schema: DiscoveredSchema, options: { tables?: readonl
   } else tables = [...schema.tables];
   const selected = new Set(tables.map((t) => t.name));
   const used = new Set<string>();
-  return tables.map((t) => planTable(t, selected, used));
+  const keyOf: KeyOf = (name) => {
+    const t = byName.get(name);
+    if (!t) return "id"; // a table outside the schema read: as before, only a key named id becomes a reference
+    return t.kind === "table" && t.primaryKey.length === 1 ? t.primaryKey[0] : undefined;
+  };
+  return tables.map((t) => planTable(t, selected, used, keyOf, schema.database === "sqlite"));
 }
 
 function fieldOf(plan: PlannedField, resolve: (table: string) => ReferenceTarget | undefined): AnyField {
@@ -276,7 +324,7 @@ function fieldOf(plan: PlannedField, resolve: (table: string) => ReferenceTarget
 /** The field declarations of a planned model; references resolve through `resolve(table)`. */
 export function fieldsOfPlan(plan: PlannedModel, resolve: (table: string) => ReferenceTarget | undefined): FieldsShape {
   const shape: FieldsShape = {};
-  if (plan.id) shape.id = fieldOf(plan.id, resolve);
+  if (plan.id) shape[plan.key] = fieldOf(plan.id, resolve);
   for (const f of plan.fields) shape[f.name] = fieldOf(f, resolve);
   return shape;
 }
@@ -288,6 +336,7 @@ export function modelOptionsOfPlan(plan: PlannedModel): ModelOptions {
     timestamps: plan.timestamps,
     softDelete: plan.softDelete,
     existing: true,
+    ...(plan.key === "id" ? {} : { primaryKey: plan.key }),
     ...(plan.view ? { readOnly: true } : {}),
     ...(plan.indexes.length > 0 ? { indexes: plan.indexes } : {}),
   };

@@ -1,7 +1,7 @@
 // Type-level contract of the generated nodes: params, outputs and the typed node references.
 // Everything here is erased at run time; the runtime checks in operations.ts/filter.ts stay the authority.
 import type { AnyField, Field, FieldsShape } from "./field.js";
-import type { Model, ModelOperationName, ModelOptions, Row } from "./model.js";
+import type { KeyName, Model, ModelOperationName, ModelOptions, Row } from "./model.js";
 
 declare const PARAMS: unique symbol;
 declare const OUTPUT: unique symbol;
@@ -66,16 +66,16 @@ type RequiredFieldKeys<S extends FieldsShape> = {
 }[keyof S] &
   string;
 
-/** `data` of a Create (and each row of a bulk create). `id` is optional when the model has no declared id. */
-export type CreateData<S extends FieldsShape> = Simplify<
-  { [K in RequiredFieldKeys<S>]: InputValue<ValueType<S[K]>> } & {
-    [K in Exclude<keyof S, RequiredFieldKeys<S>>]?: InputValue<ValueType<S[K]>> | (IsOptional<S[K]> extends true ? null : never);
-  } & ("id" extends keyof S ? {} : { id?: number })
+/** `data` of a Create (and each row of a bulk create). The key `K` (`id`) is optional when the model does not declare it. */
+export type CreateData<S extends FieldsShape, K extends string = "id"> = Simplify<
+  { [P in RequiredFieldKeys<S>]: InputValue<ValueType<S[P]>> } & {
+    [P in Exclude<keyof S, RequiredFieldKeys<S>>]?: InputValue<ValueType<S[P]>> | (IsOptional<S[P]> extends true ? null : never);
+  } & (K extends keyof S ? {} : { [P in K]?: number })
 >;
 
-/** `fields` of an Update: any subset of the declared fields except `id`. */
-export type UpdateData<S extends FieldsShape> = {
-  [K in Exclude<keyof S, "id">]?: InputValue<ValueType<S[K]>> | (IsOptional<S[K]> extends true ? null : never);
+/** `fields` of an Update: any subset of the declared fields except the key `K` (`id`). */
+export type UpdateData<S extends FieldsShape, K extends string = "id"> = {
+  [P in Exclude<keyof S, K>]?: InputValue<ValueType<S[P]>> | (IsOptional<S[P]> extends true ? null : never);
 };
 
 // ---- filters ------------------------------------------------------------------------------------
@@ -133,15 +133,18 @@ export type OrderBy<R> =
 
 // ---- per-operation params and outputs -----------------------------------------------------------
 
-type IdOf<M> = Row<M> extends { id: infer I } ? I : never;
+type KeyOf<M> = KeyName<OptionsOf<M>>;
+type IdOf<M> = Row<M> extends { [P in KeyOf<M>]: infer I } ? I : never;
+type Creating<M> = CreateData<FieldsOf<M>, KeyOf<M>>;
+type Updating<M> = UpdateData<FieldsOf<M>, KeyOf<M>>;
 type Key<M> = keyof Row<M> & string;
 type Target<M> = { id?: InputValue<IdOf<M>>; filter?: Filter<Row<M>> };
 
 /** The params of each generated node of model `M`. */
 export interface OperationParams<M> {
-  Create: { data: CreateData<FieldsOf<M>> };
+  Create: { data: Creating<M> };
   Read: Target<M> & { includeDeleted?: boolean; raiseOnNotFound?: boolean };
-  Update: Target<M> & { fields: UpdateData<FieldsOf<M>> };
+  Update: Target<M> & { fields: Updating<M> };
   Delete: Target<M> & { raiseOnNotFound?: boolean };
   List: {
     filter?: Filter<Row<M>>;
@@ -154,21 +157,21 @@ export interface OperationParams<M> {
   };
   Count: { filter?: Filter<Row<M>>; includeDeleted?: boolean };
   Upsert: {
-    where: UpdateData<FieldsOf<M>> & { id?: InputValue<IdOf<M>> };
-    create?: Partial<CreateData<FieldsOf<M>>>;
-    update?: UpdateData<FieldsOf<M>>;
+    where: Updating<M> & { [P in KeyOf<M>]?: InputValue<IdOf<M>> };
+    create?: Partial<Creating<M>>;
+    update?: Updating<M>;
     conflictOn?: readonly Key<M>[];
   };
   BulkCreate: {
-    data: readonly CreateData<FieldsOf<M>>[];
+    data: readonly Creating<M>[];
     batchSize?: number;
     onConflict?: "error" | "skip" | "update";
     conflictOn?: readonly Key<M>[];
     update?: readonly Key<M>[];
   };
-  BulkUpdate: { filter: Filter<Row<M>>; fields: UpdateData<FieldsOf<M>>; all?: boolean; includeDeleted?: boolean };
+  BulkUpdate: { filter: Filter<Row<M>>; fields: Updating<M>; all?: boolean; includeDeleted?: boolean };
   BulkDelete: { filter: Filter<Row<M>>; all?: boolean };
-  BulkUpsert: { data: readonly CreateData<FieldsOf<M>>[]; conflictOn: readonly Key<M>[]; update?: readonly Key<M>[]; batchSize?: number };
+  BulkUpsert: { data: readonly Creating<M>[]; conflictOn: readonly Key<M>[]; update?: readonly Key<M>[]; batchSize?: number };
 }
 
 /** What each generated node of model `M` returns (the value under its node id in `results`). */

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { DataFlow, field, renderModelsModule } from "../src/index.js";
 import type { DiscoveredColumn, DiscoveredSchema, DiscoveredTable } from "../src/index.js";
-import { ReadOnlyModelError, SchemaError, UnsupportedColumnTypeError, ValidationError } from "../src/errors.js";
+import { ReadOnlyModelError, SchemaError, UnsupportedColumnTypeError, UnsupportedPrimaryKeyError, ValidationError } from "../src/errors.js";
 import { modelNameFor, planModels } from "../src/schema-plan.js";
 
 const col = (name: string, kind: DiscoveredColumn["kind"], extra: Partial<DiscoveredColumn> = {}): DiscoveredColumn => ({
@@ -98,12 +98,69 @@ describe("planModels / renderModelsModule (pure)", () => {
     const odd = table("odd", [col("id", "int"), col("shape", undefined, { nativeType: "polygon" })]);
     expect(() => planModels(schema(odd))).toThrow(UnsupportedColumnTypeError);
     expect(() => planModels(schema(odd))).toThrow(/'odd.shape' has type 'polygon'/);
-    const keyed = table("keyed", [col("code", "string")], { primaryKey: ["code"] });
-    expect(() => planModels(schema(keyed))).toThrow(SchemaError);
+    const pair = table("pairs", [col("a", "int"), col("b", "int")], { primaryKey: ["a", "b"] });
+    expect(() => planModels(schema(pair))).toThrow(UnsupportedPrimaryKeyError);
+    expect(() => planModels(schema(pair))).toThrow(/'pairs' has the composite primary key \(a, b\).*surrogate key/);
+    const keyless = table("logs", [col("line", "text")], { primaryKey: [] });
+    expect(() => planModels(schema(keyless))).toThrow(/'logs' has no primary key/);
+    const twoIds = table("twice", [col("code", "string"), col("id", "int")], { primaryKey: ["code"] });
+    expect(() => planModels(schema(twoIds))).toThrow(/'twice' has the primary key 'code' and another column named 'id'/);
+    const textKey = table("notes", [col("slug", "text")], { primaryKey: ["slug"] });
+    expect(() => planModels(schema(textKey))).toThrow(/'notes.slug' has type 'text'/);
+    expect(planModels({ ...schema(textKey), database: "sqlite" })[0]!.id).toMatchObject({ name: "slug", kind: "string" });
     const half = table("half", [col("id", "int"), col("created_at", "datetime")]);
     expect(() => planModels(schema(half))).toThrow(/half.created_at/);
     expect(() => planModels(schema(users), { tables: ["nope"] })).toThrow(/'nope' is not in the database/);
     expect(planModels(schema(users, odd), { tables: ["users"] })).toHaveLength(1);
+  });
+
+  it("plans a primary key not named id under its own name, with foreign keys to it", async () => {
+    const orders = table("orders", [col("order_no", "int", { autoIncrement: true }), col("customer", "string", { maxLength: 80 })], {
+      primaryKey: ["order_no"],
+    });
+    const accounts = table("accounts", [col("account_id", "uuid"), col("owner", "string", { maxLength: 80 })], { primaryKey: ["account_id"] });
+    const lines = table("order_lines", [col("line_id", "int", { autoIncrement: true }), col("order_no", "int")], {
+      primaryKey: ["line_id"],
+      foreignKeys: [
+        { name: "fk_lines", columns: ["order_no"], referencedTable: "orders", referencedColumns: ["order_no"], onDelete: "cascade", onUpdate: "no action" },
+      ],
+    });
+    const [order, account, line] = planModels(schema(orders, accounts, lines));
+    expect(order).toMatchObject({ key: "order_no", id: undefined, fields: [{ name: "customer" }] });
+    expect(account).toMatchObject({ key: "account_id", id: { name: "account_id", kind: "uuid", optional: false } });
+    expect(line!.fields[0]).toMatchObject({ name: "order_no", references: { table: "orders", onDelete: "cascade" } });
+    const source = renderModelsModule(schema(orders, accounts, lines));
+    expect(source).toContain(`{ table: "orders", primaryKey: "order_no", timestamps: false }`);
+    expect(source).toContain(`account_id: field.uuid(),`);
+    expect(source).toContain(`order_no: field.int().references((): ReferenceTarget => Order, { onDelete: "cascade" }),`);
+
+    const db = new DataFlow();
+    const models = await db.registerSchemaAsModels({ schema: schema(orders, accounts, lines) });
+    expect(models.Order!.primaryKey).toMatchObject({ name: "order_no", kind: "int", autoIncrement: true, system: true });
+    expect(models.Account!.primaryKey).toMatchObject({ name: "account_id", kind: "uuid", autoIncrement: false });
+    expect(models.Order!.fieldNames).not.toContain("id");
+    const { normalizeOperation } = await import("../src/operations.js");
+    expect(normalizeOperation(models.Order!, "Read", { id: 7 })).toMatchObject({ where: { t: "cmp", field: { name: "order_no" }, value: 7 } });
+    expect(() => normalizeOperation(models.Account!, "Create", { data: { owner: "x" } })).toThrow(/'data.account_id'.*primary key 'account_id'/);
+    expect(() => normalizeOperation(models.Order!, "Update", { id: 1, fields: { order_no: 2 } })).toThrow(
+      /'fields.order_no': the primary key cannot be changed/,
+    );
+    expect(
+      normalizeOperation(models.Account!, "Upsert", { where: { account_id: "9b2f0c4e-8d1a-4c1e-9a59-2f7e5b1d3c6a" }, create: { owner: "x" } }),
+    ).toMatchObject({ conflictOn: ["account_id"] });
+    await db.close();
+  });
+
+  it("refuses a primaryKey option that clashes with an id field or a managed field", () => {
+    const db = new DataFlow();
+    expect(() => db.model("A", { id: field.int(), code: field.string() }, { primaryKey: "code" })).toThrow(
+      /primary key is 'code' cannot also have a field named 'id'/,
+    );
+    expect(() => db.model("B", { name: field.string() }, { primaryKey: "created_at" })).toThrow(/managed by DataFlow/);
+    expect(() => db.model("C", { code: field.float() }, { primaryKey: "code" })).toThrow(/'code' must be field.string\(\), int\(\), bigint\(\) or uuid\(\)/);
+    expect(() => db.model("D", { name: field.string() }, { primaryKey: "bad name" })).toThrow(ValidationError);
+    const E = db.model("E", { name: field.string() }, { primaryKey: "e_no" });
+    expect(E.fields.map((f) => f.name)).toEqual(["e_no", "name", "created_at", "updated_at"]);
   });
 
   it("registers views read-only", async () => {

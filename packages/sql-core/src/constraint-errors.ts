@@ -7,7 +7,7 @@ import { indexName } from "./ddl.js";
 export function fieldsOfConstraint(dialect: Dialect, model: Model | undefined, constraint: string): string[] | undefined {
   if (!model) return undefined;
   for (const ix of model.indexes) if (ix.unique && indexName(dialect, ix) === constraint) return [...ix.fields];
-  if (/pkey$|^PRIMARY$/i.test(constraint)) return ["id"];
+  if (/pkey$|^PRIMARY$/i.test(constraint)) return [model.primaryKey.name];
   return undefined;
 }
 

@@ -189,7 +189,7 @@ export interface DialectWrites {
   /** Suffix that locks selected rows inside a transaction (`FOR UPDATE`), or "". */
   readonly forUpdate: string;
   /** `ON CONFLICT` / `ON DUPLICATE KEY` clause; `update` empty means do nothing on conflict. */
-  conflictClause(target: readonly string[] | undefined, update: readonly string[]): string;
+  conflictClause(target: readonly string[] | undefined, update: readonly string[], primaryKey?: string): string;
 }
 
 /** Transaction and savepoint statements. */

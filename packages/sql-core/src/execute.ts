@@ -94,7 +94,8 @@ function insertRow(adapter: SqlTarget, exec: SqlExecutor, model: Model, data: Ro
 /** INSERT without RETURNING, then the row read back by its key. */
 async function insertThenRead(adapter: SqlTarget, exec: SqlExecutor, model: Model, data: RowData, statement: Statement): Promise<RowData> {
   const res = await exec.query(statement.text, statement.params);
-  const id = Object.hasOwn(data, "id") ? data.id : res.insertId;
+  const key = model.primaryKey.name;
+  const id = Object.hasOwn(data, key) ? data[key] : res.insertId;
   const [row] = await selectOne(adapter, exec, model, byKey(model, typeof id === "bigint" && model.primaryKey.kind === "int" ? Number(id) : id));
   if (!row) throw new DataFlowError(`The inserted ${model.name} could not be read back`);
   return row;
@@ -200,7 +201,7 @@ export async function multiRowBulkWrite(
   const mode = compile.bulkMode(op);
   const groups = new Map<string, { fields: ModelField[]; rows: RowData[] }>();
   for (const row of op.rows) {
-    const key = Object.hasOwn(row, "id") ? "id" : "auto";
+    const key = Object.hasOwn(row, model.primaryKey.name) ? "key" : "auto";
     let g = groups.get(key);
     if (!g) groups.set(key, (g = { fields: insertColumns(model, row), rows: [] }));
     g.rows.push(row);

@@ -99,7 +99,7 @@ export function matchingKeys(d: Dialect, model: Model, where: FilterNode): State
 
 /** INSERT of one row; with RETURNING of the full row where the dialect has it. */
 export function insertRow(d: Dialect, model: Model, data: RowData): Statement {
-  const withId = Object.hasOwn(data, "id");
+  const withId = Object.hasOwn(data, model.primaryKey.name);
   const complete = Object.keys(data).length === model.fields.length - (withId ? 0 : 1);
   const fields = complete && (withId || model.primaryKey.autoIncrement) ? (withId ? model.fields : model.fields.slice(1)) : insertColumns(model, data);
   const build = () => {
@@ -210,7 +210,7 @@ export function batchSize(d: Dialect, requested: number | undefined, columns: nu
  */
 export function insertBatch(d: Dialect, op: BulkCreateOperation | BulkUpsertOperation, fields: readonly ModelField[], rows: readonly RowData[]): Statement {
   const mode = bulkMode(op);
-  const conflict = mode === "error" ? "" : ` ${d.conflictClause(op.conflictOn, mode === "update" ? op.updateFields : [])}`;
+  const conflict = mode === "error" ? "" : ` ${d.conflictClause(op.conflictOn, mode === "update" ? op.updateFields : [], op.model.primaryKey.name)}`;
   const flag = mode === "update" && d.insertedFlag ? ` RETURNING ${d.insertedFlag} AS df_inserted` : "";
   const params = new Params(d);
   const tuples = rows.map(

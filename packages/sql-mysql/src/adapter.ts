@@ -185,9 +185,10 @@ export class MysqlAdapter extends DatabaseAdapter {
   }
 
   /**
-   * Refuses, before any DDL, tables whose text columns use a PAD SPACE collation (such as
-   * `utf8mb4_bin`, which DataFlow used before): there `'alice'` equals `'alice '` in filters, keys
-   * and unique indexes. The error gives the one statement that converts the table.
+   * Refuses, before any DDL, tables of DataFlow's own models whose text columns use a PAD SPACE
+   * collation (such as `utf8mb4_bin`, which DataFlow used before): there `'alice'` equals `'alice '`
+   * in filters, keys and unique indexes. The error gives the one statement that converts the table.
+   * Tables owned elsewhere (`existing` models) keep their collation: comparisons follow it (README).
    */
   override async ensureSchema(models: readonly Model[], options: { autoMigrate: boolean; existingSchemaMode: boolean }): Promise<void> {
     await this.connect();
@@ -204,6 +205,7 @@ export class MysqlAdapter extends DatabaseAdapter {
 
   private async refusePaddedTables(models: readonly Model[], collation: string, exec: SqlExecutor): Promise<void> {
     for (const model of models) {
+      if (model.existing) continue;
       const text = new Set(model.fields.filter((f) => f.kind === "string" || f.kind === "text" || f.kind === "enum").map((f) => f.name));
       if (text.size === 0) continue;
       const { rows } = await exec.query(
@@ -216,10 +218,12 @@ export class MysqlAdapter extends DatabaseAdapter {
         const table = model.schema === undefined ? `\`${model.table}\`` : `\`${model.schema}\`.\`${model.table}\``;
         throw new SchemaError(
           `Table '${model.table}' of model ${model.name} compares text ignoring trailing spaces: column(s) ` +
-            `${padded.map((r) => `${String(r.name)} (${String(r.collation)})`).join(", ")} use a PAD SPACE collation`,
+            `${padded.map((r) => `${model.table}.${String(r.name)} (${String(r.collation)})`).join(", ")} use a PAD SPACE collation`,
           {
-            field: padded.map((r) => String(r.name)).join(","),
-            fix: `Convert the table once: ALTER TABLE ${table} CONVERT TO CHARACTER SET utf8mb4 COLLATE ${collation}`,
+            field: padded.map((r) => `${model.table}.${String(r.name)}`).join(","),
+            fix:
+              `Convert the table once: ALTER TABLE ${table} CONVERT TO CHARACTER SET utf8mb4 COLLATE ${collation}; ` +
+              "or, if the table is owned elsewhere and keeps its collation, declare the model { existing: true } (or use db.registerSchemaAsModels())",
           },
         );
       }

@@ -227,10 +227,10 @@ export function createMysqlDialect(server: ServerInfo): MysqlDialect {
       return ` LIMIT ${limit ?? "18446744073709551615"}${offset === undefined ? "" : ` OFFSET ${offset}`}`;
     },
 
-    conflictClause(target, update) {
+    conflictClause(target, update, primaryKey) {
       const alias = features.insertRowAlias ? ` AS ${quote(ROW_ALIAS)}` : "";
       if (update.length === 0) {
-        const column = quote(target?.[0] ?? "id");
+        const column = quote(target?.[0] ?? primaryKey ?? "id");
         return `${alias} ON DUPLICATE KEY UPDATE ${column} = ${column}`.trimStart();
       }
       const proposed = features.insertRowAlias ? (c: string) => `${quote(ROW_ALIAS)}.${quote(c)}` : (c: string) => `VALUES(${quote(c)})`;

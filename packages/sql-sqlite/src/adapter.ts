@@ -238,13 +238,13 @@ export class SqliteAdapter extends DatabaseAdapter {
             statement: this.statement(`INSERT INTO ${table} (${columnList(d, columns)}) VALUES (${columns.map(() => "?").join(", ")})${conflict}`),
           };
         };
-        let withId = Object.hasOwn(op.rows[0]!, "id");
+        let withId = Object.hasOwn(op.rows[0]!, model.primaryKey.name);
         let insert = prepare(op.rows[0]!);
         const updateStmt = update ? this.statement(update) : undefined;
         const buffer: unknown[] = [];
         let done = 0;
         for (const row of op.rows) {
-          if (Object.hasOwn(row, "id") !== withId) {
+          if (Object.hasOwn(row, model.primaryKey.name) !== withId) {
             withId = !withId;
             insert = prepare(row);
           }

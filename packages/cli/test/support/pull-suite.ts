@@ -13,7 +13,11 @@ import { connect } from "./targets.js";
 
 const packageDir = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 
-/** A schema as a DBA would write it: a foreign key, a unique constraint, an index, a view, and comments where the database keeps them. */
+/**
+ * A schema as a DBA would write it: a foreign key, a unique constraint, an index, a view, comments
+ * where the database keeps them, and two tables keyed by columns not named `id` (an auto-increment
+ * `orders.order_no` and an application-supplied `accounts.account_id`).
+ */
 export function plainSql(name: MigrationTarget["name"]): string[] {
   switch (name) {
     case "sqlite":
@@ -22,6 +26,8 @@ export function plainSql(name: MigrationTarget["name"]): string[] {
         "CREATE TABLE books (id INTEGER PRIMARY KEY AUTOINCREMENT, author_id INTEGER NOT NULL REFERENCES authors (id) ON DELETE CASCADE, title TEXT NOT NULL, pages INTEGER)",
         "CREATE INDEX ix_books_title ON books (title)",
         "CREATE VIEW author_names AS SELECT id, name FROM authors",
+        "CREATE TABLE orders (order_no INTEGER PRIMARY KEY AUTOINCREMENT, customer TEXT NOT NULL, total INTEGER NOT NULL DEFAULT 0)",
+        "CREATE TABLE accounts (account_id TEXT NOT NULL PRIMARY KEY, owner TEXT NOT NULL)",
       ];
     case "mysql":
       // A binary NO PAD collation: DataFlow refuses PAD SPACE text columns (they compare 'a' = 'a ') with a SchemaError naming the ALTER that converts them.
@@ -30,6 +36,8 @@ export function plainSql(name: MigrationTarget["name"]): string[] {
         "CREATE TABLE books (id INT AUTO_INCREMENT PRIMARY KEY, author_id INT NOT NULL, title VARCHAR(200) NOT NULL, pages INT, CONSTRAINT fk_books_author_id FOREIGN KEY (author_id) REFERENCES authors (id) ON DELETE CASCADE) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_nopad_bin",
         "CREATE INDEX ix_books_title ON books (title)",
         "CREATE VIEW author_names AS SELECT id, name FROM authors",
+        "CREATE TABLE orders (order_no INT AUTO_INCREMENT PRIMARY KEY, customer VARCHAR(80) NOT NULL, total INT NOT NULL DEFAULT 0) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_nopad_bin",
+        "CREATE TABLE accounts (account_id CHAR(36) PRIMARY KEY, owner VARCHAR(80) NOT NULL) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_nopad_bin",
       ];
     default:
       return [
@@ -39,6 +47,8 @@ export function plainSql(name: MigrationTarget["name"]): string[] {
         "CREATE TABLE books (id SERIAL PRIMARY KEY, author_id INTEGER NOT NULL REFERENCES authors (id) ON DELETE CASCADE, title VARCHAR(200) NOT NULL, pages INTEGER)",
         "CREATE INDEX ix_books_title ON books (title)",
         "CREATE VIEW author_names AS SELECT id, name FROM authors",
+        "CREATE TABLE orders (order_no SERIAL PRIMARY KEY, customer VARCHAR(80) NOT NULL, total INTEGER NOT NULL DEFAULT 0)",
+        "CREATE TABLE accounts (account_id UUID PRIMARY KEY, owner VARCHAR(80) NOT NULL)",
       ];
   }
 }
@@ -88,12 +98,14 @@ export function pullSuite(title: string, target: MigrationTarget | string, surfa
     it("pull -o models.ts writes a module that compiles under the strict tsconfig, with relations, the view and comments", async () => {
       const pulled = await p.json("pull", "-o", "models.ts");
       expect(pulled.code, pulled.stderr).toBe(0);
-      expect([...pulled.body.tables].sort()).toEqual(["author_names", "authors", "books"]);
+      expect([...pulled.body.tables].sort()).toEqual(["accounts", "author_names", "authors", "books", "orders"]);
       const source = p.readFile("models.ts");
       expect(source).toContain("export function defineModels(db: DataFlow)");
       expect(source).toContain(".references(");
       expect(source).toMatch(/readOnly|view/i);
       if (t?.name !== "sqlite") expect(source).toContain("/** Display name */");
+      expect(source).toContain(`{ table: "orders", primaryKey: "order_no", timestamps: false }`);
+      expect(source).toContain(`primaryKey: "account_id"`);
 
       writeFileSync(
         join(p.dir, "tsconfig.json"),
@@ -121,7 +133,19 @@ export function pullSuite(title: string, target: MigrationTarget | string, surfa
       // A baseline from empty creates the tables, not the view (a read-only model, which migration files leave alone).
       const baseline = await p.json("migrate", "generate", "baseline", "--from-empty");
       expect(baseline.code, baseline.stderr).toBe(0);
-      expect(baseline.body.steps.map((s: { table: string }) => s.table).sort()).toEqual(["authors", "books"]);
+      expect(baseline.body.steps.map((s: { table: string }) => s.table).sort()).toEqual(["accounts", "authors", "books", "orders"]);
+    });
+
+    it("run Order_Create and Order_Read on a pulled table keyed by order_no: the row carries the key under its own name", async () => {
+      const created = await p.run("run", "Order_Create", "--input", JSON.stringify({ data: { customer: "Ada" } }));
+      expect(created.code, created.stderr).toBe(0);
+      const row = (Object.values((JSON.parse(created.stdout) as { results: Record<string, any> }).results)[0] as { result: Record<string, unknown> }).result;
+      expect(row).toMatchObject({ customer: "Ada", total: 0 });
+      expect(typeof row.order_no).toBe("number");
+      const read = await p.run("run", "Order_Read", "--input", JSON.stringify({ id: row.order_no }));
+      expect(read.code, read.stderr).toBe(0);
+      const found = Object.values((JSON.parse(read.stdout) as { results: Record<string, any> }).results)[0] as { result: Record<string, unknown> };
+      expect(found.result).toEqual(row);
     });
 
     it("run Author_Create, Book_Create and Author_List on the pulled models; a foreign key violation is problem+json with exit 1", async () => {

@@ -77,6 +77,44 @@ export function plainSchema(family: SqlFamily, p: string, mysqlTableOptions = ""
   }
 }
 
+/**
+ * Tables keyed by columns not named `id`, as a DBA would write them: `orders` with an
+ * auto-increment `order_no` and a unique `ref_code`; `accounts` with a uuid (MySQL: CHAR(36);
+ * SQLite: TEXT) `account_id` supplied by the application; `order_lines`, whose foreign key points at
+ * `orders.order_no`; and `memberships`, whose primary key is composite.
+ */
+export function keyedSchema(family: SqlFamily, p: string, mysqlTableOptions = ""): string[] {
+  switch (family) {
+    case "postgresql":
+      return [
+        `CREATE TABLE ${p}orders (order_no SERIAL PRIMARY KEY, customer VARCHAR(80) NOT NULL, total INTEGER NOT NULL DEFAULT 0, ref_code VARCHAR(20) NOT NULL)`,
+        `CREATE UNIQUE INDEX ux_${p}orders_ref_code ON ${p}orders (ref_code)`,
+        `CREATE TABLE ${p}accounts (account_id UUID PRIMARY KEY, owner VARCHAR(80) NOT NULL)`,
+        `CREATE TABLE ${p}order_lines (line_id SERIAL PRIMARY KEY, order_no INTEGER NOT NULL, sku VARCHAR(40) NOT NULL,
+          CONSTRAINT fk_${p}order_lines_order_no FOREIGN KEY (order_no) REFERENCES ${p}orders (order_no) ON DELETE CASCADE)`,
+        `CREATE TABLE ${p}memberships (group_id INTEGER NOT NULL, user_id INTEGER NOT NULL, PRIMARY KEY (group_id, user_id))`,
+      ];
+    case "mysql":
+      return [
+        `CREATE TABLE ${p}orders (order_no INT AUTO_INCREMENT PRIMARY KEY, customer VARCHAR(80) NOT NULL, total INT NOT NULL DEFAULT 0, ref_code VARCHAR(20) NOT NULL,
+          UNIQUE KEY ux_${p}orders_ref_code (ref_code))${mysqlTableOptions}`,
+        `CREATE TABLE ${p}accounts (account_id CHAR(36) PRIMARY KEY, owner VARCHAR(80) NOT NULL)${mysqlTableOptions}`,
+        `CREATE TABLE ${p}order_lines (line_id INT AUTO_INCREMENT PRIMARY KEY, order_no INT NOT NULL, sku VARCHAR(40) NOT NULL,
+          CONSTRAINT fk_${p}order_lines_order_no FOREIGN KEY (order_no) REFERENCES ${p}orders (order_no) ON DELETE CASCADE)${mysqlTableOptions}`,
+        `CREATE TABLE ${p}memberships (group_id INT NOT NULL, user_id INT NOT NULL, PRIMARY KEY (group_id, user_id))${mysqlTableOptions}`,
+      ];
+    case "sqlite":
+      return [
+        `CREATE TABLE ${p}orders (order_no INTEGER PRIMARY KEY AUTOINCREMENT, customer TEXT NOT NULL, total INTEGER NOT NULL DEFAULT 0, ref_code TEXT NOT NULL)`,
+        `CREATE UNIQUE INDEX ux_${p}orders_ref_code ON ${p}orders (ref_code)`,
+        `CREATE TABLE ${p}accounts (account_id TEXT NOT NULL PRIMARY KEY, owner TEXT NOT NULL)`,
+        `CREATE TABLE ${p}order_lines (line_id INTEGER PRIMARY KEY AUTOINCREMENT,
+          order_no INTEGER NOT NULL REFERENCES ${p}orders (order_no) ON DELETE CASCADE, sku TEXT NOT NULL)`,
+        `CREATE TABLE ${p}memberships (group_id INTEGER NOT NULL, user_id INTEGER NOT NULL, PRIMARY KEY (group_id, user_id))`,
+      ];
+  }
+}
+
 /** The kinds (and sizes) discovery must report for `authors`, per family. */
 export function expectedAuthorColumns(family: SqlFamily): Record<string, Record<string, unknown>> {
   const enumStatus = { kind: "enum", enumValues: ["active", "retired"] };

@@ -1,15 +1,24 @@
 import { execFileSync } from "node:child_process";
-import { randomBytes } from "node:crypto";
+import { randomBytes, randomUUID } from "node:crypto";
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import type { DataFlow, DataFlowOptions, DiscoveredSchema, DiscoveredTable } from "@dataflow/kernel";
 import { LocalRuntime, WorkflowBuilder, field, renderModelsModule } from "@dataflow/kernel";
-import { ForeignKeyViolationError, ReadOnlyModelError, SchemaDriftError, UnsupportedColumnTypeError, WorkflowExecutionError } from "@dataflow/kernel/plugin";
+import {
+  ForeignKeyViolationError,
+  ReadOnlyModelError,
+  SchemaDriftError,
+  UniqueViolationError,
+  UnsupportedColumnTypeError,
+  UnsupportedPrimaryKeyError,
+  ValidationError,
+  WorkflowExecutionError,
+} from "@dataflow/kernel/plugin";
 import { afterAll, describe, expect, it } from "vitest";
 import type { SqlFamily } from "./fixtures.js";
-import { expectedAuthorColumns, plainSchema } from "./fixtures.js";
+import { expectedAuthorColumns, keyedSchema, plainSchema } from "./fixtures.js";
 
 export type { SqlFamily } from "./fixtures.js";
 
@@ -59,6 +68,13 @@ async function plain(db: DataFlow, family: SqlFamily, p: string): Promise<string
   return plainSchema(family, p, suffix);
 }
 
+/** The tables keyed by other columns than `id` (see `keyedSchema`). */
+async function keyed(db: DataFlow, family: SqlFamily, p: string): Promise<string[]> {
+  await db.initialize();
+  const suffix = family === "mysql" ? ((db.adapter as unknown as { dialect?: { createTableSuffix?: string } }).dialect?.createTableSuffix ?? "") : "";
+  return keyedSchema(family, p, suffix);
+}
+
 function only(schema: DiscoveredSchema, prefix: string): DiscoveredTable[] {
   return schema.tables.filter((t) => t.name.startsWith(prefix));
 }
@@ -101,6 +117,35 @@ export function runSqlSchemaSuite(options: SqlSchemaSuiteOptions): void {
       for (const db of open) await db.close();
       await options.teardown?.();
     });
+
+    /** `source` compiles under the strict tsconfig; after `drop`, its models recreate `original`. */
+    async function expectRoundTrip(db: DataFlow, p: string, tables: readonly string[], source: string, original: DiscoveredTable[], drop: readonly string[]) {
+      const dir = resolve(process.cwd(), ".schema-suite", `${options.family}-${p}`);
+      mkdirSync(dir, { recursive: true });
+      try {
+        const file = join(dir, "models.ts");
+        writeFileSync(file, source);
+        const base = resolve(process.cwd(), "../../tsconfig.base.json");
+        writeFileSync(join(dir, "tsconfig.json"), JSON.stringify({ extends: base, compilerOptions: { noEmit: true }, files: ["models.ts"] }));
+        const tsc = createRequire(join(process.cwd(), "package.json")).resolve("typescript/bin/tsc");
+        try {
+          execFileSync(process.execPath, [tsc, "-p", join(dir, "tsconfig.json")], { encoding: "utf8", stdio: "pipe" });
+        } catch (error) {
+          const out = error as { stdout?: string; stderr?: string };
+          throw new Error(`The generated module does not compile:\n${out.stdout ?? ""}${out.stderr ?? ""}\n${source}`);
+        }
+        await exec(db, drop);
+        expect(only(await db.discoverSchema(), p)).toEqual([]);
+        const module = (await import(pathToFileURL(file).href)) as { defineModels(db: DataFlow): Record<string, unknown> };
+        const fresh = await create();
+        module.defineModels(fresh);
+        await fresh.initialize();
+        const recreated = only(await fresh.discoverSchema(), p).filter((t) => tables.includes(t.name));
+        expect(recreated.map(comparable)).toEqual(original.map(comparable));
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    }
 
     describe("relations", () => {
       it("references() creates a foreign key; violations are ForeignKeyViolationError naming the field", async () => {
@@ -298,6 +343,165 @@ export function runSqlSchemaSuite(options: SqlSchemaSuiteOptions): void {
         expect(unsupported.message).toMatch(new RegExp(options.family === "postgresql" ? "inet" : "blob", "i"));
       });
 
+      it("registerSchemaAsModels() keeps a primary key not named id under its own name: every node, relations to it, no DDL", async () => {
+        const p = prefix();
+        const setup = await create();
+        await exec(setup, await keyed(setup, options.family, p));
+        const before = only(await setup.discoverSchema(), p);
+        const db = await create();
+        const models = await db.registerSchemaAsModels({ tables: [`${p}orders`, `${p}accounts`, `${p}order_lines`] });
+        const pick = (suffix: string) => models[Object.keys(models).find((n) => n.endsWith(suffix))!]!;
+        const Order = pick("Order");
+        const Account = pick("Account");
+        const Line = pick("OrderLine");
+        expect(Order.primaryKey).toMatchObject({ name: "order_no", autoIncrement: true });
+        expect(Account.primaryKey).toMatchObject({ name: "account_id", autoIncrement: false });
+        expect(Line.field("order_no")?.references).toBeDefined();
+        await db.initialize();
+        const run = runner(db);
+
+        const a = (await run(Order.nodeType("Create"), { data: { customer: "Ann", ref_code: "A-1" } })).result;
+        expect(a).toMatchObject({ customer: "Ann", total: 0, ref_code: "A-1" });
+        expect(typeof a.order_no).toBe("number");
+        expect(a).not.toHaveProperty("id");
+        const b = (await run(Order.nodeType("Create"), { data: { order_no: 500, customer: "Bob", ref_code: "B-1" } })).result;
+        expect(b.order_no).toBe(500);
+        const c = (await run(Order.nodeType("Create"), { data: { customer: "Cy", ref_code: "C-1" } })).result;
+        expect(c.order_no).toBeGreaterThan(500);
+        expect((await run(Order.nodeType("Read"), { id: a.order_no })).result).toEqual(a);
+        expect((await run(Order.nodeType("Read"), { filter: { ref_code: "B-1" } })).result).toEqual(b);
+        const updated = (await run(Order.nodeType("Update"), { id: a.order_no, fields: { total: 42 } })).result;
+        expect(updated).toMatchObject({ order_no: a.order_no, total: 42 });
+        const rekey = await failure(run(Order.nodeType("Update"), { id: a.order_no, fields: { order_no: 9 } }));
+        expect(rekey).toBeInstanceOf(ValidationError);
+        expect((rekey as ValidationError).field).toBe("fields.order_no");
+
+        const page1 = await run(Order.nodeType("List"), { orderBy: "order_no", limit: 2 });
+        expect(page1.result.map((r: { order_no: number }) => r.order_no)).toEqual([a.order_no, 500]);
+        const page2 = await run(Order.nodeType("List"), { orderBy: "order_no", limit: 2, after: page1.nextCursor });
+        expect(page2.result.map((r: { order_no: number }) => r.order_no)).toEqual([c.order_no]);
+        const picked = await run(Order.nodeType("List"), {
+          filter: { order_no: { $in: [500, c.order_no] } },
+          select: ["order_no", "customer"],
+          orderBy: "-order_no",
+        });
+        expect(picked.result).toEqual([
+          { order_no: c.order_no, customer: "Cy" },
+          { order_no: 500, customer: "Bob" },
+        ]);
+        expect((await run(Order.nodeType("Count"), { filter: { total: 0 } })).result).toBe(2);
+
+        const byRef = await run(Order.nodeType("Upsert"), { where: { ref_code: "B-1" }, create: { customer: "Bob" }, update: { total: 7 } });
+        expect(byRef).toMatchObject({ created: false, result: { order_no: 500, total: 7 } });
+        const fresh = await run(Order.nodeType("Upsert"), { where: { ref_code: "D-1" }, create: { customer: "Di" }, update: { total: 1 } });
+        expect(fresh.created).toBe(true);
+        expect(fresh.result).toMatchObject({ customer: "Di", ref_code: "D-1", total: 0 });
+        const byKey = await run(Order.nodeType("Upsert"), {
+          where: { order_no: 500 },
+          create: { customer: "X", ref_code: "X-1" },
+          update: { customer: "Robert" },
+        });
+        expect(byKey).toMatchObject({ created: false, result: { order_no: 500, customer: "Robert", ref_code: "B-1" } });
+
+        const bulk = await run(Order.nodeType("BulkCreate"), {
+          data: [
+            { customer: "E", ref_code: "E-1" },
+            { customer: "F", ref_code: "F-1" },
+          ],
+        });
+        expect(bulk.result).toMatchObject({ inserted: 2 });
+        const skipped = await run(Order.nodeType("BulkCreate"), {
+          data: [
+            { order_no: 500, customer: "dup", ref_code: "Z-9" },
+            { order_no: 900, customer: "G", ref_code: "G-1" },
+          ],
+          onConflict: "skip",
+        });
+        expect(skipped.result).toMatchObject({ inserted: 1, skipped: 1 });
+        const upserted = await run(Order.nodeType("BulkUpsert"), {
+          data: [
+            { customer: "E2", ref_code: "E-1" },
+            { customer: "H", ref_code: "H-1" },
+          ],
+          conflictOn: ["ref_code"],
+        });
+        expect(upserted.result).toEqual({ inserted: 1, updated: 1 });
+        expect((await run(Order.nodeType("Read"), { filter: { ref_code: "E-1" } })).result.customer).toBe("E2");
+        expect((await run(Order.nodeType("BulkUpdate"), { filter: { ref_code: { $in: ["G-1", "H-1"] } }, fields: { total: 3 } })).result).toEqual({
+          updated: 2,
+        });
+        expect((await run(Order.nodeType("Delete"), { id: 900 })).result).toEqual({ id: 900, deleted: true });
+        expect((await run(Order.nodeType("Read"), { id: 900, raiseOnNotFound: false })).found).toBe(false);
+        expect((await run(Order.nodeType("BulkDelete"), { filter: { ref_code: "H-1" } })).result).toEqual({ deleted: 1 });
+
+        const line = (await run(Line.nodeType("Create"), { data: { order_no: a.order_no, sku: "pen" } })).result;
+        expect(line).toMatchObject({ order_no: a.order_no, sku: "pen" });
+        expect(typeof line.line_id).toBe("number");
+        const orphan = await failure(run(Line.nodeType("Create"), { data: { order_no: 123_456, sku: "ink" } }));
+        expect(orphan).toBeInstanceOf(ForeignKeyViolationError);
+        expect((orphan as ForeignKeyViolationError).field).toBe("order_no");
+        await run(Order.nodeType("Delete"), { id: a.order_no });
+        expect((await run(Line.nodeType("Count"), {})).result).toBe(0); // cascaded
+
+        const first = randomUUID();
+        const account = (await run(Account.nodeType("Create"), { data: { account_id: first, owner: "Ann" } })).result;
+        expect(account).toEqual({ account_id: first, owner: "Ann" });
+        const keyless = await failure(run(Account.nodeType("Create"), { data: { owner: "Nobody" } }));
+        expect(keyless).toBeInstanceOf(ValidationError);
+        expect((keyless as ValidationError).field).toBe("data.account_id");
+        expect(keyless.message).toContain("primary key 'account_id'");
+        const clash = await failure(run(Account.nodeType("Create"), { data: { account_id: first, owner: "Again" } }));
+        expect(clash).toBeInstanceOf(UniqueViolationError);
+        expect((clash as UniqueViolationError).fields).toEqual(["account_id"]);
+        expect((await run(Account.nodeType("Update"), { id: first, fields: { owner: "Anne" } })).result).toEqual({ account_id: first, owner: "Anne" });
+        const second = randomUUID();
+        const accounts = await run(Account.nodeType("BulkUpsert"), {
+          data: [
+            { account_id: first, owner: "A3" },
+            { account_id: second, owner: "B" },
+          ],
+          conflictOn: ["account_id"],
+        });
+        expect(accounts.result).toEqual({ inserted: 1, updated: 1 });
+        const again = await run(Account.nodeType("Upsert"), { where: { account_id: second }, create: { owner: "never" }, update: { owner: "B2" } });
+        expect(again).toMatchObject({ created: false, result: { account_id: second, owner: "B2" } });
+        expect((await run(Account.nodeType("Delete"), { id: second })).result).toEqual({ id: second, deleted: true });
+        expect((await run(Account.nodeType("List"), {})).result).toEqual([{ account_id: first, owner: "A3" }]);
+
+        expect(only(await db.discoverSchema(), p)).toEqual(before);
+      });
+
+      it("a composite or missing primary key is an UnsupportedPrimaryKeyError naming the table and what to do", async () => {
+        const p = prefix();
+        const db = await create();
+        await exec(db, await keyed(db, options.family, p));
+        const composite = await failure(db.registerSchemaAsModels({ tables: [`${p}memberships`] }));
+        expect(composite).toBeInstanceOf(UnsupportedPrimaryKeyError);
+        expect(composite).toMatchObject({ table: `${p}memberships`, columns: ["group_id", "user_id"], field: `${p}memberships` });
+        expect(composite.message).toContain(`'${p}memberships' has the composite primary key (group_id, user_id)`);
+        expect((composite as UnsupportedPrimaryKeyError).fix).toMatch(/surrogate key/);
+        const schema = await db.discoverSchema();
+        expect(() => renderModelsModule(schema, { tables: [`${p}memberships`] })).toThrow(UnsupportedPrimaryKeyError);
+      });
+
+      it("renderModelsModule() renders keys not named id as primaryKey, and the module recreates the same tables", async () => {
+        const p = prefix();
+        const db = await create();
+        await exec(db, await keyed(db, options.family, p));
+        const tables = [`${p}orders`, `${p}accounts`, `${p}order_lines`];
+        const original = only(await db.discoverSchema(), p).filter((t) => tables.includes(t.name));
+        const source = renderModelsModule(await db.discoverSchema(), { tables });
+        expect(source).toContain(`primaryKey: "order_no"`);
+        expect(source).toContain(`primaryKey: "account_id"`);
+        expect(source).toMatch(/order_no: field\.int\(\)\.references\(/);
+        await expectRoundTrip(db, p, tables, source, original, [
+          `DROP TABLE ${p}order_lines`,
+          `DROP TABLE ${p}orders`,
+          `DROP TABLE ${p}accounts`,
+          `DROP TABLE ${p}memberships`,
+        ]);
+      });
+
       it("renderModelsModule() writes a module that compiles under the strict tsconfig and recreates the same schema", async () => {
         const p = prefix();
         const db = await create();
@@ -308,32 +512,12 @@ export function runSqlSchemaSuite(options: SqlSchemaSuiteOptions): void {
         expect(source).toContain(".references((): ReferenceTarget =>");
         if (options.family !== "sqlite") expect(source).toContain("/** Display name */");
 
-        const dir = resolve(process.cwd(), ".schema-suite", `${options.family}-${p}`);
-        mkdirSync(dir, { recursive: true });
-        try {
-          const file = join(dir, "models.ts");
-          writeFileSync(file, source);
-          const base = resolve(process.cwd(), "../../tsconfig.base.json");
-          writeFileSync(join(dir, "tsconfig.json"), JSON.stringify({ extends: base, compilerOptions: { noEmit: true }, files: ["models.ts"] }));
-          const tsc = createRequire(join(process.cwd(), "package.json")).resolve("typescript/bin/tsc");
-          try {
-            execFileSync(process.execPath, [tsc, "-p", join(dir, "tsconfig.json")], { encoding: "utf8", stdio: "pipe" });
-          } catch (error) {
-            const out = error as { stdout?: string; stderr?: string };
-            throw new Error(`The generated module does not compile:\n${out.stdout ?? ""}${out.stderr ?? ""}\n${source}`);
-          }
-
-          await exec(db, [`DROP VIEW ${p}author_names`, `DROP TABLE ${p}books`, `DROP TABLE ${p}authors`, `DROP TABLE ${p}odd`]);
-          expect(only(await db.discoverSchema(), p)).toEqual([]);
-          const module = (await import(pathToFileURL(file).href)) as { defineModels(db: DataFlow): Record<string, unknown> };
-          const fresh = await create();
-          module.defineModels(fresh);
-          await fresh.initialize();
-          const recreated = only(await fresh.discoverSchema(), p);
-          expect(recreated.map(comparable)).toEqual(original.map(comparable));
-        } finally {
-          rmSync(dir, { recursive: true, force: true });
-        }
+        await expectRoundTrip(db, p, tables, source, original, [
+          `DROP VIEW ${p}author_names`,
+          `DROP TABLE ${p}books`,
+          `DROP TABLE ${p}authors`,
+          `DROP TABLE ${p}odd`,
+        ]);
       });
     });
   });
