@@ -11,10 +11,15 @@ if (stop === 1) process.exit(0);
 const sqlitePlugin = (await import("@dataflow/sql-sqlite")).default;
 if (stop === 2) process.exit(0);
 const db = new DataFlow({ url: `sqlite://${file}`, plugins: [sqlitePlugin] });
-const Bench = db.model("BenchCold", { name: field.string({ maxLength: 100 }), email: field.string({ maxLength: 200 }), tenant: field.int(), score: field.int(), active: field.boolean() },
-  { table, indexes: [{ fields: ["tenant", "score", "id"] }] });
+const Bench = db.model(
+  "BenchCold",
+  { name: field.string({ maxLength: 100 }), email: field.string({ maxLength: 200 }), tenant: field.int(), score: field.int(), active: field.boolean() },
+  { table, indexes: [{ fields: ["tenant", "score", "id"] }] },
+);
 const runtime = new LocalRuntime({ dataflow: db });
-const workflow = new WorkflowBuilder({ dataflow: db }).addNode(Bench.nodes.Create, "create", { data: { name: "cold", email: "cold@example.com", tenant: 1, score: 2, active: true } }).build();
+const workflow = new WorkflowBuilder({ dataflow: db })
+  .addNode(Bench.nodes.Create, "create", { data: { name: "cold", email: "cold@example.com", tenant: 1, score: 2, active: true } })
+  .build();
 if (stop === 3) process.exit(0);
 await db.ensureModel(Bench);
 if (stop === 4) process.exit(0);
