@@ -37,7 +37,8 @@ const five = wf(
 );
 const list = wf(new WorkflowBuilder({ dataflow: db }).addNode(User.nodes.List, "node", { filter: { tenant: 0 }, orderBy: "-score", limit: 20 }));
 const bulk = wf(new WorkflowBuilder({ dataflow: db }).addNode(User.nodes.BulkCreate, "node", { data: [] }));
-const bulkRows = (i) => Array.from({ length: 1000 }, (_, k) => ({ name: `b${i}-${k}`, tenant: 1000 + (k % 10), score: k, active: k % 2 === 0 }));
+const BULK_ROWS = Number(process.env.BULK_ROWS ?? 1000);
+const bulkRows = (i) => Array.from({ length: BULK_ROWS }, (_, k) => ({ name: `b${i}-${k}`, tenant: 1000 + (k % 10), score: k, active: k % 2 === 0 }));
 for (let i = 0; i < 200; i++) await runtime.execute(create, { parameters: { node: { data: { name: `u${i}`, tenant: i % 10, score: i, active: true } } } });
 const signal = workload.endsWith("-signal") ? new AbortController().signal : undefined;
 const ops = {

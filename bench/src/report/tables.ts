@@ -1,5 +1,6 @@
 import type { ContenderResult, LatencyResult, SectionResult, StartupResult, ThroughputResult, WorkloadResult } from "../types.js";
 import { isUnavailable } from "../types.js";
+import { verdictCell } from "../miss-profiles.js";
 
 export type Table = { readonly header: readonly string[]; readonly rows: readonly (readonly string[])[]; readonly alignRight: readonly boolean[] };
 
@@ -98,7 +99,9 @@ export function verdictTable(section: SectionResult): Table {
   const rows: string[][] = [];
   for (const w of section.workloads) {
     const ratios = w.ratios.map((r) => `${r.name} ${ratio(r.value)}`).join(", ");
-    w.verdicts.forEach((v, i) => rows.push([i === 0 ? w.title : "", i === 0 ? ratios : "", v.budget, v.measured, v.status]));
+    w.verdicts.forEach((v, i) =>
+      rows.push([i === 0 ? w.title : "", i === 0 ? ratios : "", v.budget, v.measured, verdictCell(section.section, w.id, v.status)]),
+    );
   }
   return { header: ["workload", "ratios", "budget", "measured", "verdict"], rows, alignRight: [false, false, false, false, false] };
 }

@@ -1,4 +1,4 @@
-import { randomUUID } from "node:crypto";
+import { randomUUID } from "./random.js";
 import { ValidationError } from "./errors.js";
 import { own, ownProperties } from "./own.js";
 

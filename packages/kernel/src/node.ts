@@ -28,6 +28,8 @@ export interface RunContext {
   readonly logger: Logger;
   /** Per-run state for plugins, keyed by a symbol each plugin owns. */
   readonly state: Map<symbol, unknown>;
+  /** `state.get(key)`, without creating state for a run that has none (optional: older runtimes lack it). */
+  peekState?(key: symbol): unknown;
   /** While entered, the scheduler runs one node at a time (e.g. inside a transaction scope). */
   enterExclusive(): void;
   leaveExclusive(): void;

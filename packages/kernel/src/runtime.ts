@@ -1,5 +1,5 @@
-import { randomUUID } from "node:crypto";
 import { ownProperties } from "./own.js";
+import { uuidPrefix } from "./random.js";
 import { quoteName, shortName } from "./names.js";
 import {
   AbortError,
@@ -84,13 +84,13 @@ export function neverAborts(signal: AbortSignal): boolean {
 }
 
 /**
- * Run ids: UUID-shaped, a random per-process prefix and a counter (unique, and far cheaper per run
+ * Run ids: UUID-shaped, a random per-process prefix (see `uuidPrefix`) and a counter (unique, and far cheaper per run
  * than a fresh random UUID; they identify runs, they are not secrets). The counter's 12 hex digits
  * are 8 formatted once per 65,536 runs and 4 from a table.
  */
 const HEX_BYTE = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, "0"));
 const HIGH_LIMIT = 2 ** 32;
-let runIdPrefix = randomUUID().slice(0, 24);
+let runIdPrefix = uuidPrefix();
 let runIdHigh = 0;
 let runIdHead = runIdPrefix + "00000000";
 let runIdLow = 0;
@@ -99,7 +99,7 @@ function nextRunId(): string {
   if (runIdLow === 65536) {
     runIdLow = 0;
     if (++runIdHigh === HIGH_LIMIT) {
-      runIdPrefix = randomUUID().slice(0, 24);
+      runIdPrefix = uuidPrefix();
       runIdHigh = 0;
     }
     runIdHead = runIdPrefix + runIdHigh.toString(16).padStart(8, "0");
@@ -114,8 +114,9 @@ function nextRunId(): string {
  * AbortController and no listener on the caller's signal.
  */
 class Run implements RunContext {
-  readonly state = new Map<symbol, unknown>();
   exclusive = 0;
+  /** Created on first use: most runs have no plugin state. */
+  private stateMap: Map<symbol, unknown> | undefined;
   private controller: AbortController | undefined;
   private fixed: AbortSignal | undefined;
   private siblingFailure: unknown;
@@ -134,6 +135,14 @@ class Run implements RunContext {
   ) {
     this.fixed = fixed;
     this.onCallerAbort = fixed === undefined && caller !== undefined ? () => this.controller!.abort(caller.reason) : undefined;
+  }
+
+  get state(): Map<symbol, unknown> {
+    return (this.stateMap ??= new Map());
+  }
+
+  peekState(key: symbol): unknown {
+    return this.stateMap?.get(key);
   }
 
   get signal(): AbortSignal {

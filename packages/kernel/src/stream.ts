@@ -1,4 +1,4 @@
-import { randomUUID } from "node:crypto";
+import { randomUUID } from "./random.js";
 import { AbortError, PluginError, ValidationError } from "./errors.js";
 import type { Logger } from "./logger.js";
 import type { ProgressListener } from "./progress.js";

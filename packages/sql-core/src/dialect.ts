@@ -1,4 +1,3 @@
-import { createHash } from "node:crypto";
 import type { FieldKind, Model, ModelField } from "@dataflow/kernel/plugin";
 
 export type IsolationLevel = "read committed" | "repeatable read" | "serializable";
@@ -220,7 +219,8 @@ export function tableReference(dialect: Dialect, model: Model): string {
 /** Fits a generated name within the dialect's limit: truncated, with a digest so distinct names stay distinct. */
 export function fitIdentifier(name: string, max: number): string {
   if (Buffer.byteLength(name) <= max) return name;
-  const digest = createHash("sha256").update(name).digest("hex").slice(0, 8);
+  // node:crypto on first use only: loading it is a tenth of Node's start, and short names never need it.
+  const digest = process.getBuiltinModule("node:crypto").createHash("sha256").update(name).digest("hex").slice(0, 8);
   return `${name.slice(0, max - 9)}_${digest}`;
 }
 

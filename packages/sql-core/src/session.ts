@@ -45,8 +45,19 @@ const nodeScoped = new WeakMap<NodeContext, Bindings>();
 /** Transactions every query of an adapter joins (test isolation). */
 const pinned = new WeakMap<SessionOwner, SessionTransaction>();
 
+/**
+ * Which of the lookups can find anything, so a statement outside every transaction pays none:
+ * node scopes open right now, and whether an ambient or pinned transaction was ever bound (once
+ * set these stay set: a continuation of an ambient scope keeps its store after the scope returns).
+ */
+let openNodeScopes = 0;
+let ambientUsed = false;
+let pinUsed = false;
+
 export function runTransactions(ctx: NodeContext | undefined): Bindings | undefined {
-  return ctx?.run.state.get(RUN_TRANSACTIONS) as Bindings | undefined;
+  if (ctx === undefined) return undefined;
+  const run = ctx.run;
+  return (run.peekState ? run.peekState(RUN_TRANSACTIONS) : run.state.get(RUN_TRANSACTIONS)) as Bindings | undefined;
 }
 
 /** Binds `tx` as the run's transaction on `owner`'s database (undefined: unbinds it). */
@@ -61,13 +72,19 @@ export function bindRunTransaction(run: RunContext, owner: SessionOwner, tx: Ses
 }
 
 export function pin(owner: SessionOwner, tx: SessionTransaction | undefined): void {
-  if (tx) pinned.set(owner, tx);
-  else pinned.delete(owner);
+  if (tx) {
+    pinUsed = true;
+    pinned.set(owner, tx);
+  } else pinned.delete(owner);
 }
 
 /** The transaction a statement of `owner` in `ctx` joins, or undefined for the pool. */
 export function transactionFor(owner: SessionOwner, ctx: NodeContext | undefined): SessionTransaction | undefined {
-  const tx = (ctx && nodeScoped.get(ctx)?.get(owner)) ?? runTransactions(ctx)?.get(owner) ?? ambient.getStore()?.get(owner) ?? pinned.get(owner);
+  const tx =
+    (openNodeScopes > 0 && ctx !== undefined ? nodeScoped.get(ctx)?.get(owner) : undefined) ??
+    runTransactions(ctx)?.get(owner) ??
+    (ambientUsed ? ambient.getStore()?.get(owner) : undefined) ??
+    (pinUsed ? pinned.get(owner) : undefined);
   if (tx === undefined && ctx?.run.options.transaction === true) {
     // Fail closed: without a run transaction this node's writes would escape the atomic run.
     throw new TransactionError(`This run asked for transaction: true, but no transaction is open on this ${owner.databaseType} database`, {
@@ -92,15 +109,18 @@ export async function inNodeScope<T>(owner: SessionOwner, ctx: NodeContext, tx: 
   let scope = nodeScoped.get(ctx);
   if (!scope) nodeScoped.set(ctx, (scope = new Map()));
   scope.set(owner, tx);
+  openNodeScopes++;
   try {
     return await fn();
   } finally {
+    openNodeScopes--;
     scope.delete(owner);
   }
 }
 
 /** Runs `fn` with `tx` bound to the async context (`db.transaction()`). */
 export function inAmbientScope<T>(owner: SessionOwner, tx: SessionTransaction, fn: () => Promise<T>): Promise<T> {
+  ambientUsed = true;
   const scope = new Map(ambient.getStore() ?? []);
   scope.set(owner, tx);
   return ambient.run(scope, fn);
