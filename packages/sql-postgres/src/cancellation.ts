@@ -77,6 +77,51 @@ class Cancellation implements Watcher {
 }
 
 /**
+ * A pooled statement's watch on its run's signal, from the checkout to its result, as one watcher:
+ * an abort while it waits for a connection abandons the wait (`abandon` fails the caller at once;
+ * the connection, when it comes, goes straight back to the pool); an abort while it runs cancels
+ * it on the server, as `cancellable` does.
+ */
+export class StatementWatch implements Watcher {
+  /** True once an abort gave up the wait for a connection. */
+  abandoned = false;
+  private readonly watchers: Set<Watcher>;
+  private cancellation: Cancellation | undefined;
+
+  constructor(
+    signal: AbortSignal,
+    private readonly abandon: () => void,
+  ) {
+    this.watchers = watchersOf(signal);
+    this.watchers.add(this);
+  }
+
+  onAbort(): void {
+    if (this.cancellation) this.cancellation.onAbort();
+    else if (!this.abandoned) {
+      this.abandoned = true;
+      this.watchers.delete(this);
+      this.abandon();
+    }
+  }
+
+  /** The statement goes to the backend `pid` now: from here an abort cancels it there (no pid: it cannot be cancelled). */
+  running(pid: number | null, cancel: CancelBackend): void {
+    if (pid === null) this.watchers.delete(this);
+    else this.cancellation = new Cancellation(pid, cancel);
+  }
+
+  /** The statement settled: no further cancel is sent. Returns the cancel request still in flight, if any. */
+  settle(): Promise<void> | undefined {
+    this.watchers.delete(this);
+    const cancellation = this.cancellation;
+    if (cancellation === undefined) return undefined;
+    cancellation.settle();
+    return cancellation.cancelling;
+  }
+}
+
+/**
  * Runs `work` (statements on the backend `pid`) so that an abort of `signal` cancels it on the
  * server; the work then fails with `AbortError` (its `cause` is the driver's error).
  *
