@@ -165,8 +165,9 @@ export abstract class DatabaseAdapter implements BaseAdapter, SqlExecutor, Sessi
    * (with the pool figures), so a saturated pool does not flood the log.
    */
   protected poolExhausted(max: number): void {
+    if (this.logger === silentLogger) return;
     const now = performance.now();
-    if (now - this.#lastExhaustedWarning < 10_000 || this.logger === silentLogger) return;
+    if (now - this.#lastExhaustedWarning < 10_000) return;
     this.#lastExhaustedWarning = now;
     const { total, idle, waiting } = this.stats().connections;
     this.logger.warn({ system: this.dialect.name, max, total, idle, waiting }, "connection pool exhausted: a caller waits for a free connection");

@@ -13,7 +13,8 @@ import type {
 } from "@dataflow/kernel/plugin";
 import { AbortError, PluginError, SchemaError, channels, neverAborts } from "@dataflow/kernel/plugin";
 import type { CursorOptions, QueryResult, RowCursor, SqlConnection, SqlExecutor } from "@dataflow/sql-core";
-import { DatabaseAdapter, redactLiterals } from "@dataflow/sql-core";
+import type { AbortWatcher } from "@dataflow/sql-core";
+import { DatabaseAdapter, abortWatchers, redactLiterals } from "@dataflow/sql-core";
 import { mysqlBulkWrite } from "./bulk.js";
 import type { MysqlDialect } from "./dialect.js";
 import { createMysqlDialect } from "./dialect.js";
@@ -278,16 +279,23 @@ export class MysqlAdapter extends DatabaseAdapter {
   }
 
   /** Runs a statement on a held connection; when `signal` aborts meanwhile, KILL QUERY stops it and it fails with AbortError. */
-  private readonly runner: StatementRunner = async (connection, text, params, signal) => {
+  private readonly runner: StatementRunner = (connection, text, params, signal) => {
     if (!signal) return this.send(connection, text, params);
-    if (signal.aborted) throw aborted(signal);
+    if (signal.aborted) return Promise.reject(aborted(signal));
+    return this.killable(connection, text, params, signal);
+  };
+
+  private async killable(connection: DriverConnection, text: string, params: readonly unknown[], signal: AbortSignal): Promise<StatementResult> {
     let kill: Promise<void> | undefined;
-    const onAbort = () => {
-      kill = this.#pool.killQuery(connection.threadId).catch((error: unknown) => {
-        this.logger.warn({ err: this.mapError(error) }, "KILL QUERY failed; the connection will be closed");
-      });
+    const watcher: AbortWatcher = {
+      onAbort: () => {
+        kill = this.#pool.killQuery(connection.threadId).catch((error: unknown) => {
+          this.logger.warn({ err: this.mapError(error) }, "KILL QUERY failed; the connection will be closed");
+        });
+      },
     };
-    signal.addEventListener("abort", onAbort, { once: true });
+    const watchers = abortWatchers(signal);
+    watchers.add(watcher);
     let result: StatementResult;
     try {
       result = await this.send(connection, text, params);
@@ -298,7 +306,7 @@ export class MysqlAdapter extends DatabaseAdapter {
       }
       throw error;
     } finally {
-      signal.removeEventListener("abort", onAbort);
+      watchers.delete(watcher);
     }
     // A cancelled SLEEP() returns 1 instead of failing; the statement was cancelled all the same.
     if (kill) {
@@ -306,22 +314,24 @@ export class MysqlAdapter extends DatabaseAdapter {
       throw aborted(signal);
     }
     return result;
-  };
+  }
 
   /** One statement on any free pool connection. A cancelled or failed connection is closed, not reused. */
-  async execute(text: string, params: readonly unknown[], signal?: AbortSignal): Promise<StatementResult> {
-    if (!this.connected) await this.connect();
-    const connection = await this.#pool.acquire();
-    let destroy = false;
-    try {
-      return await this.runner(connection, text, params, signal);
-    } catch (error) {
-      destroy = error instanceof AbortError || isConnectionFailure(error);
-      throw error;
-    } finally {
-      if (destroy) connection.destroy();
-      else connection.release();
-    }
+  execute(text: string, params: readonly unknown[], signal?: AbortSignal): Promise<StatementResult> {
+    if (!this.connected) return this.connect().then(() => this.execute(text, params, signal));
+    return this.#pool.acquire().then((connection) =>
+      this.runner(connection, text, params, signal).then(
+        (result) => {
+          connection.release();
+          return result;
+        },
+        (error: unknown) => {
+          if (error instanceof AbortError || isConnectionFailure(error)) connection.destroy();
+          else connection.release();
+          throw error;
+        },
+      ),
+    );
   }
 
   protected runQuery(text: string, params: readonly unknown[], signal?: AbortSignal): Promise<QueryResult> {
@@ -351,12 +361,14 @@ export class MysqlAdapter extends DatabaseAdapter {
 
   /**
    * DDL commits the open transaction implicitly on MySQL, so schema statements always run on a
-   * pool connection of their own. Indexes and columns another process created meanwhile are
+   * connection of their own, the schema connection. Indexes and columns another process created meanwhile are
    * accepted (MySQL 8 has no CREATE INDEX IF NOT EXISTS).
    */
   override query(text: string, params: readonly unknown[]): Promise<QueryResult> {
     if (!DDL.test(text)) return super.query(text, params);
-    return this.execute(text, params).catch((error: unknown) => alreadyDone(text, error));
+    // On the schema connection (which accepts what another process already did): it never waits for
+    // the pool, which a pinned or open transaction may hold entirely, and never commits that transaction.
+    return this.withSchemaConnection((exec) => exec.query(text, params));
   }
 
   override get separateSchemaConnection(): boolean {

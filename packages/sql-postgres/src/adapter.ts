@@ -9,11 +9,11 @@ import pg from "pg";
 import copyStreams from "pg-copy-streams";
 import { postgresBulkWrite } from "./bulk.js";
 import type { CancelBackend } from "./cancellation.js";
-import { abortedError, cancellable, onAbortOf } from "./cancellation.js";
+import { StatementWatch, abortedError, cancellable, onAbortOf } from "./cancellation.js";
 import type { PostgresSettings } from "./config.js";
 import { resolveSettings } from "./config.js";
 import { postgresDialect } from "./dialect.js";
-import { isConnectionFailure, mapPostgresError } from "./errors.js";
+import { isConnectionFailure, mapPostgresError, redactedCause } from "./errors.js";
 import type { CancelTarget, PoolerMode } from "./pooler.js";
 import { sendCancelRequest } from "./pooler.js";
 import { identitySyncParams, identitySyncStatement } from "./identity-sync.js";
@@ -68,9 +68,14 @@ export class PgConnection implements SqlConnection {
     return this.adapter.runOn(this.client, text, params, undefined);
   }
 
-  /** The same connection, with statements cancelled when `signal` aborts. */
+  #signalled: { readonly signal: AbortSignal; readonly executor: SqlExecutor } | undefined;
+
+  /** The same connection, with statements cancelled when `signal` aborts (a transaction serves one run: the last one is kept). */
   withSignal(signal: AbortSignal): SqlExecutor {
-    return { query: (text, params) => this.adapter.runOn(this.client, text, params, signal) };
+    if (this.#signalled?.signal === signal) return this.#signalled.executor;
+    const executor: SqlExecutor = { query: (text, params) => this.adapter.runOn(this.client, text, params, signal) };
+    this.#signalled = { signal, executor };
+    return executor;
   }
 
   release(broken = false): void {
@@ -212,10 +217,67 @@ export class PostgresAdapter extends DatabaseAdapter {
     return this.observed(text, params.length, () => this.execute(client, text, params, signal));
   }
 
-  private async execute(client: pg.PoolClient, text: string, params: readonly unknown[], signal: AbortSignal | undefined): Promise<QueryResult> {
-    const config = this.queryConfig(text, params);
-    const res = signal ? await cancellable(backendPid(client), signal, this.cancelFor(client), () => client.query(config)) : await client.query(config);
-    return toResult(res);
+  private execute(client: pg.PoolClient, text: string, params: readonly unknown[], signal: AbortSignal | undefined): Promise<QueryResult> {
+    if (!signal) return this.send(client, text, params);
+    return cancellable(backendPid(client), signal, this.cancelFor(client), () => this.send(client, text, params));
+  }
+
+  /** The statement on `client`, through pg's callback (no promise of pg's own, no async frame). */
+  private send(client: pg.PoolClient, text: string, params: readonly unknown[]): Promise<QueryResult> {
+    return new Promise((resolve, reject) => {
+      client.query(this.queryConfig(text, params), (error: Error | null, res: pg.QueryResult) => (error ? reject(error) : resolve(toResult(res))));
+    });
+  }
+
+  /** Takes a client from the pool for `done`; a caller that has to wait is reported (`poolExhausted`). */
+  private connectClient(done: (error: Error | undefined, client: pg.PoolClient | undefined) => void): void {
+    const pool = this.#pool;
+    if (pool.idleCount === 0 && pool.totalCount >= this.settings.max) this.poolExhausted(this.settings.max);
+    pool.connect(done);
+  }
+
+  /**
+   * One statement on a client of the pool, in one promise: checkout, send, and release before the
+   * caller resumes (so its next statement can take the same client); a client is destroyed after a
+   * connection failure. With a signal, an abort while waiting for a client fails at once, and an
+   * abort while the statement runs cancels it on the server (the client goes back once no cancel
+   * request is in flight).
+   */
+  private pooledStatement(text: string, params: readonly unknown[], signal: AbortSignal | undefined): Promise<QueryResult> {
+    if (signal?.aborted) return Promise.reject(abortedError(signal));
+    return new Promise((resolve, reject) => {
+      const watch = signal ? new StatementWatch(signal, () => reject(abortedError(signal))) : undefined;
+      this.connectClient((error, client) => {
+        if (watch?.abandoned) {
+          client?.release();
+          return;
+        }
+        if (error || !client) {
+          watch?.settle();
+          reject(this.mapError(error));
+          return;
+        }
+        watch?.running(backendPid(client), this.cancelFor(client));
+        const settled = (failure: Error | null, res: pg.QueryResult | undefined) => {
+          client.release(failure && isConnectionFailure(failure) ? BROKEN : undefined);
+          if (failure) reject(failure);
+          else resolve(toResult(res!));
+        };
+        try {
+          client.query(this.queryConfig(text, params), (failure: Error | null, res: pg.QueryResult) => {
+            const cancelling = watch?.settle();
+            if (cancelling === undefined) settled(failure, res);
+            else
+              void cancelling.then(() =>
+                settled(failure && new AbortError("The statement was cancelled because the run was aborted", { cause: redactedCause(failure) }), res),
+              );
+          });
+        } catch (thrown) {
+          watch?.settle();
+          settled(thrown as Error, undefined);
+        }
+      });
+    });
   }
 
   /** Runs `work` with a client of the pool, returning it healthy or destroying it after a connection failure. */
@@ -233,13 +295,15 @@ export class PostgresAdapter extends DatabaseAdapter {
   }
 
   protected runQuery(text: string, params: readonly unknown[], signal?: AbortSignal): Promise<QueryResult> {
-    return this.withClient(signal, (client) => this.runOn(client, text, params, signal));
+    // Traced or timed statements take the general path, so the span and the slow-statement clock leave out the pool wait.
+    if (this.observing) return this.withClient(signal, (client) => this.runOn(client, text, params, signal));
+    this.statementsSent++;
+    return this.pooledStatement(text, params, signal);
   }
 
-  /** The pool, with statements cancelled when `signal` aborts. `runOn` traces each statement, so no second trace here. */
+  /** The pool, with statements cancelled when `signal` aborts; without one, an executor that has no `queryNow` to try. */
   override poolExecutor(signal: AbortSignal | undefined): SqlExecutor {
-    if (!signal) return this.plainExecutor;
-    return { query: (text, params) => this.runQuery(text, params, signal) };
+    return signal ? super.poolExecutor(signal) : this.plainExecutor;
   }
 
   async acquire(): Promise<SqlConnection> {
