@@ -70,10 +70,16 @@ function baseline() {
   const before = git("rev-parse", `${changeCommit}^1`);
   const peerBefore = packageJsonAt(before).peerDependencies?.["@dataflow/kernel"];
   if (peerBefore !== peer) {
-    throw new Error(`${PLUGIN} before ${changeCommit.slice(0, 12)} needs kernel ${peerBefore}, not ${peer}; set DATAFLOW_UPGRADE_FROM to a commit to upgrade from`);
+    throw new Error(
+      `${PLUGIN} before ${changeCommit.slice(0, 12)} needs kernel ${peerBefore}, not ${peer}; set DATAFLOW_UPGRADE_FROM to a commit to upgrade from`,
+    );
   }
-  return { commit: before, why: `no release of ${PLUGIN} yet: the state before its newest source change, ${changeCommit.slice(0, 12)} "${subject.join(" ").slice(0, 60)}"` };
+  return {
+    commit: before,
+    why: `no release of ${PLUGIN} yet: the state before its newest source change, ${changeCommit.slice(0, 12)} "${subject.join(" ").slice(0, 60)}"`,
+  };
 }
+
 /** Packs the plugin as it was at `commit`: the tree from `git archive`, installed without scripts, the plugin and its workspace dependencies built. */
 function packAt(commit, destination) {
   const tree = join(work, "baseline");
@@ -125,7 +131,8 @@ try {
   run("npm", ["install", "--strict-peer-deps", "--no-audit", "--no-fund", "--loglevel=error", old], project);
   const distOf = (tarball) => execFileSync("tar", ["-xzOf", tarball, "package/dist/index.js"], { encoding: "utf8", maxBuffer: 64 * 1024 * 1024 });
   const oldDist = distOf(old);
-  if (oldDist === distOf(current[CURRENT.indexOf("sql-sqlite")])) throw new Error(`${PLUGIN} packed from ${base.commit} builds to the same dist/index.js as HEAD's`);
+  if (oldDist === distOf(current[CURRENT.indexOf("sql-sqlite")]))
+    throw new Error(`${PLUGIN} packed from ${base.commit} builds to the same dist/index.js as HEAD's`);
   if (readFileSync(join(project, "node_modules", PLUGIN, "dist", "index.js"), "utf8") !== oldDist) {
     throw new Error(`${PLUGIN} in the app is not the one packed from ${base.commit}`);
   }
