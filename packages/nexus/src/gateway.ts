@@ -1,5 +1,5 @@
 // The one path every surface takes to run a workflow: policy, caps, then the run.
-import type { ExecuteResult, NamedWorkflow, Workflows } from "@dataflow/kernel";
+import type { ExecuteResult, NamedWorkflow, ProgressListener, Workflows } from "@dataflow/kernel";
 import { ValidationError } from "@dataflow/kernel";
 import type { Credentials, PolicyOptions } from "./policy.js";
 import { Policy } from "./policy.js";
@@ -37,13 +37,19 @@ export class Gateway {
   }
 
   /** Runs `name` for the caller, or throws the typed refusal or failure. */
-  async execute(name: string, inputs: unknown, credentials: Credentials, options: { readOnly?: boolean; signal?: AbortSignal } = {}): Promise<ExecuteResult> {
+  async execute(
+    name: string,
+    inputs: unknown,
+    credentials: Credentials,
+    options: { readOnly?: boolean; signal?: AbortSignal; onProgress?: ProgressListener } = {},
+  ): Promise<ExecuteResult> {
     const wf = this.workflows.get(name);
     const decision = await this.policy.decide(wf, credentials, options.readOnly ?? false);
     const capped = wf.operation === "List" ? this.capList(inputs) : inputs;
     return this.workflows.execute(name, capped, {
       ...(decision.tenantId !== undefined ? { tenantId: decision.tenantId } : {}),
       ...(options.signal ? { signal: options.signal } : {}),
+      ...(options.onProgress ? { onProgress: options.onProgress } : {}),
     });
   }
 

@@ -1,7 +1,8 @@
-import type { DataFlow } from "@dataflow/kernel";
+import type { DataFlow, ProgressEvent } from "@dataflow/kernel";
 import type { Command } from "commander";
 import type { CommandContext, CommandModule } from "../command.js";
 import { ConfigError } from "../config.js";
+import type { ProgressItem } from "../progress.js";
 import { loadDataFlow } from "../project.js";
 
 type NexusModule = typeof import("@dataflow/nexus");
@@ -36,6 +37,18 @@ function port(value: string): number {
   return n;
 }
 
+/** One bar per node of the run that reports progress (bulk writes, streamed lists, vector inserts). */
+function nodeItem(event: ProgressEvent): ProgressItem {
+  return {
+    key: event.nodeId,
+    label: `${event.operation} ${event.model} (${event.nodeId})`,
+    done: event.done,
+    total: event.total,
+    unit: "rows",
+    finished: event.finished,
+  };
+}
+
 function registerRun(program: Command, context: () => CommandContext): void {
   program
     .command("run <workflow>")
@@ -48,8 +61,10 @@ function registerRun(program: Command, context: () => CommandContext): void {
     .action(async (workflow: string, options: SchemaOptions & { input?: string; inputFile?: string; token?: string; readOnly?: boolean }) => {
       const ctx = context();
       const { db, nexus } = await workflowsOf(ctx, options);
+      const display = ctx.output.progressDisplay();
       try {
         const code = await nexus.runWorkflowCli(db.getWorkflows(), {
+          onProgress: (event) => display.update(nodeItem(event)),
           workflow,
           ...(options.input === undefined ? {} : { input: options.input }),
           ...(options.inputFile === undefined ? {} : { inputFile: options.inputFile }),
@@ -58,6 +73,7 @@ function registerRun(program: Command, context: () => CommandContext): void {
         });
         ctx.exit(code);
       } finally {
+        display.stop();
         await db.close();
       }
     });
