@@ -5,9 +5,11 @@
 //      registry) into a fresh npm project in a temp dir, then examples/quickstart on embedded SQLite;
 //   2. upgrade: the same project with @dataflow/sql-sqlite replaced by its previous version, packed
 //      from an earlier commit (`git archive`, built there), beside the current kernel and sql-core.
-// The earlier commit: $DATAFLOW_UPGRADE_FROM, else the plugin's newest release tag
-// (@dataflow/sql-sqlite@x.y.z), else the newest commit whose plugin version is lower than now, else
-// the first commit of the current kernel range (where the plugin's kernel peer range was introduced).
+// The earlier commit is one whose sql-sqlite source differs from HEAD's (else nothing would be
+// upgraded, and the check fails): $DATAFLOW_UPGRADE_FROM, else the plugin's newest release tag
+// (@dataflow/sql-sqlite@x.y.z) with other source, else the newest commit whose plugin version is lower
+// than now, else the state just before the newest change of the plugin's source (the first parent of
+// the newest first-parent commit touching packages/sql-sqlite/src), within the current kernel peer range.
 // Step 2 reuses step 1's node_modules, so better-sqlite3 is compiled once per run.
 import { execFileSync, spawnSync } from "node:child_process";
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -42,21 +44,40 @@ function pack(dir, destination) {
   return resolve(destination, (Array.isArray(out) ? out[0] : out).filename);
 }
 
-/** The commit whose plugin counts as "the previous version", and why. */
+/** How many of the plugin's source files differ between `commit` and HEAD. */
+const changedSources = (commit) => git("diff", "--name-only", commit, "HEAD", "--", `${PLUGIN_DIR}/src`).split("\n").filter(Boolean).length;
+
+/** The commit whose plugin counts as "the previous version", and why; its source differs from HEAD's. */
 function baseline() {
   if (env.DATAFLOW_UPGRADE_FROM) return { commit: git("rev-parse", `${env.DATAFLOW_UPGRADE_FROM}^{commit}`), why: "DATAFLOW_UPGRADE_FROM" };
-  const tag = git("tag", "--list", "--sort=-v:refname", `${PLUGIN}@*`).split("\n").find(Boolean);
+  const tag = git("tag", "--list", "--sort=-v:refname", `${PLUGIN}@*`)
+    .split("\n")
+    .filter(Boolean)
+    .find((t) => changedSources(git("rev-parse", `${t}^{commit}`)) > 0);
   if (tag) return { commit: git("rev-parse", `${tag}^{commit}`), why: `release tag ${tag}` };
   const current = JSON.parse(readFileSync(join(root, PLUGIN_DIR, "package.json"), "utf8"));
   const peer = current.peerDependencies["@dataflow/kernel"];
   for (const commit of git("log", "--format=%H", "HEAD", "--", `${PLUGIN_DIR}/package.json`).split("\n").filter(Boolean)) {
     const then = packageJsonAt(commit);
     if (then.peerDependencies?.["@dataflow/kernel"] !== peer) break;
-    if (then.version !== current.version) return { commit, why: `the last commit with ${PLUGIN} ${then.version} (now ${current.version})` };
+    if (then.version !== current.version && changedSources(commit) > 0) {
+      return { commit, why: `the last commit with ${PLUGIN} ${then.version} (now ${current.version})` };
+    }
   }
-  const introduced = git("log", "--reverse", "--format=%H", `-S"@dataflow/kernel": "${peer}"`, "HEAD", "--", `${PLUGIN_DIR}/package.json`).split("\n")[0];
-  if (!introduced) throw new Error(`no commit introduces ${PLUGIN}'s kernel peer range ${peer}; set DATAFLOW_UPGRADE_FROM to a commit to upgrade from`);
-  return { commit: introduced, why: `no release of ${PLUGIN} yet: the first commit of its kernel peer range ${peer}` };
+  const change = git("log", "-1", "--first-parent", "--format=%H %s", "HEAD", "--", `${PLUGIN_DIR}/src`);
+  if (!change) throw new Error(`no commit changes ${PLUGIN_DIR}/src; set DATAFLOW_UPGRADE_FROM to a commit to upgrade from`);
+  const [changeCommit, ...subject] = change.split(" ");
+  const before = git("rev-parse", `${changeCommit}^1`);
+  const peerBefore = packageJsonAt(before).peerDependencies?.["@dataflow/kernel"];
+  if (peerBefore !== peer) {
+    throw new Error(
+      `${PLUGIN} before ${changeCommit.slice(0, 12)} needs kernel ${peerBefore}, not ${peer}; set DATAFLOW_UPGRADE_FROM to a commit to upgrade from`,
+    );
+  }
+  return {
+    commit: before,
+    why: `no release of ${PLUGIN} yet: the state before its newest source change, ${changeCommit.slice(0, 12)} "${subject.join(" ").slice(0, 60)}"`,
+  };
 }
 
 /** Packs the plugin as it was at `commit`: the tree from `git archive`, installed without scripts, the plugin and its workspace dependencies built. */
@@ -101,11 +122,17 @@ try {
   quickstart(project, `kernel ${kernelVersion}, ${PLUGIN} ${installed(project, PLUGIN).version}, all from this commit`);
 
   const base = baseline();
-  const changed = git("diff", "--name-only", base.commit, "HEAD", "--", `${PLUGIN_DIR}/src`).split("\n").filter(Boolean).length;
+  const changed = changedSources(base.commit);
+  if (changed === 0) {
+    throw new Error(`${PLUGIN}'s source at ${base.commit.slice(0, 12)} (${base.why}) is identical to HEAD's: installing it would prove no upgrade`);
+  }
   console.log(`packed install: ${PLUGIN} from ${base.commit.slice(0, 12)} (${base.why}; ${changed} of its src files differ from HEAD)`);
   const old = packAt(base.commit, join(work, "baseline-tarballs"));
   run("npm", ["install", "--strict-peer-deps", "--no-audit", "--no-fund", "--loglevel=error", old], project);
-  const oldDist = execFileSync("tar", ["-xzOf", old, "package/dist/index.js"], { encoding: "utf8", maxBuffer: 64 * 1024 * 1024 });
+  const distOf = (tarball) => execFileSync("tar", ["-xzOf", tarball, "package/dist/index.js"], { encoding: "utf8", maxBuffer: 64 * 1024 * 1024 });
+  const oldDist = distOf(old);
+  if (oldDist === distOf(current[CURRENT.indexOf("sql-sqlite")]))
+    throw new Error(`${PLUGIN} packed from ${base.commit} builds to the same dist/index.js as HEAD's`);
   if (readFileSync(join(project, "node_modules", PLUGIN, "dist", "index.js"), "utf8") !== oldDist) {
     throw new Error(`${PLUGIN} in the app is not the one packed from ${base.commit}`);
   }

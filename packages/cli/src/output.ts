@@ -1,4 +1,6 @@
 import { styleText } from "node:util";
+import type { ProgressDisplay } from "./progress.js";
+import { BarProgress, LineProgress, NO_PROGRESS } from "./progress.js";
 
 /** Exit codes of every command. */
 export const EXIT = {
@@ -38,6 +40,16 @@ export class Output {
   progress = (message: string): void => {
     if (!this.quiet) this.err.write(`${this.paint("dim", "›")} ${message}\n`);
   };
+
+  /**
+   * Progress of long work on stderr: bars redrawn in place when stderr is a terminal (and TERM is
+   * not `dumb`), plain lines otherwise (no escape codes), nothing with `--quiet`.
+   */
+  progressDisplay(): ProgressDisplay {
+    if (this.quiet) return NO_PROGRESS;
+    if (this.err.isTTY === true && process.env.TERM !== "dumb") return new BarProgress(this.err);
+    return new LineProgress(this.err, this.paint("dim", "›"));
+  }
 
   /** Human-readable lines (stdout), skipped with `--json`. */
   line(text = ""): void {

@@ -9,7 +9,7 @@ import type { ModelOptions } from "./model.js";
 import { MODEL_OPERATIONS, Model } from "./model.js";
 import type { ExecuteOptions, NodeContext, NodeDefinition } from "./node.js";
 import type { ModelOperation } from "./operations.js";
-import type { SqlTag } from "./raw-sql.js";
+import type { RawSqlRunner, SqlTag } from "./raw-sql.js";
 import { sqlTag } from "./raw-sql.js";
 import type {
   AdapterStats,
@@ -18,6 +18,8 @@ import type {
   DataFlowHandle,
   HealthStatus,
   Middleware,
+  RawSqlMiddleware,
+  RawSqlQuery,
   Plugin,
   PluginContext,
   PoolOptions,
@@ -88,6 +90,15 @@ function compose(middleware: readonly Middleware[], plugin: () => PluginContext)
     const step = (i: number, current: ModelOperation): Promise<unknown> =>
       i === middleware.length ? execute(current) : middleware[i]!(current, ctx, (next) => step(i + 1, next), plugin());
     return step(0, op);
+  };
+}
+
+function composeRawSql(middleware: readonly RawSqlMiddleware[], plugin: () => PluginContext): RawSqlRunner | undefined {
+  if (middleware.length === 0) return undefined;
+  return (query, ctx, execute) => {
+    const step = (i: number, current: RawSqlQuery): Promise<Record<string, unknown>[]> =>
+      i === middleware.length ? execute(current) : middleware[i]!(current, ctx, (next) => step(i + 1, next), plugin());
+    return step(0, query);
   };
 }
 
@@ -512,10 +523,17 @@ export class DataFlow<NS extends string | undefined = string | undefined> implem
    * runs on the node's run transaction. SQL adapters only.
    */
   get sql(): SqlTag {
-    this.#sql ??= sqlTag(this.adapter, async () => {
-      this.assertOpen();
-      await this.connect();
-    });
+    this.#sql ??= sqlTag(
+      this.adapter,
+      async () => {
+        this.assertOpen();
+        await this.connect();
+      },
+      composeRawSql(
+        this.plugins.flatMap((p) => p.rawSqlMiddleware ?? []),
+        () => this.context,
+      ),
+    );
     return this.#sql;
   }
 

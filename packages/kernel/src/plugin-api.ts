@@ -57,6 +57,7 @@ export type {
   HealthStatus,
   Middleware,
   Plugin,
+  RawSqlMiddleware,
   IsolationLevel,
   PluginContext,
   PoolOptions,

@@ -234,6 +234,17 @@ export interface DataFlowHandle {
 export type Middleware = (op: ModelOperation, ctx: NodeContext, next: (op: ModelOperation) => Promise<unknown>, plugin: PluginContext) => Promise<unknown>;
 
 /**
+ * Wraps every `db.sql` statement of the DataFlows whose plugins include it (`ctx` is the custom
+ * node's context from `db.sql.with(ctx)`, else undefined), e.g. to run it under a session setting.
+ */
+export type RawSqlMiddleware = (
+  query: RawSqlQuery,
+  ctx: NodeContext | undefined,
+  next: (query: RawSqlQuery) => Promise<Record<string, unknown>[]>,
+  plugin: PluginContext,
+) => Promise<Record<string, unknown>[]>;
+
+/**
  * Called once per run for each DataFlow instance whose nodes the run uses, with that instance's
  * context (so a hook knows which adapter it serves).
  */
@@ -254,6 +265,7 @@ export interface Plugin {
   readonly modelNodes?: (model: Model, ctx: PluginContext) => readonly NodeDefinition[];
   readonly nodes?: (ctx: PluginContext) => readonly NodeDefinition[];
   readonly middleware?: readonly Middleware[];
+  readonly rawSqlMiddleware?: readonly RawSqlMiddleware[];
   readonly runHooks?: RunHooks;
   /** Restricts the adapter's schemaless nodes (e.g. MongoDB's document nodes) to one scope, such as one tenant. */
   readonly rowScope?: RowScope;

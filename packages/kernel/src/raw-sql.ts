@@ -1,6 +1,6 @@
 import { PluginError, ValidationError } from "./errors.js";
 import type { NodeContext } from "./node.js";
-import type { BaseAdapter } from "./plugin.js";
+import type { BaseAdapter, RawSqlQuery } from "./plugin.js";
 import { SqlIdentifier } from "./plugin.js";
 
 /** Runs one raw statement: ``db.sql<Row>`SELECT * FROM ${db.sql.id("users")} WHERE id = ${id}` ``. */
@@ -24,7 +24,12 @@ function id(...parts: string[]): SqlIdentifier {
   return new SqlIdentifier(parts);
 }
 
-function bind(adapter: BaseAdapter, ready: () => Promise<void>, ctx: NodeContext | undefined): BoundSqlTag {
+type Rows = Record<string, unknown>[];
+
+/** Runs one compiled query through the plugins' raw SQL middleware, then the adapter (`runner` undefined: no middleware). */
+export type RawSqlRunner = (query: RawSqlQuery, ctx: NodeContext | undefined, execute: (query: RawSqlQuery) => Promise<Rows>) => Promise<Rows>;
+
+function bind(adapter: BaseAdapter, ready: () => Promise<void>, ctx: NodeContext | undefined, runner: RawSqlRunner | undefined): BoundSqlTag {
   const tag = (async (strings: TemplateStringsArray, ...values: unknown[]) => {
     if (!isTemplate(strings)) {
       throw new ValidationError("db.sql is a tagged template: db.sql`SELECT ... WHERE id = ${id}`, not a function taking a string", {
@@ -35,20 +40,22 @@ function bind(adapter: BaseAdapter, ready: () => Promise<void>, ctx: NodeContext
     const run = adapter.rawSql;
     if (typeof run !== "function") throw new PluginError(`The ${adapter.databaseType} adapter does not run raw SQL`, { fix: "db.sql needs a SQL adapter" });
     await ready();
-    return run.call(adapter, { strings: [...strings], values }, ctx);
+    const query: RawSqlQuery = { strings: [...strings], values };
+    if (runner === undefined) return run.call(adapter, query, ctx);
+    return runner(query, ctx, (q) => run.call(adapter, q, ctx));
   }) as BoundSqlTag;
   tag.id = id;
   return tag;
 }
 
-/** Builds `db.sql` for an adapter; `ready` connects before the first statement. */
-export function sqlTag(adapter: BaseAdapter, ready: () => Promise<void>): SqlTag {
-  const tag = bind(adapter, ready, undefined) as SqlTag;
+/** Builds `db.sql` for an adapter; `ready` connects before the first statement; `runner` applies the plugins' raw SQL middleware. */
+export function sqlTag(adapter: BaseAdapter, ready: () => Promise<void>, runner?: RawSqlRunner): SqlTag {
+  const tag = bind(adapter, ready, undefined, runner) as SqlTag;
   tag.with = (ctx: NodeContext) => {
     if (ctx === null || typeof ctx !== "object" || typeof ctx.runId !== "string" || ctx.run === undefined) {
       throw new ValidationError("db.sql.with() takes the context a custom node's run() receives", { field: "ctx" });
     }
-    return bind(adapter, ready, ctx);
+    return bind(adapter, ready, ctx, runner);
   };
   return tag;
 }

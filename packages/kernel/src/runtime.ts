@@ -64,14 +64,17 @@ type CopiedOptions = { [K in keyof Required<ExecuteOptions>]: ExecuteOptions[K] 
 
 function ownOptions(options: ExecuteOptions): ExecuteOptions {
   if (options === null || typeof options !== "object") throw new ValidationError("execute() options must be an object");
+  // Plain loads first: an option that is absent (most are, on most runs) costs no Object.hasOwn call;
+  // a value that is present counts only when it is an own property.
+  const { parameters, signal, tenantId, transaction, onProgress, progressIntervalMs } = options;
   // One fixed shape (no dictionary-mode copy) holding every option of ExecuteOptions, own properties only.
   const copied: CopiedOptions = {
-    parameters: Object.hasOwn(options, "parameters") ? options.parameters : undefined,
-    signal: Object.hasOwn(options, "signal") ? options.signal : undefined,
-    tenantId: Object.hasOwn(options, "tenantId") ? options.tenantId : undefined,
-    transaction: Object.hasOwn(options, "transaction") ? options.transaction : undefined,
-    onProgress: Object.hasOwn(options, "onProgress") ? options.onProgress : undefined,
-    progressIntervalMs: Object.hasOwn(options, "progressIntervalMs") ? options.progressIntervalMs : undefined,
+    parameters: parameters !== undefined && Object.hasOwn(options, "parameters") ? parameters : undefined,
+    signal: signal !== undefined && Object.hasOwn(options, "signal") ? signal : undefined,
+    tenantId: tenantId !== undefined && Object.hasOwn(options, "tenantId") ? tenantId : undefined,
+    transaction: transaction !== undefined && Object.hasOwn(options, "transaction") ? transaction : undefined,
+    onProgress: onProgress !== undefined && Object.hasOwn(options, "onProgress") ? onProgress : undefined,
+    progressIntervalMs: progressIntervalMs !== undefined && Object.hasOwn(options, "progressIntervalMs") ? progressIntervalMs : undefined,
   };
   return copied as ExecuteOptions;
 }

@@ -1,7 +1,7 @@
 // Command handlers for `dataflow run`, `dataflow serve` and `dataflow mcp`: argument parsing stays
 // with the CLI package; these take parsed options and return an exit code.
 import { readFile } from "node:fs/promises";
-import type { Workflows } from "@dataflow/kernel";
+import type { ProgressListener, Workflows } from "@dataflow/kernel";
 import { ValidationError } from "@dataflow/kernel";
 import { StdioServerTransport } from "@modelcontextprotocol/sdk/server/stdio.js";
 import type { GatewayOptions } from "./gateway.js";
@@ -32,6 +32,8 @@ export interface RunCliOptions extends GatewayOptions {
   readonly inputFile?: string;
   /** Bearer token (default: the DATAFLOW_TOKEN environment variable). */
   readonly token?: string;
+  /** Progress of the run's long work (bulk writes, streamed lists), as `execute({ onProgress })`. */
+  readonly onProgress?: ProgressListener;
 }
 
 async function readInputs(options: RunCliOptions): Promise<unknown> {
@@ -60,7 +62,12 @@ export async function runWorkflowCli(workflows: Workflows, options: RunCliOption
     gateway = new Gateway(workflows, options);
     const inputs = await readInputs(options);
     const token = options.token ?? process.env.DATAFLOW_TOKEN;
-    const out = await gateway.execute(options.workflow, inputs, { surface: "cli", ...(token ? { token } : {}) });
+    const out = await gateway.execute(
+      options.workflow,
+      inputs,
+      { surface: "cli", ...(token ? { token } : {}) },
+      options.onProgress ? { onProgress: options.onProgress } : {},
+    );
     io.stdout.write(`${toJson(out, 2)}\n`);
     return EXIT.ok;
   } catch (error) {

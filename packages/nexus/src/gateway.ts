@@ -1,5 +1,5 @@
 // The one path every surface takes to run a workflow: policy, caps, then the run.
-import type { ExecuteResult, Logger, NamedWorkflow, Workflows } from "@dataflow/kernel";
+import type { ExecuteResult, Logger, NamedWorkflow, ProgressListener, Workflows } from "@dataflow/kernel";
 import { ValidationError } from "@dataflow/kernel";
 import { silentLogger } from "@dataflow/kernel/plugin";
 import type { Credentials, Decision, PolicyOptions, Surface } from "./policy.js";
@@ -18,6 +18,8 @@ export interface RunOptions {
   /** The surface's own read-only rule (MCP without writes), on top of the policy's. */
   readonly readOnly?: boolean;
   readonly signal?: AbortSignal;
+  /** Progress of bulk and streaming nodes, for the CLI's display. */
+  readonly onProgress?: ProgressListener;
 }
 
 const NO_OPTIONS: RunOptions = Object.freeze({});
@@ -69,10 +71,11 @@ export class Gateway {
   private run(wf: NamedWorkflow, inputs: unknown, decision: Decision, options: RunOptions): Promise<ExecuteResult> {
     const capped = wf.operation === "List" ? this.capList(inputs) : inputs;
     const { tenantId } = decision;
-    if (tenantId === undefined && options.signal === undefined) return this.workflows.execute(wf.name, capped);
+    if (tenantId === undefined && options.signal === undefined && options.onProgress === undefined) return this.workflows.execute(wf.name, capped);
     return this.workflows.execute(wf.name, capped, {
       ...(tenantId !== undefined ? { tenantId } : {}),
       ...(options.signal ? { signal: options.signal } : {}),
+      ...(options.onProgress ? { onProgress: options.onProgress } : {}),
     });
   }
 

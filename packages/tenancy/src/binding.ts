@@ -30,7 +30,21 @@ export class TenantBinding {
    * tenant, two different tenants, or a tenant id that is not valid is a `TenantError`.
    */
   resolve(ctx: NodeContext): string {
-    const fromRun = runTenant(ctx);
+    const tenant = this.find(ctx);
+    if (tenant === undefined) {
+      throw new TenantError("No tenant is bound; operations on tenant models need one", {
+        fix: "Pass execute(workflow, { tenantId }) or wrap the call in tenancy.run(tenantId, fn)",
+      });
+    }
+    return tenant;
+  }
+
+  /**
+   * The bound, validated tenant, or undefined when none is: for work that may or may not touch
+   * tenant tables (raw SQL). Two different tenants are still a `TenantError`.
+   */
+  find(ctx: NodeContext | undefined): string | undefined {
+    const fromRun = ctx === undefined ? undefined : runTenant(ctx);
     const fromScope = this.scope.getStore();
     if (fromRun !== undefined && fromScope !== undefined && fromRun !== fromScope) {
       throw new TenantError("Two different tenants are bound: execute({ tenantId }) and tenancy.run() disagree", {
@@ -38,12 +52,7 @@ export class TenantBinding {
       });
     }
     const tenant = fromRun ?? fromScope;
-    if (tenant === undefined) {
-      throw new TenantError("No tenant is bound; operations on tenant models need one", {
-        fix: "Pass execute(workflow, { tenantId }) or wrap the call in tenancy.run(tenantId, fn)",
-      });
-    }
-    return checkTenantId(tenant, this.pattern);
+    return tenant === undefined ? undefined : checkTenantId(tenant, this.pattern);
   }
 }
 

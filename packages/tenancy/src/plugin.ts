@@ -1,4 +1,4 @@
-import type { Middleware, Model, NodeContext, Plugin, PluginContext } from "@dataflow/kernel/plugin";
+import type { Middleware, Model, NodeContext, Plugin, PluginContext, RawSqlMiddleware } from "@dataflow/kernel/plugin";
 import { PluginError, TenantError, ValidationError, definePlugin } from "@dataflow/kernel/plugin";
 import type { DatabaseAdapter } from "@dataflow/sql-core";
 import { TenantBinding } from "./binding.js";
@@ -123,6 +123,15 @@ export function tenancy(options: TenancyOptions): TenancyPlugin {
     return strategy.run(op, ctx, next, binding.resolve(ctx), sql);
   };
 
+  // db.sql under a bound tenant: the strategy's raw SQL step (rls: the tenant setting); else as is.
+  const rawSqlMiddleware: RawSqlMiddleware = (query, ctx, next, plugin) => {
+    if (strategy.rawSql === undefined) return next(query);
+    const tenant = binding.find(ctx);
+    const sql = asSqlAdapter(plugin);
+    if (tenant === undefined || sql === undefined) return next(query);
+    return strategy.rawSql(query, ctx, next, tenant, sql);
+  };
+
   return definePlugin({
     name: "@dataflow/tenancy",
     kernel: "^1",
@@ -148,6 +157,7 @@ export function tenancy(options: TenancyOptions): TenancyPlugin {
       refusal: (message: string, path: string) =>
         new TenantError(message, { field: path, fix: `${TENANT_COLUMN} is set by DataFlow from the bound tenant; leave it out` }),
     },
+    rawSqlMiddleware: [rawSqlMiddleware],
     run: <T>(tenantId: string, fn: () => T): T => binding.run(tenantId, fn),
     current: () => binding.current(),
   });

@@ -1,11 +1,11 @@
-import type { ModelOperation, NodeContext } from "@dataflow/kernel/plugin";
+import type { ModelOperation, NodeContext, RawSqlQuery } from "@dataflow/kernel/plugin";
 import { TenantError } from "@dataflow/kernel/plugin";
 import type { DatabaseAdapter, TransactionHandle } from "@dataflow/sql-core";
 import { assertNoHiddenCollisions } from "./collision-check.js";
 import { requireCatalog } from "./catalog.js";
 import { RlsPolicies, TENANT_SETTING } from "./rls-policies.js";
 import { scopeOperation, writesExplicitKeys } from "./row-scope.js";
-import type { Next, TenantStrategy } from "./strategy.js";
+import type { Next, RawNext, TenantStrategy } from "./strategy.js";
 import { TENANT_ID_PATTERN } from "./tenant-id.js";
 
 /**
@@ -52,6 +52,25 @@ export class RlsStrategy implements TenantStrategy {
         }
         if (writesExplicitKeys(scoped)) await assertNoHiddenCollisions(adapter, ctx, scoped, tenant);
         return result;
+      },
+      {},
+      ctx,
+    );
+  }
+
+  /**
+   * `db.sql` for a bound tenant: the statement runs in the same transaction (or savepoint of the
+   * run's) after the same transaction-local setting, so the policies filter raw SQL too.
+   */
+  async rawSql(query: RawSqlQuery, ctx: NodeContext | undefined, next: RawNext, tenant: string, adapter: DatabaseAdapter): Promise<Record<string, unknown>[]> {
+    this.claim(adapter.transactionFor(ctx), tenant);
+    const security = requireCatalog(adapter, this.name).rowSecurity!;
+    return adapter.transaction(
+      async (exec) => {
+        await exec.query(security.setLocal(TENANT_SETTING), [tenant]).catch((error: unknown) => {
+          throw adapter.mapError(error);
+        });
+        return next(query);
       },
       {},
       ctx,

@@ -1,4 +1,4 @@
-import type { Model, ModelOperation, NodeContext } from "@dataflow/kernel/plugin";
+import type { Model, ModelOperation, NodeContext, RawSqlQuery } from "@dataflow/kernel/plugin";
 import { TenantError } from "@dataflow/kernel/plugin";
 import type { DatabaseAdapter, DialectCatalog } from "@dataflow/sql-core";
 import { catalogQuery } from "./ddl-connection.js";
@@ -7,6 +7,7 @@ import { TENANT_COLUMN } from "./row-scope.js";
 
 export type StrategyName = "row" | "schema" | "rls";
 export type Next = (op: ModelOperation) => Promise<unknown>;
+export type RawNext = (query: RawSqlQuery) => Promise<Record<string, unknown>[]>;
 
 /** How tenant rows are kept apart. Every strategy also scopes the AST (`scopeOperation`). */
 export interface TenantStrategy {
@@ -17,6 +18,8 @@ export interface TenantStrategy {
   checkDatabase(adapter: DatabaseAdapter): void;
   /** Runs one operation of a tenant model for the bound, validated `tenant`. */
   run(op: ModelOperation, ctx: NodeContext, next: Next, tenant: string, adapter: DatabaseAdapter): Promise<unknown>;
+  /** Optional: runs one `db.sql` statement for the bound `tenant` (the rls strategy: under the tenant setting). */
+  rawSql?(query: RawSqlQuery, ctx: NodeContext | undefined, next: RawNext, tenant: string, adapter: DatabaseAdapter): Promise<Record<string, unknown>[]>;
 }
 
 const columnChecks = new MemoPerOwner<DatabaseAdapter, Model, TenantError | undefined>();

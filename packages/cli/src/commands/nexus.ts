@@ -1,8 +1,9 @@
-import type { DataFlow, Logger } from "@dataflow/kernel";
+import type { DataFlow, Logger, ProgressEvent } from "@dataflow/kernel";
 import type { Command } from "commander";
 import type { CommandContext, CommandModule } from "../command.js";
 import { ConfigError } from "../config.js";
 import { LOG_LEVELS, LOG_LEVEL_ENV, logLevel, stderrLogger } from "../logger.js";
+import type { ProgressItem } from "../progress.js";
 import { loadDataFlow } from "../project.js";
 
 type NexusModule = typeof import("@dataflow/nexus");
@@ -49,6 +50,18 @@ function port(value: string): number {
   return n;
 }
 
+/** One bar per node of the run that reports progress (bulk writes, streamed lists, vector inserts). */
+function nodeItem(event: ProgressEvent): ProgressItem {
+  return {
+    key: event.nodeId,
+    label: `${event.operation} ${event.model} (${event.nodeId})`,
+    done: event.done,
+    total: event.total,
+    unit: "rows",
+    finished: event.finished,
+  };
+}
+
 function registerRun(program: Command, context: () => CommandContext): void {
   program
     .command("run <workflow>")
@@ -62,8 +75,10 @@ function registerRun(program: Command, context: () => CommandContext): void {
     .action(async (workflow: string, options: CommonOptions & { input?: string; inputFile?: string; token?: string; readOnly?: boolean }) => {
       const ctx = context();
       const { db, nexus, logger } = await loadDataFlowAndNexus(ctx, options);
+      const display = ctx.output.progressDisplay();
       try {
         const code = await nexus.runWorkflowCli(db.getWorkflows(), {
+          onProgress: (event) => display.update(nodeItem(event)),
           workflow,
           logger,
           ...(options.input === undefined ? {} : { input: options.input }),
@@ -73,6 +88,7 @@ function registerRun(program: Command, context: () => CommandContext): void {
         });
         ctx.exit(code);
       } finally {
+        display.stop();
         await db.close();
       }
     });

@@ -16,9 +16,27 @@ export interface MigrationTarget {
   mapError(error: unknown, model?: Model): DataFlowError;
 }
 
+/** Where `apply` is: reported before each statement runs, and once when all are done. */
+export interface MigrationProgress {
+  /** The migration whose statement runs next (the last one when `finished`). */
+  readonly id: string;
+  /** 1-based position of that migration among those this apply runs, and their number. */
+  readonly file: number;
+  readonly files: number;
+  /** 1-based statement of that migration about to run, and its number of statements. */
+  readonly statement: number;
+  readonly statements: number;
+  /** Statements finished, of all the migrations this apply runs, and their total. */
+  readonly done: number;
+  readonly total: number;
+  readonly finished: boolean;
+}
+
 export interface RunOptions {
   /** A line for a human watching a long step. */
   readonly progress?: (message: string) => void;
+  /** Statements done of total during `apply` (without it, `progress` gets a line per statement). */
+  readonly onProgress?: (event: MigrationProgress) => void;
   /** How long to wait for another process's migration lock. Default 600. */
   readonly lockTimeoutSeconds?: number;
 }
@@ -58,6 +76,41 @@ function isBusy(error: unknown): boolean {
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Statements done of total across one `apply`, reported to `onProgress`. */
+class Tally {
+  file = 0;
+  done = 0;
+  private last: { id: string; statement: number; statements: number } = { id: "", statement: 0, statements: 0 };
+
+  constructor(
+    private readonly listener: ((event: MigrationProgress) => void) | undefined,
+    private readonly files: number,
+    private total: number,
+  ) {}
+
+  get listening(): boolean {
+    return this.listener !== undefined;
+  }
+
+  /** A migration another process applied meanwhile: its statements leave the total. */
+  skip(statements: number): void {
+    this.total -= statements;
+  }
+
+  before(id: string, statement: number, statements: number): void {
+    this.last = { id, statement, statements };
+    this.emit(false);
+  }
+
+  end(): void {
+    if (this.files > 0) this.emit(true);
+  }
+
+  private emit(finished: boolean): void {
+    this.listener?.({ ...this.last, file: this.file, files: this.files, done: this.done, total: this.total, finished });
+  }
+}
 
 /** Applies and reverts migration files with a history table and a lock per database. */
 export class MigrationRunner {
@@ -183,21 +236,33 @@ export class MigrationRunner {
       if (refusal) throw refusal;
       const applied: { id: string; durationMs: number; resumedAt?: number }[] = [];
       const skipped: string[] = [];
+      const work: { file: MigrationFile; from: number; row?: (typeof status.interrupted)[number] }[] = [];
       for (const row of status.interrupted) {
         const file = files.find((f) => f.id === row.id);
         if (!file)
           throw new MigrationError(`Migration ${row.id} was interrupted and its folder is missing`, { fix: "Restore the folder from version control" });
-        options.progress?.(
-          `${row.id} was interrupted after statement ${row.statementsDone} of ${row.statementsTotal}${row.error ? ` (${row.error})` : ""}; resuming at statement ${row.statementsDone + 1}`,
-        );
-        applied.push({ ...(await this.applyFile(conn, file, options, row.statementsDone, new Date(row.startedAt))), resumedAt: row.statementsDone + 1 });
+        work.push({ file, from: row.statementsDone, row });
       }
-      for (const id of status.pending) {
-        const file = files.find((f) => f.id === id) as MigrationFile;
-        const result = await this.applyFile(conn, file, options, 0, undefined);
-        if (result.skipped) skipped.push(id);
+      for (const id of status.pending) work.push({ file: files.find((f) => f.id === id) as MigrationFile, from: 0 });
+      const tally = new Tally(
+        options.onProgress,
+        work.length,
+        work.reduce((n, w) => n + splitStatements(w.file.up).length - w.from, 0),
+      );
+      for (const [i, { file, from, row }] of work.entries()) {
+        tally.file = i + 1;
+        if (row) {
+          options.progress?.(
+            `${row.id} was interrupted after statement ${row.statementsDone} of ${row.statementsTotal}${row.error ? ` (${row.error})` : ""}; resuming at statement ${row.statementsDone + 1}`,
+          );
+          applied.push({ ...(await this.applyFile(conn, file, options, from, new Date(row.startedAt), tally)), resumedAt: from + 1 });
+          continue;
+        }
+        const result = await this.applyFile(conn, file, options, 0, undefined, tally);
+        if (result.skipped) skipped.push(file.id);
         else applied.push(result);
       }
+      tally.end();
       return { applied, skipped };
     });
   }
@@ -209,6 +274,7 @@ export class MigrationRunner {
     options: RunOptions,
     from: number,
     resumedStart: Date | undefined,
+    tally: Tally,
   ): Promise<{ id: string; durationMs: number; skipped?: true }> {
     const statements = splitStatements(file.up);
     const total = statements.length;
@@ -217,6 +283,7 @@ export class MigrationRunner {
         const rows = await this.history.rows(conn);
         if (rows.some((r) => r.id === file.id)) {
           options.progress?.(`${file.id}: already applied by another process`);
+          tally.skip(total);
           return { id: file.id, durationMs: 0, skipped: true as const };
         }
         const later = rows.find((r) => r.id > file.id);
@@ -231,7 +298,8 @@ export class MigrationRunner {
       if (from === 0) await this.history.start(conn, file, total, startedAt);
       for (let i = from; i < total; i++) {
         const sql = statements[i] as string;
-        options.progress?.(`${file.id}: statement ${i + 1}/${total}`);
+        if (tally.listening) tally.before(file.id, i + 1, total);
+        else options.progress?.(`${file.id}: statement ${i + 1}/${total}`);
         try {
           await conn.query(sql, []);
         } catch (error) {
@@ -249,6 +317,7 @@ export class MigrationRunner {
           });
         }
         if (!this.db.transactionalDdl) await this.history.progress(conn, file.id, i + 1);
+        tally.done++;
       }
       const finishedAt = new Date();
       await this.history.finish(conn, file, total, startedAt, finishedAt);

@@ -1,6 +1,16 @@
 import type { Command } from "commander";
 import type { CommandContext } from "../../command.js";
+import type { ProgressItem } from "../../progress.js";
+import type { ApplyResult, MigrationProgress } from "../../migrations/runner.js";
 import { lockTimeout, migratorFor } from "./shared.js";
+
+/** One bar for the whole apply: statements done of all pending migrations. */
+function migrationItem(event: MigrationProgress): ProgressItem {
+  const label = event.finished
+    ? `${event.files} migration${event.files === 1 ? "" : "s"}`
+    : `${event.id}: statement ${event.statement}/${event.statements} (file ${event.file}/${event.files})`;
+  return { key: "migrate", label, done: event.done, total: event.total, unit: "statements", finished: event.finished };
+}
 
 export function registerApply(migrate: Command, context: () => CommandContext): void {
   migrate
@@ -10,7 +20,17 @@ export function registerApply(migrate: Command, context: () => CommandContext): 
     .action(async (options: { lockTimeout?: string }) => {
       const ctx = context();
       const { migrator, lockTimeoutSeconds } = await migratorFor(ctx);
-      const result = await migrator.apply({ progress: ctx.output.progress, lockTimeoutSeconds: lockTimeout(options.lockTimeout, lockTimeoutSeconds) });
+      const display = ctx.output.progressDisplay();
+      let result: ApplyResult;
+      try {
+        result = await migrator.apply({
+          progress: (message) => display.message(message),
+          onProgress: (event) => display.update(migrationItem(event)),
+          lockTimeoutSeconds: lockTimeout(options.lockTimeout, lockTimeoutSeconds),
+        });
+      } finally {
+        display.stop();
+      }
       ctx.output.result({ ok: true, ...result });
       if (result.applied.length === 0) ctx.output.line("Nothing to apply: the database is up to date.");
       for (const a of result.applied)
