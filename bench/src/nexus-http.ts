@@ -122,7 +122,9 @@ const cpuRatio = median(rounds.map((r) => r.raw.cpuUsPerRequest / r.nexus.cpuUsP
 console.log(
   `\nmedian: nexus ${summary.nexus.requestsPerSecond.toFixed(0)} req/s (p99 ${summary.nexus.p99Ms} ms, ${summary.nexus.cpuUsPerRequest.toFixed(0)} µs CPU/request) vs raw Fastify+pg ${summary.raw.requestsPerSecond.toFixed(0)} req/s (p99 ${summary.raw.p99Ms} ms, ${summary.raw.cpuUsPerRequest.toFixed(0)} µs CPU/request)`,
 );
-console.log(`median of the round ratios: ${ratio.toFixed(3)} req/s (budget >= 0.9: ${ratio >= 0.9 ? "PASS" : "MISS"}); server CPU per request, raw / nexus: ${cpuRatio.toFixed(3)}`);
+console.log(
+  `median of the round ratios: ${ratio.toFixed(3)} req/s (budget >= 0.9: ${ratio >= 0.9 ? "PASS" : "MISS"}); server CPU per request, raw / nexus: ${cpuRatio.toFixed(3)}`,
+);
 writeFileSync(new URL("../results/nexus-http.json", import.meta.url), `${JSON.stringify({ ...summary, ratio, cpuRatio }, null, 2)}\n`);
 
 await raw.close();
