@@ -29,6 +29,22 @@ function keyed(dialect: Dialect, field: ModelField, expression: string): string 
   return dialect.orderKey ? dialect.orderKey(field, expression) : expression;
 }
 
+/** The column side of an IN list. */
+export function inListColumn(dialect: Dialect, field: ModelField): string {
+  return keyed(dialect, field, dialect.quote(field.name));
+}
+
+/** Refuses a `$regex` pattern the database cannot run, before any SQL is sent. */
+export function checkRegex(node: Extract<FilterNode, { t: "regex" }>, dialect: Dialect): void {
+  const problem = dialect.regexError?.(node.pattern);
+  if (problem === undefined) return;
+  const at = node.path ?? node.field.name;
+  throw new ValidationError(`'${at}' is not a regular expression ${dialect.name} can run: ${problem}`, {
+    field: at,
+    fix: `See the ${dialect.name} adapter's README for the regex syntax it accepts`,
+  });
+}
+
 /** Filter AST -> SQL boolean expression. Identifiers come from the model (already validated); values are bound. */
 export function compileFilter(node: FilterNode, dialect: Dialect, params: Params): string {
   switch (node.t) {
@@ -44,7 +60,7 @@ export function compileFilter(node: FilterNode, dialect: Dialect, params: Params
       return `${column} ${node.op} ${keyed(dialect, node.field, params.field(node.field, node.value))}`;
     }
     case "in": {
-      const column = keyed(dialect, node.field, dialect.quote(node.field.name));
+      const column = inListColumn(dialect, node.field);
       if (dialect.inList) {
         const encoded = node.values.map((v) => dialect.encode(node.field, v));
         return dialect.inList(column, node.field, encoded, node.negate, (v) => params.add(v));
@@ -56,17 +72,9 @@ export function compileFilter(node: FilterNode, dialect: Dialect, params: Params
       return `${dialect.quote(node.field.name)} IS ${node.isNull ? "" : "NOT "}NULL`;
     case "like":
       return dialect.like(dialect.quote(node.field.name), params.add(node.pattern), node.caseInsensitive);
-    case "regex": {
-      const problem = dialect.regexError?.(node.pattern);
-      if (problem !== undefined) {
-        const at = node.path ?? node.field.name;
-        throw new ValidationError(`'${at}' is not a regular expression ${dialect.name} can run: ${problem}`, {
-          field: at,
-          fix: `See the ${dialect.name} adapter's README for the regex syntax it accepts`,
-        });
-      }
+    case "regex":
+      checkRegex(node, dialect);
       return dialect.regex(dialect.quote(node.field.name), params.add(node.pattern));
-    }
     case "contains": {
       const column = dialect.quote(node.field.name);
       if (node.field.kind === "json") return dialect.jsonContains(column, params.add(dialect.encodeJsonElement(node.value)));

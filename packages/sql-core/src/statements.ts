@@ -5,6 +5,7 @@ import { rowDecoder } from "./codec.js";
 import type { Dialect } from "./dialect.js";
 import { tableReference } from "./dialect.js";
 import { Params, columnList, compileFilter, keysetFilter, orderByClause, whereClause } from "./compile.js";
+import { filterShape, keysetShape, orderShape, shapesOf } from "./shape.js";
 
 /**
  * The compile step of the pipeline: operation parts -> statements, each with the decoder of its
@@ -29,6 +30,47 @@ function cachedText(dialect: Dialect, model: Model, kind: string, build: () => s
   let text = perModel.get(kind);
   if (text === undefined) perModel.set(kind, (text = build()));
   return text;
+}
+
+/** The parts of a compiled statement that its shape decides (see `shape.ts`). */
+interface Compiled {
+  readonly text: string;
+  readonly decode?: RowDecoder;
+  readonly extra?: readonly string[];
+}
+
+interface Shaped {
+  readonly text: string;
+  readonly params: unknown[];
+  readonly decode: RowDecoder | undefined;
+  readonly extra: readonly string[] | undefined;
+}
+
+/**
+ * The statement of shape `key` with this run's bind `values` (collected by the shape walk): compiled by
+ * `build` on the first run of the shape, then taken from the (dialect, model) cache. A shape whose
+ * compiled binds do not line up with the walk's is compiled every run instead of cached.
+ */
+function shaped(d: Dialect, model: Model, key: string, values: unknown[], build: (params: Params) => Compiled): Shaped {
+  const cache = shapesOf<Compiled>(d, model);
+  const hit = cache.get(key);
+  if (hit !== undefined) return { text: hit.text, params: values, decode: hit.decode, extra: hit.extra };
+  const params = new Params(d);
+  const compiled = build(params);
+  if (sameBinds(values, params.values)) cache.set(key, compiled);
+  return { text: compiled.text, params: params.values, decode: compiled.decode, extra: compiled.extra };
+}
+
+/** True when two bind lists agree slot by slot (objects, such as encoded arrays, compare by kind only). */
+export function sameBinds(a: readonly unknown[], b: readonly unknown[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) {
+    const x = a[i];
+    const y = b[i];
+    if (Object.is(x, y)) continue;
+    if (typeof x !== "object" || typeof y !== "object" || x === null || y === null) return false;
+  }
+  return true;
 }
 
 function allColumns(d: Dialect, model: Model): string {
@@ -84,17 +126,21 @@ export function selectOne(d: Dialect, model: Model, where: FilterNode): Statemen
     });
     return { text, params: [d.encode(model.primaryKey, key.value)], decode };
   }
-  const params = new Params(d);
-  const text = `SELECT ${allColumns(d, model)} FROM ${tableReference(d, model)}${whereClause(where, d, params)}${d.limitOffset("2", undefined)}`;
-  return { text, params: params.values, decode };
+  const values: unknown[] = [];
+  const { text, params } = shaped(d, model, `one|${filterShape(where, d, values)}`, values, (p) => ({
+    text: `SELECT ${allColumns(d, model)} FROM ${tableReference(d, model)}${whereClause(where, d, p)}${d.limitOffset("2", undefined)}`,
+  }));
+  return { text, params, decode };
 }
 
 /** Primary keys of the rows matching `where` (at most 2), locked for update inside a transaction. */
 export function matchingKeys(d: Dialect, model: Model, where: FilterNode): Statement {
-  const params = new Params(d);
-  const pk = d.quote(model.primaryKey.name);
-  const text = `SELECT ${pk} FROM ${tableReference(d, model)}${whereClause(where, d, params)}${d.limitOffset("2", undefined)}${d.forUpdate}`;
-  return { text, params: params.values, decode: rowDecoder(d, model, [model.primaryKey], "pk") };
+  const values: unknown[] = [];
+  const { text, params } = shaped(d, model, `keys|${filterShape(where, d, values)}`, values, (p) => {
+    const pk = d.quote(model.primaryKey.name);
+    return { text: `SELECT ${pk} FROM ${tableReference(d, model)}${whereClause(where, d, p)}${d.limitOffset("2", undefined)}${d.forUpdate}` };
+  });
+  return { text, params, decode: rowDecoder(d, model, [model.primaryKey], "pk") };
 }
 
 /** INSERT of one row; with RETURNING of the full row where the dialect has it. */
@@ -107,17 +153,45 @@ export function insertRow(d: Dialect, model: Model, data: RowData): Statement {
     const head = `INSERT INTO ${tableReference(d, model)} (${columnList(d, fields)}) VALUES (${placeholders})`;
     return d.returning ? `${head} RETURNING ${allColumns(d, model)}` : head;
   };
-  const text = complete ? cachedText(d, model, withId ? "insert" : "insert-auto", build) : build();
+  const text = complete ? cachedText(d, model, withId ? "insert" : "insert-auto", build) : insertText(d, model, fields, build);
   return { text, params: encodeRow({ dialect: d }, fields, data), ...(d.returning ? { decode: fullRow(d, model) } : {}) };
+}
+
+/** The INSERT text of a partial row, cached by its column list. */
+function insertText(d: Dialect, model: Model, fields: readonly ModelField[], build: () => string): string {
+  let key = "insert|";
+  for (const f of fields) key += `${f.name},`;
+  const cache = shapesOf<Compiled>(d, model);
+  const hit = cache.get(key);
+  if (hit !== undefined) return hit.text;
+  const text = build();
+  cache.set(key, { text });
+  return text;
 }
 
 /** UPDATE of the rows matching `where`; with RETURNING of the full rows where the dialect has it and `returning` asks. */
 export function updateRows(d: Dialect, model: Model, where: FilterNode, fields: RowData, returning: boolean): Statement {
-  const params = new Params(d);
-  const set = Object.keys(fields).map((name) => `${d.quote(name)} = ${params.field(model.field(name)!, fields[name])}`);
-  const text = `UPDATE ${tableReference(d, model)} SET ${set.join(", ")}${whereClause(where, d, params)}`;
-  if (returning && d.returning) return { text: `${text} RETURNING ${allColumns(d, model)}`, params: params.values, decode: fullRow(d, model) };
-  return { text, params: params.values };
+  const withRows = returning && d.returning;
+  const names = Object.keys(fields);
+  const values: unknown[] = [];
+  let key = withRows ? "update-returning|" : "update|";
+  for (const name of names) {
+    const v = fields[name];
+    if (v === null) {
+      values.push(null);
+      key += `${name}N,`;
+    } else {
+      values.push(d.encode(model.field(name)!, v));
+      key += `${name}?,`;
+    }
+  }
+  key += `|${filterShape(where, d, values)}`;
+  const statement = shaped(d, model, key, values, (params) => {
+    const set = names.map((name) => `${d.quote(name)} = ${params.field(model.field(name)!, fields[name])}`);
+    const text = `UPDATE ${tableReference(d, model)} SET ${set.join(", ")}${whereClause(where, d, params)}`;
+    return withRows ? { text: `${text} RETURNING ${allColumns(d, model)}`, decode: fullRow(d, model) } : { text };
+  });
+  return statement.decode ? { text: statement.text, params: statement.params, decode: statement.decode } : { text: statement.text, params: statement.params };
 }
 
 function softDeleteFields(model: Model, now: Date): RowData {
@@ -127,19 +201,46 @@ function softDeleteFields(model: Model, now: Date): RowData {
 /** DELETE of the rows matching `where`, or their tombstones (`deleted_at`) on a soft-delete model. */
 export function deleteRows(d: Dialect, model: Model, where: FilterNode, soft: boolean, now: Date): Statement {
   if (soft) return updateRows(d, model, where, softDeleteFields(model, now), false);
-  const params = new Params(d);
-  return { text: `DELETE FROM ${tableReference(d, model)}${whereClause(where, d, params)}`, params: params.values };
+  const values: unknown[] = [];
+  const { text, params } = shaped(d, model, `delete|${filterShape(where, d, values)}`, values, (p) => ({
+    text: `DELETE FROM ${tableReference(d, model)}${whereClause(where, d, p)}`,
+  }));
+  return { text, params };
 }
 
 export function countRows(d: Dialect, model: Model, where: FilterNode): Statement {
-  const params = new Params(d);
-  return { text: `SELECT COUNT(*) AS n FROM ${tableReference(d, model)}${whereClause(where, d, params)}`, params: params.values };
+  const values: unknown[] = [];
+  const { text, params } = shaped(d, model, `count|${filterShape(where, d, values)}`, values, (p) => ({
+    text: `SELECT COUNT(*) AS n FROM ${tableReference(d, model)}${whereClause(where, d, p)}`,
+  }));
+  return { text, params };
 }
 
 /** A List's SELECT. `extra`: order columns selected only to build the next cursor, removed from the result rows. */
 export function listRows(d: Dialect, op: ListOperation): Statement & { readonly decode: RowDecoder; readonly extra: readonly string[] } {
   const model = op.model;
-  const params = new Params(d);
+  const values: unknown[] = [];
+  let key = "list|";
+  const filtered = !(op.where.t === "const" && op.where.value);
+  if (filtered) key += filterShape(op.where, d, values);
+  if (op.after) key += `|after:${keysetShape(op.orderBy, op.after, d, values)}`;
+  key += `|order:${orderShape(op.orderBy)}|select:`;
+  if (op.select) for (const f of op.select) key += `${f.name},`;
+  else key += "*";
+  if (op.limit !== undefined) {
+    values.push(op.limit);
+    key += "|limit";
+  }
+  if (op.offset !== undefined) {
+    values.push(op.offset);
+    key += "|offset";
+  }
+  const { text, params, decode, extra } = shaped(d, model, key, values, (params) => compileList(d, op, params));
+  return { text, params, decode: decode!, extra: extra! };
+}
+
+function compileList(d: Dialect, op: ListOperation, params: Params): Compiled & { readonly decode: RowDecoder; readonly extra: readonly string[] } {
+  const model = op.model;
   const conditions: string[] = [];
   if (!(op.where.t === "const" && op.where.value)) conditions.push(compileFilter(op.where, d, params));
   if (op.after) conditions.push(keysetFilter(op.orderBy, op.after, d, params));
@@ -157,7 +258,7 @@ export function listRows(d: Dialect, op: ListOperation): Statement & { readonly 
     `SELECT ${op.select ? columnList(d, fields) : allColumns(d, model)} FROM ${tableReference(d, model)}` +
     `${conditions.length ? ` WHERE ${conditions.join(" AND ")}` : ""}${orderByClause(op.orderBy, d)}${d.limitOffset(limit, offset)}`;
   const decode = op.select ? rowDecoder(d, model, fields, fields.map((f) => f.name).join(",")) : fullRow(d, model);
-  return { text, params: params.values, decode, extra };
+  return { text, decode, extra };
 }
 
 /** The rows an Upsert's conflict key matches. */
