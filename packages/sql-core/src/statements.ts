@@ -39,6 +39,9 @@ interface Compiled {
   readonly extra?: readonly string[];
 }
 
+/** Longest SQL text the shape cache keeps, so that its 128 shapes per model stay small in memory. */
+export const MAX_CACHED_TEXT = 16_384;
+
 interface Shaped {
   readonly text: string;
   readonly params: unknown[];
@@ -49,7 +52,8 @@ interface Shaped {
 /**
  * The statement of shape `key` with this run's bind `values` (collected by the shape walk): compiled by
  * `build` on the first run of the shape, then taken from the (dialect, model) cache. A shape whose
- * compiled binds do not line up with the walk's is compiled every run instead of cached.
+ * compiled binds do not line up with the walk's, or whose text is longer than `MAX_CACHED_TEXT`
+ * (an IN list of thousands of placeholders), is compiled every run instead of cached.
  */
 function shaped(d: Dialect, model: Model, key: string, values: unknown[], build: (params: Params) => Compiled): Shaped {
   const cache = shapesOf<Compiled>(d, model);
@@ -57,7 +61,7 @@ function shaped(d: Dialect, model: Model, key: string, values: unknown[], build:
   if (hit !== undefined) return { text: hit.text, params: values, decode: hit.decode, extra: hit.extra };
   const params = new Params(d);
   const compiled = build(params);
-  if (sameBinds(values, params.values)) cache.set(key, compiled);
+  if (compiled.text.length <= MAX_CACHED_TEXT && sameBinds(values, params.values)) cache.set(key, compiled);
   return { text: compiled.text, params: params.values, decode: compiled.decode, extra: compiled.extra };
 }
 
@@ -165,7 +169,7 @@ function insertText(d: Dialect, model: Model, fields: readonly ModelField[], bui
   const hit = cache.get(key);
   if (hit !== undefined) return hit.text;
   const text = build();
-  cache.set(key, { text });
+  if (text.length <= MAX_CACHED_TEXT) cache.set(key, { text });
   return text;
 }
 

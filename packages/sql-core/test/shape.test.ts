@@ -248,6 +248,17 @@ describe("the shape cache", () => {
     expect(cache.get("d")).toBe(5);
   });
 
+  it("does not keep statements longer than the text limit (long IN lists with a placeholder per value)", () => {
+    const Long = new Model("Long", { id: field.string(), n: field.int() });
+    const values = Array.from({ length: 5000 }, (_, i) => i);
+    const statement = statements.countRows(plain, Long, parseFilter(Long, { n: { $in: values } }).ast);
+    expect(statement.text.length).toBeGreaterThan(statements.MAX_CACHED_TEXT);
+    expect(statement.params).toEqual(values);
+    expect(shapesOf(plain, Long).size).toBe(0);
+    statements.countRows(plain, Long, parseFilter(Long, { n: { $in: [1, 2] } }).ast);
+    expect(shapesOf(plain, Long).size).toBe(1);
+  });
+
   it("keeps a statement module's cache bounded under many shapes", () => {
     const Wide = new Model("Wide", { id: field.string(), n: field.int() });
     for (let size = 1; size <= 300; size++) {
