@@ -1,5 +1,5 @@
 import { AmbiguousMatchError, ReadOnlyModelError, ValidationError } from "./errors.js";
-import { ownProperties } from "./own.js";
+import { ownProperties, ownValue } from "./own.js";
 import { quoteName, shortName } from "./names.js";
 import type { FilterNode, OrderTerm } from "./filter.js";
 import { andFilters, isEmptyFilter, isPlainObject, parseFilter, parseOrderBy } from "./filter.js";
@@ -274,8 +274,14 @@ export function normalizeUpdateFields(model: Model, fields: unknown, path: strin
 }
 
 function notDeleted(model: Model): FilterNode | undefined {
+  if (!model.softDelete) return undefined;
   const f = model.field(DELETED_AT);
-  return model.softDelete && f ? { t: "null", field: f, isNull: true } : undefined;
+  return f ? { t: "null", field: f, isNull: true } : undefined;
+}
+
+/** `andFilters(target, extra)` without its rest-array for the common case of no extra part. */
+function andAlso(target: FilterNode, extra: FilterNode | undefined): FilterNode {
+  return extra === undefined ? target : andFilters(target, extra);
 }
 
 function idFilter(model: Model, id: unknown, path: string): FilterNode {
@@ -284,14 +290,15 @@ function idFilter(model: Model, id: unknown, path: string): FilterNode {
 }
 
 /** `id` or `filter`, exactly one. */
-function singleTarget(model: Model, params: Record<string, unknown>, node: string): FilterNode {
-  const hasId = params.id !== undefined;
-  const hasFilter = params.filter !== undefined;
-  if (hasId === hasFilter) {
+function singleTarget(model: Model, params: object, node: string): FilterNode {
+  const id = ownValue(params, "id");
+  const filter = ownValue(params, "filter");
+  const hasId = id !== undefined;
+  if (hasId === (filter !== undefined)) {
     throw new ValidationError(`${node} needs exactly one of 'id' or 'filter'`, { field: hasId ? "filter" : "id" });
   }
-  if (hasId) return idFilter(model, params.id, "id");
-  const parsed = parseFilter(model, params.filter, "filter").ast;
+  if (hasId) return idFilter(model, id, "id");
+  const parsed = parseFilter(model, filter, "filter").ast;
   if (isEmptyFilter(parsed)) {
     throw new ValidationError(`${node}: 'filter' is empty and would match every row`, {
       field: "filter",
@@ -372,42 +379,53 @@ const EPOCH = new Date(0);
 
 /** Turns a generated node's params into a validated operation. All checks happen here, before any I/O. */
 export function normalizeOperation(model: Model, kind: ModelOperationName, given: Record<string, unknown>): ModelOperation {
-  // Own properties only: an inherited `all` or `includeDeleted` (polluted Object.prototype) must not count.
-  const params = ownProperties(given);
   if (model.readOnly && kind !== "Read" && kind !== "List" && kind !== "Count") {
     throw new ReadOnlyModelError(`${model.name} is read-only (table '${model.table}' is a view); ${kind} is refused`, {
       fix: "Write to the underlying tables instead, or register them as models",
     });
   }
-  // Reads need no clock: only writes take the time (one instant per operation).
-  const now = kind === "Read" || kind === "List" || kind === "Count" ? EPOCH : new Date();
-  const hidden = params.includeDeleted === true ? undefined : notDeleted(model);
+  // Own properties only: an inherited `all` or `includeDeleted` (polluted Object.prototype) must not count.
+  // The single-row kinds read the few params they know with `ownValue` (no copy); the others copy them.
   switch (kind) {
     case "Create":
-      return { kind, model, data: normalizeCreateData(model, params.data, "data", now) };
+      return { kind, model, data: normalizeCreateData(model, ownValue(given, "data"), "data", new Date()) };
     case "Read":
       return {
         kind,
         model,
-        where: andFilters(singleTarget(model, params, "Read"), hidden),
-        raiseOnNotFound: params.raiseOnNotFound !== false,
+        where: andAlso(singleTarget(model, given, "Read"), ownValue(given, "includeDeleted") === true ? undefined : notDeleted(model)),
+        raiseOnNotFound: ownValue(given, "raiseOnNotFound") !== false,
       };
     case "Update":
       return {
         kind,
         model,
-        where: andFilters(singleTarget(model, params, "Update"), notDeleted(model)),
-        fields: normalizeUpdateFields(model, params.fields, "fields", now),
+        where: andAlso(singleTarget(model, given, "Update"), notDeleted(model)),
+        fields: normalizeUpdateFields(model, ownValue(given, "fields"), "fields", new Date()),
       };
     case "Delete":
       return {
         kind,
         model,
-        where: andFilters(singleTarget(model, params, "Delete"), notDeleted(model)),
+        where: andAlso(singleTarget(model, given, "Delete"), notDeleted(model)),
         soft: model.softDelete,
-        raiseOnNotFound: params.raiseOnNotFound !== false,
-        now,
+        raiseOnNotFound: ownValue(given, "raiseOnNotFound") !== false,
+        now: new Date(),
       };
+  }
+  return normalizeOther(model, kind, ownProperties(given));
+}
+
+/** The list, count, upsert and bulk kinds, from own-property params. */
+function normalizeOther(
+  model: Model,
+  kind: Exclude<ModelOperationName, "Create" | "Read" | "Update" | "Delete">,
+  params: Record<string, unknown>,
+): ModelOperation {
+  // Reads need no clock: only writes take the time (one instant per operation).
+  const now = kind === "List" || kind === "Count" ? EPOCH : new Date();
+  const hidden = params.includeDeleted === true ? undefined : notDeleted(model);
+  switch (kind) {
     case "List":
       return normalizeList(model, params, hidden);
     case "Count":

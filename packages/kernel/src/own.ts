@@ -12,3 +12,12 @@ export function ownProperties(value: object): Record<string, unknown> {
 export function own(value: unknown, key: string): unknown {
   return value !== null && typeof value === "object" && Object.hasOwn(value, key) ? (value as Record<string, unknown>)[key] : undefined;
 }
+
+/**
+ * Own property `key` of an object, or undefined: `own` for hot paths, where most keys are absent.
+ * The plain load comes first, so an absent key costs no `Object.hasOwn` call.
+ */
+export function ownValue(value: object, key: string): unknown {
+  const found = (value as Record<string, unknown>)[key];
+  return found !== undefined && Object.hasOwn(value, key) ? found : undefined;
+}

@@ -66,13 +66,21 @@ export function checkParams(schema: ParamsSchema, params: Record<string, unknown
  * type. Whether required params are present is {@link checkRequired}'s part.
  */
 export function checkParamValues(schema: ParamsSchema, params: Record<string, unknown>, names: readonly string[], where: string): void {
-  for (const name of names) {
-    if (!Object.hasOwn(schema, name)) checkParamNames(schema, [name], where);
-    const value = params[name];
-    if (value === undefined) throw undefinedParam(name, where);
-    const spec = schema[name]!;
-    if (!typeMatches(spec.type, value)) throw wrongType(spec, name, where);
-  }
+  for (const name of names) checkParamValue(schema, params, name, where);
+}
+
+/** {@link checkParamValues} for the own names of `source` (e.g. a run's parameters for one node), without listing them first. */
+export function checkOwnParamValues(schema: ParamsSchema, params: Record<string, unknown>, source: object, where: string): void {
+  for (const name in source) if (Object.hasOwn(source, name)) checkParamValue(schema, params, name, where);
+}
+
+/** One param of {@link checkParamValues}. */
+export function checkParamValue(schema: ParamsSchema, params: Record<string, unknown>, name: string, where: string): void {
+  if (!Object.hasOwn(schema, name)) checkParamNames(schema, [name], where);
+  const value = params[name];
+  if (value === undefined) throw undefinedParam(name, where);
+  const spec = schema[name]!;
+  if (!typeMatches(spec.type, value)) throw wrongType(spec, name, where);
 }
 
 /** Checks that each of `names` has a value in `params`. */

@@ -1,4 +1,4 @@
-import { ownProperties } from "./own.js";
+import { ownProperties, ownValue } from "./own.js";
 import { uuidPrefix } from "./random.js";
 import { quoteName, shortName } from "./names.js";
 import {
@@ -15,7 +15,7 @@ import {
 import type { Logger } from "./logger.js";
 import { silentLogger } from "./logger.js";
 import type { ExecuteOptions, NodeContext, RunContext } from "./node.js";
-import { checkParamValues, checkRequired } from "./params.js";
+import { checkOwnParamValues, checkParamValue, checkParamValues, checkRequired } from "./params.js";
 import { getPath, setPath } from "./paths.js";
 import type { PluginContext, RunHooks } from "./plugin.js";
 import type { NodeOwner, ResolvedNode } from "./registry.js";
@@ -242,6 +242,10 @@ function isCallerMistake(error: unknown): boolean {
   );
 }
 
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return (typeof value === "object" || typeof value === "function") && value !== null && typeof (value as { then?: unknown }).then === "function";
+}
+
 function nodeFailure(id: string, run: Run, error: unknown, results: Record<string, unknown>): WorkflowExecutionError {
   const cause = run.aborted && !(error instanceof DataFlowError) ? new AbortError(`Node '${id}' was aborted`, { cause: error }) : error;
   return new WorkflowExecutionError(id, run.runId, cause, results);
@@ -249,6 +253,8 @@ function nodeFailure(id: string, run: Run, error: unknown, results: Record<strin
 
 export class LocalRuntime {
   private readonly plans = new WeakMap<Workflow, Plan>();
+  private lastWorkflow: Workflow | undefined;
+  private lastPlan: Plan | undefined;
   private readonly scope: NodeOwner | undefined;
   private readonly maxConcurrency: number;
   private readonly logger: Logger;
@@ -273,8 +279,9 @@ export class LocalRuntime {
   }
 
   private plan(wf: Workflow): Plan {
+    if (wf === this.lastWorkflow) return this.lastPlan!;
     let plan = this.plans.get(wf);
-    if (plan) return plan;
+    if (plan) return this.remember(wf, plan);
     const resolved =
       wf.resolvedWith === this.scope
         ? wf.resolved
@@ -303,6 +310,13 @@ export class LocalRuntime {
       staticChecked: wf.nodes.map(() => false),
     };
     this.plans.set(wf, plan);
+    return this.remember(wf, plan);
+  }
+
+  /** Keeps the last plan at hand: a runtime mostly runs the same workflow again (no WeakMap lookup then). */
+  private remember(wf: Workflow, plan: Plan): Plan {
+    this.lastWorkflow = wf;
+    this.lastPlan = plan;
     return plan;
   }
 
@@ -392,9 +406,20 @@ export class LocalRuntime {
   private runSingle<R>(wf: Workflow, plan: Plan, run: Run): Promise<ExecuteResult<R>> {
     const id = wf.nodes[0]!.id;
     const results: Record<string, unknown> = {};
-    return this.runNode(wf, plan, 0, run, results).then(
-      (output) => {
-        results[id] = output;
+    let output: unknown;
+    try {
+      output = this.startNode(wf, plan, 0, run, results);
+    } catch (error) {
+      return Promise.reject(nodeFailure(id, run, error, {}));
+    }
+    if (!(output instanceof Promise) && !isThenable(output)) {
+      // A node that answered synchronously: no promise step between its output and the result.
+      results[id] = output;
+      return Promise.resolve({ results: results as R, runId: run.runId });
+    }
+    return Promise.resolve(output).then(
+      (value) => {
+        results[id] = value;
         return { results: results as R, runId: run.runId };
       },
       (error: unknown) => {
@@ -452,7 +477,9 @@ export class LocalRuntime {
   }
 
   private checkRuntimeParameters(wf: Workflow, parameters: Record<string, Record<string, unknown>>): void {
-    for (const id of Object.keys(parameters)) {
+    // for-in with an own check: Object.keys' names, without allocating their array on every run.
+    for (const id in parameters) {
+      if (!Object.hasOwn(parameters, id)) continue;
       const i = wf.index.get(id);
       if (i === undefined) throw new WorkflowValidationError(`parameters: ${quoteName(id)} is not a node of this workflow`, { field: shortName(id) });
       const given = parameters[id];
@@ -463,7 +490,9 @@ export class LocalRuntime {
   /** The node's params for this run: static, then connected values, then the run's parameters. */
   private paramsFor(wf: Workflow, i: number, results: Record<string, unknown>, override: Record<string, unknown> | undefined): Record<string, unknown> {
     let params = wf.nodes[i]!.params as Record<string, unknown>;
-    for (const c of wf.inputs[i]!) {
+    const inputs = wf.inputs[i]!;
+    for (let k = 0; k < inputs.length; k++) {
+      const c = inputs[k]!;
       const value = getPath(results[c.source], c.sourcePath);
       if (value === undefined) {
         throw new ValidationError(
@@ -492,29 +521,35 @@ export class LocalRuntime {
       checkParamValues(schema, node.params as Record<string, unknown>, Object.keys(node.params), where);
       plan.staticChecked[i] = true;
     }
-    if (override) checkParamValues(schema, params, Object.keys(override), where);
+    if (override) checkOwnParamValues(schema, params, override, where);
     const inputs = wf.inputs[i]!;
-    for (let k = 0; k < inputs.length; k++) checkParamValues(schema, params, inputs[k]!.targetPath.slice(0, 1), where);
-    checkRequired(params, plan.open[i]!, where);
+    for (let k = 0; k < inputs.length; k++) checkParamValue(schema, params, inputs[k]!.targetPath[0]!, where);
+    const open = plan.open[i]!;
+    if (open.length > 0) checkRequired(params, open, where);
   }
 
   private runNode(wf: Workflow, plan: Plan, i: number, run: Run, results: Record<string, unknown>): Promise<unknown> {
-    const node = wf.nodes[i]!;
     try {
-      if (run.aborted) throw new AbortError(`The run was aborted before node '${node.id}' started`, { cause: run.signal.reason });
-      const given = run.options.parameters;
-      const override = given !== undefined && Object.hasOwn(given, node.id) ? given[node.id] : undefined;
-      const params = this.paramsFor(wf, i, results, override);
-      this.checkNodeParams(wf, plan, i, params, override);
-      const def = plan.resolved[i]!.def;
-      const ctx = new Context(node.id, run);
-      if (channels.node.hasSubscribers) {
-        return channels.node.tracePromise(async () => def.run(params, ctx), { runId: run.runId, nodeId: node.id, nodeType: node.type });
-      }
-      return Promise.resolve(def.run(params, ctx));
+      return Promise.resolve(this.startNode(wf, plan, i, run, results));
     } catch (error) {
       return Promise.reject(error);
     }
+  }
+
+  /** Checks the node's params for this run and calls its `run`: its output or promise; throws what fails before. */
+  private startNode(wf: Workflow, plan: Plan, i: number, run: Run, results: Record<string, unknown>): unknown {
+    const node = wf.nodes[i]!;
+    if (run.aborted) throw new AbortError(`The run was aborted before node '${node.id}' started`, { cause: run.signal.reason });
+    const given = run.options.parameters;
+    const override = given === undefined ? undefined : (ownValue(given, node.id) as Record<string, unknown> | undefined);
+    const params = this.paramsFor(wf, i, results, override);
+    this.checkNodeParams(wf, plan, i, params, override);
+    const def = plan.resolved[i]!.def;
+    const ctx = new Context(node.id, run);
+    if (channels.node.hasSubscribers) {
+      return channels.node.tracePromise(async () => def.run(params, ctx), { runId: run.runId, nodeId: node.id, nodeType: node.type });
+    }
+    return def.run(params, ctx);
   }
 
   private schedule(wf: Workflow, plan: Plan, run: Run, results: Record<string, unknown>): Promise<void> {

@@ -80,6 +80,20 @@ describe("options and parameters are read as own properties only", () => {
     });
   });
 
+  it("an inherited includeDeleted, raiseOnNotFound, filter, fields or data changes no single-row operation", () => {
+    const Soft = new Model("SoftItem", { name: field.string() }, { softDelete: true });
+    polluted({ includeDeleted: true, raiseOnNotFound: false, filter: { name: "x" } }, () => {
+      const read = normalizeOperation(Soft, "Read", { id: 1 }) as { where: { t: string }; raiseOnNotFound: boolean };
+      expect(read.raiseOnNotFound).toBe(true);
+      expect(read.where.t).toBe("and");
+      expect((normalizeOperation(Soft, "Delete", { id: 1 }) as { raiseOnNotFound: boolean }).raiseOnNotFound).toBe(true);
+    });
+    polluted({ fields: { name: "x" }, data: { name: "x" } }, () => {
+      expect(caught(() => normalizeOperation(Item, "Update", { id: 1 })).field).toBe("fields");
+      expect(caught(() => normalizeOperation(Item, "Create", {})).field).toBe("data");
+    });
+  });
+
   it("Object.prototype.url does not change the database new DataFlow({}) opens", () => {
     const seen: string[] = [];
     const recorder: Plugin = definePlugin({

@@ -191,6 +191,41 @@ describe("LocalRuntime", () => {
     expect(seen).toEqual([undefined, "acme"]);
   });
 
+  it("a single node's sync output, sync throw, thenable and rejection all settle the run", async () => {
+    const runtime = new LocalRuntime();
+    const sync = new WorkflowBuilder().addNode(echo, "a", { value: 1 }).build();
+    expect((await runtime.execute(sync)).results).toEqual({ a: { result: { value: 1 } } });
+    const thenable = defineNode({ type: "Thenable", params: {}, run: () => ({ then: (ok: (v: unknown) => void) => ok({ result: "later" }) }) as never });
+    expect((await runtime.execute(new WorkflowBuilder().addNode(thenable, "t").build())).results).toEqual({ t: { result: "later" } });
+    const throws = defineNode({
+      type: "Throws",
+      params: {},
+      run: () => {
+        throw new ValidationError("bad");
+      },
+    });
+    const thrown = await captured(runtime.execute(new WorkflowBuilder().addNode(throws, "x").build()));
+    expect([thrown.nodeId, thrown.cause]).toEqual(["x", expect.any(ValidationError)]);
+    const rejects = defineNode({ type: "Rejects", params: {}, run: () => Promise.reject(new ValidationError("later bad")) });
+    const rejected = await captured(runtime.execute(new WorkflowBuilder().addNode(rejects, "r").build()));
+    expect([rejected.nodeId, (rejected.cause as Error).message]).toEqual(["r", "later bad"]);
+  });
+
+  it("run parameters inherited from a polluted Object.prototype are neither checked nor used", async () => {
+    const runtime = new LocalRuntime();
+    const wf = new WorkflowBuilder().addNode(echo, "a", { value: 1 }).build();
+    const proto = Object.prototype as Record<string, unknown>;
+    Object.defineProperty(proto, "a", { value: { value: "evil" }, configurable: true, writable: true, enumerable: true });
+    Object.defineProperty(proto, "nope", { value: { value: "evil" }, configurable: true, writable: true, enumerable: true });
+    try {
+      expect((await runtime.execute(wf, { parameters: {} })).results).toEqual({ a: { result: { value: 1 } } });
+      expect((await runtime.execute(wf, { parameters: { a: { value: 2 } } })).results).toEqual({ a: { result: { value: 2 } } });
+    } finally {
+      delete proto.a;
+      delete proto.nope;
+    }
+  });
+
   it("every run has its own runId", async () => {
     const wf = new WorkflowBuilder().addNode(echo, "a", { value: 1 }).build();
     const runtime = new LocalRuntime();

@@ -1,4 +1,4 @@
-import type { AdapterFactory, Model, NodeDefinition, Plugin, PluginContext } from "@dataflow/kernel/plugin";
+import type { AdapterFactory, DataFlowHandle, Model, ModelOperation, NodeContext, NodeDefinition, Plugin, PluginContext } from "@dataflow/kernel/plugin";
 import { MODEL_OPERATIONS, OPERATION_PARAMS, PluginError, definePlugin, normalizeOperation } from "@dataflow/kernel/plugin";
 import type { SqlTarget } from "./target.js";
 import { executeOperation } from "./execute.js";
@@ -33,14 +33,16 @@ export function sqlModelNodes(model: Model, ctx: PluginContext): NodeDefinition[
     // Not async: returning the operation's own promise saves the microtask hops of an async frame.
     run(params: Record<string, unknown>, nodeCtx) {
       const op = normalizeOperation(model, kind, params);
-      const go = (): Promise<unknown> =>
-        // Without middleware the kernel would only call back: run the operation here, one package crossing fewer.
-        dataflow.hasMiddleware === false
-          ? executeOperation(adapter, op, nodeCtx)
-          : dataflow.runOperation(op, nodeCtx, (o) => executeOperation(adapter, o, nodeCtx));
-      return dataflow.isReady(model) ? go() : dataflow.ensureModel(model).then(go);
+      if (!dataflow.isReady(model)) return dataflow.ensureModel(model).then(() => runModelOperation(dataflow, adapter, op, nodeCtx));
+      return runModelOperation(dataflow, adapter, op, nodeCtx);
     },
   }));
+}
+
+function runModelOperation(dataflow: DataFlowHandle, adapter: SqlTarget, op: ModelOperation, ctx: NodeContext): Promise<unknown> {
+  // Without middleware the kernel would only call back: run the operation here, one package crossing fewer.
+  if (dataflow.hasMiddleware === false) return executeOperation(adapter, op, ctx);
+  return dataflow.runOperation(op, ctx, (o) => executeOperation(adapter, o, ctx));
 }
 
 /** A plugin for one SQL dialect package: its adapter factory plus the generated SQL nodes. */
