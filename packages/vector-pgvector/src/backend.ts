@@ -16,9 +16,13 @@ const SETTINGS = [
   { key: "probes", name: "ivfflat.probes" },
 ] as const;
 
-/** The per-query index settings `q` gives, as `set_config` values (text). */
-function givenSettings(q: VectorQuery): Array<{ name: string; value: string }> {
-  const given: Array<{ name: string; value: string }> = [];
+/** Behind PgBouncer the connections have no session options (see adapter.ts): the iterative scan mode goes into the statement. */
+const POOLED_SETTINGS = [{ name: "hnsw.iterative_scan", value: "strict_order" }] as const;
+const DEFAULTS: Readonly<Record<string, string>> = { "hnsw.ef_search": "40", "ivfflat.probes": "1", "hnsw.iterative_scan": "off" };
+
+/** The per-query index settings `q` gives, as `set_config` values (text), and the scan mode behind a pooler. */
+function givenSettings(adapter: DatabaseAdapter, q: VectorQuery): Array<{ name: string; value: string }> {
+  const given: Array<{ name: string; value: string }> = adapter instanceof PgVectorAdapter && adapter.behindPooler ? [...POOLED_SETTINGS] : [];
   for (const s of SETTINGS) if (q[s.key] !== undefined) given.push({ name: s.name, value: String(q[s.key]) });
   return given;
 }
@@ -163,10 +167,9 @@ async function searchInTransaction(
 ): Promise<Record<string, unknown>[]> {
   const before = (await exec.query(`SELECT ${settings.map((s, i) => `current_setting('${s.name}', true) AS s${i}`).join(", ")}`, [])).rows[0]!;
   const rows = await searchOnce(adapter, exec, op, fields, q, settings);
-  const defaults: Record<string, string> = { "hnsw.ef_search": "40", "ivfflat.probes": "1" };
   await exec.query(
     `SELECT ${settings.map((s, i) => `set_config('${s.name}', $${i + 1}, true)`).join(", ")}`,
-    settings.map((s, i) => String(before[`s${i}`] ?? defaults[s.name])),
+    settings.map((s, i) => String(before[`s${i}`] ?? DEFAULTS[s.name])),
   );
   return rows;
 }
@@ -177,7 +180,7 @@ export const pgvectorBackend: VectorBackend = {
   distances: DISTANCES,
 
   async search(adapter, exec, op, fields, q, ctx) {
-    const settings = givenSettings(q);
+    const settings = givenSettings(adapter, q);
     const rows =
       settings.length > 0 && adapter.transactionFor(ctx) !== undefined
         ? await searchInTransaction(adapter, exec, op, fields, q, settings)
