@@ -12,6 +12,7 @@ const PROFILES: Readonly<Record<string, string>> = {
   "sqlite/workflow": "bench/README.md#sqlite-where-the-time-over-raw-goes",
   "sqlite/cold-start": "bench/README.md#sqlite-where-the-time-over-raw-goes",
   "vector/pgvector-search": "bench/README.md, Methodology: Where VectorSearch's time over raw pg goes",
+  "vector/pgvector-search-vectors": "bench/README.md, Methodology: Where VectorSearch's time over raw pg goes",
 };
 
 /** The verdict cell: PASS / n/a as they are; MISS with the pointer to its profile. */

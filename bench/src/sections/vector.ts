@@ -306,6 +306,8 @@ async function pgSection(
     start = process.hrtime.bigint();
     const truth = data.queries.map((q) => exactTopK(data, q, ROWS, K));
     notes.push(`exact top-${K} of ${QUERIES} queries by JS brute force: ${((seconds(start) / QUERIES) * 1000).toFixed(1)} ms/query`);
+    const tuned = await captureSql(() => run("VDoc_VectorSearch", { vector: qList[0], k: K, select: ["id"], efSearch: EF_VALUES[1] }));
+    notes.push(`a search with efSearch sends ${tuned.length} statement${tuned.length === 1 ? "" : "s"} (the setting applied inside the search statement)`);
     for (const ef of EF_VALUES) {
       const found: number[][] = [];
       start = process.hrtime.bigint();

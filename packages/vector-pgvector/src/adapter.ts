@@ -14,6 +14,16 @@ import { pgvectorDialect } from "./dialect.js";
  */
 const SESSION_OPTIONS = "-c client_encoding=UTF8 -c hnsw.iterative_scan=strict_order";
 
+/**
+ * The session options, unless a PgBouncer is declared (`pgbouncer` option or `?pgbouncer=` in the
+ * URL): it refuses startup options, so there the search statements set the scan mode themselves.
+ */
+function withSessionOptions(url: string, options: PostgresAdapterOptions): PostgresAdapterOptions {
+  const mode = options.pgbouncer ?? /[?&]pgbouncer=([^&#]*)/.exec(url)?.[1];
+  if (mode !== undefined && mode !== "none") return options;
+  return { ...options, pg: { options: SESSION_OPTIONS, ...(options.pg ?? {}) } };
+}
+
 /** The PostgreSQL adapter with pgvector: creates the extension, vector columns, declared vector indexes. */
 export class PgVectorAdapter extends PostgresAdapter {
   override readonly dialect: Dialect = pgvectorDialect;
@@ -37,7 +47,12 @@ export class PgVectorAdapter extends PostgresAdapter {
     options: PostgresAdapterOptions = {},
     private readonly vectorOptions: VectorPluginOptions = {},
   ) {
-    super(url, { ...options, pg: { options: SESSION_OPTIONS, ...(options.pg ?? {}) } });
+    super(url, withSessionOptions(url, options));
+  }
+
+  /** True when the connections carry no session options (behind PgBouncer), see `withSessionOptions`. */
+  get behindPooler(): boolean {
+    return this.settings.pooler.mode !== "none";
   }
 
   override async connect(): Promise<void> {

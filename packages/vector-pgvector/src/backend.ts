@@ -11,12 +11,28 @@ import { quoteLiteral } from "@dataflow/sql-postgres";
 /** Unfiltered search statements by field list (one per model and selection, see vector-core) and shape. */
 const unfilteredStatements = new WeakMap<readonly ModelField[], Map<string, string>>();
 
+const SETTINGS = [
+  { key: "efSearch", name: "hnsw.ef_search" },
+  { key: "probes", name: "ivfflat.probes" },
+] as const;
+
+/** Behind PgBouncer the connections have no session options (see adapter.ts): the iterative scan mode goes into the statement. */
+const POOLED_SETTINGS = [{ name: "hnsw.iterative_scan", value: "strict_order" }] as const;
+const DEFAULTS: Readonly<Record<string, string>> = { "hnsw.ef_search": "40", "ivfflat.probes": "1", "hnsw.iterative_scan": "off" };
+
+/** The per-query index settings `q` gives, as `set_config` values (text), and the scan mode behind a pooler. */
+function givenSettings(adapter: DatabaseAdapter, q: VectorQuery): Array<{ name: string; value: string }> {
+  const given: Array<{ name: string; value: string }> = adapter instanceof PgVectorAdapter && adapter.behindPooler ? [...POOLED_SETTINGS] : [];
+  for (const s of SETTINGS) if (q[s.key] !== undefined) given.push({ name: s.name, value: String(q[s.key]) });
+  return given;
+}
+
 /**
  * The nearest-neighbour statement. `exact` orders by an expression no index matches, so PostgreSQL
  * scans the rows the filter selects and sorts them: the fallback when an index scan found fewer
  * than k rows. Without a filter the text depends only on the shape of the query, so it is built
  * once per shape: the same string object each time, whose hash the prepared-statement lookup has
- * already computed.
+ * already computed. `settings` (see `settingArgument`) go into the approximate statement only.
  */
 function searchStatement(
   adapter: DatabaseAdapter,
@@ -24,20 +40,41 @@ function searchStatement(
   fields: readonly ModelField[],
   q: VectorQuery,
   exact: boolean,
+  settings: ReadonlyArray<{ name: string; value: string }>,
 ): { text: string; values: unknown[] } {
   const vector = vectorParameter(q.vector);
+  const inline = exact ? [] : settings;
   if (op.where.t === "const" && op.where.value) {
-    const key = `${q.field.name}\0${q.distance}\0${q.maxDistance === undefined ? "" : "max"}\0${exact ? "exact" : ""}`;
+    const key = `${q.field.name}\0${q.distance}\0${q.maxDistance === undefined ? "" : "max"}\0${exact ? "exact" : ""}\0${inline.map((s) => s.name).join(",")}`;
     let shapes = unfilteredStatements.get(fields);
     if (!shapes) unfilteredStatements.set(fields, (shapes = new Map()));
     let text = shapes.get(key);
     if (text === undefined) {
-      text = buildStatement(adapter, op, fields, q, exact, new Params(adapter.dialect), vector).text;
+      text = buildStatement(adapter, op, fields, q, exact, inline, new Params(adapter.dialect), vector).text;
       if (shapes.size < 64) shapes.set(key, text);
     }
-    return { text, values: q.maxDistance === undefined ? [vector, q.k] : [vector, q.maxDistance, q.k] };
+    // The order buildStatement adds them in: vector, settings, maxDistance, k.
+    const values: unknown[] = [vector];
+    for (const s of inline) values.push(s.value);
+    if (q.maxDistance !== undefined) values.push(q.maxDistance);
+    values.push(q.k);
+    return { text, values };
   }
-  return buildStatement(adapter, op, fields, q, exact, new Params(adapter.dialect), vector);
+  return buildStatement(adapter, op, fields, q, exact, inline, new Params(adapter.dialect), vector);
+}
+
+/**
+ * The query vector as the ordering argument. With per-query settings it is a scalar subquery that
+ * applies them first (`set_config(..., is_local)`): PostgreSQL runs it as an init plan when the
+ * index scan evaluates its ordering key, before the scan reads `hnsw.ef_search` / `ivfflat.probes`.
+ * Outside a transaction block the statement is its own transaction, so the settings end with it:
+ * one round trip, nothing left on the pooled connection, and one transaction behind PgBouncer's
+ * transaction pooling.
+ */
+function settingArgument(argument: string, settings: ReadonlyArray<{ name: string; value: string }>, params: Params): string {
+  if (settings.length === 0) return argument;
+  const applied = settings.map((s) => `set_config('${s.name}', ${params.add(s.value)}, true) IS NOT NULL`).join(" AND ");
+  return `(SELECT ${argument} WHERE ${applied})`;
 }
 
 function buildStatement(
@@ -46,11 +83,12 @@ function buildStatement(
   fields: readonly ModelField[],
   q: VectorQuery,
   exact: boolean,
+  settings: ReadonlyArray<{ name: string; value: string }>,
   params: Params,
   vector: Buffer,
 ): { text: string; values: unknown[] } {
   const d = adapter.dialect;
-  const argument = vectorArgument(params.add(vector), q.field);
+  const argument = settingArgument(vectorArgument(params.add(vector), q.field), settings, params);
   const distance = `(${d.quote(q.field.name)} ${DISTANCE_OPERATOR[q.distance]} ${argument})`;
   const conditions = [`${d.quote(q.field.name)} IS NOT NULL`];
   if (!(op.where.t === "const" && op.where.value)) conditions.push(compileFilter(op.where, d, params));
@@ -97,14 +135,15 @@ async function searchOnce(
   op: ListOperation,
   fields: readonly ModelField[],
   q: VectorQuery,
+  settings: ReadonlyArray<{ name: string; value: string }>,
 ): Promise<Record<string, unknown>[]> {
   const filtered = !(op.where.t === "const" && op.where.value);
-  const exact = () => searchStatement(adapter, op, fields, q, true);
+  const exact = () => searchStatement(adapter, op, fields, q, true, settings);
   if (filtered) {
     const statement = exact();
     if (await exactIsCheap(exec, statement)) return (await exec.query(statement.text, statement.values)).rows;
   }
-  const approximate = searchStatement(adapter, op, fields, q, false);
+  const approximate = searchStatement(adapter, op, fields, q, false, settings);
   const { rows } = await exec.query(approximate.text, approximate.values);
   if (rows.length >= q.k) return rows;
   // An index scan may stop before k rows pass a selective filter (hnsw.max_scan_tuples, IVFFlat
@@ -113,19 +152,26 @@ async function searchOnce(
   return (await exec.query(statement.text, statement.values)).rows;
 }
 
-const SETTINGS = [
-  { key: "ef", name: "hnsw.ef_search" },
-  { key: "probes", name: "ivfflat.probes" },
-] as const;
-
-/** `set_config(..., is_local)` of the given index settings in one statement. */
-async function applySettings(tx: SqlExecutor, values: Record<string, unknown>): Promise<void> {
-  const given = SETTINGS.filter((s) => values[s.key] !== undefined && values[s.key] !== null);
-  if (given.length === 0) return;
-  await tx.query(
-    `SELECT ${given.map((s, i) => `set_config('${s.name}', $${i + 1}, true)`).join(", ")}`,
-    given.map((s) => String(values[s.key])),
+/**
+ * A search with per-query settings inside a run's transaction: the statement's transaction-local
+ * settings would last until that transaction ends, so the values from before are put back after it.
+ * (A failed statement aborts the transaction, whose rollback discards the settings too.)
+ */
+async function searchInTransaction(
+  adapter: DatabaseAdapter,
+  exec: SqlExecutor,
+  op: ListOperation,
+  fields: readonly ModelField[],
+  q: VectorQuery,
+  settings: ReadonlyArray<{ name: string; value: string }>,
+): Promise<Record<string, unknown>[]> {
+  const before = (await exec.query(`SELECT ${settings.map((s, i) => `current_setting('${s.name}', true) AS s${i}`).join(", ")}`, [])).rows[0]!;
+  const rows = await searchOnce(adapter, exec, op, fields, q, settings);
+  await exec.query(
+    `SELECT ${settings.map((s, i) => `set_config('${s.name}', $${i + 1}, true)`).join(", ")}`,
+    settings.map((s, i) => String(before[`s${i}`] ?? DEFAULTS[s.name])),
   );
+  return rows;
 }
 
 /** pgvector: `<=>`, `<->`, `<#>` with HNSW/IVFFlat indexes; full text with tsvector/ts_rank. */
@@ -134,27 +180,11 @@ export const pgvectorBackend: VectorBackend = {
   distances: DISTANCES,
 
   async search(adapter, exec, op, fields, q, ctx) {
-    let rows: Record<string, unknown>[];
-    if (q.efSearch === undefined && q.probes === undefined) {
-      rows = await searchOnce(adapter, exec, op, fields, q);
-    } else {
-      // Per-query index settings are transaction-local: in a transaction of their own they end with
-      // it; inside a run's transaction (a savepoint) the previous values are put back afterwards.
-      const nested = adapter.transactionFor(ctx) !== undefined;
-      rows = await adapter.transaction(
-        async (tx) => {
-          const before = nested
-            ? (await tx.query(`SELECT ${SETTINGS.map((s) => `current_setting('${s.name}', true) AS ${s.key}`).join(", ")}`, [])).rows[0]!
-            : {};
-          await applySettings(tx, { ef: q.efSearch, probes: q.probes });
-          const found = await searchOnce(adapter, tx, op, fields, q);
-          if (nested) await applySettings(tx, { ef: before.ef ?? "40", probes: before.probes ?? "1" });
-          return found;
-        },
-        {},
-        ctx,
-      );
-    }
+    const settings = givenSettings(adapter, q);
+    const rows =
+      settings.length > 0 && adapter.transactionFor(ctx) !== undefined
+        ? await searchInTransaction(adapter, exec, op, fields, q, settings)
+        : await searchOnce(adapter, exec, op, fields, q, settings);
     return decodeScoredRows(adapter, op, fields, rows, DISTANCE_COLUMN, "distance");
   },
 

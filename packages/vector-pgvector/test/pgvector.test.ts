@@ -111,6 +111,59 @@ if (res.ok) {
       }
     });
 
+    it("efSearch and probes apply to their own search only: one statement, nothing left on the pooled connection", async () => {
+      const table = `tune_${randomBytes(3).toString("hex")}`;
+      const db = new DataFlow({ url, plugins: [pgvector()], pool: { max: 1 } });
+      try {
+        db.model("Tune", { embedding: field.vector(8) }, { table });
+        const data = vectors(400, 8, 7).map((embedding) => ({ embedding }));
+        await runNode(db, "Tune_VectorInsert", { data });
+        await runNode(db, "Tune_CreateVectorIndex", { method: "ivfflat", distance: "l2", lists: 20 });
+        await runNode(db, "Tune_CreateVectorIndex", { method: "hnsw", distance: "cosine" });
+        await raw(url, `ANALYZE "${table}"`);
+        const sent = async (params: Record<string, unknown>) => {
+          const statements: string[] = [];
+          const seen = { start: (m: { text: string }) => void statements.push(m.text), end() {}, asyncStart() {}, asyncEnd() {}, error() {} };
+          channels.query.subscribe(seen);
+          const out = await runNode(db, "Tune_VectorSearch", { vector: data[3]!.embedding, distance: "l2", ...params }).finally(() =>
+            channels.query.unsubscribe(seen),
+          );
+          return {
+            count: out.count as number,
+            kinds: statements.map((t) =>
+              !t.includes(" FROM ") ? "settings" : t.includes(" + 0 LIMIT") ? "exact" : t.includes("set_config") ? "tuned" : "ann",
+            ),
+          };
+        };
+        // One IVFFlat list (probes = 1, the default) holds about 20 of the 400 rows: fewer than k, so
+        // the node re-runs the search exactly. With all 20 lists probed the index scan alone has k rows.
+        expect(await sent({ k: 100 })).toEqual({ count: 100, kinds: ["ann", "exact"] });
+        expect(await sent({ k: 100, probes: 20, efSearch: 77 })).toEqual({ count: 100, kinds: ["tuned"] });
+        // The same (only) pooled connection afterwards: back to the defaults, for statements and searches alike.
+        const exec = (
+          db.adapter as unknown as { poolExecutor(s: undefined): { query(t: string, p: unknown[]): Promise<{ rows: Array<Record<string, string>> }> } }
+        ).poolExecutor(undefined);
+        const { rows } = await exec.query(
+          "SELECT current_setting('ivfflat.probes') AS probes, current_setting('hnsw.ef_search') AS ef, pg_backend_pid() AS pid",
+          [],
+        );
+        expect(rows[0]).toMatchObject({ probes: "1", ef: "40" });
+        expect(await sent({ k: 100 })).toEqual({ count: 100, kinds: ["ann", "exact"] });
+        const again = await exec.query("SELECT pg_backend_pid() AS pid", []);
+        expect(again.rows[0]!.pid).toBe(rows[0]!.pid);
+        // Inside a transaction the statement's settings would last until it ends: the values from before
+        // are read first and put back after the search.
+        const inside = await db.transaction(async () => {
+          const tuned = await sent({ k: 100, probes: 20 });
+          const plain = await sent({ k: 100 });
+          return { tuned, plain };
+        });
+        expect(inside).toEqual({ tuned: { count: 100, kinds: ["settings", "tuned", "settings"] }, plain: { count: 100, kinds: ["ann", "exact"] } });
+      } finally {
+        await db.close();
+      }
+    });
+
     it("halfvec(n) fields store half-precision vectors and search like vector fields", async () => {
       const table = `half_${randomBytes(3).toString("hex")}`;
       const db = new DataFlow({ url, plugins: [pgvector()] });
