@@ -1,6 +1,6 @@
 import type { BulkCreateOperation, BulkUpsertOperation, Model, ModelField, NodeContext, ProgressReporter, RowData } from "@dataflow/kernel/plugin";
 import { DatabaseError } from "@dataflow/kernel/plugin";
-import { columnList, insertColumns, rowDecoder, tableReference } from "@dataflow/sql-core";
+import { columnList, groupByColumns, rowDecoder, tableReference } from "@dataflow/sql-core";
 import type { MysqlTarget } from "./target.js";
 import type { MysqlDialect } from "./dialect.js";
 import { otherUniqueKeys } from "./keys.js";
@@ -118,18 +118,12 @@ export async function mysqlBulkWrite(
   const mode: Mode = op.kind === "BulkUpsert" ? "update" : op.onConflict;
   const target = mode === "error" ? undefined : op.conflictOn;
 
-  const groups = new Map<string, { fields: ModelField[]; rows: RowData[] }>();
-  for (const row of op.rows) {
-    const key = Object.keys(row).join(",");
-    let group = groups.get(key);
-    if (!group) groups.set(key, (group = { fields: insertColumns(model, row), rows: [] }));
-    group.rows.push(row);
-  }
+  const groups = groupByColumns(model, op.rows);
 
   let done = 0;
   await adapter.transaction(
     async () => {
-      for (const { fields, rows } of groups.values()) {
+      for (const { fields, rows } of groups) {
         const guard = target ? otherUniqueKeys(model, target, new Set(fields.map((f) => f.name))) : [];
         const head = `INSERT INTO ${tableReference(d, model)} (${columnList(d, fields)}) VALUES `;
         const tail = conflictTail(d, model, mode, target, op.updateFields, guard.length > 0);
