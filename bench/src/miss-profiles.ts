@@ -8,7 +8,7 @@ const PROFILES: Readonly<Record<string, string>> = {
   "sqlite/create": "bench/README.md#sqlite-where-the-time-over-raw-goes",
   "sqlite/read": "bench/README.md#sqlite-where-the-time-over-raw-goes",
   "sqlite/list": "bench/README.md#sqlite-where-the-time-over-raw-goes",
-  "sqlite/bulk": "bench/README.md#sqlite-where-the-time-over-raw-goes",
+  "sqlite/bulk": "bench/README.md#bulkcreate-where-the-time-goes",
   "sqlite/workflow": "bench/README.md#sqlite-where-the-time-over-raw-goes",
   "sqlite/cold-start": "bench/README.md#sqlite-where-the-time-over-raw-goes",
   "vector/pgvector-search": "bench/README.md, Methodology: Where VectorSearch's time over raw pg goes",

@@ -1,6 +1,6 @@
 import { AmbiguousMatchError, ReadOnlyModelError, ValidationError } from "./errors.js";
 import { ownProperties, ownValue } from "./own.js";
-import { quoteName, shortName } from "./names.js";
+import { quoteName } from "./names.js";
 import type { FilterNode, OrderTerm } from "./filter.js";
 import { andFilters, isEmptyFilter, isPlainObject, parseFilter, parseOrderBy } from "./filter.js";
 import type { Model, ModelField, ModelOperationName } from "./model.js";
@@ -8,8 +8,11 @@ import { DELETED_AT } from "./model.js";
 import type { ParamsSchema } from "./params.js";
 import { didYouMean } from "./suggest.js";
 import { validateValue } from "./values.js";
+import type { RowData } from "./create-rows.js";
+import { fieldFor, normalizeCreateData, normalizeCreateRows } from "./create-rows.js";
 
-export type RowData = Record<string, unknown>;
+export type { RowData } from "./create-rows.js";
+export { normalizeCreateData } from "./create-rows.js";
 
 export interface CreateOperation {
   readonly kind: "Create";
@@ -173,88 +176,6 @@ export const MAX_BULK_ROWS = 1_000_000;
 function plainObject(value: unknown, path: string): Record<string, unknown> {
   if (!isPlainObject(value)) throw new ValidationError(`'${path}' must be a plain object`, { field: path });
   return value;
-}
-
-function fieldFor(model: Model, key: string, path: string): ModelField {
-  const f = model.field(key);
-  if (!f) {
-    throw new ValidationError(`Unknown field ${quoteName(key)} in '${path}' for model ${model.name}. ${didYouMean(key, model.fieldNames)}`.trim(), {
-      field: `${path}.${shortName(key)}`,
-    });
-  }
-  if (f.system && !f.primaryKey && !model.inputSystemFields.has(key)) {
-    throw new ValidationError(`'${path}.${key}' is managed by DataFlow and cannot be set`, { field: `${path}.${key}` });
-  }
-  return f;
-}
-
-function applyDefault(f: ModelField, path: string): unknown {
-  const def = f.default;
-  if (def === undefined) return f.nullable ? null : undefined;
-  const raw = "generate" in def ? def.generate() : def.value;
-  return validateValue(f, raw, `${path} (default)`);
-}
-
-/** `validateValue` that builds the error path only when the value is rejected. */
-function checked(f: ModelField, value: unknown, path: string, key: string): unknown {
-  try {
-    return validateValue(f, value, key);
-  } catch {
-    return validateValue(f, value, `${path}.${key}`);
-  }
-}
-
-/** Validates create data and returns the full row to insert: defaults applied, timestamps set. */
-export function normalizeCreateData(model: Model, data: unknown, path: string, now: Date): RowData {
-  const input = plainObject(data, path);
-  const row: RowData = {};
-  let matched = 0;
-  let missing: string[] | undefined;
-  for (const f of model.fields) {
-    const name = f.name;
-    if (Object.hasOwn(input, name)) {
-      matched++;
-      if (f.system && !f.primaryKey && !model.inputSystemFields.has(name)) {
-        throw new ValidationError(`'${path}.${name}' is managed by DataFlow and cannot be set`, { field: `${path}.${name}` });
-      }
-      row[name] = checked(f, input[name], path, name);
-    } else if (f.system) {
-      if (name === "created_at" || name === "updated_at") row[name] = now;
-      else if (name === DELETED_AT) row[name] = null;
-    } else {
-      const value = applyDefault(f, `${path}.${name}`);
-      if (value === undefined) (missing ??= []).push(name);
-      else row[name] = value;
-    }
-  }
-  if (matched !== Object.keys(input).length) {
-    for (const key of Object.keys(input)) fieldFor(model, key, path);
-  }
-  if (missing) {
-    const key = model.primaryKey.name;
-    const idHint = missing.includes(key)
-      ? ` Model ${model.name} has a ${model.primaryKey.kind} ${key === "id" ? "id" : `primary key '${key}'`}, which you must supply.`
-      : "";
-    throw new ValidationError(`Missing required field${missing.length > 1 ? "s" : ""} ${missing.map((m) => `'${path}.${m}'`).join(", ")}.${idHint}`, {
-      field: `${path}.${missing[0]}`,
-      fix: "Pass a value, or declare the field .optional() or with a .default()",
-    });
-  }
-  return row;
-}
-
-/** Every row validated before any I/O; the row index is named only in an error. */
-function normalizeRows(model: Model, value: unknown, now: Date): RowData[] {
-  const input = rows(value, "data");
-  const out = new Array<RowData>(input.length);
-  for (let i = 0; i < input.length; i++) {
-    try {
-      out[i] = normalizeCreateData(model, input[i], "data[]", now);
-    } catch {
-      normalizeCreateData(model, input[i], `data[${i}]`, now);
-    }
-  }
-  return out;
 }
 
 /** Validates update fields; sets `updated_at`. */
@@ -453,7 +374,7 @@ function normalizeOther(
       if (mode === "update" && !conflictOn) {
         throw new ValidationError(`onConflict "update" needs 'conflictOn'`, { field: "conflictOn" });
       }
-      const data = normalizeRows(model, params.data, now);
+      const data = normalizeCreateRows(model, rows(params.data, "data"), "data", now);
       return {
         kind,
         model,
@@ -477,7 +398,7 @@ function normalizeOther(
       return { kind, model, where: andFilters(bulkFilter(model, params, "BulkDelete"), notDeleted(model)), soft: model.softDelete, now };
     case "BulkUpsert": {
       const conflictOn = conflictTarget(model, params.conflictOn, "conflictOn");
-      const data = normalizeRows(model, params.data, now);
+      const data = normalizeCreateRows(model, rows(params.data, "data"), "data", now);
       return {
         kind,
         model,

@@ -103,6 +103,36 @@ export function insertColumns(model: Model, row: RowData): ModelField[] {
   return model.fields.filter((f) => Object.hasOwn(row, f.name));
 }
 
+/** Rows of a bulk write that carry the same columns, with those columns in model order. */
+export interface ColumnGroup {
+  readonly fields: ModelField[];
+  readonly rows: RowData[];
+}
+
+/**
+ * Bulk rows grouped by the set of columns they carry (explicit vs generated id, plugin-stamped
+ * fields), in order of first appearance. The key of a row is a bit mask of the model's fields
+ * present (a string of 0/1 past 30 fields), so grouping allocates nothing per row.
+ */
+export function groupByColumns(model: Model, rows: readonly RowData[]): ColumnGroup[] {
+  const all = model.fields;
+  const groups = new Map<number | string, ColumnGroup>();
+  for (let r = 0; r < rows.length; r++) {
+    const row = rows[r]!;
+    let key: number | string = 0;
+    if (all.length <= 30) {
+      for (let i = 0; i < all.length; i++) if (Object.hasOwn(row, all[i]!.name)) key |= 1 << i;
+    } else {
+      key = "";
+      for (let i = 0; i < all.length; i++) key += Object.hasOwn(row, all[i]!.name) ? "1" : "0";
+    }
+    let group = groups.get(key);
+    if (group === undefined) groups.set(key, (group = { fields: insertColumns(model, row), rows: [] }));
+    group.rows.push(row);
+  }
+  return [...groups.values()];
+}
+
 export function byKey(model: Model, key: unknown): FilterNode {
   return { t: "cmp", field: model.primaryKey, op: "=", value: key };
 }

@@ -1,10 +1,10 @@
 import type { BulkCreateOperation, BulkUpsertOperation, Model, ModelField, NodeContext, ProgressReporter, RowData } from "@dataflow/kernel/plugin";
 import { DatabaseError } from "@dataflow/kernel/plugin";
-import { columnList, encodeRow, insertColumns, rowDecoder, tableReference } from "@dataflow/sql-core";
+import { columnList, groupByColumns, rowDecoder, tableReference } from "@dataflow/sql-core";
 import type { MysqlTarget } from "./target.js";
 import type { MysqlDialect } from "./dialect.js";
 import { otherUniqueKeys } from "./keys.js";
-import { sqlLiteral } from "./literals.js";
+import { rowLiterals, sqlLiteral, tupleOf } from "./literals.js";
 import type { StatementResult } from "./pool.js";
 import { collisionError } from "./upsert.js";
 
@@ -118,18 +118,12 @@ export async function mysqlBulkWrite(
   const mode: Mode = op.kind === "BulkUpsert" ? "update" : op.onConflict;
   const target = mode === "error" ? undefined : op.conflictOn;
 
-  const groups = new Map<string, { fields: ModelField[]; rows: RowData[] }>();
-  for (const row of op.rows) {
-    const key = Object.keys(row).join(",");
-    let group = groups.get(key);
-    if (!group) groups.set(key, (group = { fields: insertColumns(model, row), rows: [] }));
-    group.rows.push(row);
-  }
+  const groups = groupByColumns(model, op.rows);
 
   let done = 0;
   await adapter.transaction(
     async () => {
-      for (const { fields, rows } of groups.values()) {
+      for (const { fields, rows } of groups) {
         const guard = target ? otherUniqueKeys(model, target, new Set(fields.map((f) => f.name))) : [];
         const head = `INSERT INTO ${tableReference(d, model)} (${columnList(d, fields)}) VALUES `;
         const tail = conflictTail(d, model, mode, target, op.updateFields, guard.length > 0);
@@ -139,6 +133,7 @@ export async function mysqlBulkWrite(
           Math.min(TARGET_STATEMENT_BYTES, d.server.maxAllowedPacket - PACKET_HEADROOM) - Buffer.byteLength(head) - Buffer.byteLength(tail),
         );
         const targetFields = (target ?? []).map((name) => model.field(name)!);
+        const literals = rowLiterals(d, fields);
 
         // Statements of whole rows, cut by row count and size; a row that alone exceeds the size
         // budget still goes (alone), and the server rejects it if it tops max_allowed_packet.
@@ -146,17 +141,17 @@ export async function mysqlBulkWrite(
         const build = (): { sql: string; start: number; end: number } | undefined => {
           if (next >= rows.length) return undefined;
           const start = next;
-          const tuples: string[] = [];
+          let values = "";
           let bytes = 0;
-          while (next < rows.length && tuples.length < maxRows) {
-            const tuple = `(${encodeRow(adapter, fields, rows[next]!).map(sqlLiteral).join(", ")})`;
+          while (next < rows.length && next - start < maxRows) {
+            const tuple = tupleOf(literals, rows[next]!);
             const size = Buffer.byteLength(tuple) + 2;
-            if (tuples.length > 0 && bytes + size > maxBytes) break;
-            tuples.push(tuple);
+            if (next > start && bytes + size > maxBytes) break;
+            values += next > start ? `, ${tuple}` : tuple;
             bytes += size;
             next++;
           }
-          return { sql: `${head}${tuples.join(", ")}${tail}`, start, end: next };
+          return { sql: `${head}${values}${tail}`, start, end: next };
         };
 
         let chunk = build();

@@ -1,4 +1,6 @@
+import type { ModelField, RowData } from "@dataflow/kernel/plugin";
 import mysql from "mysql2";
+import type { MysqlDialect } from "./dialect.js";
 
 /**
  * SQL literal of a value as `Dialect.encode` returns it (string, number, bigint or null), for
@@ -18,4 +20,83 @@ export function sqlLiteral(value: unknown): string {
     default:
       return mysql.escape(String(value));
   }
+}
+
+// How a field's values become literals: numbers and booleans directly, text through `mysql.escape`,
+// anything else through the dialect's encoding and `sqlLiteral`.
+const NUMBER = 0;
+const BOOLEAN = 1;
+const TEXT = 2;
+const INSTANT = 3;
+const ENCODED = 4;
+
+/** Per bound column of a bulk INSERT: its row key, field and literal writer, resolved once per statement shape. */
+export interface RowLiterals {
+  readonly dialect: MysqlDialect;
+  readonly fields: readonly ModelField[];
+  readonly names: readonly string[];
+  readonly writers: readonly number[];
+  /** The last instant written and its literal: rows written together share created_at / updated_at. */
+  lastTime: number;
+  lastLiteral: string;
+}
+
+function writerOf(field: ModelField): number {
+  switch (field.kind) {
+    case "int":
+    case "float":
+      return NUMBER;
+    case "boolean":
+      return BOOLEAN;
+    case "string":
+    case "text":
+    case "enum":
+      return TEXT;
+    case "datetime":
+      return INSTANT;
+    default:
+      return ENCODED;
+  }
+}
+
+export function rowLiterals(dialect: MysqlDialect, fields: readonly ModelField[]): RowLiterals {
+  return { dialect, fields, names: fields.map((f) => f.name), writers: fields.map(writerOf), lastTime: Number.NaN, lastLiteral: "" };
+}
+
+/** One non-null value as a literal; the same text as `sqlLiteral(dialect.encode(field, value))`. */
+function literalOf(literals: RowLiterals, field: ModelField, writer: number, value: unknown): string {
+  switch (writer) {
+    case NUMBER:
+      if (typeof value === "number") return String(value);
+      break;
+    case BOOLEAN:
+      if (typeof value === "boolean") return value ? "1" : "0";
+      break;
+    case TEXT:
+      if (typeof value === "string") return mysql.escape(value);
+      break;
+    case INSTANT:
+      if (value instanceof Date) {
+        const time = value.getTime();
+        if (time !== literals.lastTime) {
+          literals.lastLiteral = sqlLiteral(literals.dialect.encode(field, value));
+          literals.lastTime = time;
+        }
+        return literals.lastLiteral;
+      }
+      break;
+  }
+  return sqlLiteral(literals.dialect.encode(field, value));
+}
+
+/** A row as a VALUES tuple, `(v1, v2, ...)`, built without intermediate arrays. */
+export function tupleOf(literals: RowLiterals, row: RowData): string {
+  const { fields, names, writers } = literals;
+  let tuple = "(";
+  for (let i = 0; i < names.length; i++) {
+    const v = row[names[i]!];
+    if (i > 0) tuple += ", ";
+    tuple += v === null || v === undefined ? "NULL" : literalOf(literals, fields[i]!, writers[i]!, v);
+  }
+  return `${tuple})`;
 }

@@ -1,7 +1,8 @@
 import type { BulkCreateOperation, BulkUpsertOperation, Model, ModelField, NodeContext, ProgressReporter, RowData } from "@dataflow/kernel/plugin";
 import type pg from "pg";
 import type { SqlExecutor, SqlTarget } from "@dataflow/sql-core";
-import { columnList, insertColumns } from "@dataflow/sql-core";
+import type { ColumnGroup } from "@dataflow/sql-core";
+import { columnList, groupByColumns } from "@dataflow/sql-core";
 import { copyChunks } from "./copy-text.js";
 import { baseType, qualifiedTable, quoteIdentifier } from "./dialect.js";
 
@@ -20,24 +21,6 @@ export interface BulkTotals {
 
 /** UNNEST takes one parameter per column, so batches are bounded by memory and statement size, not by the 65,535 limit. */
 export const DEFAULT_UNNEST_BATCH = 10_000;
-
-interface Group {
-  readonly fields: ModelField[];
-  readonly rows: RowData[];
-}
-
-/** Rows grouped by the set of columns they carry (explicit vs generated id, plugin-stamped fields). */
-function groupByColumns(model: Model, rows: readonly RowData[]): Group[] {
-  const groups = new Map<string, Group>();
-  for (const row of rows) {
-    let key = "";
-    for (const f of model.fields) key += Object.hasOwn(row, f.name) ? "1" : "0";
-    let g = groups.get(key);
-    if (!g) groups.set(key, (g = { fields: insertColumns(model, row), rows: [] }));
-    g.rows.push(row);
-  }
-  return [...groups.values()];
-}
 
 /**
  * Splits rows into rounds in which no conflict key repeats: the k-th row with a given key goes to
@@ -91,7 +74,7 @@ async function unnestRows(
   adapter: PostgresBulkTarget,
   exec: SqlExecutor,
   op: BulkCreateOperation | BulkUpsertOperation,
-  group: Group,
+  group: ColumnGroup,
   mode: "error" | "skip" | "update",
   totals: BulkTotals,
   progress: Progress,

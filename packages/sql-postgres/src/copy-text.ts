@@ -16,6 +16,54 @@ export function copyField(value: unknown): string {
   return SPECIAL.test(text) ? text.replace(SPECIAL_ALL, escape) : text;
 }
 
+// How a field's values become COPY text: plain numbers and booleans directly, text with the escape
+// check only, anything else through the dialect's encoding and `copyField`.
+const NUMBER = 0;
+const BOOLEAN = 1;
+const TEXT = 2;
+const INSTANT = 3;
+const ENCODED = 4;
+
+function writerOf(field: ModelField): number {
+  switch (field.kind) {
+    case "int":
+    case "float":
+      return NUMBER;
+    case "boolean":
+      return BOOLEAN;
+    case "string":
+    case "text":
+    case "enum":
+      return TEXT;
+    case "datetime":
+      return INSTANT;
+    default:
+      return ENCODED;
+  }
+}
+
+/** One non-null value of a field as COPY text; the same text as `copyField(dialect.encode(field, value))`. */
+function copyValue(dialect: Dialect, field: ModelField, writer: number, value: unknown): string {
+  switch (writer) {
+    case NUMBER:
+      if (typeof value === "number") return String(value);
+      break;
+    case BOOLEAN:
+      if (typeof value === "boolean") return value ? "t" : "f";
+      break;
+    case TEXT:
+      if (typeof value === "string") return SPECIAL.test(value) ? value.replace(SPECIAL_ALL, escape) : value;
+      break;
+    case INSTANT: {
+      // A timestamptz literal holds digits, '-', ':', '.', 'T', 'Z', '+', ' ' and "BC": nothing to escape.
+      const text = value instanceof Date ? dialect.encode(field, value) : undefined;
+      if (typeof text === "string") return text;
+      break;
+    }
+  }
+  return copyField(dialect.encode(field, value));
+}
+
 /** The rows as COPY text lines, in chunks of `rowsPerChunk` rows (each chunk a string). */
 export function* copyChunks(
   dialect: Dialect,
@@ -25,17 +73,18 @@ export function* copyChunks(
   /** Told the rows of each chunk as it is handed to the connection (progress). */
   onRows?: (count: number) => void,
 ): Generator<string> {
+  const names = fields.map((f) => f.name);
+  const writers = fields.map(writerOf);
+  const last = fields.length - 1;
   let chunk = "";
   let inChunk = 0;
-  for (const row of rows) {
-    let line = "";
-    for (let j = 0; j < fields.length; j++) {
-      const f = fields[j]!;
-      const v = row[f.name];
-      if (j > 0) line += "\t";
-      line += copyField(v === null || v === undefined ? null : dialect.encode(f, v));
+  for (let i = 0; i < rows.length; i++) {
+    const row = rows[i]!;
+    for (let j = 0; j <= last; j++) {
+      const v = row[names[j]!];
+      chunk += v === null || v === undefined ? "\\N" : copyValue(dialect, fields[j]!, writers[j]!, v);
+      chunk += j === last ? "\n" : "\t";
     }
-    chunk += `${line}\n`;
     if (++inChunk === rowsPerChunk) {
       onRows?.(inChunk);
       yield chunk;

@@ -39,15 +39,34 @@ export interface SqliteAdapterOptions extends AdapterOptions {
  */
 type Encoder = ((value: unknown) => unknown) | undefined;
 
+/** One INSERT shape of a bulk write: its statement and, per bound column, the row key and encoder. */
+interface Insert {
+  readonly names: readonly string[];
+  readonly encoders: readonly Encoder[];
+  readonly statement: Statement;
+}
+
+/** Rows between progress reports: the loop is synchronous, a report per row would cost more than the row. */
+const PROGRESS_BLOCK = 1024;
+
 /** Encodes a row into a reused bind array (better-sqlite3 binds an array's elements as positional parameters). */
-function encodeInto(buffer: unknown[], fields: readonly ModelField[], encoders: readonly Encoder[], row: RowData): unknown[] {
-  buffer.length = fields.length;
-  for (let i = 0; i < fields.length; i++) {
-    const v = row[fields[i]!.name];
+function encodeInto(buffer: unknown[], insert: Insert, row: RowData): unknown[] {
+  const { names, encoders } = insert;
+  buffer.length = names.length;
+  for (let i = 0; i < names.length; i++) {
+    const v = row[names[i]!];
     const encode = encoders[i];
-    buffer[i] = v === null || v === undefined ? null : encode ? encode(v) : v;
+    buffer[i] = v === null || v === undefined ? null : encode === undefined ? v : encode(v);
   }
   return buffer;
+}
+
+/** Inserts rows[from, to) with one statement; returns how many were inserted (the rest met a conflict and were skipped). */
+function insertBlock(insert: Insert, buffer: unknown[], rows: readonly RowData[], from: number, to: number): number {
+  const statement = insert.statement;
+  let inserted = 0;
+  for (let i = from; i < to; i++) if (statement.run(encodeInto(buffer, insert, rows[i]!)).changes > 0) inserted++;
+  return inserted;
 }
 
 export class SqliteAdapter extends DatabaseAdapter {
@@ -230,34 +249,47 @@ export class SqliteAdapter extends DatabaseAdapter {
     await this.transaction(
       async () => {
         // Normalized rows all have the same columns, except that some may carry an explicit id.
-        const prepare = (row: RowData) => {
+        const prepare = (row: RowData): Insert => {
           const columns = insertColumns(model, row);
           return {
-            columns,
+            names: columns.map((f) => f.name),
             encoders: columns.map((f) => this.encoderFor(f)),
             statement: this.statement(`INSERT INTO ${table} (${columnList(d, columns)}) VALUES (${columns.map(() => "?").join(", ")})${conflict}`),
           };
         };
-        let withId = Object.hasOwn(op.rows[0]!, model.primaryKey.name);
-        let insert = prepare(op.rows[0]!);
+        const rows = op.rows;
+        const key = model.primaryKey.name;
         const updateStmt = update ? this.statement(update) : undefined;
         const buffer: unknown[] = [];
-        let done = 0;
-        for (const row of op.rows) {
-          if (Object.hasOwn(row, model.primaryKey.name) !== withId) {
-            withId = !withId;
-            insert = prepare(row);
+        // Runs of rows with the same columns go through one statement; progress is reported between
+        // blocks of 1024 rows, so the per-row loop carries no operating checks.
+        let start = 0;
+        while (start < rows.length) {
+          const withId = Object.hasOwn(rows[start]!, key);
+          const insert = prepare(rows[start]!);
+          let end = start + 1;
+          while (end < rows.length && Object.hasOwn(rows[end]!, key) === withId) end++;
+          for (let from = start; from < end; from += PROGRESS_BLOCK) {
+            const to = Math.min(end, from + PROGRESS_BLOCK);
+            if (updateStmt === undefined) {
+              const inserted = insertBlock(insert, buffer, rows, from, to);
+              totals.inserted += inserted;
+              totals.skipped += to - from - inserted;
+            } else {
+              for (let i = from; i < to; i++) {
+                const row = rows[i]!;
+                if (insert.statement.run(encodeInto(buffer, insert, row)).changes > 0) totals.inserted++;
+                else {
+                  updateStmt.run(...encodeRow(this, updateFields, row), ...encodeRow(this, targetFields, row));
+                  totals.updated++;
+                }
+              }
+            }
+            if (progress !== undefined && to - from === PROGRESS_BLOCK) progress.report(to);
           }
-          const changed = insert.statement.run(encodeInto(buffer, insert.columns, insert.encoders, row)).changes;
-          if (changed > 0) totals.inserted++;
-          else if (updateStmt) {
-            updateStmt.run(...encodeRow(this, updateFields, row), ...encodeRow(this, targetFields, row));
-            totals.updated++;
-          } else totals.skipped++;
-          // Progress is checked every 1024 rows: the loop is synchronous, a report per row would cost more than the row.
-          if (progress !== undefined && (++done & 1023) === 0) progress.report(done);
+          start = end;
         }
-        this.statementsSent += op.rows.length;
+        this.statementsSent += rows.length;
       },
       {},
       ctx,

@@ -1,0 +1,199 @@
+import { ValidationError } from "./errors.js";
+import { isPlainObject } from "./filter.js";
+import type { Model, ModelField } from "./model.js";
+import { DELETED_AT } from "./model.js";
+import { quoteName, shortName } from "./names.js";
+import { didYouMean } from "./suggest.js";
+import { validateValue } from "./values.js";
+
+export type RowData = Record<string, unknown>;
+
+// What a create row gets for a field its input leaves out.
+const LEAVE_OUT = 0; // a system field the database or a plugin fills (id, tenant_id)
+const NOW = 1; // created_at, updated_at
+const NULL = 2; // deleted_at, or an optional field without a default
+const FIXED = 3; // a constant default, validated once
+const GENERATED = 4; // a generated default, validated per row
+const REQUIRED = 5;
+
+interface FieldStep {
+  readonly field: ModelField;
+  readonly name: string;
+  /** Input may name the field (not a DataFlow-managed system field). */
+  readonly settable: boolean;
+  readonly absent: number;
+  readonly fixed: unknown;
+  readonly generate: (() => unknown) | undefined;
+}
+
+/**
+ * A model's create-row plan: per field, whether input may set it and what it gets when left out,
+ * resolved once per model, so a row costs one pass over the steps and no lookups or allocations
+ * besides the row itself.
+ */
+interface CreatePlan {
+  readonly steps: readonly FieldStep[];
+  /** The model's field count when the plan was made: plugins add system fields until the model is sealed. */
+  readonly fieldCount: number;
+}
+
+const plans = new WeakMap<readonly ModelField[], CreatePlan>();
+
+function planStep(model: Model, f: ModelField): FieldStep {
+  const name = f.name;
+  const settable = !(f.system && !f.primaryKey && !model.inputSystemFields.has(name));
+  const step = { field: f, name, settable, absent: LEAVE_OUT, fixed: undefined as unknown, generate: undefined as (() => unknown) | undefined };
+  if (f.system) {
+    if (name === "created_at" || name === "updated_at") step.absent = NOW;
+    else if (name === DELETED_AT) step.absent = NULL;
+    return step;
+  }
+  const def = f.default;
+  if (def === undefined) step.absent = f.nullable ? NULL : REQUIRED;
+  else if ("generate" in def) {
+    step.absent = GENERATED;
+    step.generate = def.generate;
+  } else {
+    try {
+      step.fixed = validateValue(f, def.value, name);
+      step.absent = FIXED;
+    } catch {
+      // An invalid constant default is reported per row, with the row's path (the precise pass).
+      step.absent = REQUIRED;
+    }
+  }
+  return step;
+}
+
+function createPlan(model: Model): CreatePlan {
+  const fields = model.fields;
+  let plan = plans.get(fields);
+  if (plan === undefined || plan.fieldCount !== fields.length) {
+    plan = { steps: fields.map((f) => planStep(model, f)), fieldCount: fields.length };
+    plans.set(fields, plan);
+  }
+  return plan;
+}
+
+/**
+ * The row to insert, or undefined when the input is not a valid row (then the precise pass names
+ * the problem). Builds no error paths: a rejected value throws, and the caller redoes the row.
+ */
+function planRow(plan: CreatePlan, input: unknown, now: Date): RowData | undefined {
+  if (!isPlainObject(input)) return undefined;
+  const steps = plan.steps;
+  const row: RowData = {};
+  let matched = 0;
+  for (let i = 0; i < steps.length; i++) {
+    const step = steps[i]!;
+    const name = step.name;
+    if (Object.hasOwn(input, name)) {
+      if (!step.settable) return undefined;
+      matched++;
+      row[name] = validateValue(step.field, input[name], name);
+      continue;
+    }
+    switch (step.absent) {
+      case NOW:
+        row[name] = now;
+        break;
+      case NULL:
+        row[name] = null;
+        break;
+      case FIXED:
+        row[name] = step.fixed;
+        break;
+      case GENERATED:
+        row[name] = validateValue(step.field, step.generate!(), name);
+        break;
+      case REQUIRED:
+        return undefined;
+    }
+  }
+  // Counting keys only when a row could hold an unknown one would need a second pass; Object.keys is one builtin call.
+  return matched === Object.keys(input).length ? row : undefined;
+}
+
+/** The field a create or update input names; an unknown or managed field is a typed error naming the path. */
+export function fieldFor(model: Model, key: string, path: string): ModelField {
+  const f = model.field(key);
+  if (!f) {
+    throw new ValidationError(`Unknown field ${quoteName(key)} in '${path}' for model ${model.name}. ${didYouMean(key, model.fieldNames)}`.trim(), {
+      field: `${path}.${shortName(key)}`,
+    });
+  }
+  if (f.system && !f.primaryKey && !model.inputSystemFields.has(key)) {
+    throw new ValidationError(`'${path}.${key}' is managed by DataFlow and cannot be set`, { field: `${path}.${key}` });
+  }
+  return f;
+}
+
+/** The precise pass: the same rules as the plan, checked in order, with every error naming its path. */
+function preciseRow(model: Model, plan: CreatePlan, data: unknown, path: string, now: Date): RowData {
+  if (!isPlainObject(data)) throw new ValidationError(`'${path}' must be a plain object`, { field: path });
+  const input = data;
+  const row: RowData = {};
+  let matched = 0;
+  let missing: string[] | undefined;
+  for (const step of plan.steps) {
+    const { field: f, name } = step;
+    if (Object.hasOwn(input, name)) {
+      matched++;
+      if (!step.settable) {
+        throw new ValidationError(`'${path}.${name}' is managed by DataFlow and cannot be set`, { field: `${path}.${name}` });
+      }
+      row[name] = validateValue(f, input[name], `${path}.${name}`);
+    } else if (step.absent === NOW) row[name] = now;
+    else if (step.absent === NULL) row[name] = null;
+    else if (!f.system) {
+      const def = f.default;
+      if (def === undefined) missing = [...(missing ?? []), name];
+      else row[name] = validateValue(f, "generate" in def ? def.generate() : def.value, `${path}.${name} (default)`);
+    }
+  }
+  if (matched !== Object.keys(input).length) {
+    for (const key of Object.keys(input)) fieldFor(model, key, path);
+  }
+  if (missing) {
+    const key = model.primaryKey.name;
+    const idHint = missing.includes(key)
+      ? ` Model ${model.name} has a ${model.primaryKey.kind} ${key === "id" ? "id" : `primary key '${key}'`}, which you must supply.`
+      : "";
+    throw new ValidationError(`Missing required field${missing.length > 1 ? "s" : ""} ${missing.map((m) => `'${path}.${m}'`).join(", ")}.${idHint}`, {
+      field: `${path}.${missing[0]}`,
+      fix: "Pass a value, or declare the field .optional() or with a .default()",
+    });
+  }
+  return row;
+}
+
+function createRow(model: Model, plan: CreatePlan, data: unknown, path: string, now: Date): RowData {
+  let row: RowData | undefined;
+  try {
+    row = planRow(plan, data, now);
+  } catch {
+    row = undefined;
+  }
+  return row ?? preciseRow(model, plan, data, path, now);
+}
+
+/** Validates create data and returns the full row to insert: defaults applied, timestamps set. */
+export function normalizeCreateData(model: Model, data: unknown, path: string, now: Date): RowData {
+  return createRow(model, createPlan(model), data, path, now);
+}
+
+/** Validates every row of a bulk write before any I/O; an error names the row index and the field. */
+export function normalizeCreateRows(model: Model, input: readonly unknown[], path: string, now: Date): RowData[] {
+  const plan = createPlan(model);
+  const out = new Array<RowData>(input.length);
+  for (let i = 0; i < input.length; i++) {
+    let row: RowData | undefined;
+    try {
+      row = planRow(plan, input[i], now);
+    } catch {
+      row = undefined;
+    }
+    out[i] = row ?? preciseRow(model, plan, input[i], `${path}[${i}]`, now);
+  }
+  return out;
+}
