@@ -11,6 +11,15 @@ const PROFILES: Readonly<Record<string, string>> = {
   "sqlite/bulk": "bench/README.md#sqlite-where-the-time-over-raw-goes",
   "sqlite/workflow": "bench/README.md#sqlite-where-the-time-over-raw-goes",
   "sqlite/cold-start": "bench/README.md#sqlite-where-the-time-over-raw-goes",
+  "postgres/create": "bench/README.md#postgresql-where-the-time-over-raw-goes",
+  "postgres/read": "bench/README.md#postgresql-where-the-time-over-raw-goes",
+  "postgres/concurrent-read": "bench/README.md#postgresql-where-the-time-over-raw-goes",
+  "postgres/list": "bench/README.md#postgresql-where-the-time-over-raw-goes",
+  "postgres/bulk": "bench/README.md#postgresql-where-the-time-over-raw-goes",
+  "mysql/create": "bench/README.md#mariadb-where-the-time-over-raw-goes",
+  "mysql/read": "bench/README.md#mariadb-where-the-time-over-raw-goes",
+  "mysql/list": "bench/README.md#mariadb-where-the-time-over-raw-goes",
+  "mysql/bulk": "bench/README.md#mariadb-where-the-time-over-raw-goes",
   "vector/pgvector-search": "bench/README.md, Methodology: Where VectorSearch's time over raw pg goes",
 };
 
