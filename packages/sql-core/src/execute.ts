@@ -61,6 +61,13 @@ function rowsOf(exec: SqlExecutor, statement: Statement): Maybe<RowData[]> {
   return Promise.resolve(exec.query(statement.text, statement.params)).then((result) => decoded(result, statement));
 }
 
+/** Runs a statement, decodes its rows and makes the node's result of them in one step (one promise reaction on an async driver). */
+function resultOfRows<R>(exec: SqlExecutor, statement: Statement, finish: (rows: RowData[]) => R): Maybe<R> {
+  const now = exec.queryNow?.(statement.text, statement.params);
+  if (now !== undefined) return finish(decoded(now, statement));
+  return Promise.resolve(exec.query(statement.text, statement.params)).then((result) => finish(decoded(result, statement)));
+}
+
 function primaryKeyValue(where: FilterNode): unknown {
   if (where.t === "cmp" && where.field.primaryKey) return where.value;
   if (where.t === "and")
@@ -142,7 +149,13 @@ async function singleByFilter<T>(
 
 function list(adapter: SqlTarget, exec: SqlExecutor, op: ListOperation): Maybe<OperationResults["List"]> {
   const statement = compile.listRows(adapter.dialect, op);
-  return then(rowsOf(exec, statement), (rows) => listResult(op, statement.extra, rows));
+  return resultOfRows(exec, statement, (rows) => listResult(op, statement.extra, rows));
+}
+
+function create(adapter: SqlTarget, exec: SqlExecutor, model: Model, data: RowData): Maybe<OperationResults["Create"]> {
+  const statement = compile.insertRow(adapter.dialect, model, data);
+  if (statement.decode) return resultOfRows(exec, statement, (rows) => ({ result: rows[0]! }));
+  return insertThenRead(adapter, exec, model, data, statement).then((row) => ({ result: row }));
 }
 
 function listResult(op: ListOperation, extra: readonly string[], rows: RowData[]): OperationResults["List"] {
@@ -335,9 +348,9 @@ function operation(adapter: SqlTarget, op: ModelOperation, ctx: NodeContext): Ma
   const model = op.model;
   switch (op.kind) {
     case "Create":
-      return then(insertRow(adapter, adapter.executorFor(ctx), model, op.data), (row) => ({ result: row }));
+      return create(adapter, adapter.executorFor(ctx), model, op.data);
     case "Read":
-      return then(selectOne(adapter, adapter.executorFor(ctx), model, op.where), (rows) => readResult(op, rows));
+      return resultOfRows(adapter.executorFor(ctx), compile.selectOne(adapter.dialect, model, op.where), (rows) => readResult(op, rows));
     case "Update": {
       const row = pinsPrimaryKey(op.where, model)
         ? updateByWhere(adapter, adapter.executorFor(ctx), model, op.where, op.fields)

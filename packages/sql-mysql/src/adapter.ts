@@ -21,7 +21,7 @@ import { createMysqlDialect } from "./dialect.js";
 import type { DriverError } from "./errors.js";
 import { ER, isConnectionFailure, mapMysqlError } from "./errors.js";
 import type { DriverConnection, StatementResult } from "./pool.js";
-import { ConnectionPool, runStatement, sessionSetup } from "./pool.js";
+import { ConnectionPool, runStatement, sendStatement, sessionSetup, statementResult } from "./pool.js";
 import type { ServerInfo } from "./server.js";
 import { assumedServer, isNoPadCollation, parseServerVersion } from "./server.js";
 import type { StatementRunner } from "./session.js";
@@ -45,6 +45,12 @@ const DEFAULTS = { max: 10, connectTimeoutMs: 10_000, acquireTimeoutMs: 30_000, 
 /** Prepared statements kept per connection; the server caps all sessions together (max_prepared_stmt_count, 16382). */
 const PREPARED_PER_CONNECTION = 256;
 const MAX_PREPARED_PARAMS = 65_535;
+
+/** The server will not prepare the statement (too many prepared, not preparable, too many parameters): it can go as text. */
+function refusedToPrepare(error: unknown): boolean {
+  const errno = (error as DriverError).errno;
+  return errno === ER.MAX_PREPARED_STMT_COUNT || errno === 1295 || errno === ER.PREPARED_TOO_MANY_PARAMS;
+}
 const DDL = /^\s*(CREATE|ALTER|DROP|RENAME|TRUNCATE)\s/i;
 const CREATE_INDEX = /^\s*CREATE\s+(UNIQUE\s+)?INDEX\s/i;
 const ADD_COLUMN = /^\s*ALTER\s+TABLE\s+\S+\s+ADD\s+COLUMN\s/i;
@@ -268,14 +274,17 @@ export class MysqlAdapter extends DatabaseAdapter {
       // A prepared statement holds at most 65,535 parameters; a longer list ($in) goes as text.
       return await runStatement(connection, text, params, this.prepared && params.length <= MAX_PREPARED_PARAMS);
     } catch (error) {
-      const errno = (error as DriverError).errno;
-      if (this.prepared && params.length > 0 && (errno === ER.MAX_PREPARED_STMT_COUNT || errno === 1295 || errno === ER.PREPARED_TOO_MANY_PARAMS)) {
-        this.logger.warn({ system: this.dialect.name, errno, paramCount: params.length }, "retrying a statement as text: the server refused to prepare it");
-        this.statementsSent++;
-        return runStatement(connection, text, params, false);
-      }
+      if (this.prepared && params.length > 0 && refusedToPrepare(error)) return this.asText(connection, text, params, error);
       throw error;
     }
+  }
+
+  /** Sends a statement the server refused to prepare again, as text. */
+  private asText(connection: DriverConnection, text: string, params: readonly unknown[], refusal: unknown): Promise<StatementResult> {
+    const errno = (refusal as DriverError).errno;
+    this.logger.warn({ system: this.dialect.name, errno, paramCount: params.length }, "retrying a statement as text: the server refused to prepare it");
+    this.statementsSent++;
+    return runStatement(connection, text, params, false);
   }
 
   /** Runs a statement on a held connection; when `signal` aborts meanwhile, KILL QUERY stops it and it fails with AbortError. */
@@ -319,6 +328,7 @@ export class MysqlAdapter extends DatabaseAdapter {
   /** One statement on any free pool connection. A cancelled or failed connection is closed, not reused. */
   execute(text: string, params: readonly unknown[], signal?: AbortSignal): Promise<StatementResult> {
     if (!this.connected) return this.connect().then(() => this.execute(text, params, signal));
+    if (!signal && !this.observing) return this.pooledStatement(text, params);
     return this.#pool.acquire().then((connection) =>
       this.runner(connection, text, params, signal).then(
         (result) => {
@@ -332,6 +342,46 @@ export class MysqlAdapter extends DatabaseAdapter {
         },
       ),
     );
+  }
+
+  /**
+   * The common case of `execute` (no signal, nobody observing) in one promise: checkout, send,
+   * release before the caller resumes (so its next statement can take the same connection). A
+   * statement the server will not prepare takes the general path, which retries it as text.
+   */
+  private pooledStatement(text: string, params: readonly unknown[]): Promise<StatementResult> {
+    return new Promise((resolve, reject) => {
+      this.#pool.take((error, connection) => {
+        if (error || !connection) {
+          reject(error);
+          return;
+        }
+        const prepared = this.prepared && params.length <= MAX_PREPARED_PARAMS;
+        this.statementsSent++;
+        sendStatement(connection, text, params, prepared, (failure, result) => {
+          if (failure === null) {
+            connection.release();
+            resolve(statementResult(result));
+          } else if (prepared && params.length > 0 && refusedToPrepare(failure)) {
+            this.asText(connection, text, params, failure).then(
+              (retried) => {
+                connection.release();
+                resolve(retried);
+              },
+              (retryFailure: unknown) => {
+                if (isConnectionFailure(retryFailure)) connection.destroy();
+                else connection.release();
+                reject(retryFailure);
+              },
+            );
+          } else {
+            if (isConnectionFailure(failure)) connection.destroy();
+            else connection.release();
+            reject(failure);
+          }
+        });
+      });
+    });
   }
 
   protected runQuery(text: string, params: readonly unknown[], signal?: AbortSignal): Promise<QueryResult> {

@@ -18,7 +18,7 @@ import type { CancelTarget, PoolerMode } from "./pooler.js";
 import { sendCancelRequest } from "./pooler.js";
 import { identitySyncParams, identitySyncStatement } from "./identity-sync.js";
 import { StatementNames } from "./statement-names.js";
-import { createTypeParsers } from "./type-parsers.js";
+import { installTypeParsers } from "./type-parsers.js";
 
 export interface PostgresAdapterOptions extends AdapterOptions {
   /** Extra `pg.Pool` settings (e.g. `ssl`), applied over what the URL and `pool` give. */
@@ -131,7 +131,6 @@ export class PostgresAdapter extends DatabaseAdapter {
       connectionTimeoutMillis: s.acquireTimeoutMs,
       application_name: s.applicationName,
       ...(s.statementTimeoutMs > 0 ? { statement_timeout: s.statementTimeoutMs } : {}),
-      types: createTypeParsers(),
       ...(settings.pooler.startupSettings ? { options: "-c client_encoding=UTF8" } : {}),
       ...options.pg,
     };
@@ -139,8 +138,14 @@ export class PostgresAdapter extends DatabaseAdapter {
     // An idle connection can fail at any time (server restart); the pool drops it, and this keeps
     // the 'error' event from crashing the process. A checked-out client gets the same guard.
     this.#pool.on("error", (error) => this.logger.warn({ err: error.message }, "idle PostgreSQL connection lost"));
-    this.#pool.on("connect", (client) => client.on("error", () => {}));
+    this.#pool.on("connect", this.onNewClient);
   }
+
+  /** Every new client of the pools that run statements: the type parsers (unless `pg.types` replaces them), and no crash on its 'error'. */
+  private readonly onNewClient = (client: pg.PoolClient): void => {
+    if (!this.#poolConfig.types) installTypeParsers(client);
+    client.on("error", () => {});
+  };
 
   /** Connections of the pool right now. */
   poolStats(): PoolStats {
@@ -204,10 +209,18 @@ export class PostgresAdapter extends DatabaseAdapter {
     });
   }
 
-  private queryConfig(text: string, params: readonly unknown[]): pg.QueryConfig {
-    if (params.length === 0) return { text };
+  /**
+   * The statement as a `pg.Query` built here: given a config object instead, pg copies it with
+   * its property descriptors on every statement (`cloneQueryConfig`), a few µs of CPU each. Without
+   * values it runs as a simple query; repeated texts run as named prepared statements.
+   */
+  private pgQuery(text: string, params: readonly unknown[], done: (error: Error | null, res: pg.QueryResult) => void): pg.Query {
+    const callback = done as (error: Error | undefined, res: unknown) => void;
+    if (params.length === 0) return new pg.Query(text, callback);
+    const query = new pg.Query(text, params as unknown[], callback);
     const name = this.names?.nameFor(text);
-    return name === undefined ? { text, values: params as unknown[] } : { name, text, values: params as unknown[] };
+    if (name !== undefined) (query as pg.Query & { name: string }).name = name;
+    return query;
   }
 
   /** Runs one statement on a client the caller holds. */
@@ -225,13 +238,29 @@ export class PostgresAdapter extends DatabaseAdapter {
   /** The statement on `client`, through pg's callback (no promise of pg's own, no async frame). */
   private send(client: pg.PoolClient, text: string, params: readonly unknown[]): Promise<QueryResult> {
     return new Promise((resolve, reject) => {
-      client.query(this.queryConfig(text, params), (error: Error | null, res: pg.QueryResult) => (error ? reject(error) : resolve(toResult(res))));
+      client.query(this.pgQuery(text, params, (error, res) => (error ? reject(error) : resolve(toResult(res)))));
     });
   }
 
-  /** Takes a client from the pool for `done`; a caller that has to wait is reported (`poolExhausted`). */
+  /**
+   * Takes a client from the pool for `done`; a caller that has to wait is reported (`poolExhausted`).
+   * pg-pool hands idle clients to its waiters in order, on the next tick: while there are more idle
+   * clients than waiters this call is served without waiting, so pg-pool's acquire timer (a Timeout
+   * set, unref'd and cleared per statement) is switched off for it. A call that may wait keeps it.
+   */
   private connectClient(done: (error: Error | undefined, client: pg.PoolClient | undefined) => void): void {
     const pool = this.#pool;
+    if (pool.idleCount > pool.waitingCount) {
+      const options = (pool as unknown as { options: { connectionTimeoutMillis: number | undefined } }).options;
+      const timeout = options.connectionTimeoutMillis;
+      options.connectionTimeoutMillis = 0;
+      try {
+        pool.connect(done);
+      } finally {
+        options.connectionTimeoutMillis = timeout;
+      }
+      return;
+    }
     if (pool.idleCount === 0 && pool.totalCount >= this.settings.max) this.poolExhausted(this.settings.max);
     pool.connect(done);
   }
@@ -264,14 +293,16 @@ export class PostgresAdapter extends DatabaseAdapter {
           else resolve(toResult(res!));
         };
         try {
-          client.query(this.queryConfig(text, params), (failure: Error | null, res: pg.QueryResult) => {
-            const cancelling = watch?.settle();
-            if (cancelling === undefined) settled(failure, res);
-            else
-              void cancelling.then(() =>
-                settled(failure && new AbortError("The statement was cancelled because the run was aborted", { cause: redactedCause(failure) }), res),
-              );
-          });
+          client.query(
+            this.pgQuery(text, params, (failure, res) => {
+              const cancelling = watch?.settle();
+              if (cancelling === undefined) settled(failure, res);
+              else
+                void cancelling.then(() =>
+                  settled(failure && new AbortError("The statement was cancelled because the run was aborted", { cause: redactedCause(failure) }), res),
+                );
+            }),
+          );
         } catch (thrown) {
           watch?.settle();
           settled(thrown as Error, undefined);
@@ -342,7 +373,7 @@ export class PostgresAdapter extends DatabaseAdapter {
         allowExitOnIdle: true,
       } as pg.PoolConfig);
       this.#schema.on("error", (error) => this.logger.warn({ err: error.message }, "idle PostgreSQL schema connection lost"));
-      this.#schema.on("connect", (client) => client.on("error", () => {}));
+      this.#schema.on("connect", this.onNewClient);
     }
     try {
       return new PgConnection(this, await this.#schema.connect());

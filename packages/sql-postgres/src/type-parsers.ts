@@ -37,26 +37,21 @@ export function parseTimestamp(text: string): Date | number {
 
 const asText = (text: string) => text;
 
+const OWN_PARSERS: ReadonlyArray<readonly [number, (text: string) => unknown]> = [
+  [OID.date, asText],
+  [OID.timestamp, parseTimestamp],
+  [OID.timestamptz, parseTimestamp],
+  [OID.int8, asText],
+  [OID.numeric, asText],
+];
+
 /**
- * Type parsers for one pool, leaving the process-wide `pg.types` untouched: DATE stays the
- * 'YYYY-MM-DD' text, both timestamp types become TZ-independent instants, and int8/numeric stay
- * text so the dialect's decoders choose number, bigint or canonical decimal per field.
+ * Sets this adapter's text parsers on one client, leaving the process-wide `pg.types` untouched:
+ * DATE stays the 'YYYY-MM-DD' text, both timestamp types become TZ-independent instants, and
+ * int8/numeric stay text so the dialect's decoders choose number, bigint or canonical decimal per
+ * field. They go into the client's own override table (`client.setTypeParser`), which pg consults
+ * first for every column of every result, so other types reach pg's defaults with no lookup of ours.
  */
-export function createTypeParsers(): pg.CustomTypesConfig {
-  const own = new Map<number, (text: string) => unknown>([
-    [OID.date, asText],
-    [OID.timestamp, parseTimestamp],
-    [OID.timestamptz, parseTimestamp],
-    [OID.int8, asText],
-    [OID.numeric, asText],
-  ]);
-  return {
-    getTypeParser: ((oid: number, format?: string) => {
-      if (format !== "binary") {
-        const parse = own.get(oid);
-        if (parse) return parse;
-      }
-      return pg.types.getTypeParser(oid, format as "text");
-    }) as pg.CustomTypesConfig["getTypeParser"],
-  };
+export function installTypeParsers(client: pg.ClientBase): void {
+  for (const [oid, parse] of OWN_PARSERS) client.setTypeParser(oid, "text", parse);
 }

@@ -1,0 +1,109 @@
+// Client CPU per operation of DataFlow from two built trees (before, after) and the raw driver, in one
+// process, batches interleaved round by round, so the machine's load hits all three alike. The
+// medians of the per-round differences are the figures to read (absolute µs move with the load).
+//   AB_OLD=/copy/of/the/tree/before AB_NEW=/tree/after DATAFLOW_BENCH_URL=... node src/ab-cpu.mjs <create|read|list> [rounds] [batch]
+// The server: `node --import tsx src/bench-server.ts postgres|mysql`. CAPTURE=old|new: whose statement raw runs.
+import { createRequire } from "node:module";
+import { tracingChannel } from "node:diagnostics_channel";
+const [workload = "read", roundsArg = "15", batchArg = "200"] = process.argv.slice(2);
+const url = process.env.DATAFLOW_BENCH_URL;
+const kind = url.startsWith("postgres") ? "postgres" : "mysql";
+const roots = { old: process.env.AB_OLD, new: process.env.AB_NEW };
+if (!url || !roots.old || !roots.new) throw new Error("set DATAFLOW_BENCH_URL, AB_OLD and AB_NEW");
+const driver = createRequire(`${roots.new}/packages/sql-${url.startsWith("postgres") ? "postgres" : "mysql"}/package.json`);
+const row = (i) => ({ name: `u${i}`, email: `u${i}@example.com`, tenant: i % 10, score: i, active: i % 2 === 0 });
+const contenders = {};
+let text;
+for (const [label, root] of Object.entries(roots)) {
+  const k = await import(`${root}/packages/kernel/dist/index.js`);
+  const plugin = (await import(`${root}/packages/sql-${kind === "postgres" ? "postgres" : "mysql"}/dist/index.js`)).default;
+  const db = new k.DataFlow({ url, plugins: [plugin], pool: { max: 1 }, namespace: `ab_${label}` });
+  const User = db.model(
+    "AbUser",
+    {
+      name: k.field.string({ maxLength: 100 }),
+      email: k.field.string({ maxLength: 200 }),
+      tenant: k.field.int(),
+      score: k.field.int(),
+      active: k.field.boolean(),
+    },
+    { table: "ab_users", indexes: [{ fields: ["tenant", "score", "id"] }] },
+  );
+  await db.ensureModel(User);
+  const runtime = new k.LocalRuntime({ dataflow: db });
+  const build = (node, params) => new k.WorkflowBuilder({ dataflow: db }).addNode(User.nodes[node], "node", params).build();
+  const wf = {
+    create: build("Create", { data: {} }),
+    read: build("Read", { id: 1 }),
+    list: build("List", { filter: { tenant: 0 }, orderBy: "-score", limit: 50 }),
+    bulk: build("BulkCreate", { data: [] }),
+  };
+  if (label === "old") {
+    const n = await db.sql`SELECT COUNT(*) AS n FROM ab_users`;
+    if (Number(n[0].n) < 600) await runtime.execute(wf.bulk, { parameters: { node: { data: Array.from({ length: 600 }, (_, i) => row(i)) } } });
+  }
+  const ops = {
+    create: (i) => runtime.execute(wf.create, { parameters: { node: { data: row(i) } } }),
+    read: (i) => runtime.execute(wf.read, { parameters: { node: { id: (i % 500) + 1 } } }),
+    list: (i) => runtime.execute(wf.list, { parameters: { node: { filter: { tenant: i % 10 } } } }),
+  };
+  contenders[label] = ops[workload];
+  if (label === (process.env.CAPTURE ?? "new")) {
+    const seen = [];
+    const ch = tracingChannel("dataflow:query");
+    const h = { start: (m) => seen.push(m.text) };
+    ch.subscribe(h);
+    await ops[workload](0);
+    ch.unsubscribe(h);
+    text = seen[0];
+  }
+}
+const now = () => new Date().toISOString();
+const params = {
+  create: (i) => {
+    const r = row(i);
+    return [r.name, r.email, r.tenant, r.score, r.active, now(), now()];
+  },
+  read: (i) => [(i % 500) + 1],
+  list: (i) => [i % 10, 50],
+};
+if (kind === "postgres") {
+  const pg = driver("pg");
+  const pool = new pg.Pool({ connectionString: url, max: 1 });
+  contenders.raw = (i) => pool.query({ name: `raw_${workload}`, text, values: params[workload](i) });
+} else {
+  const mysql = driver("mysql2");
+  const pool = mysql.createPool({ uri: url, connectionLimit: 1, supportBigNumbers: true, bigNumberStrings: true, dateStrings: true });
+  contenders.raw = (i) => new Promise((res, rej) => pool.query(text, params[workload](i), (e, r) => (e ? rej(e) : res(r))));
+}
+const names = Object.keys(contenders);
+const cpu = Object.fromEntries(names.map((n) => [n, []]));
+const wall = Object.fromEntries(names.map((n) => [n, []]));
+const rounds = Number(roundsArg),
+  batch = Number(batchArg);
+let i = 0;
+for (let r = -3; r < rounds; r++) {
+  const order = names.map((_, k) => names[(k + r + 3) % names.length]);
+  for (const n of order) {
+    const c0 = process.cpuUsage();
+    const t0 = process.hrtime.bigint();
+    for (let k = 0; k < batch; k++) await contenders[n](i++);
+    const t1 = process.hrtime.bigint();
+    const c1 = process.cpuUsage(c0);
+    if (r >= 0) {
+      cpu[n].push((c1.user + c1.system) / batch);
+      wall[n].push(Number(t1 - t0) / 1000 / batch);
+    }
+  }
+}
+const med = (a) => {
+  const s = [...a].sort((x, y) => x - y);
+  return s[Math.floor(s.length / 2)];
+};
+// median of per-round differences against raw and old
+const diff = (a, b, m) => med(m[a].map((v, k) => v - m[b][k]));
+for (const n of names) console.log(`${kind} ${workload} ${n.padEnd(4)} cpu ${med(cpu[n]).toFixed(1)} µs/op  wall ${med(wall[n]).toFixed(1)} µs/op`);
+console.log(
+  `new-old cpu ${diff("new", "old", cpu).toFixed(1)}; old-raw cpu ${diff("old", "raw", cpu).toFixed(1)}; new-raw cpu ${diff("new", "raw", cpu).toFixed(1)}  (medians of per-round differences)`,
+);
+process.exit(0);
