@@ -204,10 +204,17 @@ export class PostgresAdapter extends DatabaseAdapter {
     });
   }
 
-  private queryConfig(text: string, params: readonly unknown[]): pg.QueryConfig {
-    if (params.length === 0) return { text };
+  /**
+   * The statement as a pg query built from its text: given a config object, pg copies its property
+   * descriptors into a new object on every call; a text it takes as is. A prepared statement's name
+   * goes on the query before it is submitted.
+   */
+  private pgQuery(text: string, params: readonly unknown[], callback: (error: Error | null, res: pg.QueryResult) => void): pg.Query {
+    if (params.length === 0) return new pg.Query(text, callback as never);
+    const query = new pg.Query(text, params as unknown[], callback as never);
     const name = this.names?.nameFor(text);
-    return name === undefined ? { text, values: params as unknown[] } : { name, text, values: params as unknown[] };
+    if (name !== undefined) (query as { name?: string }).name = name;
+    return query;
   }
 
   /** Runs one statement on a client the caller holds. */
@@ -225,7 +232,7 @@ export class PostgresAdapter extends DatabaseAdapter {
   /** The statement on `client`, through pg's callback (no promise of pg's own, no async frame). */
   private send(client: pg.PoolClient, text: string, params: readonly unknown[]): Promise<QueryResult> {
     return new Promise((resolve, reject) => {
-      client.query(this.queryConfig(text, params), (error: Error | null, res: pg.QueryResult) => (error ? reject(error) : resolve(toResult(res))));
+      client.query(this.pgQuery(text, params, (error, res) => (error ? reject(error) : resolve(toResult(res)))));
     });
   }
 
@@ -264,14 +271,16 @@ export class PostgresAdapter extends DatabaseAdapter {
           else resolve(toResult(res!));
         };
         try {
-          client.query(this.queryConfig(text, params), (failure: Error | null, res: pg.QueryResult) => {
-            const cancelling = watch?.settle();
-            if (cancelling === undefined) settled(failure, res);
-            else
-              void cancelling.then(() =>
-                settled(failure && new AbortError("The statement was cancelled because the run was aborted", { cause: redactedCause(failure) }), res),
-              );
-          });
+          client.query(
+            this.pgQuery(text, params, (failure, res) => {
+              const cancelling = watch?.settle();
+              if (cancelling === undefined) settled(failure, res);
+              else
+                void cancelling.then(() =>
+                  settled(failure && new AbortError("The statement was cancelled because the run was aborted", { cause: redactedCause(failure) }), res),
+                );
+            }),
+          );
         } catch (thrown) {
           watch?.settle();
           settled(thrown as Error, undefined);
