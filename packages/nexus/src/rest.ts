@@ -102,23 +102,34 @@ function bodyObject(body: unknown, what: string): Record<string, unknown> {
 }
 
 export function registerRestRoutes(app: FastifyInstance, gateway: Gateway, workflows: Workflows): void {
-  const fail = (reply: FastifyReply, error: unknown, workflow?: string) => sendProblem(reply, gateway.problem(error, { surface: "rest", workflow }));
+  const fail = (reply: FastifyReply, error: unknown, workflow?: string): void => {
+    sendProblem(reply, gateway.problem(error, { surface: "rest", workflow }));
+  };
   // Without auth or a rate limit the policy reads no credentials: skip building them (request.ip included).
   const credentials = gateway.policy.readsCredentials ? (request: FastifyRequest) => credentialsOf(request) : () => ANONYMOUS_REST;
-  const run = (request: FastifyRequest, reply: FastifyReply, name: string, inputs: unknown, status = 200, pick?: string) =>
+  // The workflow handlers answer through `reply` and return nothing: Fastify then has no promise to
+  // adopt and no reply to await as a thenable (a `then` and two microtask hops fewer per request).
+  const run = (request: FastifyRequest, reply: FastifyReply, name: string, inputs: unknown, status: number, pick: string | undefined): void => {
     gateway.execute(name, inputs, credentials(request)).then(
-      (out) => sendJson(reply, pick ? out.results[pick] : out, status),
+      (out) => {
+        try {
+          sendJson(reply, pick ? out.results[pick] : out, status);
+        } catch (error) {
+          fail(reply, error, name);
+        }
+      },
       (error: unknown) => fail(reply, error, name),
     );
+  };
 
   app.post<{ Params: { name: string } }>(executePath(":name"), (request, reply) => {
     try {
       const body = bodyObject(request.body, '{ "inputs": { ... } }');
       const extra = Object.keys(body).find((k) => k !== "inputs");
       if (extra) throw new ValidationError(`Unknown body field '${extra}'`, { field: extra, fix: 'Send { "inputs": { ... } }' });
-      return run(request, reply, request.params.name, body.inputs ?? {});
+      run(request, reply, request.params.name, body.inputs ?? {}, 200, undefined);
     } catch (error) {
-      return fail(reply, error, request.params.name);
+      fail(reply, error, request.params.name);
     }
   });
 
@@ -126,9 +137,9 @@ export function registerRestRoutes(app: FastifyInstance, gateway: Gateway, workf
     try {
       const wf = workflows.get(request.params.name);
       if (!gateway.policy.permits(wf)) throw new NotFoundError(`No workflow '${wf.name}'`, { field: "workflow" });
-      return sendJson(reply, { name: wf.name, description: wf.description, access: wf.access, inputSchema: wf.inputSchema, outputSchema: wf.outputSchema });
+      sendJson(reply, { name: wf.name, description: wf.description, access: wf.access, inputSchema: wf.inputSchema, outputSchema: wf.outputSchema });
     } catch (error) {
-      return fail(reply, error, request.params.name);
+      fail(reply, error, request.params.name);
     }
   });
 
@@ -142,45 +153,49 @@ export function registerRestRoutes(app: FastifyInstance, gateway: Gateway, workf
     const remove = model.nodeType("Delete");
     app.get(base, (request, reply) => {
       try {
-        return run(request, reply, list, listInputs(request.query as Record<string, unknown>), 200, "list");
+        run(request, reply, list, listInputs(request.query as Record<string, unknown>), 200, "list");
       } catch (error) {
-        return fail(reply, error, list);
+        fail(reply, error, list);
       }
     });
     app.post(base, (request, reply) => {
       try {
-        return run(request, reply, create, { data: bodyObject(request.body, "the new row") }, 201, "create");
+        run(request, reply, create, { data: bodyObject(request.body, "the new row") }, 201, "create");
       } catch (error) {
-        return fail(reply, error, create);
+        fail(reply, error, create);
       }
     });
     app.get<{ Params: { id: string } }>(`${base}/:id`, (request, reply) => {
       try {
-        return run(request, reply, read, { id: idOf(model, request.params.id) }, 200, "read");
+        run(request, reply, read, { id: idOf(model, request.params.id) }, 200, "read");
       } catch (error) {
-        return fail(reply, error, read);
+        fail(reply, error, read);
       }
     });
     app.patch<{ Params: { id: string } }>(`${base}/:id`, (request, reply) => {
       try {
-        return run(request, reply, update, { id: idOf(model, request.params.id), fields: bodyObject(request.body, "the fields to change") }, 200, "update");
+        run(request, reply, update, { id: idOf(model, request.params.id), fields: bodyObject(request.body, "the fields to change") }, 200, "update");
       } catch (error) {
-        return fail(reply, error, update);
+        fail(reply, error, update);
       }
     });
     app.delete<{ Params: { id: string } }>(`${base}/:id`, (request, reply) => {
       try {
-        return run(request, reply, remove, { id: idOf(model, request.params.id) }, 200, "delete");
+        run(request, reply, remove, { id: idOf(model, request.params.id) }, 200, "delete");
       } catch (error) {
-        return fail(reply, error, remove);
+        fail(reply, error, remove);
       }
     });
   }
-  app.get(`${API_PREFIX}`, (_request, reply) => sendJson(reply, { models: workflows.models.map((m) => ({ name: m.qualifiedName, path: resourcePath(m) })) }));
+  app.get(`${API_PREFIX}`, (_request, reply) => {
+    sendJson(reply, { models: workflows.models.map((m) => ({ name: m.qualifiedName, path: resourcePath(m) })) });
+  });
 }
 
 export function registerHealthRoutes(app: FastifyInstance, workflows: Workflows, stopping: () => boolean): void {
-  app.get("/health", (_request, reply) => sendJson(reply, { status: "ok" }));
+  app.get("/health", (_request, reply) => {
+    sendJson(reply, { status: "ok" });
+  });
   app.get("/ready", async (_request, reply) => {
     // Not ready is an answer, not a failure: nothing to log.
     if (stopping()) return sendProblem(reply, toProblem(new ConnectionError("The server is shutting down")));
