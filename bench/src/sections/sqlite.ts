@@ -41,7 +41,7 @@ const BUDGETS: Budgets = {
   coldStartMaxDeltaMs: 5,
   bulkBaseline: ["raw"],
   bulkMinRatio: 0.8,
-  noSlowerThanPeers: false,
+  noSlowerThanPeers: true,
   decimals: 2,
 };
 

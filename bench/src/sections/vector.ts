@@ -39,7 +39,7 @@ const SEARCH_BUDGETS: Budgets = {
   noSlowerThanPeers: false,
   decimals: 1,
 };
-const SEARCH_PLAN: LatencyPlan = { warmupOps: 50, rounds: 30, batch: 10, sampleRounds: 5, sampleBatch: 20 };
+const SEARCH_PLAN: LatencyPlan = { warmupOps: 1000, rounds: 30, batch: 10, sampleRounds: 5, sampleBatch: 20 };
 const SQLITE_PLAN: LatencyPlan = { warmupOps: 3, rounds: 5, batch: 4, sampleRounds: 2, sampleBatch: 4 };
 
 function gaussian(next: () => number): number {
