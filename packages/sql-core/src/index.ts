@@ -30,6 +30,7 @@ export type { RowDecoder } from "./codec.js";
 export { columnDefinition, createIndexStatement, createTableStatement, ensureTables, indexName } from "./ddl.js";
 export { executeOperation, multiRowBulkWrite, upsertRow } from "./execute.js";
 export { encodeRow, groupByColumns, insertColumns } from "./statements.js";
+export { WRITE_BOOLEAN, WRITE_ENCODED, WRITE_INSTANT, WRITE_NUMBER, WRITE_TEXT, textWriterOf } from "./text-writers.js";
 export type { ColumnGroup } from "./statements.js";
 export * as statements from "./statements.js";
 export type { Statement } from "./statements.js";

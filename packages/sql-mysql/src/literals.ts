@@ -1,4 +1,5 @@
 import type { ModelField, RowData } from "@dataflow/kernel/plugin";
+import { WRITE_BOOLEAN, WRITE_INSTANT, WRITE_NUMBER, WRITE_TEXT, textWriterOf } from "@dataflow/sql-core";
 import mysql from "mysql2";
 import type { MysqlDialect } from "./dialect.js";
 
@@ -22,14 +23,6 @@ export function sqlLiteral(value: unknown): string {
   }
 }
 
-// How a field's values become literals: numbers and booleans directly, text through `mysql.escape`,
-// anything else through the dialect's encoding and `sqlLiteral`.
-const NUMBER = 0;
-const BOOLEAN = 1;
-const TEXT = 2;
-const INSTANT = 3;
-const ENCODED = 4;
-
 /** Per bound column of a bulk INSERT: its row key, field and literal writer, resolved once per statement shape. */
 export interface RowLiterals {
   readonly dialect: MysqlDialect;
@@ -41,41 +34,23 @@ export interface RowLiterals {
   lastLiteral: string;
 }
 
-function writerOf(field: ModelField): number {
-  switch (field.kind) {
-    case "int":
-    case "float":
-      return NUMBER;
-    case "boolean":
-      return BOOLEAN;
-    case "string":
-    case "text":
-    case "enum":
-      return TEXT;
-    case "datetime":
-      return INSTANT;
-    default:
-      return ENCODED;
-  }
-}
-
 export function rowLiterals(dialect: MysqlDialect, fields: readonly ModelField[]): RowLiterals {
-  return { dialect, fields, names: fields.map((f) => f.name), writers: fields.map(writerOf), lastTime: Number.NaN, lastLiteral: "" };
+  return { dialect, fields, names: fields.map((f) => f.name), writers: fields.map(textWriterOf), lastTime: Number.NaN, lastLiteral: "" };
 }
 
 /** One non-null value as a literal; the same text as `sqlLiteral(dialect.encode(field, value))`. */
 function literalOf(literals: RowLiterals, field: ModelField, writer: number, value: unknown): string {
   switch (writer) {
-    case NUMBER:
+    case WRITE_NUMBER:
       if (typeof value === "number") return String(value);
       break;
-    case BOOLEAN:
+    case WRITE_BOOLEAN:
       if (typeof value === "boolean") return value ? "1" : "0";
       break;
-    case TEXT:
+    case WRITE_TEXT:
       if (typeof value === "string") return mysql.escape(value);
       break;
-    case INSTANT:
+    case WRITE_INSTANT:
       if (value instanceof Date) {
         const time = value.getTime();
         if (time !== literals.lastTime) {

@@ -1,5 +1,6 @@
 import type { ModelField, RowData } from "@dataflow/kernel/plugin";
 import type { Dialect } from "@dataflow/sql-core";
+import { WRITE_BOOLEAN, WRITE_INSTANT, WRITE_NUMBER, WRITE_TEXT, textWriterOf } from "@dataflow/sql-core";
 
 const SPECIAL = /[\\\t\n\r]/;
 const SPECIAL_ALL = /[\\\t\n\r]/g;
@@ -16,45 +17,19 @@ export function copyField(value: unknown): string {
   return SPECIAL.test(text) ? text.replace(SPECIAL_ALL, escape) : text;
 }
 
-// How a field's values become COPY text: plain numbers and booleans directly, text with the escape
-// check only, anything else through the dialect's encoding and `copyField`.
-const NUMBER = 0;
-const BOOLEAN = 1;
-const TEXT = 2;
-const INSTANT = 3;
-const ENCODED = 4;
-
-function writerOf(field: ModelField): number {
-  switch (field.kind) {
-    case "int":
-    case "float":
-      return NUMBER;
-    case "boolean":
-      return BOOLEAN;
-    case "string":
-    case "text":
-    case "enum":
-      return TEXT;
-    case "datetime":
-      return INSTANT;
-    default:
-      return ENCODED;
-  }
-}
-
 /** One non-null value of a field as COPY text; the same text as `copyField(dialect.encode(field, value))`. */
 function copyValue(dialect: Dialect, field: ModelField, writer: number, value: unknown): string {
   switch (writer) {
-    case NUMBER:
+    case WRITE_NUMBER:
       if (typeof value === "number") return String(value);
       break;
-    case BOOLEAN:
+    case WRITE_BOOLEAN:
       if (typeof value === "boolean") return value ? "t" : "f";
       break;
-    case TEXT:
+    case WRITE_TEXT:
       if (typeof value === "string") return SPECIAL.test(value) ? value.replace(SPECIAL_ALL, escape) : value;
       break;
-    case INSTANT: {
+    case WRITE_INSTANT: {
       // A timestamptz literal holds digits, '-', ':', '.', 'T', 'Z', '+', ' ' and "BC": nothing to escape.
       const text = value instanceof Date ? dialect.encode(field, value) : undefined;
       if (typeof text === "string") return text;
@@ -74,7 +49,7 @@ export function* copyChunks(
   onRows?: (count: number) => void,
 ): Generator<string> {
   const names = fields.map((f) => f.name);
-  const writers = fields.map(writerOf);
+  const writers = fields.map(textWriterOf);
   const last = fields.length - 1;
   let chunk = "";
   let inChunk = 0;
