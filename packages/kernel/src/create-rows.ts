@@ -167,33 +167,26 @@ function preciseRow(model: Model, plan: CreatePlan, data: unknown, path: string,
   return row;
 }
 
-function createRow(model: Model, plan: CreatePlan, data: unknown, path: string, now: Date): RowData {
+/** One create row through the plan; a rejected row is redone by the precise pass, whose path (`path[index]` for a bulk row) is built only then. */
+function createRow(model: Model, plan: CreatePlan, data: unknown, path: string, index: number | undefined, now: Date): RowData {
   let row: RowData | undefined;
   try {
     row = planRow(plan, data, now);
   } catch {
     row = undefined;
   }
-  return row ?? preciseRow(model, plan, data, path, now);
+  return row ?? preciseRow(model, plan, data, index === undefined ? path : `${path}[${index}]`, now);
 }
 
 /** Validates create data and returns the full row to insert: defaults applied, timestamps set. */
 export function normalizeCreateData(model: Model, data: unknown, path: string, now: Date): RowData {
-  return createRow(model, createPlan(model), data, path, now);
+  return createRow(model, createPlan(model), data, path, undefined, now);
 }
 
 /** Validates every row of a bulk write before any I/O; an error names the row index and the field. */
 export function normalizeCreateRows(model: Model, input: readonly unknown[], path: string, now: Date): RowData[] {
   const plan = createPlan(model);
   const out = new Array<RowData>(input.length);
-  for (let i = 0; i < input.length; i++) {
-    let row: RowData | undefined;
-    try {
-      row = planRow(plan, input[i], now);
-    } catch {
-      row = undefined;
-    }
-    out[i] = row ?? preciseRow(model, plan, input[i], `${path}[${i}]`, now);
-  }
+  for (let i = 0; i < input.length; i++) out[i] = createRow(model, plan, input[i], path, i, now);
   return out;
 }
