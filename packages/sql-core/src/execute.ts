@@ -54,18 +54,18 @@ function decoded(result: QueryResult, statement: Statement): RowData[] {
   return rows as RowData[];
 }
 
-/** Runs a statement and decodes its rows in place. */
-function rowsOf(exec: SqlExecutor, statement: Statement): Maybe<RowData[]> {
-  const now = exec.queryNow?.(statement.text, statement.params);
-  if (now !== undefined) return decoded(now, statement);
-  return Promise.resolve(exec.query(statement.text, statement.params)).then((result) => decoded(result, statement));
-}
-
 /** Runs a statement, decodes its rows and makes the node's result of them in one step (one promise reaction on an async driver). */
 function resultOfRows<R>(exec: SqlExecutor, statement: Statement, finish: (rows: RowData[]) => R): Maybe<R> {
   const now = exec.queryNow?.(statement.text, statement.params);
   if (now !== undefined) return finish(decoded(now, statement));
   return Promise.resolve(exec.query(statement.text, statement.params)).then((result) => finish(decoded(result, statement)));
+}
+
+const asRows = (rows: RowData[]): RowData[] => rows;
+
+/** Runs a statement and decodes its rows in place. */
+function rowsOf(exec: SqlExecutor, statement: Statement): Maybe<RowData[]> {
+  return resultOfRows(exec, statement, asRows);
 }
 
 function primaryKeyValue(where: FilterNode): unknown {
@@ -90,12 +90,6 @@ function selectOne(adapter: SqlTarget, exec: SqlExecutor, model: Model, where: F
 async function matchingKeys(adapter: SqlTarget, exec: SqlExecutor, model: Model, where: FilterNode): Promise<unknown[]> {
   const rows = await rowsOf(exec, compile.matchingKeys(adapter.dialect, model, where));
   return rows.map((r) => r[model.primaryKey.name]);
-}
-
-function insertRow(adapter: SqlTarget, exec: SqlExecutor, model: Model, data: RowData): Maybe<RowData> {
-  const statement = compile.insertRow(adapter.dialect, model, data);
-  if (statement.decode) return then(rowsOf(exec, statement), (rows) => rows[0]!);
-  return insertThenRead(adapter, exec, model, data, statement);
 }
 
 /** INSERT without RETURNING, then the row read back by its key. */
@@ -174,7 +168,7 @@ export async function upsertRow(adapter: SqlTarget, ctx: NodeContext, op: Upsert
     return adapter.transaction(
       async (exec) => {
         const keys = await matchingKeys(adapter, exec, model, conflictWhere);
-        if (keys.length === 0) return { result: await insertRow(adapter, exec, model, op.create), created: true };
+        if (keys.length === 0) return { result: (await create(adapter, exec, model, op.create)).result, created: true };
         const fields = Object.keys(op.update).length ? op.update : undefined;
         const row = fields
           ? await updateByWhere(adapter, exec, model, byKey(model, keys[0]), fields)
