@@ -24,9 +24,9 @@ import { loadPlugin, shareOneCpu, tryDataflow, unavailable } from "./server-comm
 const BUDGETS: Budgets = { singleRowMaxDeltaUs: 5, bulkBaseline: ["raw-multirow"], bulkMinRatio: 0.8, noSlowerThanPeers: true, decimals: 1 };
 
 const PLANS: Record<"create" | "read" | "list", LatencyPlan> = {
-  create: { warmupOps: 500, rounds: 40, batch: 100, sampleRounds: 20, sampleBatch: 100 },
-  read: { warmupOps: 1000, rounds: 50, batch: 100, sampleRounds: 20, sampleBatch: 100 },
-  list: { warmupOps: 500, rounds: 40, batch: 100, sampleRounds: 20, sampleBatch: 100 },
+  create: { warmupOps: 3000, rounds: 40, batch: 100, sampleRounds: 20, sampleBatch: 100 },
+  read: { warmupOps: 3000, rounds: 50, batch: 100, sampleRounds: 20, sampleBatch: 100 },
+  list: { warmupOps: 2000, rounds: 40, batch: 100, sampleRounds: 20, sampleBatch: 100 },
 };
 const BULK_ROUNDS = 3;
 const CHUNK = 1000;

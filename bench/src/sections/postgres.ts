@@ -34,9 +34,9 @@ const BUDGETS: Budgets = {
 };
 
 const PLANS: Record<"create" | "read" | "list", LatencyPlan> = {
-  create: { warmupOps: 500, rounds: 40, batch: 100, sampleRounds: 20, sampleBatch: 100 },
-  read: { warmupOps: 1000, rounds: 50, batch: 100, sampleRounds: 20, sampleBatch: 100 },
-  list: { warmupOps: 500, rounds: 40, batch: 100, sampleRounds: 20, sampleBatch: 100 },
+  create: { warmupOps: 3000, rounds: 40, batch: 100, sampleRounds: 20, sampleBatch: 100 },
+  read: { warmupOps: 3000, rounds: 50, batch: 100, sampleRounds: 20, sampleBatch: 100 },
+  list: { warmupOps: 2000, rounds: 40, batch: 100, sampleRounds: 20, sampleBatch: 100 },
 };
 const BULK_ROUNDS = 3;
 const CHUNK = 1000;
