@@ -78,6 +78,11 @@ describe("SQLite generated nodes answer synchronously", () => {
     expect(list.out).not.toBeInstanceOf(Promise);
     expect(list.value).toMatchObject({ count: 2, result: [{ name: "ann" }, { name: "bob" }] });
 
+    // The public API stays promise-returning.
+    const pending = env.runtime.execute(new WorkflowBuilder({ dataflow: env.db }).addNode(env.User.nodes.Read, "read", { id: 1 }).build());
+    expect(pending).toBeInstanceOf(Promise);
+    expect((await pending).results.read).toMatchObject({ found: true, result: { name: "ann" } });
+
     const count = await call("User_Count", {});
     expect(count.out).not.toBeInstanceOf(Promise);
     expect(count.value).toEqual({ result: 2 });
