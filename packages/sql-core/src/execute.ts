@@ -295,15 +295,25 @@ function writesExplicitKeys(op: ModelOperation): boolean {
 
 /** Executes a validated operation with SQL. Driver errors become DataFlow errors. */
 export function executeOperation(adapter: SqlTarget, op: ModelOperation, ctx: NodeContext): Promise<Result> {
+  const out = performOperation(adapter, op, ctx);
+  return out instanceof Promise ? out : Promise.resolve(out);
+}
+
+/**
+ * `executeOperation` without the final promise: the node's result itself when every statement ran
+ * synchronously (a driver with `queryNow` that did not have to wait), else a promise. A failure is
+ * always a rejected promise (mapped like `executeOperation`'s), never thrown.
+ */
+export function performOperation(adapter: SqlTarget, op: ModelOperation, ctx: NodeContext): Maybe<Result> {
   const after = adapter.afterExplicitKeys;
   if (!after || !writesExplicitKeys(op)) return runOperation(adapter, op, ctx);
-  return runOperation(adapter, op, ctx).then(async (result) => {
+  return Promise.resolve(runOperation(adapter, op, ctx)).then(async (result) => {
     await after.call(adapter, ctx, op.model);
     return result;
   });
 }
 
-function runOperation(adapter: SqlTarget, op: ModelOperation, ctx: NodeContext): Promise<Result> {
+function runOperation(adapter: SqlTarget, op: ModelOperation, ctx: NodeContext): Maybe<Result> {
   let out: Maybe<Result>;
   try {
     out = operation(adapter, op, ctx);
@@ -314,7 +324,7 @@ function runOperation(adapter: SqlTarget, op: ModelOperation, ctx: NodeContext):
     ? out.then(undefined, (error: unknown) => {
         throw failureOf(adapter, op, error);
       })
-    : Promise.resolve(out);
+    : out;
 }
 
 /** Driver errors become DataFlow errors. */

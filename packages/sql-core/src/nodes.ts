@@ -1,7 +1,7 @@
 import type { AdapterFactory, DataFlowHandle, Model, ModelOperation, NodeContext, NodeDefinition, Plugin, PluginContext } from "@dataflow/kernel/plugin";
 import { MODEL_OPERATIONS, OPERATION_PARAMS, PluginError, definePlugin, normalizeOperation } from "@dataflow/kernel/plugin";
 import type { SqlTarget } from "./target.js";
-import { executeOperation } from "./execute.js";
+import { executeOperation, performOperation } from "./execute.js";
 
 const DESCRIPTIONS: Record<string, string> = {
   Create: "Insert one row; returns the persisted row",
@@ -30,7 +30,7 @@ export function sqlModelNodes(model: Model, ctx: PluginContext): NodeDefinition[
     aliases: [`${model.qualifiedName}${kind}Node`],
     params: OPERATION_PARAMS[kind],
     description: `${model.name}: ${DESCRIPTIONS[kind]}`,
-    // Not async: returning the operation's own promise saves the microtask hops of an async frame.
+    // Not async: a synchronous driver's result goes back as a plain value, another driver's as the operation's own promise.
     run(params: Record<string, unknown>, nodeCtx) {
       const op = normalizeOperation(model, kind, params);
       if (!dataflow.isReady(model)) return dataflow.ensureModel(model).then(() => runModelOperation(dataflow, adapter, op, nodeCtx));
@@ -39,9 +39,13 @@ export function sqlModelNodes(model: Model, ctx: PluginContext): NodeDefinition[
   }));
 }
 
-function runModelOperation(dataflow: DataFlowHandle, adapter: SqlTarget, op: ModelOperation, ctx: NodeContext): Promise<unknown> {
+/**
+ * The operation's result: a plain value when the driver ran it synchronously and nothing wraps it
+ * (the kernel then takes no promise step), else a promise. Middleware gets a promise.
+ */
+function runModelOperation(dataflow: DataFlowHandle, adapter: SqlTarget, op: ModelOperation, ctx: NodeContext): unknown {
   // Without middleware the kernel would only call back: run the operation here, one package crossing fewer.
-  if (dataflow.hasMiddleware === false) return executeOperation(adapter, op, ctx);
+  if (dataflow.hasMiddleware === false) return performOperation(adapter, op, ctx);
   return dataflow.runOperation(op, ctx, (o) => executeOperation(adapter, o, ctx));
 }
 
