@@ -1,5 +1,5 @@
 import { AbortError } from "@dataflow/kernel/plugin";
-import type { AbortWatcher } from "@dataflow/sql-core";
+import type { AbortWatcher, AbortWatchers } from "@dataflow/sql-core";
 import { abortWatchers } from "@dataflow/sql-core";
 import { redactedCause } from "./errors.js";
 
@@ -63,7 +63,7 @@ class Cancellation {
 export class StatementWatch implements AbortWatcher {
   /** True once an abort gave up the wait for a connection. */
   abandoned = false;
-  private readonly watchers: Set<AbortWatcher>;
+  private readonly watchers: AbortWatchers;
   private pid: number | null = null;
   private cancel: CancelBackend | undefined;
   private cancellation: Cancellation | undefined;
