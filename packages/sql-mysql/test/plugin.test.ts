@@ -1,5 +1,5 @@
-import { tracingChannel } from "node:diagnostics_channel";
 import { DataFlow, field } from "@dataflow/kernel";
+import { channels } from "@dataflow/kernel/plugin";
 import { useTestDatabase } from "@dataflow/testing";
 import { afterAll, describe, expect, it } from "vitest";
 import { rawQuery } from "./oracle.js";
@@ -36,8 +36,8 @@ describe.skipIf(!res.ok)("Create", () => {
   it("returns the stored row in the INSERT on MariaDB (RETURNING), and reads it back by id on MySQL", async () => {
     const db = new DataFlow(url);
     const texts: string[] = [];
-    const channel = tracingChannel<unknown, { text: string }>("dataflow:query");
-    const handlers = { start: (message: { text: string }) => void texts.push(message.text) };
+    const channel = channels.query;
+    const handlers = { start: (m: { text: string }) => void texts.push(m.text), end() {}, asyncStart() {}, asyncEnd() {}, error() {} };
     try {
       const Note = db.model("ReturnedNote", { text: field.string(), at: field.datetime() }, { table: "returned_notes" });
       await db.ensureModel(Note);
