@@ -58,7 +58,8 @@ for (const [label, root] of Object.entries(roots)) {
     text = seen[0];
   }
 }
-const now = () => new Date().toISOString();
+// MariaDB's DATETIME takes no 'T'/'Z' (strict mode refuses the ISO form).
+const now = kind === "postgres" ? () => new Date().toISOString() : () => new Date().toISOString().replace("T", " ").replace("Z", "");
 const params = {
   create: (i) => {
     const r = row(i);

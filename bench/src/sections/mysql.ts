@@ -35,7 +35,7 @@ const POOL_MAX = 1;
 const q = (identifier: string) => `\`${identifier}\``;
 const columns = (names: readonly string[]) => names.map(q).join(", ");
 
-/** What sql-core emits for MySQL (no RETURNING: INSERT, then read the row back by id); used only while DataFlow's own SQL cannot be captured. */
+/** What sql-core emits for MySQL 8 (no RETURNING: INSERT, then read the row back by id); used only while DataFlow's own SQL cannot be captured. */
 const fallbackSql = {
   insert: (t: string) => `INSERT INTO ${q(t)} (${columns(INSERT_COLUMNS)}) VALUES (${INSERT_COLUMNS.map(() => "?").join(", ")})`,
   read: (t: string) => `SELECT ${columns(ALL_COLUMNS)} FROM ${q(t)} WHERE ${q("id")} = ? LIMIT 2`,
@@ -498,7 +498,7 @@ class MysqlBench {
       this.nodes
         ? "Raw runs the exact SQL texts DataFlow sends (captured from its query tracing channel) with mysql2 execute (server-side prepared, cached per connection)."
         : `DataFlow: ${this.dataflowWhy}; tables use the DDL DataFlow would emit, raw runs the SQL sql-core generates for MySQL.`,
-      "Create without RETURNING is two round trips (INSERT, then SELECT by id) for raw, Kysely and Drizzle alike, so every contender returns the stored row.",
+      "Create returns the stored row: on MariaDB 10.5+ DataFlow sends one INSERT ... RETURNING and raw repeats it; Kysely and Drizzle (no RETURNING in their MySQL dialects) and every contender on MySQL 8 run INSERT, then SELECT by id.",
     ];
   }
 }

@@ -182,6 +182,8 @@ export interface DialectQueries {
 export interface DialectWrites {
   /** `INSERT/UPDATE/DELETE ... RETURNING`. */
   readonly returning: boolean;
+  /** `INSERT ... RETURNING` where only INSERT has it (MariaDB 10.5+): a Create is one statement, not INSERT then SELECT. Default: `returning`. */
+  readonly insertReturning?: boolean;
   readonly upsertStrategy: UpsertStrategy;
   /** With `returning-inserted-flag`: a RETURNING expression true for inserted rows (PostgreSQL: `(xmax = 0)`). */
   readonly insertedFlag?: string;

@@ -4,7 +4,7 @@ export type { QueryResult, SqlConnection, SqlExecutor } from "./driver.js";
 export { bindRunTransaction } from "./session.js";
 export type { SessionOwner, SessionTransaction } from "./session.js";
 export type { SqlTarget } from "./target.js";
-export { abortWatchers } from "./abort-watchers.js";
+export { AbortWatchers, abortWatchers } from "./abort-watchers.js";
 export type { AbortWatcher } from "./abort-watchers.js";
 export { escapeLike, fitIdentifier, lastInstantFormatter, tableReference } from "./dialect.js";
 export type {

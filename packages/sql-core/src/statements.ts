@@ -182,13 +182,15 @@ export function insertRow(d: Dialect, model: Model, data: RowData): Statement {
   const withId = Object.hasOwn(data, model.primaryKey.name);
   const complete = Object.keys(data).length === model.fields.length - (withId ? 0 : 1);
   const fields = complete && (withId || model.primaryKey.autoIncrement) ? (withId ? model.fields : model.fields.slice(1)) : insertColumns(model, data);
+  const returning = d.insertReturning ?? d.returning;
   const build = () => {
     const placeholders = fields.map((_, i) => d.placeholder(i + 1)).join(", ");
     const head = `INSERT INTO ${tableReference(d, model)} (${columnList(d, fields)}) VALUES (${placeholders})`;
-    return d.returning ? `${head} RETURNING ${allColumns(d, model)}` : head;
+    return returning ? `${head} RETURNING ${allColumns(d, model)}` : head;
   };
   const text = complete ? cachedText(d, model, withId ? "insert" : "insert-auto", build) : insertText(d, model, fields, build);
-  return { text, params: encodeRow({ dialect: d }, fields, data), ...(d.returning ? { decode: fullRow(d, model) } : {}) };
+  const params = encodeRow({ dialect: d }, fields, data);
+  return returning ? { text, params, decode: fullRow(d, model) } : { text, params };
 }
 
 /** The INSERT text of a partial row, cached by its column list. */

@@ -129,8 +129,10 @@ export function createMysqlDialect(server: ServerInfo): MysqlDialect {
     features,
     maxIdentifierLength: 64,
     maxBindParameters: 65_535,
-    // MariaDB has INSERT/DELETE ... RETURNING but no UPDATE ... RETURNING, MySQL has none: read back everywhere.
+    // MariaDB (10.5+) has INSERT/DELETE ... RETURNING but no UPDATE ... RETURNING, MySQL has none: an UPDATE is read
+    // back everywhere, a Create on MariaDB returns its row in the INSERT (one round trip instead of INSERT then SELECT).
     returning: false,
+    insertReturning: features.insertReturning,
     upsertStrategy: "on-duplicate-key",
     forUpdate: " FOR UPDATE",
     nowExpression: "CURRENT_TIMESTAMP(6)",

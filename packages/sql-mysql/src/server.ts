@@ -25,6 +25,8 @@ export interface ServerFeatures {
    * `utf8mb4_0900_bin` (8.0.17+); undefined when the server has none.
    */
   readonly exactCollation: string | undefined;
+  /** `INSERT ... RETURNING` (MariaDB 10.5+; MySQL has none): a Create reads its row back in the same statement. */
+  readonly insertReturning: boolean;
 }
 
 function atLeast(version: readonly [number, number, number], major: number, minor: number, patch: number): boolean {
@@ -50,6 +52,7 @@ export function serverFeatures(server: Pick<ServerInfo, "flavor" | "version">): 
       textDefault: "literal",
       statementTimeout: "max_statement_time",
       exactCollation: atLeast(server.version, 10, 2, 0) ? "utf8mb4_nopad_bin" : undefined,
+      insertReturning: atLeast(server.version, 10, 5, 0),
     };
   }
   return {
@@ -58,6 +61,7 @@ export function serverFeatures(server: Pick<ServerInfo, "flavor" | "version">): 
     textDefault: atLeast(server.version, 8, 0, 13) ? "expression" : "none",
     statementTimeout: "max_execution_time",
     exactCollation: atLeast(server.version, 8, 0, 17) ? "utf8mb4_0900_bin" : undefined,
+    insertReturning: false,
   };
 }
 

@@ -58,6 +58,7 @@ describe("server flavor and version", () => {
       textDefault: "expression",
       statementTimeout: "max_execution_time",
       exactCollation: "utf8mb4_0900_bin",
+      insertReturning: false,
     });
     expect(serverFeatures({ flavor: "mysql", version: [8, 0, 18] }).insertRowAlias).toBe(false);
     expect(serverFeatures({ flavor: "mariadb", version: [10, 11, 19] })).toEqual({
@@ -66,7 +67,9 @@ describe("server flavor and version", () => {
       textDefault: "literal",
       statementTimeout: "max_statement_time",
       exactCollation: "utf8mb4_nopad_bin",
+      insertReturning: true,
     });
+    expect(serverFeatures({ flavor: "mariadb", version: [10, 4, 30] }).insertReturning).toBe(false);
   });
 
   it("sets up each session strict and in UTC, with the flavor's statement timeout", () => {

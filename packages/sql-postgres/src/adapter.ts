@@ -275,7 +275,7 @@ export class PostgresAdapter extends DatabaseAdapter {
   private pooledStatement(text: string, params: readonly unknown[], signal: AbortSignal | undefined): Promise<QueryResult> {
     if (signal?.aborted) return Promise.reject(abortedError(signal));
     return new Promise((resolve, reject) => {
-      const watch = signal ? new StatementWatch(signal, () => reject(abortedError(signal))) : undefined;
+      const watch = signal ? new StatementWatch(signal, reject) : undefined;
       this.connectClient((error, client) => {
         if (watch?.abandoned) {
           client?.release();

@@ -1,5 +1,5 @@
 import { AbortError } from "@dataflow/kernel/plugin";
-import type { AbortWatcher } from "@dataflow/sql-core";
+import type { AbortWatcher, AbortWatchers } from "@dataflow/sql-core";
 import { abortWatchers } from "@dataflow/sql-core";
 import { redactedCause } from "./errors.js";
 
@@ -19,20 +19,19 @@ export function onAbortOf(signal: AbortSignal, handler: () => void): () => void 
 }
 
 /**
- * One statement's cancellation: on abort, asks the server to cancel `pid`'s statement, again with
- * backoff until the statement settles (a cancel that arrives before the statement is discarded).
+ * One statement's cancellation, made only when its signal aborts: asks the server to cancel `pid`'s
+ * statement, again with backoff until the statement settles (a cancel that arrives before the
+ * statement is discarded).
  */
-class Cancellation implements AbortWatcher {
+class Cancellation {
   settled = false;
-  cancelling: Promise<void> | undefined;
+  readonly cancelling: Promise<void>;
   private wake: (() => void) | undefined;
   constructor(
     private readonly pid: number,
     private readonly cancel: CancelBackend,
-  ) {}
-
-  onAbort(): void {
-    this.cancelling ??= this.repeat();
+  ) {
+    this.cancelling = this.repeat();
   }
 
   private async repeat(): Promise<void> {
@@ -54,38 +53,46 @@ class Cancellation implements AbortWatcher {
 }
 
 /**
- * A pooled statement's watch on its run's signal, from the checkout to its result, as one watcher:
- * an abort while it waits for a connection abandons the wait (`abandon` fails the caller at once;
- * the connection, when it comes, goes straight back to the pool); an abort while it runs cancels
- * it on the server, as `cancellable` does.
+ * A statement's watch on its run's signal, one object per statement, entered in the signal's
+ * watcher set (one 'abort' listener per signal, `abortWatchers`). A pooled statement is watched
+ * from the checkout: an abort while it waits for a connection abandons the wait (`abandon` fails
+ * the caller at once; the connection, when it comes, goes straight back to the pool). Once it runs
+ * on a backend, an abort cancels it there; the `Cancellation` is made only then, so a statement
+ * whose signal never aborts costs this object and a set entry.
  */
 export class StatementWatch implements AbortWatcher {
   /** True once an abort gave up the wait for a connection. */
   abandoned = false;
-  private readonly watchers: Set<AbortWatcher>;
+  private readonly watchers: AbortWatchers;
+  private pid: number | null = null;
+  private cancel: CancelBackend | undefined;
   private cancellation: Cancellation | undefined;
 
   constructor(
-    signal: AbortSignal,
-    private readonly abandon: () => void,
+    private readonly signal: AbortSignal,
+    /** Fails the caller of a statement still waiting for a connection (undefined: it runs already). */
+    private readonly abandon: ((error: AbortError) => void) | undefined,
   ) {
     this.watchers = abortWatchers(signal);
     this.watchers.add(this);
   }
 
   onAbort(): void {
-    if (this.cancellation) this.cancellation.onAbort();
-    else if (!this.abandoned) {
+    if (this.cancel !== undefined) this.cancellation ??= new Cancellation(this.pid!, this.cancel);
+    else if (!this.abandoned && this.abandon !== undefined) {
       this.abandoned = true;
       this.watchers.delete(this);
-      this.abandon();
+      this.abandon(abortedError(this.signal));
     }
   }
 
   /** The statement goes to the backend `pid` now: from here an abort cancels it there (no pid: it cannot be cancelled). */
   running(pid: number | null, cancel: CancelBackend): void {
     if (pid === null) this.watchers.delete(this);
-    else this.cancellation = new Cancellation(pid, cancel);
+    else {
+      this.pid = pid;
+      this.cancel = cancel;
+    }
   }
 
   /** The statement settled: no further cancel is sent. Returns the cancel request still in flight, if any. */
@@ -103,33 +110,28 @@ export class StatementWatch implements AbortWatcher {
  * server; the work then fails with `AbortError` (its `cause` is the driver's error).
  *
  * The promise settles only once no cancel request is in flight any more, so the connection can be
- * reused without the next statement being hit. Without an abort this costs one watcher entry and
- * one promise reaction per statement.
+ * reused without the next statement being hit. Without an abort this costs one watch and one
+ * promise reaction per statement.
  */
 export function cancellable<T>(pid: number | null, signal: AbortSignal, cancel: CancelBackend, work: () => Promise<T>): Promise<T> {
   if (signal.aborted) return Promise.reject(abortedError(signal));
   if (pid === null) return work();
-  const watchers = abortWatchers(signal);
-  const cancellation = new Cancellation(pid, cancel);
-  watchers.add(cancellation);
+  const watch = new StatementWatch(signal, undefined);
+  watch.running(pid, cancel);
   let pending: Promise<T>;
   try {
     pending = work();
   } catch (error) {
-    watchers.delete(cancellation);
+    watch.settle();
     return Promise.reject(error);
   }
   return pending.then(
     (value) => {
-      watchers.delete(cancellation);
-      cancellation.settle();
-      const cancelling = cancellation.cancelling;
+      const cancelling = watch.settle();
       return cancelling ? cancelling.then(() => value) : value;
     },
     (error: unknown) => {
-      watchers.delete(cancellation);
-      cancellation.settle();
-      const cancelling = cancellation.cancelling;
+      const cancelling = watch.settle();
       if (!cancelling) throw error;
       return cancelling.then(() => {
         throw new AbortError("The statement was cancelled because the run was aborted", { cause: redactedCause(error) });
