@@ -110,7 +110,7 @@ export async function ensureTables(
         if (fk && !inline) await exec.query(`ALTER TABLE ${tableReference(d, model)} ADD ${foreignKeyConstraint(d, fk)}`, []);
       }
     }
-    if (existingOnly || !options.autoMigrate) continue;
+    if (existingOnly || !options.autoMigrate || model.indexes.length === 0) continue;
     const indexes = await names(exec, d.catalog.indexes(model.table));
     for (const index of model.indexes) {
       if (!indexes.has(indexName(d, index))) await exec.query(createIndexStatement(d, model, index), []);
