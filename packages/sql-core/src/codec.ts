@@ -1,4 +1,5 @@
 import type { Model, ModelField, RowData } from "@dataflow/kernel/plugin";
+import { canonicalDecimal } from "@dataflow/kernel/plugin";
 import type { Dialect } from "./dialect.js";
 
 export type RowDecoder = (row: Record<string, unknown>) => RowData;
@@ -83,4 +84,32 @@ function generatedDecoder(names: readonly string[], steps: ReadonlyArray<(v: unk
     .join("\n");
   const params = names.map((_, i) => `s${i}`);
   return new Function(...params, `"use strict"; return function decodeRow(row) { let v;\n${body}\nreturn row; };`)(...steps) as RowDecoder;
+}
+
+/**
+ * A database's decimal text as the contract's canonical decimal string (`"0010.500"` -> `"10.5"`).
+ * Text that already is canonical (no leading zero before a digit, no trailing fraction zero, not
+ * `-0`), which is what a DECIMAL column of scale 0 or a value using its full scale prints, is
+ * returned as is after one scan; anything else goes through `canonicalDecimal`.
+ */
+export function decodeDecimal(value: unknown): string {
+  const text = typeof value === "string" ? value : String(value);
+  const length = text.length;
+  let at = text.charCodeAt(0) === 45 ? 1 : 0;
+  const start = at;
+  let dot = -1;
+  for (; at < length; at++) {
+    const c = text.charCodeAt(at);
+    if (c === 46 && dot < 0) dot = at;
+    else if (c < 48 || c > 57) break;
+  }
+  const plain =
+    at === length &&
+    dot !== start &&
+    dot !== length - 1 &&
+    !(text.charCodeAt(start) === 48 && start + 1 < length && text.charCodeAt(start + 1) !== 46) &&
+    !(dot > 0 && text.charCodeAt(length - 1) === 48) &&
+    !(start === 1 && text.charCodeAt(1) === 48 && (length === 2 || dot > 0));
+  if (plain && length > start) return text;
+  return canonicalDecimal(text) ?? text;
 }

@@ -1,9 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { field } from "@dataflow/kernel";
 import type { FieldKind, ListOperation, ModelField } from "@dataflow/kernel/plugin";
-import { Model, parseFilter, parseOrderBy } from "@dataflow/kernel/plugin";
+import { Model, canonicalDecimal, parseFilter, parseOrderBy } from "@dataflow/kernel/plugin";
 import type { Dialect } from "../src/index.js";
-import { rowDecoder, statements } from "../src/index.js";
+import { decodeDecimal, rowDecoder, statements } from "../src/index.js";
 
 /** Driver values as a text-protocol driver would hand them over, and the contract's value for each kind. */
 const samples: Record<FieldKind, { driver: unknown; value: unknown }> = {
@@ -152,5 +152,38 @@ describe("the row decoder of a column list", () => {
     ];
     const decode = rowDecoder(textual, Everything, odd);
     expect(decode({ 'a"); throw new Error("x': "5", "b-c": 1 })).toEqual({ 'a"); throw new Error("x': 5, "b-c": true });
+  });
+});
+
+describe("decimal text from the database", () => {
+  it("keeps canonical text as it is and canonicalizes the rest exactly as canonicalDecimal does", () => {
+    const texts = [
+      "0",
+      "5",
+      "-5",
+      "100",
+      "0.5",
+      "-0.5",
+      "12.25",
+      "-0",
+      "-0.00",
+      "0010.500",
+      "10.50",
+      "-05",
+      ".5",
+      "5.",
+      "",
+      "-",
+      "+5",
+      "1e5",
+      "NaN",
+      "1.2.3",
+      " 5",
+      "123456789012345678901234567890.123456789",
+    ];
+    for (const text of texts) expect(decodeDecimal(text), JSON.stringify(text)).toBe(canonicalDecimal(text) ?? text);
+    const canonical = "123456789012345678901234567890.123456789";
+    expect(decodeDecimal(canonical)).toBe(canonical);
+    expect(decodeDecimal(12.5)).toBe("12.5");
   });
 });

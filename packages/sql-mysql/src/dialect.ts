@@ -1,6 +1,6 @@
 import type { ModelField } from "@dataflow/kernel/plugin";
-import { canonicalDecimal } from "@dataflow/kernel/plugin";
 import type { Dialect, IsolationLevel, TransactionOptions } from "@dataflow/sql-core";
+import { decodeDecimal } from "@dataflow/sql-core";
 import type { ServerFeatures, ServerInfo } from "./server.js";
 import { serverFeatures } from "./server.js";
 import { columnDetails, mysqlDiscovery } from "./discovery.js";
@@ -75,7 +75,6 @@ export function parseDateTime(value: unknown): Date {
 const toNumber = (v: unknown) => (typeof v === "number" ? v : Number(v));
 const toBigInt = (v: unknown) => (typeof v === "bigint" ? v : BigInt(v as string | number));
 const toBoolean = (v: unknown) => v === 1 || v === true || (typeof v !== "number" && v !== false && Number(v) !== 0);
-const toDecimal = (v: unknown) => canonicalDecimal(String(v)) ?? String(v);
 const toJson = (v: unknown) => JSON.parse(typeof v === "string" ? v : String(v)) as unknown;
 const toDateString = (v: unknown) => (v instanceof Date ? v.toISOString().slice(0, 10) : String(v));
 const toLowerUuid = (v: unknown) => String(v).toLowerCase();
@@ -210,7 +209,7 @@ export function createMysqlDialect(server: ServerInfo): MysqlDialect {
         case "float":
           return toNumber;
         case "decimal":
-          return toDecimal;
+          return decodeDecimal;
         case "uuid":
           return toLowerUuid;
         default:
