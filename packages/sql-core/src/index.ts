@@ -25,7 +25,7 @@ export type {
   UpsertStrategy,
 } from "./dialect.js";
 export { Params, columnList, compileFilter, keysetFilter, orderByClause, pinsPrimaryKey, whereClause } from "./compile.js";
-export { rowDecoder } from "./codec.js";
+export { decodeDecimal, rowDecoder } from "./codec.js";
 export type { RowDecoder } from "./codec.js";
 export { columnDefinition, createIndexStatement, createTableStatement, ensureTables, indexName } from "./ddl.js";
 export { executeOperation, multiRowBulkWrite, upsertRow } from "./execute.js";

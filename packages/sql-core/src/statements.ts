@@ -83,7 +83,7 @@ function allColumns(d: Dialect, model: Model): string {
 
 /** The decoder of full rows of the model. */
 export function fullRow(d: Dialect, model: Model): RowDecoder {
-  return rowDecoder(d, model, model.fields, "*");
+  return rowDecoder(d, model, model.fields);
 }
 
 /** Encoded values of `fields` taken from `row`. */
@@ -174,7 +174,7 @@ export function matchingKeys(d: Dialect, model: Model, where: FilterNode): State
     const pk = d.quote(model.primaryKey.name);
     return { text: `SELECT ${pk} FROM ${tableReference(d, model)}${whereClause(where, d, p)}${d.limitOffset("2", undefined)}${d.forUpdate}` };
   });
-  return { text, params, decode: rowDecoder(d, model, [model.primaryKey], "pk") };
+  return { text, params, decode: rowDecoder(d, model, [model.primaryKey]) };
 }
 
 /** INSERT of one row; with RETURNING of the full row where the dialect has it. */
@@ -293,7 +293,7 @@ function compileList(d: Dialect, op: ListOperation, params: Params): Compiled & 
   const text =
     `SELECT ${op.select ? columnList(d, fields) : allColumns(d, model)} FROM ${tableReference(d, model)}` +
     `${conditions.length ? ` WHERE ${conditions.join(" AND ")}` : ""}${orderByClause(op.orderBy, d)}${d.limitOffset(limit, offset)}`;
-  const decode = op.select ? rowDecoder(d, model, fields, fields.map((f) => f.name).join(",")) : fullRow(d, model);
+  const decode = op.select ? rowDecoder(d, model, fields) : fullRow(d, model);
   return { text, decode, extra };
 }
 

@@ -94,7 +94,7 @@ async function rowsMissingTarget(
   const columns = target.map((f) => d.quote(f.name));
   const text = `SELECT ${columns.join(", ")} FROM ${tableReference(d, model)} WHERE ${columns.length === 1 ? columns[0] : `(${columns.join(", ")})`} IN (${[...new Set(tuples)].join(", ")})`;
   const { rows: found } = await adapter.literalStatement(ctx, text);
-  const decode = rowDecoder(d, model, target, target.map((f) => f.name).join(","));
+  const decode = rowDecoder(d, model, target);
   const present = new Set(found.map((r) => decode(r)).map((r) => targetKey(target.map((f) => r[f.name]))));
   return candidates.filter((row) => !present.has(targetKey(target.map((f) => row[f.name]))));
 }

@@ -1,6 +1,6 @@
 import type { ModelField } from "@dataflow/kernel/plugin";
-import { canonicalDecimal } from "@dataflow/kernel/plugin";
 import type { Dialect, IsolationLevel, TransactionOptions } from "@dataflow/sql-core";
+import { decodeDecimal } from "@dataflow/sql-core";
 import type { ServerFeatures, ServerInfo } from "./server.js";
 import { serverFeatures } from "./server.js";
 import { columnDetails, mysqlDiscovery } from "./discovery.js";
@@ -51,21 +51,30 @@ function digits(text: string, start: number, count: number): number {
   return n;
 }
 
+/** The last DATETIME text parsed: a row's `created_at` and `updated_at` are often the same text. */
+let lastDateTimeText: string | undefined;
+let lastDateTime = 0;
+
 /** `2024-01-02 03:04:05.123456` (UTC, as the adapter's sessions read it) -> Date (millisecond precision). */
 export function parseDateTime(value: unknown): Date {
   if (value instanceof Date) return value;
-  const text = String(value);
+  const text = typeof value === "string" ? value : String(value);
+  if (text === lastDateTimeText) return new Date(lastDateTime);
   const year = text.length >= 19 && text.charCodeAt(4) === 45 ? digits(text, 0, 4) : 0;
   // Date.UTC maps years 0-99 to 1900-1999; those (and anything unusual) take the slower ISO parse.
   if (year < 100) return new Date(`${text.slice(0, 10)}T${text.length > 10 ? text.slice(11) : "00:00:00"}Z`);
-  const ms = text.length > 20 ? digits(`${text.slice(20, 23)}00`, 0, 3) : 0;
-  return new Date(Date.UTC(year, digits(text, 5, 2) - 1, digits(text, 8, 2), digits(text, 11, 2), digits(text, 14, 2), digits(text, 17, 2), ms));
+  // Milliseconds: the first three fraction digits, a shorter fraction padded with zeros.
+  let ms = 0;
+  for (let i = 20; i < 23; i++) ms = ms * 10 + (i < text.length ? text.charCodeAt(i) - 48 : 0);
+  const time = Date.UTC(year, digits(text, 5, 2) - 1, digits(text, 8, 2), digits(text, 11, 2), digits(text, 14, 2), digits(text, 17, 2), ms);
+  lastDateTimeText = text;
+  lastDateTime = time;
+  return new Date(time);
 }
 
 const toNumber = (v: unknown) => (typeof v === "number" ? v : Number(v));
 const toBigInt = (v: unknown) => (typeof v === "bigint" ? v : BigInt(v as string | number));
 const toBoolean = (v: unknown) => v === 1 || v === true || (typeof v !== "number" && v !== false && Number(v) !== 0);
-const toDecimal = (v: unknown) => canonicalDecimal(String(v)) ?? String(v);
 const toJson = (v: unknown) => JSON.parse(typeof v === "string" ? v : String(v)) as unknown;
 const toDateString = (v: unknown) => (v instanceof Date ? v.toISOString().slice(0, 10) : String(v));
 const toLowerUuid = (v: unknown) => String(v).toLowerCase();
@@ -202,7 +211,7 @@ export function createMysqlDialect(server: ServerInfo): MysqlDialect {
         case "float":
           return toNumber;
         case "decimal":
-          return toDecimal;
+          return decodeDecimal;
         case "uuid":
           return toLowerUuid;
         default:

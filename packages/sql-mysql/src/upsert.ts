@@ -54,7 +54,7 @@ export async function mysqlUpsert(adapter: MysqlTarget, ctx: NodeContext, op: Up
   const d = adapter.dialect;
   const model = op.model;
   const q = d.quote;
-  const decode = rowDecoder(d, model, model.fields, "*");
+  const decode = rowDecoder(d, model, model.fields);
   const all = columnList(d, model.fields);
   const fields = insertColumns(model, op.create);
   const params = new Params(d);
@@ -103,7 +103,7 @@ async function lockedUpsert(adapter: MysqlTarget, ctx: NodeContext, op: UpsertOp
   const model = op.model;
   const pk = model.primaryKey.name;
   const all = columnList(d, model.fields);
-  const decode = rowDecoder(d, model, model.fields, "*");
+  const decode = rowDecoder(d, model, model.fields);
   const params = new Params(d);
   const where = op.conflictOn.map((t) => `${d.quote(t)} = ${params.field(model.field(t)!, op.create[t])}`);
   const found = await adapter.statement(
@@ -114,7 +114,7 @@ async function lockedUpsert(adapter: MysqlTarget, ctx: NodeContext, op: UpsertOp
   let id: unknown;
   let created: boolean;
   if (found.rows.length > 0) {
-    id = rowDecoder(d, model, [model.primaryKey], "pk")(found.rows[0]!)[pk];
+    id = rowDecoder(d, model, [model.primaryKey])(found.rows[0]!)[pk];
     const set = new Params(d);
     const assignments = Object.keys(op.update).map((n) => `${d.quote(n)} = ${set.field(model.field(n)!, op.update[n])}`);
     await adapter.statement(

@@ -163,6 +163,13 @@ describe("MySQL dialect", () => {
     expect(parseDateTime("2024-03-10 07:30:00").toISOString()).toBe("2024-03-10T07:30:00.000Z");
     expect(parseDateTime("0001-01-01 00:00:00.000000").toISOString()).toBe("0001-01-01T00:00:00.000Z");
     expect(parseDateTime("9999-12-31 23:59:59.999999").toISOString()).toBe("9999-12-31T23:59:59.999Z");
+    expect(parseDateTime("2024-03-10 07:30:00.12").toISOString()).toBe("2024-03-10T07:30:00.120Z");
+    expect(parseDateTime("0099-03-10 07:30:00.5").toISOString()).toBe("0099-03-10T07:30:00.500Z");
+    const first = parseDateTime("2024-03-10 07:30:00.5");
+    const again = parseDateTime("2024-03-10 07:30:00.5");
+    expect(again).not.toBe(first);
+    first.setTime(0);
+    expect(parseDateTime("2024-03-10 07:30:00.5").toISOString()).toBe("2024-03-10T07:30:00.500Z");
     expect(mysql8.decoder(f("bigint"))!("9223372036854775807")).toBe(9223372036854775807n);
     expect(mysql8.decoder(f("decimal"))!("0010.500000")).toBe("10.5");
     expect(mysql8.decoder(f("boolean"))!(0)).toBe(false);

@@ -1,8 +1,7 @@
 import type { Model, ModelField } from "@dataflow/kernel/plugin";
 import { columnDetails, postgresDiscovery } from "./discovery.js";
-import { canonicalDecimal } from "@dataflow/kernel/plugin";
 import type { Dialect, RowSecurity, TransactionOptions } from "@dataflow/sql-core";
-import { lastInstantFormatter } from "@dataflow/sql-core";
+import { decodeDecimal, lastInstantFormatter } from "@dataflow/sql-core";
 
 /** A string literal that means the same with standard_conforming_strings on or off. */
 export function quoteLiteral(value: string): string {
@@ -71,7 +70,6 @@ function formatInstantText(date: Date): string {
 
 const toNumber = (v: unknown) => (typeof v === "string" ? Number(v) : v);
 const toBigInt = (v: unknown) => (typeof v === "bigint" ? v : BigInt(v as string | number));
-const toDecimal = (v: unknown) => canonicalDecimal(String(v)) ?? String(v);
 const toVector = (v: unknown) => (typeof v === "string" ? (JSON.parse(v) as number[]) : v);
 
 /** PostgreSQL's SQLSTATE for a row that fails a row-level security policy (and other privilege errors). */
@@ -196,7 +194,7 @@ export const postgresDialect: Dialect = {
       case "bigint":
         return toBigInt;
       case "decimal":
-        return toDecimal;
+        return decodeDecimal;
       case "vector":
         return toVector;
       default:

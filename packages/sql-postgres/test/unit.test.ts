@@ -69,6 +69,42 @@ describe("timestamp parsing", () => {
     expect(parseTimestamp("infinity")).toBe(Infinity);
   });
 
+  it("reads every common form by character codes exactly as its fields say", () => {
+    // Deterministic pseudo-random texts: years 100-9999, 0-6 fraction digits, no offset or +-HH[:MM[:SS]].
+    let seed = 7;
+    const next = (n: number) => {
+      seed = (seed * 1103515245 + 12345) % 2147483648;
+      return seed % n;
+    };
+    const p2 = (n: number) => String(n).padStart(2, "0");
+    for (let i = 0; i < 2000; i++) {
+      const [year, month, day, hour, minute, second] = [100 + next(9900), 1 + next(12), 1 + next(28), next(24), next(60), next(60)];
+      const digits = next(7);
+      const fraction = Array.from({ length: digits }, () => next(10)).join("");
+      const form = next(4);
+      const [oh, om, os] = [next(15), next(60), next(60)];
+      const sign = next(2) === 0 ? "+" : "-";
+      const offset = form === 0 ? "" : `${sign}${p2(oh)}${form >= 2 ? `:${p2(om)}` : ""}${form === 3 ? `:${p2(os)}` : ""}`;
+      const text = `${String(year).padStart(4, "0")}-${p2(month)}-${p2(day)} ${p2(hour)}:${p2(minute)}:${p2(second)}${digits ? `.${fraction}` : ""}${offset}`;
+      const ms = digits ? Number(fraction.padEnd(3, "0").slice(0, 3)) : 0;
+      const offsetSeconds = form === 0 ? 0 : (sign === "-" ? -1 : 1) * (oh * 3600 + (form >= 2 ? om * 60 : 0) + (form === 3 ? os : 0));
+      const expected = Date.UTC(year, month - 1, day, hour, minute, second, ms) - offsetSeconds * 1000;
+      expect((parseTimestamp(text) as Date).getTime(), text).toBe(expected);
+    }
+  });
+
+  it("returns a new Date for a repeated text, and leaves malformed texts invalid", () => {
+    const first = parseTimestamp("2024-03-10 02:30:00.5+00") as Date;
+    const again = parseTimestamp("2024-03-10 02:30:00.5+00") as Date;
+    expect(again).not.toBe(first);
+    first.setTime(0);
+    expect(again.toISOString()).toBe("2024-03-10T02:30:00.500Z");
+    expect((parseTimestamp("2024-03-10 02:30:00.5+00") as Date).toISOString()).toBe("2024-03-10T02:30:00.500Z");
+    for (const bad of ["", "2024-03-10", "2024-03-10 02:30:00.1234567+00", "2024-03-10 02:30:00+5", "2024-03-10 02:3a:00", "2024-03-10 02:30:00 UTC"]) {
+      expect(Number.isNaN((parseTimestamp(bad) as Date).getTime()), bad).toBe(true);
+    }
+  });
+
   it("formats instants PostgreSQL can read back, outside years 1-9999 too", () => {
     for (const iso of ["2024-02-29T23:59:59.999Z", "0001-01-01T00:00:00.000Z"]) {
       expect((parseTimestamp(formatInstant(new Date(iso)).replace("T", " ").replace("Z", "+00")) as Date).toISOString()).toBe(iso);

@@ -27,7 +27,7 @@ function digits(text: string, from: number, to: number): number {
 }
 
 /** The last instant parsed: a row's `created_at` and `updated_at` are often the same text. */
-let lastText = "";
+let lastText: string | undefined;
 let lastTime = 0;
 
 /** Parses the fixed ISO-8601 form this dialect stores (`2024-01-31T12:00:00.000Z`); anything else goes to `Date`. */

@@ -47,7 +47,7 @@ async function selectKeys(adapter: DatabaseAdapter, exec: SqlExecutor, model: Mo
   } catch (error) {
     throw error instanceof DataFlowError ? error : adapter.mapError(error, model);
   }
-  const decode = rowDecoder(d, model, [pk], "pk");
+  const decode = rowDecoder(d, model, [pk]);
   return rows.map((r) => keyText(decode(r)[pk.name]));
 }
 

@@ -10,12 +10,10 @@ import { rowDecoder } from "@dataflow/sql-core";
 export const DISTANCE_COLUMN = "distance";
 export const SCORE_COLUMN = "__df_score";
 
-const decoderKeys = new WeakMap<readonly ModelField[], string>();
-
 /**
  * Decodes search rows in place to the model's JS types and moves the backend's score column
  * (`extra`) to the output property `as`, as a number (null when the database gave none).
- * `fields` arrays that repeat (see `searchFields`) find their decoder without rebuilding its key.
+ * `fields` arrays that repeat (see `searchFields`) find their decoder by identity.
  */
 export function decodeScoredRows(
   adapter: DatabaseAdapter,
@@ -25,9 +23,7 @@ export function decodeScoredRows(
   extra: string,
   as: string,
 ): RowData[] {
-  let key = decoderKeys.get(fields);
-  if (key === undefined) decoderKeys.set(fields, (key = fields.map((f) => f.name).join(",")));
-  const decode = rowDecoder(adapter.dialect, op.model, fields, key);
+  const decode = rowDecoder(adapter.dialect, op.model, fields);
   for (const row of rows) {
     decode(row);
     const value = row[extra];
