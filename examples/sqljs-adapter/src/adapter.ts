@@ -1,9 +1,9 @@
 import { readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
 import { threadId } from "node:worker_threads";
 import type { AdapterOptions, BulkCreateOperation, BulkUpsertOperation, DataFlowError, Model, ModelField, NodeContext } from "@dataflow/kernel/plugin";
-import { ClosedError, ConnectionError } from "@dataflow/kernel/plugin";
+import { ClosedError, ConnectionError, bulkRowGroups, rowObject } from "@dataflow/kernel/plugin";
 import type { CursorOptions, QueryResult, RowCursor, SqlConnection, SqlExecutor } from "@dataflow/sql-core";
-import { DatabaseAdapter, encodeRow, insertColumns, multiRowBulkWrite, statements, tableReference } from "@dataflow/sql-core";
+import { DatabaseAdapter, encodeRow, multiRowBulkWrite, statements, tableReference } from "@dataflow/sql-core";
 import { sqliteDialect, sqliteFunctions } from "@dataflow/sql-sqlite/dialect";
 import initSqlJs, { type Database, type SqlJsStatic, type SqlValue, type Statement } from "sql.js";
 import { mapSqlJsError } from "./errors.js";
@@ -175,17 +175,24 @@ export class SqlJsAdapter extends DatabaseAdapter {
   override async bulkWrite(ctx: NodeContext, op: BulkCreateOperation | BulkUpsertOperation) {
     if (op.kind === "BulkCreate" && op.onConflict !== "update") return multiRowBulkWrite(this, ctx, op);
     const totals = { inserted: 0, skipped: 0, updated: 0 };
+    // Read before the copy below: copying `op` builds its row objects.
+    const groups = bulkRowGroups(op);
     const skipping: BulkCreateOperation = { ...op, kind: "BulkCreate", onConflict: "skip" };
     const target = op.conflictOn!.map((n) => op.model.field(n)!);
     const updates = op.updateFields.map((n) => op.model.field(n)!);
     const equal = (fields: ModelField[], separator: string) => fields.map((f) => `${this.dialect.quote(f.name)} = ?`).join(separator);
     const update = `UPDATE ${tableReference(this.dialect, op.model)} SET ${equal(updates, ", ")} WHERE ${equal(target, " AND ")}`;
     const write = async (exec: SqlExecutor) => {
-      for (const row of op.rows) {
-        const insert = statements.insertBatch(this.dialect, skipping, insertColumns(op.model, row), [row]);
-        const inserted = (await exec.query(insert.text, insert.params)).rowCount > 0;
-        if (!inserted && updates.length > 0) await exec.query(update, [...encodeRow(this, updates, row), ...encodeRow(this, target, row)]);
-        totals[inserted ? "inserted" : "updated"]++;
+      for (const { fields, rows } of groups) {
+        for (const values of rows) {
+          const insert = statements.insertBatch(this.dialect, skipping, fields, [values]);
+          const inserted = (await exec.query(insert.text, insert.params)).rowCount > 0;
+          if (!inserted && updates.length > 0) {
+            const row = rowObject(fields, values);
+            await exec.query(update, [...encodeRow(this, updates, row), ...encodeRow(this, target, row)]);
+          }
+          totals[inserted ? "inserted" : "updated"]++;
+        }
       }
     };
     await this.transaction(write, {}, ctx);

@@ -1,3 +1,4 @@
+import { PositionalRows } from "./bulk-rows.js";
 import { ValidationError } from "./errors.js";
 import { isPlainObject } from "./filter.js";
 import type { Model, ModelField } from "./model.js";
@@ -33,6 +34,10 @@ interface FieldStep {
  */
 interface CreatePlan {
   readonly steps: readonly FieldStep[];
+  /** Indexes of the steps a row may or may not carry (LEAVE_OUT): the key of a bulk row's column group is which of them it carries. */
+  readonly optional: readonly number[];
+  /** Columns of a bulk row by that key (bit k: optional[k] present). */
+  readonly columns: Map<number, readonly ModelField[]>;
   /** The model's field count when the plan was made: plugins add system fields until the model is sealed. */
   readonly fieldCount: number;
 }
@@ -69,7 +74,9 @@ function createPlan(model: Model): CreatePlan {
   const fields = model.fields;
   let plan = plans.get(fields);
   if (plan === undefined || plan.fieldCount !== fields.length) {
-    plan = { steps: fields.map((f) => planStep(model, f)), fieldCount: fields.length };
+    const steps = fields.map((f) => planStep(model, f));
+    const optional = steps.flatMap((s, i) => (s.absent === LEAVE_OUT ? [i] : []));
+    plan = { steps, optional, columns: new Map(), fieldCount: fields.length };
     plans.set(fields, plan);
   }
   return plan;
@@ -183,10 +190,121 @@ export function normalizeCreateData(model: Model, data: unknown, path: string, n
   return createRow(model, createPlan(model), data, path, undefined, now);
 }
 
-/** Validates every row of a bulk write before any I/O; an error names the row index and the field. */
-export function normalizeCreateRows(model: Model, input: readonly unknown[], path: string, now: Date): RowData[] {
+/** Which optional (LEAVE_OUT) steps the input carries, as a bit mask; -1 when the row must go to the precise pass. */
+function columnKey(plan: CreatePlan, input: unknown): number {
+  if (!isPlainObject(input)) return -1;
+  const { optional, steps } = plan;
+  if (optional.length > 30) return -1;
+  let key = 0;
+  for (let k = 0; k < optional.length; k++) {
+    const step = steps[optional[k]!]!;
+    if (Object.hasOwn(input, step.name)) {
+      if (!step.settable) return -1;
+      key |= 1 << k;
+    }
+  }
+  return key;
+}
+
+function keyOfRow(plan: CreatePlan, row: RowData): number {
+  let key = 0;
+  for (let k = 0; k < plan.optional.length; k++) if (Object.hasOwn(row, plan.steps[plan.optional[k]!]!.name)) key |= 1 << k;
+  return key;
+}
+
+function columnsOf(plan: CreatePlan, key: number): readonly ModelField[] {
+  let columns = plan.columns.get(key);
+  if (columns === undefined) {
+    const skipped = new Set(plan.optional.filter((_, k) => (key & (1 << k)) === 0));
+    columns = plan.steps.filter((_, i) => !skipped.has(i)).map((s) => s.field);
+    plan.columns.set(key, columns);
+  }
+  return columns;
+}
+
+/**
+ * The row's values in the order of its column group (`width` of them), or undefined when the input
+ * is not a valid row. Like planRow, builds no error paths.
+ */
+function planValues(plan: CreatePlan, input: Record<string, unknown>, now: Date, width: number): unknown[] | undefined {
+  const steps = plan.steps;
+  const values = new Array<unknown>(width);
+  let j = 0;
+  let matched = 0;
+  for (let i = 0; i < steps.length; i++) {
+    const step = steps[i]!;
+    const name = step.name;
+    if (Object.hasOwn(input, name)) {
+      if (!step.settable) return undefined;
+      matched++;
+      values[j++] = validateValue(step.field, input[name], name);
+      continue;
+    }
+    switch (step.absent) {
+      case LEAVE_OUT:
+        break;
+      case NOW:
+        values[j++] = now;
+        break;
+      case NULL:
+        values[j++] = null;
+        break;
+      case FIXED:
+        values[j++] = step.fixed;
+        break;
+      case GENERATED:
+        values[j++] = validateValue(step.field, step.generate!(), name);
+        break;
+      case REQUIRED:
+        return undefined;
+    }
+  }
+  return matched === Object.keys(input).length ? values : undefined;
+}
+
+/**
+ * Validates every row of a bulk write before any I/O (an error names the row index and the field)
+ * and returns them positionally, grouped by the columns they carry: no object per row.
+ */
+export function normalizeBulkRows(model: Model, input: readonly unknown[], path: string, now: Date): PositionalRows {
   const plan = createPlan(model);
-  const out = new Array<RowData>(input.length);
-  for (let i = 0; i < input.length; i++) out[i] = createRow(model, plan, input[i], path, i, now);
+  const out = new PositionalRows();
+  const byKey = new Map<number, number>();
+  let lastKey = -1;
+  let last: { readonly fields: readonly ModelField[]; readonly rows: unknown[][] } | undefined;
+  let lastIndex = 0;
+  for (let i = 0; i < input.length; i++) {
+    const data = input[i];
+    let key = columnKey(plan, data);
+    let values: unknown[] | undefined;
+    if (key >= 0) {
+      try {
+        values = planValues(plan, data as Record<string, unknown>, now, key === lastKey ? last!.fields.length : columnsOf(plan, key).length);
+      } catch {
+        values = undefined;
+      }
+    }
+    if (values === undefined) {
+      const row = preciseRow(model, plan, data, `${path}[${i}]`, now);
+      key = keyOfRow(plan, row);
+      const fields = columnsOf(plan, key);
+      values = fields.map((f) => row[f.name]);
+    }
+    if (key !== lastKey) {
+      let index = byKey.get(key);
+      if (index === undefined) {
+        index = out.groups.length;
+        byKey.set(key, index);
+        out.groups.push({ fields: columnsOf(plan, key), rows: [] });
+        if (index === 1) out.order = new Array<number>(i).fill(0);
+      }
+      lastKey = key;
+      lastIndex = index;
+      last = out.groups[index] as { readonly fields: readonly ModelField[]; readonly rows: unknown[][] };
+    }
+    last!.rows.push(values);
+    out.order?.push(lastIndex);
+  }
+  out.count = input.length;
   return out;
 }

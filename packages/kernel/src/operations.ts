@@ -9,7 +9,8 @@ import type { ParamsSchema } from "./params.js";
 import { didYouMean } from "./suggest.js";
 import { validateValue } from "./values.js";
 import type { RowData } from "./create-rows.js";
-import { fieldFor, normalizeCreateData, normalizeCreateRows } from "./create-rows.js";
+import { attachRows } from "./bulk-rows.js";
+import { fieldFor, normalizeBulkRows, normalizeCreateData } from "./create-rows.js";
 
 export type { RowData } from "./create-rows.js";
 export { normalizeCreateData } from "./create-rows.js";
@@ -67,6 +68,10 @@ export type ConflictMode = "error" | "skip" | "update";
 export interface BulkCreateOperation {
   readonly kind: "BulkCreate";
   readonly model: Model;
+  /**
+   * The validated rows as objects. The kernel builds them on first read: a writer reads
+   * `bulkRowGroups(op)` (positional rows per column group) instead, which costs no object per row.
+   */
   rows: RowData[];
   readonly batchSize: number | undefined;
   readonly onConflict: ConflictMode;
@@ -89,6 +94,7 @@ export interface BulkDeleteOperation {
 export interface BulkUpsertOperation {
   readonly kind: "BulkUpsert";
   readonly model: Model;
+  /** The validated rows as objects, built on first read; see BulkCreateOperation.rows and `bulkRowGroups`. */
   rows: RowData[];
   conflictOn: string[];
   readonly updateFields: string[];
@@ -374,16 +380,16 @@ function normalizeOther(
       if (mode === "update" && !conflictOn) {
         throw new ValidationError(`onConflict "update" needs 'conflictOn'`, { field: "conflictOn" });
       }
-      const data = normalizeCreateRows(model, rows(params.data, "data"), "data", now);
-      return {
+      const data = normalizeBulkRows(model, rows(params.data, "data"), "data", now);
+      const op: Omit<BulkCreateOperation, "rows"> = {
         kind,
         model,
-        rows: data,
         batchSize: positiveInt(params.batchSize, "batchSize", 1, 100_000),
         onConflict: mode,
         conflictOn,
         updateFields: mode === "update" ? mutableColumns(model, conflictOn!, params.update, "update") : [],
       };
+      return attachRows(op, data);
     }
     case "BulkUpdate": {
       const where = bulkFilter(model, params, "BulkUpdate");
@@ -398,15 +404,15 @@ function normalizeOther(
       return { kind, model, where: andFilters(bulkFilter(model, params, "BulkDelete"), notDeleted(model)), soft: model.softDelete, now };
     case "BulkUpsert": {
       const conflictOn = conflictTarget(model, params.conflictOn, "conflictOn");
-      const data = normalizeCreateRows(model, rows(params.data, "data"), "data", now);
-      return {
+      const data = normalizeBulkRows(model, rows(params.data, "data"), "data", now);
+      const op: Omit<BulkUpsertOperation, "rows"> = {
         kind,
         model,
-        rows: data,
         conflictOn,
         updateFields: mutableColumns(model, conflictOn, params.update, "update"),
         batchSize: positiveInt(params.batchSize, "batchSize", 1, 100_000),
       };
+      return attachRows(op, data);
     }
   }
 }

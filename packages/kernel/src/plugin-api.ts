@@ -109,6 +109,8 @@ export type {
   UpdateOperation,
   UpsertOperation,
 } from "./operations.js";
+export { bulkRowCount, bulkRowGroups, rowObject } from "./bulk-rows.js";
+export type { BulkRowGroup } from "./bulk-rows.js";
 export { checkParamNames, checkParams } from "./params.js";
 export type { ParamSpec, ParamType, ParamsSchema } from "./params.js";
 export { MAX_DATETIME, MIN_DATETIME, assertPortableText, canonicalDecimal, validateValue } from "./values.js";

@@ -14,7 +14,7 @@ import type {
   RowData,
   UpsertOperation,
 } from "@dataflow/kernel/plugin";
-import { DataFlowError, NotFoundError, ambiguousMatch, encodeCursor, progressFor } from "@dataflow/kernel/plugin";
+import { DataFlowError, NotFoundError, ambiguousMatch, bulkRowCount, bulkRowGroups, encodeCursor, progressFor } from "@dataflow/kernel/plugin";
 import type { QueryResult, SqlExecutor } from "./driver.js";
 import { withRegexField } from "./failures.js";
 import { pinsPrimaryKey } from "./compile.js";
@@ -204,22 +204,15 @@ export async function multiRowBulkWrite(
   progress?: ProgressReporter,
 ): Promise<{ inserted: number; skipped: number; updated: number }> {
   const d = adapter.dialect;
-  const model = op.model;
   const mode = compile.bulkMode(op);
-  const groups = new Map<string, { fields: ModelField[]; rows: RowData[] }>();
-  for (const row of op.rows) {
-    const key = Object.hasOwn(row, model.primaryKey.name) ? "key" : "auto";
-    let g = groups.get(key);
-    if (!g) groups.set(key, (g = { fields: insertColumns(model, row), rows: [] }));
-    g.rows.push(row);
-  }
+  const groups = bulkRowGroups(op);
   const totals = { inserted: 0, skipped: 0, updated: 0 };
-  if (op.rows.length === 0) return totals;
+  if (groups.length === 0) return totals;
   const flagged = mode === "update" && Boolean(d.insertedFlag);
   let done = 0;
   await adapter.transaction(
     async (exec) => {
-      for (const { fields, rows } of groups.values()) {
+      for (const { fields, rows } of groups) {
         const size = compile.batchSize(d, op.batchSize, fields.length);
         for (let start = 0; start < rows.length; start += size) {
           const chunk = rows.slice(start, start + size);
@@ -261,12 +254,13 @@ function bulkWrite(
   ctx: NodeContext,
   op: BulkCreateOperation | BulkUpsertOperation,
 ): Promise<{ inserted: number; skipped: number; updated: number }> {
-  const progress = progressFor(ctx, op.kind, op.model.name, op.rows.length);
+  const count = bulkRowCount(op);
+  const progress = progressFor(ctx, op.kind, op.model.name, count);
   const written =
     adapter.bulkWrite && !placedElsewhere(adapter, op.model) ? adapter.bulkWrite(ctx, op, progress) : multiRowBulkWrite(adapter, ctx, op, progress);
   if (progress === undefined) return written;
   return written.then((totals) => {
-    progress.report(op.rows.length, true);
+    progress.report(count, true);
     return totals;
   });
 }
@@ -287,7 +281,7 @@ function writesExplicitKeys(op: ModelOperation): boolean {
       return Object.hasOwn(op.create, pk.name);
     case "BulkCreate":
     case "BulkUpsert":
-      return op.rows.some((row) => Object.hasOwn(row, pk.name));
+      return bulkRowGroups(op).some((group) => group.fields.includes(pk));
     default:
       return false;
   }

@@ -103,36 +103,6 @@ export function insertColumns(model: Model, row: RowData): ModelField[] {
   return model.fields.filter((f) => Object.hasOwn(row, f.name));
 }
 
-/** Rows of a bulk write that carry the same columns, with those columns in model order. */
-export interface ColumnGroup {
-  readonly fields: ModelField[];
-  readonly rows: RowData[];
-}
-
-/**
- * Bulk rows grouped by the set of columns they carry (explicit vs generated id, plugin-stamped
- * fields), in order of first appearance. The key of a row is a bit mask of the model's fields
- * present (a string of 0/1 past 30 fields), so grouping allocates nothing per row.
- */
-export function groupByColumns(model: Model, rows: readonly RowData[]): ColumnGroup[] {
-  const all = model.fields;
-  const groups = new Map<number | string, ColumnGroup>();
-  for (let r = 0; r < rows.length; r++) {
-    const row = rows[r]!;
-    let key: number | string = 0;
-    if (all.length <= 30) {
-      for (let i = 0; i < all.length; i++) if (Object.hasOwn(row, all[i]!.name)) key |= 1 << i;
-    } else {
-      key = "";
-      for (let i = 0; i < all.length; i++) key += Object.hasOwn(row, all[i]!.name) ? "1" : "0";
-    }
-    let group = groups.get(key);
-    if (group === undefined) groups.set(key, (group = { fields: insertColumns(model, row), rows: [] }));
-    group.rows.push(row);
-  }
-  return [...groups.values()];
-}
-
 export function byKey(model: Model, key: unknown): FilterNode {
   return { t: "cmp", field: model.primaryKey, op: "=", value: key };
 }
@@ -345,16 +315,18 @@ export function batchSize(d: Dialect, requested: number | undefined, columns: nu
  * A multi-row INSERT of `rows` (all carrying `fields`), with the conflict clause of `mode`; in
  * `update` mode on a dialect with an inserted flag, it returns one `df_inserted` per row.
  */
-export function insertBatch(d: Dialect, op: BulkCreateOperation | BulkUpsertOperation, fields: readonly ModelField[], rows: readonly RowData[]): Statement {
+export function insertBatch(
+  d: Dialect,
+  op: BulkCreateOperation | BulkUpsertOperation,
+  fields: readonly ModelField[],
+  rows: readonly (readonly unknown[])[],
+): Statement {
   const mode = bulkMode(op);
   const conflict = mode === "error" ? "" : ` ${d.conflictClause(op.conflictOn, mode === "update" ? op.updateFields : [], op.model.primaryKey.name)}`;
   const flag = mode === "update" && d.insertedFlag ? ` RETURNING ${d.insertedFlag} AS df_inserted` : "";
   const params = new Params(d);
   const tuples = rows.map(
-    (row) =>
-      `(${encodeRow({ dialect: d }, fields, row)
-        .map((v) => params.add(v))
-        .join(", ")})`,
+    (values) => `(${fields.map((f, i) => params.add(values[i] === null || values[i] === undefined ? null : d.encode(f, values[i]))).join(", ")})`,
   );
   return { text: `INSERT INTO ${tableReference(d, op.model)} (${columnList(d, fields)}) VALUES ${tuples.join(", ")}${conflict}${flag}`, params: params.values };
 }

@@ -1,6 +1,6 @@
 import type { BulkCreateOperation, BulkUpsertOperation, Model, ModelField, NodeContext, ProgressReporter, RowData } from "@dataflow/kernel/plugin";
-import { DatabaseError } from "@dataflow/kernel/plugin";
-import { columnList, groupByColumns, rowDecoder, tableReference } from "@dataflow/sql-core";
+import { DatabaseError, bulkRowGroups, rowObject } from "@dataflow/kernel/plugin";
+import { columnList, rowDecoder, tableReference } from "@dataflow/sql-core";
 import type { MysqlTarget } from "./target.js";
 import type { MysqlDialect } from "./dialect.js";
 import { otherUniqueKeys } from "./keys.js";
@@ -112,13 +112,12 @@ export async function mysqlBulkWrite(
   progress?: ProgressReporter,
 ): Promise<BulkTotals> {
   const totals: BulkTotals = { inserted: 0, skipped: 0, updated: 0 };
-  if (op.rows.length === 0) return totals;
+  const groups = bulkRowGroups(op);
+  if (groups.length === 0) return totals;
   const d = adapter.dialect;
   const model = op.model;
   const mode: Mode = op.kind === "BulkUpsert" ? "update" : op.onConflict;
   const target = mode === "error" ? undefined : op.conflictOn;
-
-  const groups = groupByColumns(model, op.rows);
 
   let done = 0;
   await adapter.transaction(
@@ -163,7 +162,8 @@ export async function mysqlBulkWrite(
           const count = chunk.end - chunk.start;
           const counts = countChunk(mode, count, result);
           if (guard.length > 0 && counts.inserted < count) {
-            const missing = await rowsMissingTarget(adapter, ctx, model, targetFields, rows.slice(chunk.start, chunk.end));
+            const written = rows.slice(chunk.start, chunk.end).map((values) => rowObject(fields, values));
+            const missing = await rowsMissingTarget(adapter, ctx, model, targetFields, written);
             if (missing.length > 0) throw await collisionError(adapter, ctx, model, guard, missing);
           }
           totals.inserted += counts.inserted;

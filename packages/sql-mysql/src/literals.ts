@@ -1,4 +1,4 @@
-import type { ModelField, RowData } from "@dataflow/kernel/plugin";
+import type { ModelField } from "@dataflow/kernel/plugin";
 import { WRITE_BOOLEAN, WRITE_INSTANT, WRITE_NUMBER, WRITE_TEXT, textWriterOf } from "@dataflow/sql-core";
 import mysql from "mysql2";
 import type { MysqlDialect } from "./dialect.js";
@@ -23,11 +23,10 @@ export function sqlLiteral(value: unknown): string {
   }
 }
 
-/** Per bound column of a bulk INSERT: its row key, field and literal writer, resolved once per statement shape. */
+/** Per bound column of a bulk INSERT: its field and literal writer, resolved once per statement shape. */
 export interface RowLiterals {
   readonly dialect: MysqlDialect;
   readonly fields: readonly ModelField[];
-  readonly names: readonly string[];
   readonly writers: readonly number[];
   /** The last instant written and its literal: rows written together share created_at / updated_at. */
   lastTime: number;
@@ -35,7 +34,7 @@ export interface RowLiterals {
 }
 
 export function rowLiterals(dialect: MysqlDialect, fields: readonly ModelField[]): RowLiterals {
-  return { dialect, fields, names: fields.map((f) => f.name), writers: fields.map(textWriterOf), lastTime: Number.NaN, lastLiteral: "" };
+  return { dialect, fields, writers: fields.map(textWriterOf), lastTime: Number.NaN, lastLiteral: "" };
 }
 
 /** One non-null value as a literal; the same text as `sqlLiteral(dialect.encode(field, value))`. */
@@ -64,12 +63,12 @@ function literalOf(literals: RowLiterals, field: ModelField, writer: number, val
   return sqlLiteral(literals.dialect.encode(field, value));
 }
 
-/** A row as a VALUES tuple, `(v1, v2, ...)`, built without intermediate arrays. */
-export function tupleOf(literals: RowLiterals, row: RowData): string {
-  const { fields, names, writers } = literals;
+/** A positional row (values in the order of the literals' fields) as a VALUES tuple, `(v1, v2, ...)`, built without intermediate arrays. */
+export function tupleOf(literals: RowLiterals, values: readonly unknown[]): string {
+  const { fields, writers } = literals;
   let tuple = "(";
-  for (let i = 0; i < names.length; i++) {
-    const v = row[names[i]!];
+  for (let i = 0; i < fields.length; i++) {
+    const v = values[i];
     if (i > 0) tuple += ", ";
     tuple += v === null || v === undefined ? "NULL" : literalOf(literals, fields[i]!, writers[i]!, v);
   }

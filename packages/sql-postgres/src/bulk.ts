@@ -1,8 +1,8 @@
-import type { BulkCreateOperation, BulkUpsertOperation, Model, ModelField, NodeContext, ProgressReporter, RowData } from "@dataflow/kernel/plugin";
+import type { BulkCreateOperation, BulkRowGroup, BulkUpsertOperation, Model, ModelField, NodeContext, ProgressReporter } from "@dataflow/kernel/plugin";
+import { bulkRowGroups } from "@dataflow/kernel/plugin";
 import type pg from "pg";
 import type { SqlExecutor, SqlTarget } from "@dataflow/sql-core";
-import type { ColumnGroup } from "@dataflow/sql-core";
-import { columnList, groupByColumns } from "@dataflow/sql-core";
+import { columnList } from "@dataflow/sql-core";
 import { copyChunks } from "./copy-text.js";
 import { baseType, qualifiedTable, quoteIdentifier } from "./dialect.js";
 
@@ -27,14 +27,21 @@ export const DEFAULT_UNNEST_BATCH = 10_000;
  * round k. `ON CONFLICT DO UPDATE` cannot touch one row twice in a statement; in rounds, a later
  * duplicate updates the row an earlier one inserted, as a row-by-row loop would.
  */
-export function roundsByKey(rows: readonly RowData[], keyFields: readonly ModelField[], encode: (f: ModelField, v: unknown) => unknown): RowData[][] {
+export function roundsByKey<Row extends readonly unknown[]>(
+  rows: readonly Row[],
+  fields: readonly ModelField[],
+  keyFields: readonly ModelField[],
+  encode: (f: ModelField, v: unknown) => unknown,
+): Row[][] {
   const seen = new Map<string, number>();
-  const rounds: RowData[][] = [[]];
+  const rounds: Row[][] = [[]];
+  const positions = keyFields.map((f) => fields.indexOf(f));
   for (const row of rows) {
     let key = "";
     let hasNull = false;
-    for (const f of keyFields) {
-      const v = row[f.name];
+    for (let k = 0; k < keyFields.length; k++) {
+      const f = keyFields[k]!;
+      const v = row[positions[k]!];
       if (v === null || v === undefined) hasNull = true;
       else key += `${String(encode(f, v))}\u0000`;
     }
@@ -51,12 +58,12 @@ function unnestInsert(adapter: PostgresBulkTarget, model: Model, fields: readonl
   return `INSERT INTO ${qualifiedTable(model)} (${columnList(adapter.dialect, fields)}) SELECT * FROM UNNEST(${arrays})${tail}`;
 }
 
-function columnArrays(adapter: PostgresBulkTarget, fields: readonly ModelField[], rows: readonly RowData[]): unknown[][] {
+function columnArrays(adapter: PostgresBulkTarget, fields: readonly ModelField[], rows: readonly (readonly unknown[])[]): unknown[][] {
   const d = adapter.dialect;
-  return fields.map((f) => {
+  return fields.map((f, j) => {
     const values = new Array<unknown>(rows.length);
     for (let i = 0; i < rows.length; i++) {
-      const v = rows[i]![f.name];
+      const v = rows[i]![j];
       values[i] = v === null || v === undefined ? null : d.encode(f, v);
     }
     return values;
@@ -74,7 +81,7 @@ async function unnestRows(
   adapter: PostgresBulkTarget,
   exec: SqlExecutor,
   op: BulkCreateOperation | BulkUpsertOperation,
-  group: ColumnGroup,
+  group: BulkRowGroup,
   mode: "error" | "skip" | "update",
   totals: BulkTotals,
   progress: Progress,
@@ -107,7 +114,7 @@ async function unnestRows(
   const text = `WITH df_written AS (${insert}) SELECT count(*) FILTER (WHERE df_inserted) AS inserted, count(*) AS written FROM df_written`;
   const keyFields = target!.map((n) => model.field(n)!);
   for (let start = 0; start < group.rows.length; start += size) {
-    for (const round of roundsByKey(group.rows.slice(start, start + size), keyFields, adapter.dialect.encode)) {
+    for (const round of roundsByKey(group.rows.slice(start, start + size), group.fields, keyFields, adapter.dialect.encode)) {
       if (round.length === 0) continue;
       const { rows } = await exec.query(text, columnArrays(adapter, group.fields, round));
       const inserted = Number(rows[0]!.inserted);
@@ -131,9 +138,9 @@ export async function postgresBulkWrite(
   const totals: BulkTotals = { inserted: 0, skipped: 0, updated: 0 };
   let done = 0;
   const progress: Progress = reporter === undefined ? NO_PROGRESS : { add: (count) => reporter.report((done += count)) };
-  if (op.rows.length === 0) return totals;
+  const groups = bulkRowGroups(op);
+  if (groups.length === 0) return totals;
   const mode = op.kind === "BulkUpsert" ? "update" : op.onConflict;
-  const groups = groupByColumns(op.model, op.rows);
   await adapter.transaction(
     async () => {
       const exec = adapter.executorFor(ctx);

@@ -1,4 +1,4 @@
-import type { ModelField, RowData } from "@dataflow/kernel/plugin";
+import type { ModelField } from "@dataflow/kernel/plugin";
 import type { Dialect } from "@dataflow/sql-core";
 import { WRITE_BOOLEAN, WRITE_INSTANT, WRITE_NUMBER, WRITE_TEXT, textWriterOf } from "@dataflow/sql-core";
 
@@ -39,16 +39,15 @@ function copyValue(dialect: Dialect, field: ModelField, writer: number, value: u
   return copyField(dialect.encode(field, value));
 }
 
-/** The rows as COPY text lines, in chunks of `rowsPerChunk` rows (each chunk a string). */
+/** The positional rows (values in the order of `fields`) as COPY text lines, in chunks of `rowsPerChunk` rows (each chunk a string). */
 export function* copyChunks(
   dialect: Dialect,
   fields: readonly ModelField[],
-  rows: readonly RowData[],
+  rows: readonly (readonly unknown[])[],
   rowsPerChunk = 2000,
   /** Told the rows of each chunk as it is handed to the connection (progress). */
   onRows?: (count: number) => void,
 ): Generator<string> {
-  const names = fields.map((f) => f.name);
   const writers = fields.map(textWriterOf);
   const last = fields.length - 1;
   let chunk = "";
@@ -56,7 +55,7 @@ export function* copyChunks(
   for (let i = 0; i < rows.length; i++) {
     const row = rows[i]!;
     for (let j = 0; j <= last; j++) {
-      const v = row[names[j]!];
+      const v = row[j];
       chunk += v === null || v === undefined ? "\\N" : copyValue(dialect, fields[j]!, writers[j]!, v);
       chunk += j === last ? "\n" : "\t";
     }

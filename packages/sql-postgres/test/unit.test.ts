@@ -197,17 +197,18 @@ describe("redaction of server text", () => {
 
 describe("upsert rounds", () => {
   it("puts the k-th row of a key in round k and never pairs NULL keys", () => {
-    const key = [field("email", "string")];
+    const n = field("n", "int");
+    const email = field("email", "string");
     const rows = [
-      { email: "a", n: 1 },
-      { email: "b", n: 2 },
-      { email: "a", n: 3 },
-      { email: null, n: 4 },
-      { email: null, n: 5 },
-      { email: "a", n: 6 },
+      [1, "a"],
+      [2, "b"],
+      [3, "a"],
+      [4, null],
+      [5, null],
+      [6, "a"],
     ];
-    const rounds = roundsByKey(rows, key, postgresDialect.encode);
-    expect(rounds.map((r) => r.map((x) => x.n))).toEqual([[1, 2, 4, 5], [3], [6]]);
+    const rounds = roundsByKey(rows, [n, email], [email], postgresDialect.encode);
+    expect(rounds.map((r) => r.map((x) => x[0]))).toEqual([[1, 2, 4, 5], [3], [6]]);
   });
 });
 

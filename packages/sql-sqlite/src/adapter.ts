@@ -8,7 +8,6 @@ import type {
   ModelField,
   NodeContext,
   ProgressReporter,
-  RowData,
 } from "@dataflow/kernel/plugin";
 import {
   ClosedError,
@@ -18,9 +17,10 @@ import {
   ForeignKeyViolationError,
   NotNullViolationError,
   ValidationError,
+  bulkRowGroups,
 } from "@dataflow/kernel/plugin";
 import type { CursorOptions, QueryResult, RowCursor, SqlConnection, SqlExecutor } from "@dataflow/sql-core";
-import { DatabaseAdapter, columnList, encodeRow, failure, foreignKeyViolation, insertColumns, uniqueViolation } from "@dataflow/sql-core";
+import { DatabaseAdapter, columnList, failure, foreignKeyViolation, uniqueViolation } from "@dataflow/sql-core";
 import { sqliteDialect, sqliteEncoder, sqliteFunctions } from "./dialect.js";
 import { openSqliteCursor } from "./cursor.js";
 import { Mutex } from "./mutex.js";
@@ -41,7 +41,6 @@ type Encoder = ((value: unknown) => unknown) | undefined;
 
 /** One INSERT shape of a bulk write: its statement and, per bound column, the row key and encoder. */
 interface Insert {
-  readonly names: readonly string[];
   readonly encoders: readonly Encoder[];
   readonly statement: Statement;
 }
@@ -49,20 +48,24 @@ interface Insert {
 /** Rows between progress reports: the loop is synchronous, a report per row would cost more than the row. */
 const PROGRESS_BLOCK = 1024;
 
-/** Encodes a row into a reused bind array (better-sqlite3 binds an array's elements as positional parameters). */
-function encodeInto(buffer: unknown[], insert: Insert, row: RowData): unknown[] {
-  const { names, encoders } = insert;
-  buffer.length = names.length;
-  for (let i = 0; i < names.length; i++) {
-    const v = row[names[i]!];
+/** Encodes a positional row into a reused bind array (better-sqlite3 binds an array's elements as positional parameters). */
+function encodeInto(buffer: unknown[], insert: Insert, values: readonly unknown[]): unknown[] {
+  const encoders = insert.encoders;
+  buffer.length = encoders.length;
+  for (let i = 0; i < encoders.length; i++) {
+    const v = values[i];
     const encode = encoders[i];
     buffer[i] = v === null || v === undefined ? null : encode === undefined ? v : encode(v);
   }
   return buffer;
 }
 
+function encodeValue(encode: Encoder | undefined, v: unknown): unknown {
+  return v === null || v === undefined ? null : encode === undefined ? v : encode(v);
+}
+
 /** Inserts rows[from, to) with one statement; returns how many were inserted (the rest met a conflict and were skipped). */
-function insertBlock(insert: Insert, buffer: unknown[], rows: readonly RowData[], from: number, to: number): number {
+function insertBlock(insert: Insert, buffer: unknown[], rows: readonly (readonly unknown[])[], from: number, to: number): number {
   const statement = insert.statement;
   let inserted = 0;
   for (let i = from; i < to; i++) if (statement.run(encodeInto(buffer, insert, rows[i]!)).changes > 0) inserted++;
@@ -233,7 +236,8 @@ export class SqliteAdapter extends DatabaseAdapter {
   /** One cached single-row INSERT per row inside one transaction: SQLite's fastest correct bulk path. */
   override async bulkWrite(ctx: NodeContext, op: BulkCreateOperation | BulkUpsertOperation, progress?: ProgressReporter) {
     const totals = { inserted: 0, skipped: 0, updated: 0 };
-    if (op.rows.length === 0) return totals;
+    const groups = bulkRowGroups(op);
+    if (groups.length === 0) return totals;
     const model = op.model;
     const d = this.dialect;
     const mode = op.kind === "BulkUpsert" ? "update" : op.onConflict;
@@ -244,52 +248,41 @@ export class SqliteAdapter extends DatabaseAdapter {
       mode === "update"
         ? `UPDATE ${table} SET ${op.updateFields.map((c) => `${d.quote(c)} = ?`).join(", ")} WHERE ${target!.map((c) => `${d.quote(c)} = ?`).join(" AND ")}`
         : "";
-    const updateFields = op.updateFields.map((n) => model.field(n)!);
-    const targetFields = (target ?? []).map((n) => model.field(n)!);
     await this.transaction(
       async () => {
-        // Normalized rows all have the same columns, except that some may carry an explicit id.
-        const prepare = (row: RowData): Insert => {
-          const columns = insertColumns(model, row);
-          return {
-            names: columns.map((f) => f.name),
-            encoders: columns.map((f) => this.encoderFor(f)),
-            statement: this.statement(`INSERT INTO ${table} (${columnList(d, columns)}) VALUES (${columns.map(() => "?").join(", ")})${conflict}`),
-          };
-        };
-        const rows = op.rows;
-        const key = model.primaryKey.name;
         const updateStmt = update ? this.statement(update) : undefined;
         const buffer: unknown[] = [];
-        // Runs of rows with the same columns go through one statement; progress is reported between
-        // blocks of 1024 rows, so the per-row loop carries no operating checks.
-        let start = 0;
-        while (start < rows.length) {
-          const withId = Object.hasOwn(rows[start]!, key);
-          const insert = prepare(rows[start]!);
-          let end = start + 1;
-          while (end < rows.length && Object.hasOwn(rows[end]!, key) === withId) end++;
-          for (let from = start; from < end; from += PROGRESS_BLOCK) {
-            const to = Math.min(end, from + PROGRESS_BLOCK);
+        let done = 0;
+        for (const { fields, rows } of groups) {
+          const insert: Insert = {
+            encoders: fields.map((f) => this.encoderFor(f)),
+            statement: this.statement(`INSERT INTO ${table} (${columnList(d, fields)}) VALUES (${fields.map(() => "?").join(", ")})${conflict}`),
+          };
+          // Positions of the update's SET and WHERE values in the group's rows.
+          const updatePositions = [...op.updateFields, ...(target ?? [])].map((n) => fields.findIndex((f) => f.name === n));
+          const updateEncoders = updatePositions.map((i) => insert.encoders[i]);
+          // Progress is reported between blocks of 1024 rows, so the per-row loop carries no operating checks.
+          for (let from = 0; from < rows.length; from += PROGRESS_BLOCK) {
+            const to = Math.min(rows.length, from + PROGRESS_BLOCK);
             if (updateStmt === undefined) {
               const inserted = insertBlock(insert, buffer, rows, from, to);
               totals.inserted += inserted;
               totals.skipped += to - from - inserted;
             } else {
               for (let i = from; i < to; i++) {
-                const row = rows[i]!;
-                if (insert.statement.run(encodeInto(buffer, insert, row)).changes > 0) totals.inserted++;
+                const values = rows[i]!;
+                if (insert.statement.run(encodeInto(buffer, insert, values)).changes > 0) totals.inserted++;
                 else {
-                  updateStmt.run(...encodeRow(this, updateFields, row), ...encodeRow(this, targetFields, row));
+                  updateStmt.run(updatePositions.map((p, k) => encodeValue(updateEncoders[k], values[p])));
                   totals.updated++;
                 }
               }
             }
-            if (progress !== undefined && to - from === PROGRESS_BLOCK) progress.report(to);
+            done += to - from;
+            if (progress !== undefined && to - from === PROGRESS_BLOCK) progress.report(done);
           }
-          start = end;
+          this.statementsSent += rows.length;
         }
-        this.statementsSent += rows.length;
       },
       {},
       ctx,
