@@ -296,8 +296,6 @@ function mutableColumns(model: Model, conflictOn: readonly string[], explicit: u
   return model.fields.filter((f) => !conflictOn.includes(f.name) && !f.primaryKey && (!f.system || f.name === "updated_at")).map((f) => f.name);
 }
 
-const EPOCH = new Date(0);
-
 /** Turns a generated node's params into a validated operation. All checks happen here, before any I/O. */
 export function normalizeOperation(model: Model, kind: ModelOperationName, given: Record<string, unknown>): ModelOperation {
   if (model.readOnly && kind !== "Read" && kind !== "List" && kind !== "Count") {
@@ -306,7 +304,7 @@ export function normalizeOperation(model: Model, kind: ModelOperationName, given
     });
   }
   // Own properties only: an inherited `all` or `includeDeleted` (polluted Object.prototype) must not count.
-  // The single-row kinds read the few params they know with `ownValue` (no copy); the others copy them.
+  // The single-row kinds, List and Count read the params they know with `ownValue` (no copy); the others copy them.
   switch (kind) {
     case "Create":
       return { kind, model, data: normalizeCreateData(model, ownValue(given, "data"), "data", new Date()) };
@@ -333,6 +331,13 @@ export function normalizeOperation(model: Model, kind: ModelOperationName, given
         raiseOnNotFound: ownValue(given, "raiseOnNotFound") !== false,
         now: new Date(),
       };
+    case "List":
+      return normalizeList(model, given, ownValue(given, "includeDeleted") === true ? undefined : notDeleted(model));
+    case "Count": {
+      const filter = ownValue(given, "filter");
+      const hidden = ownValue(given, "includeDeleted") === true ? undefined : notDeleted(model);
+      return { kind, model, where: andFilters(filter === undefined ? undefined : parseFilter(model, filter).ast, hidden) };
+    }
   }
   return normalizeOther(model, kind, ownProperties(given));
 }
@@ -340,17 +345,11 @@ export function normalizeOperation(model: Model, kind: ModelOperationName, given
 /** The list, count, upsert and bulk kinds, from own-property params. */
 function normalizeOther(
   model: Model,
-  kind: Exclude<ModelOperationName, "Create" | "Read" | "Update" | "Delete">,
+  kind: Exclude<ModelOperationName, "Create" | "Read" | "Update" | "Delete" | "List" | "Count">,
   params: Record<string, unknown>,
 ): ModelOperation {
-  // Reads need no clock: only writes take the time (one instant per operation).
-  const now = kind === "List" || kind === "Count" ? EPOCH : new Date();
-  const hidden = params.includeDeleted === true ? undefined : notDeleted(model);
+  const now = new Date();
   switch (kind) {
-    case "List":
-      return normalizeList(model, params, hidden);
-    case "Count":
-      return { kind, model, where: andFilters(params.filter === undefined ? undefined : parseFilter(model, params.filter).ast, hidden) };
     case "Upsert": {
       const where = plainObject(params.where, "where");
       const conflictOn = params.conflictOn === undefined ? Object.keys(where) : params.conflictOn;
@@ -425,14 +424,19 @@ function bulkFilter(model: Model, params: Record<string, unknown>, node: string)
   return ast;
 }
 
-function normalizeList(model: Model, params: Record<string, unknown>, hidden: FilterNode | undefined): ListOperation {
-  const where = params.filter === undefined ? undefined : parseFilter(model, params.filter).ast;
-  const orderBy = params.orderBy === undefined ? [] : parseOrderBy(model, params.orderBy);
+/** List from its params, read as own properties. */
+function normalizeList(model: Model, params: object, hidden: FilterNode | undefined): ListOperation {
+  const filter = ownValue(params, "filter");
+  const where = filter === undefined ? undefined : parseFilter(model, filter).ast;
+  const given = ownValue(params, "orderBy");
+  const orderBy = given === undefined ? [] : parseOrderBy(model, given);
   if (!orderBy.some((t) => t.field.primaryKey)) orderBy.push({ field: model.primaryKey, direction: orderBy.at(-1)?.direction ?? "asc" });
-  const select = params.select === undefined ? undefined : fieldList(model, params.select, "select").map((n) => model.field(n)!);
-  const after = params.after === undefined ? undefined : decodeCursor(model, params.after, orderBy);
-  const limit = positiveInt(params.limit, "limit", 0);
-  const offset = positiveInt(params.offset, "offset", 0);
+  const fields = ownValue(params, "select");
+  const select = fields === undefined ? undefined : fieldList(model, fields, "select").map((n) => model.field(n)!);
+  const cursor = ownValue(params, "after");
+  const after = cursor === undefined ? undefined : decodeCursor(model, cursor, orderBy);
+  const limit = positiveInt(ownValue(params, "limit"), "limit", 0);
+  const offset = positiveInt(ownValue(params, "offset"), "offset", 0);
   if (after !== undefined && offset !== undefined) {
     throw new ValidationError("'after' and 'offset' cannot be combined", { field: "offset", fix: "Keyset pagination replaces offset" });
   }

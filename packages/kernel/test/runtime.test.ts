@@ -261,7 +261,7 @@ describe("LocalRuntime", () => {
         p: new (class {
           a = 6;
           b = 7;
-        })(),
+        })() as unknown as Record<string, unknown>,
       },
     });
     await runtime.execute(wf);
