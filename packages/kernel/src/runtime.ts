@@ -52,6 +52,8 @@ interface Plan {
   readonly open: readonly (readonly string[])[];
   /** Per node: its static params have passed (names, types and values need no second check). */
   readonly staticChecked: boolean[];
+  /** Per node: the names of its static params. */
+  readonly staticNames: readonly (readonly string[])[];
   /** The logger of the runs: the runtime's, else the first owner's; undefined when nobody logs (no log work at all). */
   readonly logger: Logger | undefined;
 }
@@ -97,6 +99,8 @@ let runIdPrefix = uuidPrefix();
 let runIdHigh = 0;
 let runIdHead = runIdPrefix + "00000000";
 let runIdLow = 0;
+/** `runIdHead` and the counter's next-to-last byte: one concatenation per run. */
+let runIdMiddle = runIdHead + HEX_BYTE[0]!;
 
 function nextRunId(): string {
   if (runIdLow === 65536) {
@@ -106,27 +110,33 @@ function nextRunId(): string {
       runIdHigh = 0;
     }
     runIdHead = runIdPrefix + runIdHigh.toString(16).padStart(8, "0");
+    runIdMiddle = runIdHead + HEX_BYTE[0]!;
   }
   const low = runIdLow++;
-  return runIdHead + HEX_BYTE[low >> 8]! + HEX_BYTE[low & 255]!;
+  const last = low & 255;
+  if (last === 0 && low !== 0) runIdMiddle = runIdHead + HEX_BYTE[low >> 8]!;
+  return runIdMiddle + HEX_BYTE[last]!;
 }
 
 /**
  * One run. A multi-node run's signal (aborted when a node fails, or when the caller's signal
  * aborts) is created on first read: nodes that never read `ctx.signal` (SQLite's) cost no
  * AbortController and no listener on the caller's signal.
+ *
+ * A single-node run is also its node's context (`ctx.run === ctx`): one object per run instead of two.
  */
-class Run implements RunContext {
+class Run implements RunContext, NodeContext {
   exclusive = 0;
   /** Created on first use: most runs have no plugin state. */
-  private stateMap: Map<symbol, unknown> | undefined;
-  private controller: AbortController | undefined;
+  private stateMap: Map<symbol, unknown> | undefined = undefined;
+  private controller: AbortController | undefined = undefined;
   private fixed: AbortSignal | undefined;
-  private siblingFailure: unknown;
+  private siblingFailure: unknown = undefined;
   private failed = false;
   /** Set when the run is over: a signal first read later (by a node's leftover work) adds no listener. */
   private finished = false;
-  private readonly onCallerAbort: (() => void) | undefined;
+  /** Added to the caller's signal when a multi-node run's signal is first read. */
+  private onCallerAbort: (() => void) | undefined = undefined;
   constructor(
     readonly runId: string,
     /** Single-node runs: the caller's signal or NEVER_ABORTED. Multi-node runs: undefined (created on demand). */
@@ -135,9 +145,15 @@ class Run implements RunContext {
     readonly tenantId: string | undefined,
     readonly options: ExecuteOptions,
     readonly logger: Logger,
+    /** Single-node runs: the node's id (the run is its context). Multi-node runs: "" (each node gets a `Context`). */
+    readonly nodeId: string,
   ) {
     this.fixed = fixed;
-    this.onCallerAbort = fixed === undefined && caller !== undefined ? () => this.controller!.abort(caller.reason) : undefined;
+  }
+
+  /** The run of the context: itself (see the class comment). */
+  get run(): Run {
+    return this;
   }
 
   get state(): Map<symbol, unknown> {
@@ -153,9 +169,13 @@ class Run implements RunContext {
     const controller = new AbortController();
     this.controller = controller;
     this.fixed = controller.signal;
+    const caller = this.caller;
     if (this.failed) controller.abort(this.siblingFailure);
-    else if (this.caller?.aborted) controller.abort(this.caller.reason);
-    else if (!this.finished) this.caller?.addEventListener("abort", this.onCallerAbort!, { once: true });
+    else if (caller?.aborted) controller.abort(caller.reason);
+    else if (!this.finished && caller !== undefined) {
+      this.onCallerAbort = () => controller.abort(caller.reason);
+      caller.addEventListener("abort", this.onCallerAbort, { once: true });
+    }
     return controller.signal;
   }
 
@@ -176,7 +196,7 @@ class Run implements RunContext {
   /** The run is over: stop listening to the caller's signal. */
   finish(): void {
     this.finished = true;
-    if (this.controller !== undefined && this.onCallerAbort !== undefined) this.caller!.removeEventListener("abort", this.onCallerAbort);
+    if (this.onCallerAbort !== undefined) this.caller!.removeEventListener("abort", this.onCallerAbort);
   }
 
   enterExclusive(): void {
@@ -187,7 +207,7 @@ class Run implements RunContext {
   }
 }
 
-/** What a node's `run` gets; the run's signal is read (and, for a multi-node run, created) only if the node asks for it. */
+/** What a node of a multi-node run gets; the run's signal is read (and created) only if the node asks for it. */
 class Context implements NodeContext {
   constructor(
     readonly nodeId: string,
@@ -308,6 +328,7 @@ export class LocalRuntime {
         return Object.keys(schema).filter((name) => schema[name]!.required && !(Object.hasOwn(n.params, name) && n.params[name] !== undefined));
       }),
       staticChecked: wf.nodes.map(() => false),
+      staticNames: wf.nodes.map((n) => Object.keys(n.params)),
     };
     this.plans.set(wf, plan);
     return this.remember(wf, plan);
@@ -379,7 +400,7 @@ export class LocalRuntime {
       if (caller?.aborted) throw new WorkflowExecutionError(RUN_FAILED, runId, new AbortError("The run was aborted before it started"), {});
       // One node has no siblings to abort: it gets the caller's signal and no controller of its own.
       const fixed = workflow.nodes.length === 1 ? (caller ?? NEVER_ABORTED) : undefined;
-      run = new Run(runId, fixed, caller, options.tenantId, options, plan.logger ?? this.logger);
+      run = new Run(runId, fixed, caller, options.tenantId, options, plan.logger ?? this.logger, fixed === undefined ? "" : workflow.nodes[0]!.id);
     } catch (error) {
       return Promise.reject(error);
     }
@@ -391,7 +412,19 @@ export class LocalRuntime {
     if (plan.hooks.length > 0) return this.runWithHooks<R>(workflow, plan, run);
     if (workflow.nodes.length === 1) return this.runSingle<R>(workflow, plan, run);
     const results: Record<string, unknown> = {};
-    return this.schedule(workflow, plan, run, results).then(
+    let pending: Promise<void> | undefined;
+    try {
+      pending = this.schedule(workflow, plan, run, results);
+    } catch (error) {
+      run.finish();
+      return Promise.reject(error);
+    }
+    if (pending === undefined) {
+      // Every node answered synchronously: no promise step per node, one for the result.
+      run.finish();
+      return Promise.resolve({ results: results as R, runId: run.runId });
+    }
+    return pending.then(
       () => {
         run.finish();
         return { results: results as R, runId: run.runId };
@@ -449,7 +482,11 @@ export class LocalRuntime {
             failure = nodeFailure(id, run, error, {});
           }
         } else {
-          await this.schedule(workflow, plan, run, results).catch((error: WorkflowExecutionError) => (failure = error));
+          try {
+            await this.schedule(workflow, plan, run, results);
+          } catch (error) {
+            failure = error as WorkflowExecutionError;
+          }
         }
       }
     } finally {
@@ -487,10 +524,26 @@ export class LocalRuntime {
     }
   }
 
-  /** The node's params for this run: static, then connected values, then the run's parameters. */
-  private paramsFor(wf: Workflow, i: number, results: Record<string, unknown>, override: Record<string, unknown> | undefined): Record<string, unknown> {
-    let params = wf.nodes[i]!.params as Record<string, unknown>;
+  /**
+   * The node's params for this run: static, then connected values, then the run's parameters. Nothing is
+   * copied when nothing is merged: the static params as they are, or the run's parameters for the node when
+   * they give every static param (a plain object; its own values are the merged ones).
+   */
+  private paramsFor(
+    wf: Workflow,
+    plan: Plan,
+    i: number,
+    results: Record<string, unknown>,
+    override: Record<string, unknown> | undefined,
+  ): Record<string, unknown> {
+    const staticParams = wf.nodes[i]!.params as Record<string, unknown>;
     const inputs = wf.inputs[i]!;
+    if (inputs.length === 0) {
+      if (override === undefined) return staticParams;
+      return givesAll(override, plan.staticNames[i]!) ? override : { ...staticParams, ...override };
+    }
+    // One copy for all the connections; a connection into a nested param copies the objects on its path.
+    let params: Record<string, unknown> = { ...staticParams };
     for (let k = 0; k < inputs.length; k++) {
       const c = inputs[k]!;
       const value = getPath(results[c.source], c.sourcePath);
@@ -503,10 +556,10 @@ export class LocalRuntime {
           },
         );
       }
-      params = setPath(params, c.targetPath, value);
+      if (c.targetPath.length === 1) params[c.targetPath[0]!] = value;
+      else params = setPath(params, c.targetPath, value);
     }
-    if (override) params = { ...params, ...override };
-    return params;
+    return override === undefined ? params : { ...params, ...override };
   }
 
   /**
@@ -518,7 +571,7 @@ export class LocalRuntime {
     const schema = plan.resolved[i]!.def.params;
     const where = plan.where[i]!;
     if (!plan.staticChecked[i]) {
-      checkParamValues(schema, node.params as Record<string, unknown>, Object.keys(node.params), where);
+      checkParamValues(schema, node.params as Record<string, unknown>, plan.staticNames[i]!, where);
       plan.staticChecked[i] = true;
     }
     if (override) checkOwnParamValues(schema, params, override, where);
@@ -542,57 +595,90 @@ export class LocalRuntime {
     if (run.aborted) throw new AbortError(`The run was aborted before node '${node.id}' started`, { cause: run.signal.reason });
     const given = run.options.parameters;
     const override = given === undefined ? undefined : (ownValue(given, node.id) as Record<string, unknown> | undefined);
-    const params = this.paramsFor(wf, i, results, override);
+    const params = this.paramsFor(wf, plan, i, results, override);
     this.checkNodeParams(wf, plan, i, params, override);
     const def = plan.resolved[i]!.def;
-    const ctx = new Context(node.id, run);
+    const ctx: NodeContext = run.nodeId === "" ? new Context(node.id, run) : run;
     if (channels.node.hasSubscribers) {
       return channels.node.tracePromise(async () => def.run(params, ctx), { runId: run.runId, nodeId: node.id, nodeType: node.type });
     }
     return def.run(params, ctx);
   }
 
-  private schedule(wf: Workflow, plan: Plan, run: Run, results: Record<string, unknown>): Promise<void> {
+  /**
+   * Runs the nodes of a multi-node workflow, as many at once as allowed. A node that answers synchronously is
+   * done at once (no promise step); undefined when every node did, else a promise of the end. Throws (or
+   * rejects with) the first node's failure.
+   */
+  private schedule(wf: Workflow, plan: Plan, run: Run, results: Record<string, unknown>): Promise<void> | undefined {
     const count = wf.nodes.length;
-    if (count === 0) return Promise.resolve();
+    if (count === 0) return undefined;
     const remaining = plan.waitCounts.slice();
     const ready = plan.roots.slice();
     let head = 0;
     let running = 0;
-    let finished = 0;
     let failed: WorkflowExecutionError | undefined;
+    let settled: { resolve: () => void; reject: (error: unknown) => void } | undefined;
 
-    return new Promise<void>((resolve, reject) => {
-      const settle = () => {
-        if (running > 0) return;
-        if (failed) reject(failed);
-        else if (finished === count) resolve();
-      };
-      const pump = () => {
-        while (!failed && head < ready.length && running < (run.exclusive > 0 ? 1 : this.maxConcurrency)) {
-          const i = ready[head++]!;
-          running++;
-          this.runNode(wf, plan, i, run, results).then(
-            (output) => {
-              running--;
-              finished++;
-              results[wf.nodes[i]!.id] = output;
-              for (const d of plan.dependents[i]!) if (--remaining[d]! === 0) ready.push(d);
-              pump();
-              settle();
-            },
-            (error: unknown) => {
-              running--;
-              if (!failed) {
-                failed = nodeFailure(wf.nodes[i]!.id, run, error, { ...results });
-                run.abort(failed);
-              }
-              settle();
-            },
-          );
+    const succeed = (i: number, output: unknown) => {
+      results[wf.nodes[i]!.id] = output;
+      const dependents = plan.dependents[i]!;
+      for (let k = 0; k < dependents.length; k++) if (--remaining[dependents[k]!]! === 0) ready.push(dependents[k]!);
+    };
+    const fail = (i: number, error: unknown) => {
+      if (failed) return;
+      failed = nodeFailure(wf.nodes[i]!.id, run, error, { ...results });
+      run.abort(failed);
+    };
+    const settle = () => {
+      if (running > 0 || settled === undefined) return;
+      if (failed) settled.reject(failed);
+      else if (head === count) settled.resolve();
+    };
+    const pump = () => {
+      while (!failed && head < ready.length && running < (run.exclusive > 0 ? 1 : this.maxConcurrency)) {
+        const i = ready[head++]!;
+        let output: unknown;
+        try {
+          output = this.startNode(wf, plan, i, run, results);
+        } catch (error) {
+          fail(i, error);
+          break;
         }
-      };
-      pump();
+        if (!(output instanceof Promise) && !isThenable(output)) {
+          succeed(i, output);
+          continue;
+        }
+        running++;
+        Promise.resolve(output).then(
+          (value) => {
+            running--;
+            succeed(i, value);
+            pump();
+            settle();
+          },
+          (error: unknown) => {
+            running--;
+            fail(i, error);
+            settle();
+          },
+        );
+      }
+    };
+    pump();
+    if (running === 0) {
+      if (failed) throw failed;
+      return undefined;
+    }
+    return new Promise<void>((resolve, reject) => {
+      settled = { resolve, reject };
     });
   }
+}
+
+/** True when the run's parameters for a node give each of its static params (`names`), as own properties of a plain object. */
+function givesAll(override: Record<string, unknown>, names: readonly string[]): boolean {
+  if (Object.getPrototypeOf(override) !== Object.prototype) return false;
+  for (let k = 0; k < names.length; k++) if (!Object.hasOwn(override, names[k]!)) return false;
+  return true;
 }

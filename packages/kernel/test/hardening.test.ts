@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import type { DataFlow } from "../src/index.js";
 import { DataFlow as DataFlowClass, ValidationError, WorkflowBuilder, WorkflowValidationError, defineNode, field, LocalRuntime } from "../src/index.js";
 import type { Plugin } from "../src/plugin-api.js";
-import { Model, checkTransactionOptions, definePlugin, normalizeOperation, parseFilter, quoteName } from "../src/plugin-api.js";
+import { Model, checkTransactionOptions, definePlugin, encodeCursor, normalizeOperation, parseFilter, quoteName } from "../src/plugin-api.js";
 import { declarationOnly } from "./fixtures.js";
 
 const Item = new Model("Item", { name: field.string(), price: field.int().optional() });
@@ -213,6 +213,35 @@ describe("keyset cursors", () => {
   it("a genuine bigint cursor still decodes", () => {
     const op = normalizeOperation(Big, "List", { after: forge({ k: "id", v: [{ b: "9007199254740993" }] }) });
     expect(op.kind === "List" && op.after).toEqual([9007199254740993n]);
+  });
+  it("encodeCursor writes the JSON of { k, v } byte for byte (instants as { d }, bigints as { b }), and List decodes it", () => {
+    const Row = new Model("Row", { name: field.string(), score: field.float(), at: field.datetime(), big: field.bigint(), on: field.boolean() });
+    const order = (name: string, direction: "asc" | "desc") => ({ field: Row.field(name)!, direction });
+    const at = new Date(Date.UTC(2026, 11, 7, 3, 4, 5, 678));
+    const cases: Array<[Record<string, unknown>, string, "asc" | "desc"]> = [
+      [{ name: 'quote " back \\ é 日本 \u2028', id: 7 }, "name", "desc"],
+      [{ score: -0.5, id: 8 }, "score", "asc"],
+      [{ score: 1e21, id: 9 }, "score", "desc"],
+      [{ score: Number.NaN, id: 10 }, "score", "asc"],
+      [{ at, id: 11 }, "at", "asc"],
+      [{ big: -9007199254740993n, id: 12 }, "big", "desc"],
+      [{ on: false, id: 13 }, "on", "asc"],
+      [{ name: null, id: 14 }, "name", "asc"],
+      [{ id: 15 }, "name", "asc"],
+    ];
+    for (const [row, name, direction] of cases) {
+      const orderBy = [order(name, direction), order("id", direction)];
+      const v = orderBy.map((t) => {
+        const value = row[t.field.name];
+        return value instanceof Date ? { d: value.toISOString() } : typeof value === "bigint" ? { b: value.toString() } : value;
+      });
+      const k = orderBy.map((t) => `${t.direction === "desc" ? "-" : ""}${t.field.name}`).join(",");
+      const cursor = encodeCursor(row, orderBy);
+      expect(cursor).toBe(forge({ k, v }));
+      if (Number.isNaN(row.score)) continue;
+      const op = normalizeOperation(Row, "List", { orderBy: `${direction === "desc" ? "-" : ""}${name}`, after: cursor });
+      expect(op.kind === "List" && op.after![1]).toBe(row.id);
+    }
   });
 });
 

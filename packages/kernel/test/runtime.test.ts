@@ -211,6 +211,71 @@ describe("LocalRuntime", () => {
     expect([rejected.nodeId, (rejected.cause as Error).message]).toEqual(["r", "later bad"]);
   });
 
+  it("nodes that answer synchronously run in order without promise steps; a sync throw stops the run before its dependents", async () => {
+    const runtime = new LocalRuntime();
+    const seen: string[] = [];
+    const add = defineNode<{ value: number }>({
+      type: "Add",
+      params: { value: { type: "number", required: true } },
+      run: (params, ctx) => (seen.push(ctx.nodeId), { result: params.value + 1 }),
+    });
+    const chain = new WorkflowBuilder()
+      .addNode(add, "a", { value: 1 })
+      .addNode(add, "b", {})
+      .addNode(add, "c", {})
+      .addConnection("a", "result", "b", "value")
+      .addConnection("b", "result", "c", "value")
+      .addNode(echo, "d", { value: 0 })
+      .build();
+    const { results } = await runtime.execute(chain);
+    expect(results).toEqual({ a: { result: 2 }, b: { result: 3 }, c: { result: 4 }, d: { result: { value: 0 } } });
+    expect(seen).toEqual(["a", "b", "c"]);
+    const throws = defineNode({
+      type: "ThrowsSync",
+      params: {},
+      run: () => {
+        throw new ValidationError("sync bad");
+      },
+    });
+    seen.length = 0;
+    const failing = new WorkflowBuilder()
+      .addNode(add, "a", { value: 1 })
+      .addNode(throws, "x")
+      .addNode(add, "after", { value: 5 })
+      .addDependency("x", "after")
+      .build();
+    const error = await captured(runtime.execute(failing));
+    expect([error.nodeId, (error.cause as Error).message, Object.keys(error.results)]).toEqual(["x", "sync bad", ["a"]]);
+    expect(seen).toEqual(["a"]);
+  });
+
+  it("run parameters are merged over the static params; parameters that give them all reach the node with the same values", async () => {
+    const runtime = new LocalRuntime();
+    const got: unknown[] = [];
+    const probe = defineNode({ type: "ParamProbe", params: { a: {}, b: {} }, run: (params) => (got.push({ ...params }), { result: true }) });
+    const wf = new WorkflowBuilder().addNode(probe, "p", { a: 1, b: 2 }).build();
+    await runtime.execute(wf, { parameters: { p: { b: 3 } } });
+    await runtime.execute(wf, { parameters: { p: { b: 4, a: 5 } } });
+    await runtime.execute(wf, {
+      parameters: {
+        p: new (class {
+          a = 6;
+          b = 7;
+        })() as unknown as Record<string, unknown>,
+      },
+    });
+    await runtime.execute(wf);
+    expect(got).toEqual([
+      { a: 1, b: 3 },
+      { b: 4, a: 5 },
+      { a: 6, b: 7 },
+      { a: 1, b: 2 },
+    ]);
+    const undefinedGiven = await captured(runtime.execute(wf, { parameters: { p: { a: undefined, b: 1 } } }));
+    expect(undefinedGiven.cause).toBeInstanceOf(ValidationError);
+    expect((undefinedGiven.cause as ValidationError).field).toBe("a");
+  });
+
   it("run parameters inherited from a polluted Object.prototype are neither checked nor used", async () => {
     const runtime = new LocalRuntime();
     const wf = new WorkflowBuilder().addNode(echo, "a", { value: 1 }).build();
