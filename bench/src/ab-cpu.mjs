@@ -3,6 +3,8 @@
 // medians of the per-round differences are the figures to read (absolute µs move with the load).
 //   AB_OLD=/copy/of/the/tree/before AB_NEW=/tree/after DATAFLOW_BENCH_URL=... node src/ab-cpu.mjs <create|read|list> [rounds] [batch]
 // The server: `node --import tsx src/bench-server.ts postgres|mysql`. CAPTURE=old|new: whose statement raw runs.
+// SERVER_PID=<pid>: also the server's CPU per operation (all its threads, /proc/<pid>/stat, summed over the rounds).
+import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { tracingChannel } from "node:diagnostics_channel";
 const [workload = "read", roundsArg = "15", batchArg = "200"] = process.argv.slice(2);
@@ -80,18 +82,27 @@ if (kind === "postgres") {
 const names = Object.keys(contenders);
 const cpu = Object.fromEntries(names.map((n) => [n, []]));
 const wall = Object.fromEntries(names.map((n) => [n, []]));
+const serverPid = process.env.SERVER_PID;
+const serverTicks = () => {
+  if (!serverPid) return 0;
+  const fields = readFileSync(`/proc/${serverPid}/stat`, "utf8").split(") ")[1].split(" ");
+  return Number(fields[11]) + Number(fields[12]);
+};
+const serverCpu = Object.fromEntries(names.map((n) => [n, 0]));
 const rounds = Number(roundsArg),
   batch = Number(batchArg);
 let i = 0;
 for (let r = -3; r < rounds; r++) {
   const order = names.map((_, k) => names[(k + r + 3) % names.length]);
   for (const n of order) {
+    const s0 = serverTicks();
     const c0 = process.cpuUsage();
     const t0 = process.hrtime.bigint();
     for (let k = 0; k < batch; k++) await contenders[n](i++);
     const t1 = process.hrtime.bigint();
     const c1 = process.cpuUsage(c0);
     if (r >= 0) {
+      serverCpu[n] += serverTicks() - s0;
       cpu[n].push((c1.user + c1.system) / batch);
       wall[n].push(Number(t1 - t0) / 1000 / batch);
     }
@@ -103,7 +114,9 @@ const med = (a) => {
 };
 // median of per-round differences against raw and old
 const diff = (a, b, m) => med(m[a].map((v, k) => v - m[b][k]));
-for (const n of names) console.log(`${kind} ${workload} ${n.padEnd(4)} cpu ${med(cpu[n]).toFixed(1)} µs/op  wall ${med(wall[n]).toFixed(1)} µs/op`);
+// /proc ticks are 10 ms (USER_HZ 100): the sum over every round, divided by every op, is the figure.
+const serverText = (n) => (serverPid ? `  server cpu ${((serverCpu[n] * 10_000) / (rounds * batch)).toFixed(1)} µs/op` : "");
+for (const n of names) console.log(`${kind} ${workload} ${n.padEnd(4)} cpu ${med(cpu[n]).toFixed(1)} µs/op  wall ${med(wall[n]).toFixed(1)} µs/op${serverText(n)}`);
 console.log(
   `new-old cpu ${diff("new", "old", cpu).toFixed(1)}; old-raw cpu ${diff("old", "raw", cpu).toFixed(1)}; new-raw cpu ${diff("new", "raw", cpu).toFixed(1)}  (medians of per-round differences)`,
 );
