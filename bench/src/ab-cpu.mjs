@@ -116,7 +116,8 @@ const med = (a) => {
 const diff = (a, b, m) => med(m[a].map((v, k) => v - m[b][k]));
 // /proc ticks are 10 ms (USER_HZ 100): the sum over every round, divided by every op, is the figure.
 const serverText = (n) => (serverPid ? `  server cpu ${((serverCpu[n] * 10_000) / (rounds * batch)).toFixed(1)} µs/op` : "");
-for (const n of names) console.log(`${kind} ${workload} ${n.padEnd(4)} cpu ${med(cpu[n]).toFixed(1)} µs/op  wall ${med(wall[n]).toFixed(1)} µs/op${serverText(n)}`);
+for (const n of names)
+  console.log(`${kind} ${workload} ${n.padEnd(4)} cpu ${med(cpu[n]).toFixed(1)} µs/op  wall ${med(wall[n]).toFixed(1)} µs/op${serverText(n)}`);
 console.log(
   `new-old cpu ${diff("new", "old", cpu).toFixed(1)}; old-raw cpu ${diff("old", "raw", cpu).toFixed(1)}; new-raw cpu ${diff("new", "raw", cpu).toFixed(1)}  (medians of per-round differences)`,
 );
