@@ -77,7 +77,9 @@ if (kind === "postgres") {
 } else {
   const mysql = driver("mysql2");
   const pool = mysql.createPool({ uri: url, connectionLimit: 1, supportBigNumbers: true, bigNumberStrings: true, dateStrings: true });
-  contenders.raw = (i) => new Promise((res, rej) => pool.query(text, params[workload](i), (e, r) => (e ? rej(e) : res(r))));
+  // RAW_EXECUTE=1: raw prepares the statement (binary protocol, as DataFlow and pnpm bench's raw do) instead of sending text.
+  const send = process.env.RAW_EXECUTE === "1" ? pool.execute.bind(pool) : pool.query.bind(pool);
+  contenders.raw = (i) => new Promise((res, rej) => send(text, params[workload](i), (e, r) => (e ? rej(e) : res(r))));
 }
 const names = Object.keys(contenders);
 const cpu = Object.fromEntries(names.map((n) => [n, []]));

@@ -230,14 +230,14 @@ class MysqlBench {
     const contenders: LatencyContender[] = [
       {
         role: "raw",
-        label: "mysql2 execute (prepared)",
+        label: "mysql2 query (text protocol)",
         sync: false,
         op: async (i) => {
           const r = pool[i & (CREATE_POOL - 1)]!;
           const now = new Date();
-          const [res] = await raw.execute(insertText, [r.name, r.email, r.tenant, r.score, r.active, now, now]);
+          const [res] = await raw.query(insertText, [r.name, r.email, r.tenant, r.score, r.active, now, now]);
           if (!selectText) return (res as unknown as Record<string, unknown>[])[0];
-          const [rows] = await raw.execute(selectText, [(res as unknown as Header).insertId]);
+          const [rows] = await raw.query(selectText, [(res as unknown as Header).insertId]);
           return (rows as Record<string, unknown>[])[0];
         },
       },
@@ -319,9 +319,9 @@ class MysqlBench {
     const contenders: LatencyContender[] = [
       {
         role: "raw",
-        label: "mysql2 execute (prepared)",
+        label: "mysql2 query (text protocol)",
         sync: false,
-        op: async (i) => ((await raw.execute(text, [ids[i & mask]!]))[0] as Record<string, unknown>[])[0],
+        op: async (i) => ((await raw.query(text, [ids[i & mask]!]))[0] as Record<string, unknown>[])[0],
       },
       ...df.contenders,
       {
@@ -383,7 +383,7 @@ class MysqlBench {
       kysely.selectFrom(table).selectAll().where("tenant", "=", tenant).orderBy("score", "desc").orderBy("id", "desc").limit(LIST_LIMIT);
     const df = this.dataflowContender(side, "DataFlow List node", (fn) => (i) => fn(i % TENANTS));
     const contenders: LatencyContender[] = [
-      { role: "raw", label: "mysql2 execute (prepared)", sync: false, op: async (i) => (await raw.execute(text, [i % TENANTS, LIST_LIMIT]))[0] },
+      { role: "raw", label: "mysql2 query (text protocol)", sync: false, op: async (i) => (await raw.query(text, [i % TENANTS, LIST_LIMIT]))[0] },
       ...df.contenders,
       { role: "kysely", label: "Kysely", sync: false, op: (i) => kyselyList(i % TENANTS).execute() },
       { role: "drizzle", label: "Drizzle .prepare()", sync: false, op: (i) => drizzleList.execute({ tenant: i % TENANTS, limit: LIST_LIMIT }) },
@@ -496,7 +496,7 @@ class MysqlBench {
   get sectionNotes(): string[] {
     return [
       this.nodes
-        ? "Raw runs the exact SQL texts DataFlow sends (captured from its query tracing channel) with mysql2 execute (server-side prepared, cached per connection)."
+        ? "Raw runs the exact SQL texts DataFlow sends (captured from its query tracing channel) over the protocol DataFlow uses by default: mysql2 query (text protocol, values escaped by mysql2; `preparedStatements: false`, see packages/sql-mysql). Until 2026-12-07 raw used execute (server-side prepared), so DataFlow paid the server's parse of every statement and raw did not."
         : `DataFlow: ${this.dataflowWhy}; tables use the DDL DataFlow would emit, raw runs the SQL sql-core generates for MySQL.`,
       "Create returns the stored row: on MariaDB 10.5+ DataFlow sends one INSERT ... RETURNING and raw repeats it; Kysely and Drizzle (no RETURNING in their MySQL dialects) and every contender on MySQL 8 run INSERT, then SELECT by id.",
     ];
