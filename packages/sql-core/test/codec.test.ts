@@ -2,8 +2,8 @@ import { describe, expect, it } from "vitest";
 import { field } from "@dataflow/kernel";
 import type { FieldKind, ListOperation, ModelField } from "@dataflow/kernel/plugin";
 import { Model, canonicalDecimal, parseFilter, parseOrderBy } from "@dataflow/kernel/plugin";
-import type { Dialect } from "../src/index.js";
 import { decodeDecimal, rowDecoder, statements } from "../src/index.js";
+import { testDialect } from "./test-dialect.js";
 
 /** Driver values as a text-protocol driver would hand them over, and the contract's value for each kind. */
 const samples: Record<FieldKind, { driver: unknown; value: unknown }> = {
@@ -35,34 +35,11 @@ const steps: Partial<Record<FieldKind, (v: unknown) => unknown>> = {
   vector: (v) => JSON.parse(v as string),
 };
 
-const textual: Dialect = {
+const textual = testDialect({
   name: "textual",
-  maxIdentifierLength: 63,
-  maxBindParameters: 65535,
-  returning: true,
-  upsertStrategy: "precheck",
-  forUpdate: "",
-  nowExpression: "now()",
-  createTableSuffix: "",
-  quote: (id) => `"${id}"`,
-  placeholder: (i) => `$${i}`,
-  columnType: () => "TEXT",
-  autoIncrementPrimaryKey: (c) => `${c} BIGSERIAL PRIMARY KEY`,
-  defaultLiteral: () => undefined,
-  encode: (_f, v) => v,
   decoder: (f) => steps[f.kind],
   like: (c, p) => `${c} LIKE ${p}`,
-  regex: (c, p) => `${c} ~ ${p}`,
-  jsonContains: (c, p) => `${c} @> ${p}`,
-  encodeJsonElement: (v) => JSON.stringify([v]),
-  limitOffset: (l, o) => `${l ? ` LIMIT ${l}` : ""}${o ? ` OFFSET ${o}` : ""}`,
-  conflictClause: () => "",
-  begin: () => ["BEGIN"],
-  savepoint: (n) => `SAVEPOINT ${n}`,
-  releaseSavepoint: (n) => `RELEASE ${n}`,
-  rollbackToSavepoint: (n) => `ROLLBACK TO ${n}`,
-  catalog: { columns: () => ({ text: "", params: [] }), indexes: () => ({ text: "", params: [] }) },
-};
+});
 
 const Everything = new Model("Everything", {
   s: field.string(),

@@ -2,7 +2,6 @@ import { describe, expect, it } from "vitest";
 import { field } from "@dataflow/kernel";
 import { Model } from "@dataflow/kernel/plugin";
 import { parseFilter, parseOrderBy } from "@dataflow/kernel/plugin";
-import type { Dialect } from "../src/index.js";
 import {
   Params,
   compileFilter,
@@ -14,37 +13,15 @@ import {
   pinsPrimaryKey,
   statements,
 } from "../src/index.js";
+import { testDialect } from "./test-dialect.js";
 
 /** A minimal PostgreSQL-flavoured dialect, enough to pin the compiler's output. */
-const dialect: Dialect = {
-  name: "test",
-  maxIdentifierLength: 63,
-  maxBindParameters: 65535,
-  returning: true,
-  upsertStrategy: "precheck",
-  forUpdate: "",
-  nowExpression: "now()",
-  createTableSuffix: "",
-  quote: (id) => `"${id}"`,
-  placeholder: (i) => `$${i}`,
+const dialect = testDialect({
   columnType: (f) =>
     ({ string: `VARCHAR(${f.maxLength})`, int: "BIGINT", json: "JSONB", boolean: "BOOLEAN", datetime: "TIMESTAMPTZ" })[f.kind as string] ?? "TEXT",
-  autoIncrementPrimaryKey: (c) => `${c} BIGSERIAL PRIMARY KEY`,
   defaultLiteral: (_f, v) => (typeof v === "string" ? `'${v.replace(/'/g, "''")}'` : typeof v === "boolean" ? String(v).toUpperCase() : String(v)),
   encode: (f, v) => (f.kind === "json" ? JSON.stringify(v) : v),
-  decoder: () => undefined,
-  like: (c, p, ci) => `${c} ${ci ? "ILIKE" : "LIKE"} ${p}`,
-  regex: (c, p) => `${c} ~ ${p}`,
-  jsonContains: (c, p) => `${c} @> ${p}`,
-  encodeJsonElement: (v) => JSON.stringify([v]),
-  limitOffset: (l, o) => `${l ? ` LIMIT ${l}` : ""}${o ? ` OFFSET ${o}` : ""}`,
-  conflictClause: () => "",
-  begin: () => ["BEGIN"],
-  savepoint: (n) => `SAVEPOINT ${n}`,
-  releaseSavepoint: (n) => `RELEASE ${n}`,
-  rollbackToSavepoint: (n) => `ROLLBACK TO ${n}`,
-  catalog: { columns: () => ({ text: "", params: [] }), indexes: () => ({ text: "", params: [] }) },
-};
+});
 
 const User = new Model(
   "User",

@@ -5,36 +5,12 @@ import { Model, parseFilter, parseOrderBy } from "@dataflow/kernel/plugin";
 import type { Dialect } from "../src/index.js";
 import { Params, compileFilter, keysetFilter, statements } from "../src/index.js";
 import { SHAPES_PER_MODEL, ShapeCache, filterShape, keysetShape, shapesOf } from "../src/shape.js";
+import { testDialect } from "./test-dialect.js";
 
 /** A PostgreSQL-flavoured dialect with `$n` placeholders and one bind per IN value. */
-const plain: Dialect = {
-  name: "test",
-  maxIdentifierLength: 63,
-  maxBindParameters: 65535,
-  returning: true,
-  upsertStrategy: "precheck",
-  forUpdate: "",
-  nowExpression: "now()",
-  createTableSuffix: "",
-  quote: (id) => `"${id}"`,
-  placeholder: (i) => `$${i}`,
-  columnType: () => "TEXT",
-  autoIncrementPrimaryKey: (c) => `${c} BIGSERIAL PRIMARY KEY`,
-  defaultLiteral: () => undefined,
+const plain = testDialect({
   encode: (f, v) => (f.kind === "json" ? JSON.stringify(v) : f.kind === "boolean" ? (v ? 1 : 0) : v),
-  decoder: () => undefined,
-  like: (c, p, ci) => `${c} ${ci ? "ILIKE" : "LIKE"} ${p}`,
-  regex: (c, p) => `${c} ~ ${p}`,
-  jsonContains: (c, p) => `${c} @> ${p}`,
-  encodeJsonElement: (v) => JSON.stringify([v]),
-  limitOffset: (l, o) => `${l ? ` LIMIT ${l}` : ""}${o ? ` OFFSET ${o}` : ""}`,
-  conflictClause: () => "",
-  begin: () => ["BEGIN"],
-  savepoint: (n) => `SAVEPOINT ${n}`,
-  releaseSavepoint: (n) => `RELEASE ${n}`,
-  rollbackToSavepoint: (n) => `ROLLBACK TO ${n}`,
-  catalog: { columns: () => ({ text: "", params: [] }), indexes: () => ({ text: "", params: [] }) },
-};
+});
 
 /** Binds a whole IN list as one array parameter, wraps int binds in a CAST, sorts decimals by a key, refuses some regexes. */
 const arrays: Dialect = {
