@@ -34,10 +34,7 @@ export class PositionalRows {
     for (let i = 0; i < this.count; i++) {
       const g = this.order === undefined ? 0 : this.order[i]!;
       const { fields, rows } = this.groups[g]!;
-      const values = rows[next[g]!++]!;
-      const row: RowData = {};
-      for (let j = 0; j < fields.length; j++) row[fields[j]!.name] = values[j];
-      out[i] = row;
+      out[i] = rowObject(fields, rows[next[g]!++]!);
     }
     return out;
   }
