@@ -36,7 +36,9 @@ export interface MysqlAdapterOptions extends AdapterOptions {
   /**
    * Server-side prepared statements (`execute`) instead of the text protocol with client-side
    * escaping (`query`). Default false: measured, the text protocol costs the client less CPU
-   * (about half for 50-row reads) and has none of the prepared-statement limits. Bulk INSERTs always use text.
+   * (about half for 50-row reads) and has none of the prepared-statement limits. Left unset, the
+   * bulk path still prepares its full-size multi-row INSERTs (the server's parse of their literals
+   * was most of its time); `false` prepares nothing, for a proxy that cannot forward prepared statements.
    */
   readonly preparedStatements?: boolean;
 }
@@ -100,6 +102,8 @@ export class MysqlAdapter extends DatabaseAdapter {
   #schema: ConnectionPool | undefined;
   private readonly acquireTimeoutMs: number;
   private readonly prepared: boolean;
+  /** Whether the bulk path prepares its full-size statements (`preparedStatements` not set to false). */
+  readonly preparesBulk: boolean;
   private readonly statementTimeoutMs: number | undefined;
   private current: MysqlDialect;
   private connecting: Promise<void> | undefined;
@@ -112,7 +116,9 @@ export class MysqlAdapter extends DatabaseAdapter {
     const pool = options.pool ?? {};
     const max = pool.max ?? this.url.connectionLimit ?? DEFAULTS.max;
     this.statementTimeoutMs = pool.statementTimeoutMs ?? this.url.statementTimeoutMs;
-    this.prepared = options.preparedStatements ?? this.url.preparedStatements ?? false;
+    const prepared = options.preparedStatements ?? this.url.preparedStatements;
+    this.prepared = prepared ?? false;
+    this.preparesBulk = prepared !== false;
     this.current = createMysqlDialect(assumedServer(this.url.scheme));
     const ssl = sslOption(options.ssl ?? this.url.ssl);
     const driver: PoolOptions = {
@@ -269,12 +275,38 @@ export class MysqlAdapter extends DatabaseAdapter {
     }
   }
 
-  private async sendOnce(connection: DriverConnection, text: string, params: readonly unknown[]): Promise<StatementResult> {
+  /** Statements in flight that go prepared whatever `preparedStatements` says (bulk INSERTs), with how many callers sent each. */
+  private readonly preparing = new Map<string, number>();
+
+  /**
+   * `statement()` sent as a server-side prepared statement (unless `preparedStatements: false`),
+   * falling back to text when the server refuses to prepare it. For statements repeated with the
+   * same text, such as the bulk path's full-size INSERTs: the server parses them once per connection.
+   */
+  async preparedStatement(ctx: NodeContext | undefined, text: string, params: readonly unknown[]): Promise<StatementResult> {
+    if (this.prepared || !this.preparesBulk) return this.statement(ctx, text, params);
+    this.preparing.set(text, (this.preparing.get(text) ?? 0) + 1);
     try {
-      // A prepared statement holds at most 65,535 parameters; a longer list ($in) goes as text.
-      return await runStatement(connection, text, params, this.prepared && params.length <= MAX_PREPARED_PARAMS);
+      return await this.statement(ctx, text, params);
+    } finally {
+      const left = this.preparing.get(text)! - 1;
+      if (left === 0) this.preparing.delete(text);
+      else this.preparing.set(text, left);
+    }
+  }
+
+  /** Whether a statement goes prepared: a prepared statement holds at most 65,535 parameters; a longer list ($in) goes as text. */
+  private prepares(text: string, params: readonly unknown[]): boolean {
+    if (params.length > MAX_PREPARED_PARAMS) return false;
+    return this.prepared || (this.preparing.size > 0 && params.length > 0 && this.preparing.has(text));
+  }
+
+  private async sendOnce(connection: DriverConnection, text: string, params: readonly unknown[]): Promise<StatementResult> {
+    const prepared = this.prepares(text, params);
+    try {
+      return await runStatement(connection, text, params, prepared);
     } catch (error) {
-      if (this.prepared && params.length > 0 && refusedToPrepare(error)) return this.asText(connection, text, params, error);
+      if (prepared && params.length > 0 && refusedToPrepare(error)) return this.asText(connection, text, params, error);
       throw error;
     }
   }
@@ -356,7 +388,7 @@ export class MysqlAdapter extends DatabaseAdapter {
           reject(error);
           return;
         }
-        const prepared = this.prepared && params.length <= MAX_PREPARED_PARAMS;
+        const prepared = this.prepares(text, params);
         this.statementsSent++;
         sendStatement(connection, text, params, prepared, (failure, result) => {
           if (failure === null) {

@@ -74,3 +74,31 @@ export function tupleOf(literals: RowLiterals, values: readonly unknown[]): stri
   }
   return `${tuple})`;
 }
+
+/**
+ * Appends a positional row's bind values to `out` and returns an upper bound of their size in a
+ * prepared statement's packet (UTF-8 text, length prefixes and parameter types), without measuring
+ * each string's bytes. Values are as `dialect.encode` returns them, except instants: a Date goes
+ * as the protocol's binary DATETIME (the connections' time zone is UTC), which the server stores
+ * without parsing text.
+ */
+export function pushValues(literals: RowLiterals, values: readonly unknown[], out: unknown[]): number {
+  const { fields, writers, dialect } = literals;
+  let bytes = 1 + fields.length * 11;
+  for (let i = 0; i < fields.length; i++) {
+    const v = values[i];
+    let bound: unknown;
+    if (v === null || v === undefined) bound = null;
+    else {
+      const writer = writers[i]!;
+      if (writer === WRITE_NUMBER && typeof v === "number") bound = v;
+      else if (writer === WRITE_TEXT && typeof v === "string") bound = v;
+      else if (writer === WRITE_BOOLEAN && typeof v === "boolean") bound = v ? 1 : 0;
+      else if (writer === WRITE_INSTANT && v instanceof Date) bound = v;
+      else bound = dialect.encode(fields[i]!, v);
+      if (typeof bound === "string") bytes += bound.length * 3;
+    }
+    out.push(bound);
+  }
+  return bytes;
+}

@@ -10,4 +10,8 @@ export interface MysqlTarget extends SqlTarget {
   statement(ctx: NodeContext | undefined, text: string, params: readonly unknown[]): Promise<StatementResult>;
   /** A statement whose values are inlined as literals: logs and traces show it redacted. */
   literalStatement(ctx: NodeContext | undefined, text: string): Promise<StatementResult>;
+  /** Whether `preparedStatement` prepares (the adapter was not told never to prepare). */
+  readonly preparesBulk: boolean;
+  /** A statement sent server-side prepared (unless the adapter was told never to prepare), as text if the server refuses to prepare it. */
+  preparedStatement(ctx: NodeContext | undefined, text: string, params: readonly unknown[]): Promise<StatementResult>;
 }

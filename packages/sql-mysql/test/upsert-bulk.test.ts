@@ -210,3 +210,87 @@ describe.skipIf(!res.ok)("BulkCreate at size", () => {
     expect(await rawQuery(url, "SELECT COUNT(*) AS n, MIN(LENGTH(payload)) AS len FROM events WHERE kind = 'big'")).toEqual([{ n: "300", len: "100000" }]);
   });
 });
+
+/** A counter of this session's statements; with `pool: { max: 1 }` it is the connection the bulk path used. */
+async function sessionCount(db: DataFlow, name: "Com_stmt_prepare" | "Com_stmt_execute"): Promise<number> {
+  const rows = (await db.sql`SHOW SESSION STATUS LIKE ${name}`) as Array<{ Value: string }>;
+  return Number(rows[0]!.Value);
+}
+
+describe.skipIf(!res.ok).each([
+  { label: "full chunks prepared (default)", query: "", prepares: true },
+  { label: "preparedStatements=false: all text", query: "?preparedStatements=false", prepares: false },
+])("BulkCreate statement forms: $label", ({ query, prepares }) => {
+  let db: DataFlow;
+  const table = `forms${prepares ? "_ps" : "_tx"}`;
+  beforeAll(async () => {
+    db = new DataFlow({ url: `${url}${query}`, plugins: [mysql], pool: { max: 1 } });
+    db.model(
+      "Form",
+      {
+        id: field.string(),
+        email: field.string().unique(),
+        n: field.int().optional(),
+        big: field.bigint().optional(),
+        f: field.float().optional(),
+        amount: field.decimal().optional(),
+        ok: field.boolean().optional(),
+        at: field.datetime().optional(),
+        day: field.date().optional(),
+        doc: field.json().optional(),
+        ref: field.uuid().optional(),
+      },
+      { table },
+    );
+    await db.initialize();
+  });
+  afterAll(() => db.close());
+
+  const at = new Date("2024-02-29T12:34:56.789Z");
+  const row = (i: number, name = "r") => ({
+    id: `${name}${i}`,
+    email: `${name}${i}@x`,
+    n: i % 2 ? null : 7 * i - 20,
+    big: 9_007_199_254_740_993n + BigInt(i),
+    f: i + 0.25,
+    amount: `${i + 1}2345678.0123456789`,
+    ok: i % 3 === 0,
+    at,
+    day: "2024-02-29",
+    doc: { i, s: "it's \\ 😀" },
+    ref: "0f8fad5b-d9cb-469f-a165-70867728950e",
+  });
+
+  it("rows of every kind read back the same, and full chunks go prepared", async () => {
+    const prepared = await sessionCount(db, "Com_stmt_execute");
+    // 5 rows in statements of 2: two full chunks, then one row
+    expect(await runNode(db, "Form_BulkCreate", { data: [0, 1, 2, 3, 4].map((i) => row(i)), batchSize: 2 })).toEqual({
+      result: { inserted: 5, skipped: 0, updated: 0 },
+    });
+    expect((await sessionCount(db, "Com_stmt_execute")) - prepared).toBe(prepares ? 2 : 0);
+    const { result: list } = await runNode(db, "Form_List", { orderBy: "id" });
+    expect(list).toHaveLength(5);
+    list.forEach((r: Record<string, unknown>, i: number) => {
+      expect(r).toMatchObject(row(i));
+      expect(r.at).toBeInstanceOf(Date);
+      expect(typeof r.ok).toBe("boolean");
+    });
+  });
+
+  it("upsert counts are exact through full chunks", async () => {
+    // r0 unchanged, r1 changed, r5 and r6 new: two chunks of 2
+    const data = [row(0), { ...row(1), f: 99.5 }, row(5), row(6)];
+    expect(await runNode(db, "Form_BulkUpsert", { data, conflictOn: ["id"], batchSize: 2 })).toEqual({ result: { inserted: 2, updated: 2 } });
+    expect(await runNode(db, "Form_BulkCreate", { data, onConflict: "skip", batchSize: 2 })).toEqual({ result: { inserted: 0, skipped: 4, updated: 0 } });
+    expect(await rawQuery(url, `SELECT f FROM ${table} WHERE id = 'r1'`)).toEqual([{ f: 99.5 }]);
+  });
+
+  it("a duplicate in a later chunk is a UniqueViolationError naming the field, and no row of the node stays", async () => {
+    const before = await rawQuery(url, `SELECT COUNT(*) AS n FROM ${table}`);
+    const data = [row(10), row(11), row(12), { ...row(13), email: "r10@x" }];
+    const error = await failure(runNode(db, "Form_BulkCreate", { data, batchSize: 2 }));
+    expect(error).toBeInstanceOf(UniqueViolationError);
+    expect((error as UniqueViolationError).fields).toEqual(["email"]);
+    expect(await rawQuery(url, `SELECT COUNT(*) AS n FROM ${table}`)).toEqual(before);
+  });
+});
