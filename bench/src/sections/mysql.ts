@@ -159,7 +159,10 @@ class MysqlBench {
     return { contenders: [], unavailable: [unavailable("dataflow", label, side.reason)] };
   }
 
-  /** Multi-row INSERT, server-side prepared (mysql2 `execute`; faster here than client-side escaping), chunked. */
+  /**
+   * Multi-row INSERT, server-side prepared (mysql2 `execute`), chunked: the fastest raw form measured
+   * (src/mysql-bulk-forms.mjs: text at 500-5,000 rows, prepared at 500-5,000, LOAD DATA LOCAL INFILE).
+   */
   private async insertRows(conn: mysql.PoolConnection, table: string, rows: readonly BenchInput[]): Promise<void> {
     const now = new Date();
     for (const part of chunks(rows, CHUNK)) {
@@ -465,7 +468,7 @@ class MysqlBench {
         sql: {
           "raw-multirow": `INSERT INTO ${q(table)} (...) VALUES (?, ...) x${CHUNK} rows (${CHUNK * INSERT_COLUMNS.length} placeholders), mysql2 execute (server-side prepared)`,
           dataflow: side.ok
-            ? side.sql.map((t) => (t.length > 300 ? `${t.slice(0, 300)}...` : t)).join("; ") || "adapter bulkWrite (statements not traced)"
+            ? `${side.sql.map((t) => (t.length > 300 ? `${t.slice(0, 300)}...` : t)).join("; ") || "adapter bulkWrite (statements not traced)"} (a 2-row probe, sent as text; full ${CHUNK}-row statements go server-side prepared)`
             : side.reason,
           kysely: `multi-row INSERT, ${CHUNK} rows per statement`,
           drizzle: `multi-row INSERT, ${CHUNK} rows per statement`,
