@@ -65,6 +65,38 @@ describe.skipIf(!res.ok || !server)("server faults", () => {
     expect((await runNode(db, "Ledger_Create", { data: { n: 3, note: "alive" } })).result.note).toBe("alive");
   });
 
+  it("a server that refuses to prepare (max_prepared_stmt_count reached): the bulk write goes as text, every row in", { timeout: 120_000 }, async () => {
+    const admin = res.ok ? res.db.adminUrl : "";
+    const [limit] = await rawQuery<{ n: string }>(admin, "SELECT @@GLOBAL.max_prepared_stmt_count AS n");
+    await rawQuery(admin, "SET GLOBAL max_prepared_stmt_count = 0");
+    const retried: Array<{ errno: unknown; paramCount: unknown }> = [];
+    const warn = (obj: object | string, msg?: string) => {
+      if (typeof obj === "object" && msg?.startsWith("retrying a statement as text")) {
+        const { errno, paramCount } = obj as { errno: unknown; paramCount: unknown };
+        retried.push({ errno, paramCount });
+      }
+    };
+    const logger = { debug: () => {}, info: () => {}, error: () => {}, warn };
+    const fresh = new DataFlow({ url, plugins: [mysql], pool: { max: 1 }, namespace: "refusing", logger });
+    try {
+      fresh.model("Ledger", { n: field.int(), note: field.string() }, { table: "ledger" });
+      const data = Array.from({ length: 5 }, (_, i) => ({ n: 900 + i, note: `refused ${i}` }));
+      // statements of 2 rows: two would go prepared, the server refuses both
+      expect(await runNode(fresh, "refusing.Ledger_BulkCreate", { data, batchSize: 2 })).toEqual({ result: { inserted: 5, skipped: 0, updated: 0 } });
+      // both full chunks were refused and retried as text; nothing was executed prepared
+      expect(retried).toEqual([
+        { errno: 1461, paramCount: 8 },
+        { errno: 1461, paramCount: 8 },
+      ]);
+      const executed = (await fresh.sql`SHOW SESSION STATUS LIKE 'Com_stmt_execute'`) as Array<{ Value: string }>;
+      expect(executed[0]!.Value).toBe("0");
+    } finally {
+      await fresh.close();
+      await rawQuery(admin, `SET GLOBAL max_prepared_stmt_count = ${Number(limit!.n)}`);
+    }
+    expect(await rawQuery(url, "SELECT COUNT(*) AS n FROM ledger WHERE note LIKE 'refused %'")).toEqual([{ n: "5" }]);
+  });
+
   it("a server out of connections: TooManyConnectionsError, not a hang; no password in any message", { timeout: 120_000 }, async () => {
     // root may exceed max_connections on MariaDB, so this runs as an ordinary user.
     const admin = res.ok ? res.db.adminUrl : "";
