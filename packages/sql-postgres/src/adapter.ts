@@ -17,6 +17,7 @@ import { isConnectionFailure, mapPostgresError, redactedCause } from "./errors.j
 import type { CancelTarget, PoolerMode } from "./pooler.js";
 import { sendCancelRequest } from "./pooler.js";
 import { identitySyncParams, identitySyncStatement } from "./identity-sync.js";
+import { RowShapes, ShapedQuery } from "./row-shapes.js";
 import { StatementNames } from "./statement-names.js";
 import { installTypeParsers } from "./type-parsers.js";
 
@@ -112,6 +113,7 @@ export class PostgresAdapter extends DatabaseAdapter {
   readonly #poolConfig: pg.PoolConfig;
   #control: pg.Pool | undefined;
   private readonly names: StatementNames | undefined;
+  private readonly shapes = new RowShapes();
   #schema: pg.Pool | undefined;
   private closed = false;
   private readonly plainExecutor: SqlExecutor = { query: (text, params) => this.runQuery(text, params) };
@@ -212,15 +214,13 @@ export class PostgresAdapter extends DatabaseAdapter {
   /**
    * The statement as a `pg.Query` built here: given a config object instead, pg copies it with
    * its property descriptors on every statement (`cloneQueryConfig`), a few µs of CPU each. Without
-   * values it runs as a simple query; repeated texts run as named prepared statements.
+   * values it runs as a simple query; repeated texts run as named prepared statements, and rows of a
+   * statement with values are built from its shape kept here (`ShapedQuery`).
    */
   private pgQuery(text: string, params: readonly unknown[], done: (error: Error | null, res: pg.QueryResult) => void): pg.Query {
     const callback = done as (error: Error | undefined, res: unknown) => void;
     if (params.length === 0) return new pg.Query(text, callback);
-    const query = new pg.Query(text, params as unknown[], callback);
-    const name = this.names?.nameFor(text);
-    if (name !== undefined) (query as pg.Query & { name: string }).name = name;
-    return query;
+    return new ShapedQuery(text, params as unknown[], callback, this.shapes, this.names?.nameFor(text));
   }
 
   /** Runs one statement on a client the caller holds. */
