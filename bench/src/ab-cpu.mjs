@@ -4,6 +4,7 @@
 //   AB_OLD=/copy/of/the/tree/before AB_NEW=/tree/after DATAFLOW_BENCH_URL=... node src/ab-cpu.mjs <create|read|list|concurrent> [rounds] [batch]
 // `concurrent`: reads by id, 64 in flight on a pool of 10 (raw: pg.Pool max 10); a `-signal` suffix gives every
 // DataFlow call an AbortSignal (its lane's own, never aborted), as the bench's concurrent line does.
+// SIGNAL_ONLY=old|new: only that tree's calls carry the signal; with AB_OLD = AB_NEW, new-old is the signal's own cost.
 // The server: `node --import tsx src/bench-server.ts postgres|mysql`. CAPTURE=old|new: whose statement raw runs.
 // SERVER_PID=<pid>: also the server's CPU per operation (all its threads, /proc/<pid>/stat, summed over the rounds).
 import { readFileSync } from "node:fs";
@@ -14,8 +15,7 @@ const signalled = workloadArg.endsWith("-signal");
 const workload = workloadArg.replace(/-signal$/, "");
 const concurrent = workload === "concurrent";
 const poolMax = concurrent ? 10 : 1;
-const lanes = Array.from({ length: 64 }, () => (signalled ? new AbortController().signal : undefined));
-const laneSignal = signalled ? new AbortController().signal : undefined;
+const signalledTree = (label) => signalled && (process.env.SIGNAL_ONLY ?? label) === label;
 const url = process.env.DATAFLOW_BENCH_URL;
 const kind = url.startsWith("postgres") ? "postgres" : "mysql";
 const roots = { old: process.env.AB_OLD, new: process.env.AB_NEW };
@@ -52,6 +52,8 @@ for (const [label, root] of Object.entries(roots)) {
     const n = await db.sql`SELECT COUNT(*) AS n FROM ab_users`;
     if (Number(n[0].n) < 600) await runtime.execute(wf.bulk, { parameters: { node: { data: Array.from({ length: 600 }, (_, i) => row(i)) } } });
   }
+  const lanes = Array.from({ length: 64 }, () => (signalledTree(label) ? new AbortController().signal : undefined));
+  const laneSignal = signalledTree(label) ? new AbortController().signal : undefined;
   const ops = {
     create: (i) => runtime.execute(wf.create, { parameters: { node: { data: row(i) } }, signal: laneSignal }),
     read: (i) => runtime.execute(wf.read, { parameters: { node: { id: (i % 500) + 1 } }, signal: laneSignal }),
@@ -116,7 +118,7 @@ for (let r = -3; r < rounds; r++) {
       const lane = async (l) => {
         while (next < end) await contenders[n](next++, l);
       };
-      await Promise.all(lanes.map((_, l) => lane(l)));
+      await Promise.all(Array.from({ length: 64 }, (_, l) => lane(l)));
       i = end;
     } else for (let k = 0; k < batch; k++) await contenders[n](i++);
     const t1 = process.hrtime.bigint();
