@@ -32,14 +32,19 @@ interface PgQueryInternals {
 
 /**
  * Row shapes by statement text, for one adapter (whose clients all carry the same type parsers).
- * Bounded: past `max` texts the cache starts over.
+ * Bounded: past `max` texts the cache starts over, and a text longer than `maxTextLength` (a long
+ * IN list) is not kept, its shape made per result.
  */
 export class RowShapes {
   private readonly shapes = new Map<string, RowShape>();
-  constructor(private readonly max = 2000) {}
+  constructor(
+    private readonly max = 2000,
+    private readonly maxTextLength = 8192,
+  ) {}
 
   /** The shape of `text`'s result as `fields` describe it, reused while the description matches. */
   shapeOf(text: string, fields: readonly FieldDescription[], result: PgResultInternals): RowShape | undefined {
+    if (text.length > this.maxTextLength) return makeShape(fields, result);
     const known = this.shapes.get(text);
     if (known !== undefined && describes(known, fields)) return known;
     const made = makeShape(fields, result);

@@ -26,6 +26,13 @@ describe("row shapes (pure)", () => {
     expect(new RowShapes().shapeOf("q", [field("id", 23, "binary")], { ...TYPES, fields: [], rows: [] })).toBeUndefined();
   });
 
+  it("does not keep the shape of a text longer than its bound", () => {
+    const shapes = new RowShapes(10, 8);
+    const long = shapes.shapeOf("123456789", [field("x", 23)], { ...TYPES, fields: [], rows: [] });
+    expect(long).toBeDefined();
+    expect(shapes.shapeOf("123456789", [field("x", 23)], { ...TYPES, fields: [], rows: [] })).not.toBe(long);
+  });
+
   it("starts over past its bound", () => {
     const shapes = new RowShapes(2);
     const a = shapes.shapeOf("a", [field("x", 23)], { ...TYPES, fields: [], rows: [] });
