@@ -1,7 +1,7 @@
 import type { AdapterOptions, BulkCreateOperation, BulkUpsertOperation, Model, NodeContext, ProgressReporter } from "@dataflow/kernel/plugin";
 import { AbortError, DataFlowError, ValidationError, neverAborts } from "@dataflow/kernel/plugin";
-import type { CursorOptions, QueryResult, RowCursor, SqlConnection, SqlExecutor } from "@dataflow/sql-core";
-import { DatabaseAdapter } from "@dataflow/sql-core";
+import type { AbortWatchers, CursorOptions, QueryResult, RowCursor, SqlConnection, SqlExecutor } from "@dataflow/sql-core";
+import { DatabaseAdapter, abortWatchers } from "@dataflow/sql-core";
 import { openPgCursor } from "./cursor.js";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
@@ -17,6 +17,7 @@ import { isConnectionFailure, mapPostgresError, redactedCause } from "./errors.j
 import type { CancelTarget, PoolerMode } from "./pooler.js";
 import { sendCancelRequest } from "./pooler.js";
 import { identitySyncParams, identitySyncStatement } from "./identity-sync.js";
+import { RowShapes, ShapedQuery } from "./row-shapes.js";
 import { StatementNames } from "./statement-names.js";
 import { installTypeParsers } from "./type-parsers.js";
 
@@ -112,9 +113,11 @@ export class PostgresAdapter extends DatabaseAdapter {
   readonly #poolConfig: pg.PoolConfig;
   #control: pg.Pool | undefined;
   private readonly names: StatementNames | undefined;
+  private readonly shapes = new RowShapes();
   #schema: pg.Pool | undefined;
   private closed = false;
   private readonly plainExecutor: SqlExecutor = { query: (text, params) => this.runQuery(text, params) };
+  private readonly signalledExecutors = new WeakMap<AbortSignal, SqlExecutor>();
 
   constructor(url: string, options: PostgresAdapterOptions = {}) {
     super(options);
@@ -212,15 +215,13 @@ export class PostgresAdapter extends DatabaseAdapter {
   /**
    * The statement as a `pg.Query` built here: given a config object instead, pg copies it with
    * its property descriptors on every statement (`cloneQueryConfig`), a few µs of CPU each. Without
-   * values it runs as a simple query; repeated texts run as named prepared statements.
+   * values it runs as a simple query; repeated texts run as named prepared statements, and rows of a
+   * statement with values are built from its shape kept here (`ShapedQuery`).
    */
   private pgQuery(text: string, params: readonly unknown[], done: (error: Error | null, res: pg.QueryResult) => void): pg.Query {
     const callback = done as (error: Error | undefined, res: unknown) => void;
     if (params.length === 0) return new pg.Query(text, callback);
-    const query = new pg.Query(text, params as unknown[], callback);
-    const name = this.names?.nameFor(text);
-    if (name !== undefined) (query as pg.Query & { name: string }).name = name;
-    return query;
+    return new ShapedQuery(text, params as unknown[], callback, this.shapes, this.names?.nameFor(text));
   }
 
   /** Runs one statement on a client the caller holds. */
@@ -272,10 +273,15 @@ export class PostgresAdapter extends DatabaseAdapter {
    * abort while the statement runs cancels it on the server (the client goes back once no cancel
    * request is in flight).
    */
-  private pooledStatement(text: string, params: readonly unknown[], signal: AbortSignal | undefined): Promise<QueryResult> {
+  private pooledStatement(
+    text: string,
+    params: readonly unknown[],
+    signal: AbortSignal | undefined,
+    watchers: AbortWatchers | undefined,
+  ): Promise<QueryResult> {
     if (signal?.aborted) return Promise.reject(abortedError(signal));
     return new Promise((resolve, reject) => {
-      const watch = signal ? new StatementWatch(signal, reject) : undefined;
+      const watch = signal ? new StatementWatch(signal, reject, watchers) : undefined;
       this.connectClient((error, client) => {
         if (watch?.abandoned) {
           client?.release();
@@ -325,16 +331,25 @@ export class PostgresAdapter extends DatabaseAdapter {
     }
   }
 
-  protected runQuery(text: string, params: readonly unknown[], signal?: AbortSignal): Promise<QueryResult> {
+  /** `watchers`: `signal`'s, when the caller holds them already (the signalled pool executor). */
+  protected runQuery(text: string, params: readonly unknown[], signal?: AbortSignal, watchers?: AbortWatchers): Promise<QueryResult> {
     // Traced or timed statements take the general path, so the span and the slow-statement clock leave out the pool wait.
     if (this.observing) return this.withClient(signal, (client) => this.runOn(client, text, params, signal));
     this.statementsSent++;
-    return this.pooledStatement(text, params, signal);
+    return this.pooledStatement(text, params, signal, watchers);
   }
 
   /** The pool, with statements cancelled when `signal` aborts; without one, an executor that has no `queryNow` to try. */
   override poolExecutor(signal: AbortSignal | undefined): SqlExecutor {
-    return signal ? super.poolExecutor(signal) : this.plainExecutor;
+    if (!signal) return this.plainExecutor;
+    let executor = this.signalledExecutors.get(signal);
+    if (executor === undefined) {
+      // The signal's watchers, looked up once per signal rather than once per statement.
+      const watchers = abortWatchers(signal);
+      executor = { query: (text, params) => this.runQuery(text, params, signal, watchers) };
+      this.signalledExecutors.set(signal, executor);
+    }
+    return executor;
   }
 
   async acquire(): Promise<SqlConnection> {

@@ -72,8 +72,10 @@ export class StatementWatch implements AbortWatcher {
     private readonly signal: AbortSignal,
     /** Fails the caller of a statement still waiting for a connection (undefined: it runs already). */
     private readonly abandon: ((error: AbortError) => void) | undefined,
+    /** `abortWatchers(signal)`, when the caller has them. */
+    watchers?: AbortWatchers,
   ) {
-    this.watchers = abortWatchers(signal);
+    this.watchers = watchers ?? abortWatchers(signal);
     this.watchers.add(this);
   }
 
