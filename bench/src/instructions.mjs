@@ -5,7 +5,8 @@
 //   valgrind --tool=callgrind --callgrind-out-file=/dev/null node --single-threaded --predictable src/instructions.mjs read 2000 0
 // Workloads: read | create | list | five | bulk (a 1,000-row BulkCreate per op), `-signal` adds an
 // AbortSignal; `raw-<workload>` runs the statements DataFlow sends (captured from its query tracing
-// channel) through cached better-sqlite3 statements on the same connection, for the over-raw figure.
+// channel) through cached better-sqlite3 statements on the same connection, for the over-raw figure;
+// `raw-bulk-multi` writes the bulk rows as multi-row INSERTs (RAW_MULTI rows per statement, default 32).
 import { tracingChannel } from "node:diagnostics_channel";
 import { DataFlow, LocalRuntime, WorkflowBuilder, field } from "@dataflow/kernel";
 import sqlitePlugin from "@dataflow/sql-sqlite";
@@ -69,12 +70,38 @@ let op;
 if (workload.startsWith("raw-")) {
   const name = workload.slice(4);
   const handle = db.adapter.handle;
+  const insertInto = `INSERT INTO "users" ("name", "tenant", "score", "active", "created_at", "updated_at") VALUES `;
   if (name === "bulk") {
-    const insert = handle.prepare(`INSERT INTO "users" ("name", "tenant", "score", "active", "created_at", "updated_at") VALUES (?, ?, ?, ?, ?, ?)`);
+    const insert = handle.prepare(`${insertInto}(?, ?, ?, ?, ?, ?)`);
     op = async (i) => {
       const now = new Date().toISOString();
       handle.transaction((rows) => {
         for (const r of rows) insert.run(r.name, r.tenant, r.score, r.active ? 1 : 0, now, now);
+      })(bulkRows(i));
+    };
+  } else if (name === "bulk-multi") {
+    // Multi-row INSERTs of RAW_MULTI rows (default 32), the rest one row per statement.
+    const n = Number(process.env.RAW_MULTI ?? 32);
+    const multi = handle.prepare(insertInto + Array(n).fill("(?, ?, ?, ?, ?, ?)").join(", "));
+    const single = handle.prepare(`${insertInto}(?, ?, ?, ?, ?, ?)`);
+    const values = new Array(6 * n);
+    op = async (i) => {
+      const now = new Date().toISOString();
+      handle.transaction((rows) => {
+        let from = 0;
+        for (; from + n <= rows.length; from += n) {
+          for (let k = 0, j = 0; k < n; k++) {
+            const r = rows[from + k];
+            values[j++] = r.name;
+            values[j++] = r.tenant;
+            values[j++] = r.score;
+            values[j++] = r.active ? 1 : 0;
+            values[j++] = now;
+            values[j++] = now;
+          }
+          multi.run(values);
+        }
+        for (const r of rows.slice(from)) single.run(r.name, r.tenant, r.score, r.active ? 1 : 0, now, now);
       })(bulkRows(i));
     };
   } else {
