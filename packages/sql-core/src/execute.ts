@@ -44,7 +44,7 @@ function then<T, U>(value: Maybe<T>, fn: (value: T) => U): Maybe<U> {
 
 /** Runs a statement: now where the executor can, else through its promise. */
 function resultOf(exec: SqlExecutor, statement: Statement): Maybe<QueryResult> {
-  return exec.queryNow?.(statement.text, statement.params) ?? Promise.resolve(exec.query(statement.text, statement.params));
+  return exec.queryNow?.(statement.text, statement.params, statement.slot) ?? Promise.resolve(exec.query(statement.text, statement.params));
 }
 
 function decoded(result: QueryResult, statement: Statement): RowData[] {
@@ -56,7 +56,7 @@ function decoded(result: QueryResult, statement: Statement): RowData[] {
 
 /** Runs a statement, decodes its rows and makes the node's result of them in one step (one promise reaction on an async driver). */
 function resultOfRows<R>(exec: SqlExecutor, statement: Statement, finish: (rows: RowData[]) => R): Maybe<R> {
-  const now = exec.queryNow?.(statement.text, statement.params);
+  const now = exec.queryNow?.(statement.text, statement.params, statement.slot);
   if (now !== undefined) return finish(decoded(now, statement));
   return Promise.resolve(exec.query(statement.text, statement.params)).then((result) => finish(decoded(result, statement)));
 }
