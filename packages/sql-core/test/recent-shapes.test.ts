@@ -4,6 +4,7 @@ import type { FilterNode, ListOperation } from "@dataflow/kernel/plugin";
 import { Model, parseFilter, parseOrderBy } from "@dataflow/kernel/plugin";
 import type { Dialect } from "../src/index.js";
 import { Params, compileFilter, keysetFilter, orderByClause, statements, whereClause } from "../src/index.js";
+import { filterShape, filterValues, sameFilterShape } from "../src/shape.js";
 import { testDialect } from "./test-dialect.js";
 
 /**
@@ -77,6 +78,26 @@ describe("statements taken by shape without a key", () => {
             expect(got.text).toBe(`SELECT COUNT(*) AS n FROM "${model.table}"${want.where}`);
             expect(got.params).toEqual(want.params);
           }
+    });
+  }
+
+  for (const d of [plain, arrays, sized]) {
+    it(`matches two filters structurally exactly when their keys are equal, and collects the keyed walk's values (${d.name})`, () => {
+      for (const a of filters)
+        for (const b of filters) {
+          const x = a(User);
+          const y = b(User);
+          const inList = JSON.stringify(x, (k, v) => (k === "field" ? v.name : v)).includes('"t":"in"') && d.inList !== undefined;
+          const sameKey = filterShape(x, d, []) === filterShape(y, d, []);
+          expect(sameFilterShape(x, y, d)).toBe(sameKey && !inList);
+        }
+      for (const make of filters) {
+        const keyed: unknown[] = [];
+        const plainValues: unknown[] = [];
+        filterShape(make(User), d, keyed);
+        filterValues(make(User), d, plainValues);
+        expect(plainValues).toEqual(keyed);
+      }
     });
   }
 
