@@ -54,8 +54,15 @@ function compiledOf(text: string, decode?: RowDecoder, extra?: readonly string[]
 /** Longest SQL text the shape cache keeps, so that its 128 shapes per model stay small in memory. */
 export const MAX_CACHED_TEXT = 16_384;
 
-/** What an Update's shape is compiled from: the assigned names (and which are NULL) and the filter. */
+/** What an Update's shape was compiled from: the assigned names, which of them were NULL (a copy), and the filter. */
 interface UpdateProbe {
+  readonly names: readonly string[];
+  readonly nulls: readonly boolean[];
+  readonly where: FilterNode;
+}
+
+/** This run's Update parts, compared with the probes. */
+interface UpdateRun {
   readonly names: readonly string[];
   readonly fields: RowData;
   readonly where: FilterNode;
@@ -275,12 +282,12 @@ function partialInsert(d: Dialect, model: Model, fields: readonly ModelField[]):
   return plan;
 }
 
-function sameUpdate(probe: UpdateProbe, run: UpdateProbe, d: Dialect): boolean {
+function sameUpdate(probe: UpdateProbe, run: UpdateRun, d: Dialect): boolean {
   const names = run.names;
   if (probe.names.length !== names.length) return false;
   for (let i = 0; i < names.length; i++) {
     const name = names[i]!;
-    if (probe.names[i] !== name || (probe.fields[name] === null) !== (run.fields[name] === null)) return false;
+    if (probe.names[i] !== name || probe.nulls[i] !== (run.fields[name] === null)) return false;
   }
   return sameFilterShape(probe.where, run.where, d);
 }
@@ -296,7 +303,7 @@ export function updateRows(d: Dialect, model: Model, where: FilterNode, fields: 
     const v = fields[name];
     values.push(v === null ? null : d.encode(model.field(name)!, v));
   }
-  const run: UpdateProbe = { names, fields, where };
+  const run: UpdateRun = { names, fields, where };
   const hit = recentHit(recent, sameUpdate, run, d);
   if (hit !== undefined) {
     filterValues(where, d, values);
@@ -310,7 +317,7 @@ export function updateRows(d: Dialect, model: Model, where: FilterNode, fields: 
     const text = `UPDATE ${tableReference(d, model)} SET ${set.join(", ")}${whereClause(where, d, params)}`;
     return withRows ? compiledOf(`${text} RETURNING ${allColumns(d, model)}`, fullRow(d, model)) : compiledOf(text);
   });
-  if (cached) recent.remember(run, compiled);
+  if (cached) recent.remember({ names, nulls: names.map((name) => fields[name] === null), where }, compiled);
   return statementOf(compiled, params);
 }
 

@@ -140,6 +140,13 @@ describe("statements taken by shape without a key", () => {
     expect(update({ age: 5, name: "n" }).text).toContain(`SET "age" = CAST($1 AS SIGNED), "name" = $2`);
     expect(statements.updateRows(arrays, User, parseFilter(User, { email: "e" }).ast, { name: "m" }, true).text).toContain(`WHERE "email" = $2`);
     expect(statements.updateRows(arrays, User, where, { name: "m" }, false).text).not.toContain("RETURNING");
+    // The fields object of an earlier run changed afterwards: the shape it was compiled with still counts.
+    const reused: Record<string, unknown> = { age: null };
+    expect(statements.updateRows(arrays, User, where, reused, true).text).toContain(`SET "age" = $1 WHERE`);
+    reused.age = 7;
+    const changed = statements.updateRows(arrays, User, where, reused, true);
+    expect(changed.text).toContain(`SET "age" = CAST($1 AS SIGNED) WHERE`);
+    expect(changed.params).toEqual([7, "u1"]);
   });
 
   it("gives a List of another limit/offset presence, cursor NULL pattern, select or order its own text", () => {
