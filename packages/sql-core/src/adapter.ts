@@ -31,7 +31,7 @@ import {
 } from "@dataflow/kernel/plugin";
 import { compileRawSql } from "./raw-sql.js";
 import type { Dialect, TransactionOptions } from "./dialect.js";
-import type { QueryResult, SqlConnection, SqlExecutor } from "./driver.js";
+import type { PreparedSlot, QueryResult, SqlConnection, SqlExecutor } from "./driver.js";
 import { ensureTables } from "./ddl.js";
 import { discoverSchema } from "./discover.js";
 import type { CursorOptions, RowCursor } from "./stream.js";
@@ -39,7 +39,7 @@ import { streamRows } from "./stream.js";
 import type { SessionOwner, SessionTransaction } from "./session.js";
 import * as session from "./session.js";
 
-export type { QueryResult, SqlConnection, SqlExecutor } from "./driver.js";
+export type { PreparedSlot, QueryResult, SqlConnection, SqlExecutor } from "./driver.js";
 
 /** An open transaction of one adapter. */
 export interface TransactionHandle extends SessionTransaction {
@@ -211,7 +211,7 @@ export abstract class DatabaseAdapter implements BaseAdapter, SqlExecutor, Sessi
    * Optional, for synchronous drivers: runs one statement on the pool now, or returns undefined
    * (having done nothing) when it would have to wait for the connection.
    */
-  protected runQueryNow?(text: string, params: readonly unknown[]): QueryResult | undefined;
+  protected runQueryNow?(text: string, params: readonly unknown[], slot?: PreparedSlot): QueryResult | undefined;
   /** Takes one connection out of the pool, exclusively. */
   abstract acquire(): Promise<SqlConnection>;
   /** Driver error -> DataFlow error. `model` and `operation` (the operation's kind, e.g. `Delete`) help name fields of constraints. */
@@ -323,7 +323,7 @@ export abstract class DatabaseAdapter implements BaseAdapter, SqlExecutor, Sessi
   private readonly plainPool: SqlExecutor = {
     query: (text, params) => this.runQuery(text, params),
     // While statements are observed (traced or timed), every statement goes through `query`, which observes it.
-    queryNow: (text, params) => (this.runQueryNow === undefined || this.observing ? undefined : this.runQueryNow(text, params)),
+    queryNow: (text, params, slot) => (this.runQueryNow === undefined || this.observing ? undefined : this.runQueryNow(text, params, slot)),
   };
 
   private readonly signalled = new WeakMap<AbortSignal, SqlExecutor>();

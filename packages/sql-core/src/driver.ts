@@ -14,7 +14,18 @@ export interface SqlExecutor {
    * Optional, for synchronous drivers: runs the statement now and returns its result, or returns
    * undefined (having done nothing) when it cannot run without waiting; then `query` runs it.
    */
-  queryNow?(text: string, params: readonly unknown[]): QueryResult | undefined;
+  queryNow?(text: string, params: readonly unknown[], slot?: PreparedSlot): QueryResult | undefined;
+}
+
+/**
+ * One object per compiled statement text (sql-core hands the same one on every run of the text's
+ * shape): a synchronous driver may keep its prepared statement here, tagged with the connection it
+ * belongs to (`owner`), so a run binds into it without looking the text up. A driver must check
+ * `owner` before using `handle`: a statement of one (dialect, model) may run on several connections.
+ */
+export interface PreparedSlot {
+  owner: unknown;
+  handle: unknown;
 }
 
 /** One connection taken out of the pool for a transaction. */

@@ -44,7 +44,7 @@ function then<T, U>(value: Maybe<T>, fn: (value: T) => U): Maybe<U> {
 
 /** Runs a statement: now where the executor can, else through its promise. */
 function resultOf(exec: SqlExecutor, statement: Statement): Maybe<QueryResult> {
-  return exec.queryNow?.(statement.text, statement.params) ?? Promise.resolve(exec.query(statement.text, statement.params));
+  return exec.queryNow?.(statement.text, statement.params, statement.slot) ?? Promise.resolve(exec.query(statement.text, statement.params));
 }
 
 function decoded(result: QueryResult, statement: Statement): RowData[] {
@@ -54,18 +54,22 @@ function decoded(result: QueryResult, statement: Statement): RowData[] {
   return rows as RowData[];
 }
 
-/** Runs a statement, decodes its rows and makes the node's result of them in one step (one promise reaction on an async driver). */
-function resultOfRows<R>(exec: SqlExecutor, statement: Statement, finish: (rows: RowData[]) => R): Maybe<R> {
-  const now = exec.queryNow?.(statement.text, statement.params);
-  if (now !== undefined) return finish(decoded(now, statement));
-  return Promise.resolve(exec.query(statement.text, statement.params)).then((result) => finish(decoded(result, statement)));
+/**
+ * Runs a statement, decodes its rows and makes the node's result of them with `finish(a, b, rows)`
+ * in one step (one promise reaction on an async driver). `finish` is a module-level function and its
+ * inputs come as arguments, so a synchronous run allocates no closure.
+ */
+function finishRows<A, B, R>(exec: SqlExecutor, statement: Statement, finish: (a: A, b: B, rows: RowData[]) => R, a: A, b: B): Maybe<R> {
+  const now = exec.queryNow?.(statement.text, statement.params, statement.slot);
+  if (now !== undefined) return finish(a, b, decoded(now, statement));
+  return Promise.resolve(exec.query(statement.text, statement.params)).then((result) => finish(a, b, decoded(result, statement)));
 }
 
-const asRows = (rows: RowData[]): RowData[] => rows;
+const asRows = (_a: unknown, _b: unknown, rows: RowData[]): RowData[] => rows;
 
 /** Runs a statement and decodes its rows in place. */
 function rowsOf(exec: SqlExecutor, statement: Statement): Maybe<RowData[]> {
-  return resultOfRows(exec, statement, asRows);
+  return finishRows(exec, statement, asRows, undefined, undefined);
 }
 
 function primaryKeyValue(where: FilterNode): unknown {
@@ -143,14 +147,25 @@ async function singleByFilter<T>(
 
 function list(adapter: SqlTarget, exec: SqlExecutor, op: ListOperation): Maybe<OperationResults["List"]> {
   const statement = compile.listRows(adapter.dialect, op);
-  return resultOfRows(exec, statement, (rows) => listResult(op, statement.extra, rows));
+  return finishRows(exec, statement, listResult, op, statement.extra);
 }
+
+const createResult = (_a: unknown, _b: unknown, rows: RowData[]): OperationResults["Create"] => ({ result: rows[0]! });
 
 function create(adapter: SqlTarget, exec: SqlExecutor, model: Model, data: RowData): Maybe<OperationResults["Create"]> {
   const statement = compile.insertRow(adapter.dialect, model, data);
-  if (statement.decode) return resultOfRows(exec, statement, (rows) => ({ result: rows[0]! }));
+  if (statement.decode) return finishRows(exec, statement, createResult, undefined, undefined);
   return insertThenRead(adapter, exec, model, data, statement).then((row) => ({ result: row }));
 }
+
+/** An Update by key with RETURNING: its one row, or NotFound. */
+function updateResult(model: Model, where: FilterNode, rows: RowData[]): OperationResults["Update"] {
+  const row = rows[0];
+  if (!row) throw notFound(model, describeTarget(where));
+  return { result: row };
+}
+
+const countResult = (_a: unknown, _b: unknown, rows: RowData[]): OperationResults["Count"] => ({ result: Number(rows[0]!.n) });
 
 function listResult(op: ListOperation, extra: readonly string[], rows: RowData[]): OperationResults["List"] {
   const last = rows.at(-1);
@@ -328,7 +343,7 @@ function failureOf(adapter: SqlTarget, op: ModelOperation, error: unknown): unkn
   return mapped;
 }
 
-function readResult(op: ReadOperation, rows: RowData[]): OperationResults["Read"] {
+function readResult(op: ReadOperation, _b: unknown, rows: RowData[]): OperationResults["Read"] {
   if (rows.length > 1) throw ambiguousMatch(op.model, "Read");
   if (rows.length === 0) {
     if (op.raiseOnNotFound) throw notFound(op.model, describeTarget(op.where));
@@ -348,17 +363,18 @@ function operation(adapter: SqlTarget, op: ModelOperation, ctx: NodeContext): Ma
     case "Create":
       return create(adapter, adapter.executorFor(ctx), model, op.data);
     case "Read":
-      return resultOfRows(adapter.executorFor(ctx), compile.selectOne(adapter.dialect, model, op.where), (rows) => readResult(op, rows));
+      return finishRows(adapter.executorFor(ctx), compile.selectOne(adapter.dialect, model, op.where), readResult, op, undefined);
     case "Update": {
-      const row = pinsPrimaryKey(op.where, model)
-        ? updateByWhere(adapter, adapter.executorFor(ctx), model, op.where, op.fields)
-        : singleByFilter(adapter, ctx, model, op.where, "Update", (exec, key) =>
-            Promise.resolve(updateByWhere(adapter, exec, model, byKey(model, key), op.fields)),
-          );
-      return then(row, (updated) => {
-        if (!updated) throw notFound(model, describeTarget(op.where));
-        return { result: updated };
-      });
+      if (pinsPrimaryKey(op.where, model)) {
+        const exec = adapter.executorFor(ctx);
+        const statement = compile.updateRows(adapter.dialect, model, op.where, op.fields, true);
+        if (statement.decode) return finishRows(exec, statement, updateResult, model, op.where);
+        return updateThenRead(adapter, exec, model, op.where, statement).then((row) => updateResult(model, op.where, row ? [row] : []));
+      }
+      const found = singleByFilter(adapter, ctx, model, op.where, "Update", (exec, key) =>
+        Promise.resolve(updateByWhere(adapter, exec, model, byKey(model, key), op.fields)),
+      );
+      return found.then((row) => updateResult(model, op.where, row ? [row] : []));
     }
     case "Delete": {
       const id = primaryKeyValue(op.where);
@@ -374,7 +390,7 @@ function operation(adapter: SqlTarget, op: ModelOperation, ctx: NodeContext): Ma
     case "List":
       return list(adapter, adapter.executorFor(ctx), op);
     case "Count":
-      return then(resultOf(adapter.executorFor(ctx), compile.countRows(adapter.dialect, model, op.where)), (res) => ({ result: Number(res.rows[0]!.n) }));
+      return finishRows(adapter.executorFor(ctx), compile.countRows(adapter.dialect, model, op.where), countResult, undefined, undefined);
     case "Upsert":
       return adapter.upsert && !placedElsewhere(adapter, model) ? adapter.upsert(ctx, op) : upsertRow(adapter, ctx, op);
     case "BulkCreate":

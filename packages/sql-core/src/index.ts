@@ -1,6 +1,6 @@
 export { DatabaseAdapter, RUN_TRANSACTIONS, runTransactions } from "./adapter.js";
 export type { BulkTotals, TransactionHandle } from "./adapter.js";
-export type { QueryResult, SqlConnection, SqlExecutor } from "./driver.js";
+export type { PreparedSlot, QueryResult, SqlConnection, SqlExecutor } from "./driver.js";
 export { bindRunTransaction } from "./session.js";
 export type { SessionOwner, SessionTransaction } from "./session.js";
 export type { SqlTarget } from "./target.js";

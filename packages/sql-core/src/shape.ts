@@ -72,6 +72,92 @@ export function filterShape(node: FilterNode, d: Dialect, values: unknown[]): st
   }
 }
 
+/**
+ * True when two filters have one shape: `filterShape` would give them one key. Compares the
+ * structure only (node kinds, field names, operators, NULL-ness, list sizes), never builds a key.
+ * An IN list on a dialect with its own `inList` text is never the same here (its text may depend on
+ * the values): such filters take the keyed path.
+ */
+export function sameFilterShape(a: FilterNode, b: FilterNode, d: Dialect): boolean {
+  switch (a.t) {
+    case "const":
+      return b.t === "const" && a.value === b.value;
+    case "and":
+    case "or": {
+      if (b.t !== a.t || b.items.length !== a.items.length) return false;
+      for (let i = 0; i < a.items.length; i++) if (!sameFilterShape(a.items[i]!, b.items[i]!, d)) return false;
+      return true;
+    }
+    case "not":
+      return b.t === "not" && sameFilterShape(a.item, b.item, d);
+    case "cmp":
+      return b.t === "cmp" && a.field.name === b.field.name && a.op === b.op && (a.value === null) === (b.value === null);
+    case "in": {
+      if (d.inList || b.t !== "in" || a.field.name !== b.field.name || a.negate !== b.negate || a.values.length !== b.values.length) return false;
+      for (let i = 0; i < a.values.length; i++) if ((a.values[i] === null) !== (b.values[i] === null)) return false;
+      return true;
+    }
+    case "null":
+      return b.t === "null" && a.field.name === b.field.name && a.isNull === b.isNull;
+    case "like":
+      return b.t === "like" && a.field.name === b.field.name && a.caseInsensitive === b.caseInsensitive;
+    case "regex":
+    case "contains":
+      return b.t === a.t && a.field.name === b.field.name;
+  }
+}
+
+/** The bind values `filterShape` collects, without its key: pushed onto `values` in the compiler's order, with the same checks ($regex). */
+export function filterValues(node: FilterNode, d: Dialect, values: unknown[]): void {
+  switch (node.t) {
+    case "const":
+    case "null":
+      return;
+    case "and":
+    case "or":
+      for (let i = 0; i < node.items.length; i++) filterValues(node.items[i]!, d, values);
+      return;
+    case "not":
+      filterValues(node.item, d, values);
+      return;
+    case "cmp":
+      values.push(node.value === null ? null : d.encode(node.field, node.value));
+      return;
+    case "in":
+      if (d.inList) {
+        filterShape(node, d, values);
+        return;
+      }
+      for (const v of node.values) values.push(v === null ? null : d.encode(node.field, v));
+      return;
+    case "like":
+      values.push(node.pattern);
+      return;
+    case "regex":
+      checkRegex(node, d);
+      values.push(node.pattern);
+      return;
+    case "contains":
+      values.push(node.field.kind === "json" ? d.encodeJsonElement(node.value) : `%${escapeLike(node.value as string)}%`);
+      return;
+  }
+}
+
+/** True when two ORDER BY lists have one shape (`orderShape`). */
+export function sameOrder(a: readonly OrderTerm[], b: readonly OrderTerm[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i]!.field.name !== b[i]!.field.name || a[i]!.direction !== b[i]!.direction) return false;
+  return true;
+}
+
+/** True when two keyset cursors (of one ORDER BY) have one shape: the same NULL positions (`keysetShape`). */
+export function sameKeyset(a: readonly unknown[] | undefined, b: readonly unknown[] | undefined): boolean {
+  if (a === undefined || b === undefined) return a === b;
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if ((a[i] === null) !== (b[i] === null)) return false;
+  return true;
+}
+
 /** Key part of an ORDER BY: each field and its direction. */
 export function orderShape(terms: readonly OrderTerm[]): string {
   let key = "";
@@ -129,6 +215,28 @@ export class ShapeCache<T> {
       if (oldestKey !== undefined) this.entries.delete(oldestKey);
     }
     this.entries.set(key, { value, used: ++this.clock });
+  }
+}
+
+/** Shapes per statement kind that `Recent` keeps for the structural check. */
+export const RECENT_SHAPES = 4;
+
+/**
+ * The last few shapes of one statement kind of one (dialect, model), each with the operation part it
+ * was compiled from (the probe). A run whose operation has the shape of a probe (`sameFilterShape`
+ * and friends) takes its statement without building a key; the rest take the keyed `ShapeCache`.
+ */
+export class Recent<P, T> {
+  readonly probes: P[] = [];
+  readonly entries: T[] = [];
+
+  remember(probe: P, entry: T): void {
+    this.probes.unshift(probe);
+    this.entries.unshift(entry);
+    if (this.probes.length > RECENT_SHAPES) {
+      this.probes.pop();
+      this.entries.pop();
+    }
   }
 }
 

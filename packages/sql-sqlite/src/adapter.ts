@@ -19,7 +19,7 @@ import {
   ValidationError,
   bulkRowGroups,
 } from "@dataflow/kernel/plugin";
-import type { CursorOptions, QueryResult, RowCursor, SqlConnection, SqlExecutor } from "@dataflow/sql-core";
+import type { CursorOptions, PreparedSlot, QueryResult, RowCursor, SqlConnection, SqlExecutor } from "@dataflow/sql-core";
 import { DatabaseAdapter, columnList, failure, foreignKeyViolation, uniqueViolation } from "@dataflow/sql-core";
 import { sqliteDialect, sqliteEncoder, sqliteFunctions } from "./dialect.js";
 import { openSqliteCursor } from "./cursor.js";
@@ -169,10 +169,22 @@ export class SqliteAdapter extends DatabaseAdapter {
     return stmt;
   }
 
-  /** Runs one statement synchronously on the connection. */
-  exec(text: string, params: readonly unknown[]): QueryResult {
+  /**
+   * Runs one statement synchronously on the connection. `slot`: the compiled statement's place for
+   * its prepared form, used when it holds one of this connection (no lookup by text).
+   */
+  exec(text: string, params: readonly unknown[], slot?: PreparedSlot): QueryResult {
     this.statementsSent++;
-    const stmt = this.statement(text);
+    let stmt: Statement;
+    const db = this.db;
+    if (slot !== undefined && slot.owner === db && db !== undefined) stmt = slot.handle as Statement;
+    else {
+      stmt = this.statement(text);
+      if (slot !== undefined) {
+        slot.owner = this.db;
+        slot.handle = stmt;
+      }
+    }
     if (stmt.reader) {
       const rows = stmt.all(params) as Record<string, unknown>[];
       return { rows, rowCount: rows.length };
@@ -196,8 +208,8 @@ export class SqliteAdapter extends DatabaseAdapter {
   }
 
   /** Runs the statement now unless a transaction or stream holds the connection. */
-  protected override runQueryNow(text: string, params: readonly unknown[]): QueryResult | undefined {
-    return this.lock.held ? undefined : this.exec(text, params);
+  protected override runQueryNow(text: string, params: readonly unknown[], slot?: PreparedSlot): QueryResult | undefined {
+    return this.lock.held ? undefined : this.exec(text, params, slot);
   }
 
   /** A statement on the held connection (a transaction's). */
@@ -217,7 +229,7 @@ export class SqliteAdapter extends DatabaseAdapter {
           return Promise.reject(error);
         }
       },
-      queryNow: (text, params) => (this.observing ? undefined : this.exec(text, params)),
+      queryNow: (text, params, slot) => (this.observing ? undefined : this.exec(text, params, slot)),
       release: (broken) => {
         if (broken && this.db?.inTransaction) {
           try {
