@@ -1,6 +1,7 @@
 import { ValidationError } from "./errors.js";
 import { quoteName, shortName } from "./names.js";
 import type { Model, ModelField } from "./model.js";
+import { hasOwnProperty } from "./own.js";
 import { didYouMean } from "./suggest.js";
 import { assertPortableText, validateValue } from "./values.js";
 
@@ -275,7 +276,7 @@ function equalityAst(model: Model, filter: Record<string, unknown>): FilterNode 
   let first: FilterNode | undefined;
   let items: FilterNode[] | undefined;
   for (const key in filter) {
-    if (!Object.hasOwn(filter, key)) continue;
+    if (!hasOwnProperty.call(filter, key)) continue;
     const value = filter[key];
     const type = typeof value;
     if (type !== "string" && type !== "number" && type !== "boolean" && type !== "bigint") return undefined;

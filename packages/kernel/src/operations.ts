@@ -188,12 +188,13 @@ function plainObject(value: unknown, path: string): Record<string, unknown> {
 export function normalizeUpdateFields(model: Model, fields: unknown, path: string, now: Date, allowEmpty = false): RowData {
   const input = plainObject(fields, path);
   const out: RowData = {};
-  for (const key of Object.keys(input)) {
+  const keys = Object.keys(input);
+  for (const key of keys) {
     const f = fieldFor(model, key, path);
     if (f.primaryKey) throw new ValidationError(`'${path}.${key}': the primary key cannot be changed`, { field: `${path}.${key}` });
     out[key] = validateValue(f, input[key], `${path}.${key}`);
   }
-  if (!allowEmpty && Object.keys(out).length === 0) {
+  if (!allowEmpty && keys.length === 0) {
     throw new ValidationError(`'${path}' is empty; name at least one field to change`, { field: path });
   }
   if (model.timestamps) out.updated_at = now;

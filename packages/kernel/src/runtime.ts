@@ -1,4 +1,4 @@
-import { ownProperties, ownValue } from "./own.js";
+import { hasOwnProperty, ownProperties, ownValue } from "./own.js";
 import { uuidPrefix } from "./random.js";
 import { quoteName, shortName } from "./names.js";
 import {
@@ -519,7 +519,7 @@ export class LocalRuntime {
   private checkRuntimeParameters(wf: Workflow, parameters: Record<string, Record<string, unknown>>): void {
     // for-in with an own check: Object.keys' names, without allocating their array on every run.
     for (const id in parameters) {
-      if (!Object.hasOwn(parameters, id)) continue;
+      if (!hasOwnProperty.call(parameters, id)) continue;
       const i = wf.index.get(id);
       if (i === undefined) throw new WorkflowValidationError(`parameters: ${quoteName(id)} is not a node of this workflow`, { field: shortName(id) });
       const given = parameters[id];
