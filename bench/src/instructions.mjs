@@ -3,7 +3,8 @@
 // `valgrind --tool=callgrind` with different counts; the difference / ops is instructions per op.
 // `--single-threaded --predictable` make the counts repeatable (within ~0.01%) under valgrind.
 //   valgrind --tool=callgrind --callgrind-out-file=/dev/null node --single-threaded --predictable src/instructions.mjs read 2000 0
-// Workloads: read | create | list | five | bulk (a 1,000-row BulkCreate per op), `-signal` adds an
+// Workloads: read | create | list | five | flow (five with per-run params for create, update, list and count,
+// as `pnpm bench` runs it) | bulk (a 1,000-row BulkCreate per op), `-signal` adds an
 // AbortSignal; `raw-<workload>` runs the statements DataFlow sends (captured from its query tracing
 // channel) through cached better-sqlite3 statements on the same connection, for the over-raw figure;
 // `raw-bulk-multi` writes the bulk rows as multi-row INSERTs (RAW_MULTI rows per statement, default 32).
@@ -47,6 +48,16 @@ const ops = {
   create: (i) => runtime.execute(create, { parameters: { node: { data: { name: `u${i}`, tenant: i % 10, score: i, active: true } } }, signal }),
   // Created rows go to tenants >= 100: List and Count read the 20 seeded rows of tenant 0 every time.
   five: (i) => runtime.execute(five, { parameters: { create: { data: { name: `u${i}`, tenant: 100 + (i % 10), score: i, active: true } } }, signal }),
+  flow: (i) =>
+    runtime.execute(five, {
+      parameters: {
+        create: { data: { name: `u${i}`, tenant: 100 + (i % 10), score: i, active: true } },
+        update: { fields: { score: i } },
+        list: { filter: { tenant: i % 10 } },
+        count: { filter: { tenant: i % 10 } },
+      },
+      signal,
+    }),
 };
 ops.list = () => runtime.execute(list, { signal });
 ops.bulk = (i) => runtime.execute(bulk, { parameters: { node: { data: bulkRows(i) } }, signal });

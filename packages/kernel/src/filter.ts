@@ -1,6 +1,7 @@
 import { ValidationError } from "./errors.js";
 import { quoteName, shortName } from "./names.js";
 import type { Model, ModelField } from "./model.js";
+import { hasOwnProperty } from "./own.js";
 import { didYouMean } from "./suggest.js";
 import { assertPortableText, validateValue } from "./values.js";
 
@@ -68,9 +69,8 @@ class FilterParser {
 
   constructor(private readonly model: Model) {}
 
-  parse(filter: unknown, path: string): ParsedFilter {
-    const ast = this.group(filter, path, 0);
-    return { ast, shape: filterShape(ast) };
+  parse(filter: unknown, path: string): FilterNode {
+    return this.group(filter, path, 0);
   }
 
   private count(path: string, depth: number): void {
@@ -244,8 +244,7 @@ class FilterParser {
         field: path,
       });
     }
-    const checked = validateValue({ ...field, nullable: false, maxLength: undefined }, value, path);
-    return checked;
+    return validateValue(filterValueField(field), value, path);
   }
 
   private compare(field: ModelField, op: string, value: unknown, path: string): FilterNode {
@@ -256,9 +255,61 @@ class FilterParser {
   }
 }
 
+/** Per field: the field that filter values are checked against (never null, no length limit), made once. */
+const FILTER_VALUE_FIELDS = new WeakMap<ModelField, ModelField>();
+
+function filterValueField(field: ModelField): ModelField {
+  let checked = FILTER_VALUE_FIELDS.get(field);
+  if (checked === undefined) {
+    checked = { ...field, nullable: false, maxLength: undefined };
+    FILTER_VALUE_FIELDS.set(field, checked);
+  }
+  return checked;
+}
+
+/**
+ * The AST of a filter that is only `{ field: value, ... }` with strings, numbers, booleans or bigints as
+ * values: what the parser gives for it, without its error paths and per-key arrays. Undefined for
+ * anything else, a value that fails its check included: the parser then parses it and raises its error.
+ */
+function equalityAst(model: Model, filter: Record<string, unknown>): FilterNode | undefined {
+  let first: FilterNode | undefined;
+  let items: FilterNode[] | undefined;
+  for (const key in filter) {
+    if (!hasOwnProperty.call(filter, key)) continue;
+    const value = filter[key];
+    const type = typeof value;
+    if (type !== "string" && type !== "number" && type !== "boolean" && type !== "bigint") return undefined;
+    const field = model.field(key);
+    if (field === undefined || field.kind === "json") return undefined;
+    let checked: unknown;
+    try {
+      checked = validateValue(filterValueField(field), value, key);
+    } catch {
+      return undefined;
+    }
+    const node: FilterNode = { t: "cmp", field, op: "=", value: checked };
+    if (first === undefined) first = node;
+    else if (items === undefined) items = [first, node];
+    else items.push(node);
+  }
+  if (first === undefined) return { t: "const", value: true };
+  return items === undefined ? first : { t: "and", items };
+}
+
+/** The validated AST of a filter (see {@link parseFilter}), without its shape. Raises `ValidationError` before any I/O. */
+export function filterAst(model: Model, filter: unknown, path = "filter"): FilterNode {
+  if (isPlainObject(filter)) {
+    const simple = equalityAst(model, filter);
+    if (simple !== undefined) return simple;
+  }
+  return new FilterParser(model).parse(filter, path);
+}
+
 /** Parses and validates a filter against a model. Raises `ValidationError` before any I/O. */
 export function parseFilter(model: Model, filter: unknown, path = "filter"): ParsedFilter {
-  return new FilterParser(model).parse(filter, path);
+  const ast = filterAst(model, filter, path);
+  return { ast, shape: filterShape(ast) };
 }
 
 /** A string that is equal for two filters exactly when they compile to the same SQL text. */

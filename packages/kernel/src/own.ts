@@ -21,3 +21,10 @@ export function ownValue(value: object, key: string): unknown {
   const found = (value as Record<string, unknown>)[key];
   return found !== undefined && Object.hasOwn(value, key) ? found : undefined;
 }
+
+/**
+ * For `for...in` loops over own keys: `hasOwnProperty.call(object, key)` with the loop's object and key, which
+ * V8 answers from the loop's enum cache (about twice as fast there as `Object.hasOwn`, which it does not).
+ * Taken once at load: a later change to `Object.prototype.hasOwnProperty` does not reach it.
+ */
+export const hasOwnProperty: (this: object, key: PropertyKey) => boolean = Object.prototype.hasOwnProperty;

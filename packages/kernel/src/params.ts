@@ -1,6 +1,7 @@
 import { ValidationError, WorkflowValidationError } from "./errors.js";
 import { quoteName, shortName } from "./names.js";
 import { isPlainObject } from "./filter.js";
+import { hasOwnProperty } from "./own.js";
 import { didYouMean } from "./suggest.js";
 
 export type ParamType = "string" | "number" | "integer" | "boolean" | "object" | "array" | "any";
@@ -71,7 +72,7 @@ export function checkParamValues(schema: ParamsSchema, params: Record<string, un
 
 /** {@link checkParamValues} for the own names of `source` (e.g. a run's parameters for one node), without listing them first. */
 export function checkOwnParamValues(schema: ParamsSchema, params: Record<string, unknown>, source: object, where: string): void {
-  for (const name in source) if (Object.hasOwn(source, name)) checkParamValue(schema, params, name, where);
+  for (const name in source) if (hasOwnProperty.call(source, name)) checkParamValue(schema, params, name, where);
 }
 
 /** One param of {@link checkParamValues}. */

@@ -1,4 +1,4 @@
-import { ownProperties, ownValue } from "./own.js";
+import { hasOwnProperty, ownProperties, ownValue } from "./own.js";
 import { uuidPrefix } from "./random.js";
 import { quoteName, shortName } from "./names.js";
 import {
@@ -54,6 +54,8 @@ interface Plan {
   readonly staticChecked: boolean[];
   /** Per node: the names of its static params. */
   readonly staticNames: readonly (readonly string[])[];
+  /** Per node: each of its connections sets a whole param (no nested target path). */
+  readonly flatInputs: readonly boolean[];
   /** The logger of the runs: the runtime's, else the first owner's; undefined when nobody logs (no log work at all). */
   readonly logger: Logger | undefined;
 }
@@ -329,6 +331,7 @@ export class LocalRuntime {
       }),
       staticChecked: wf.nodes.map(() => false),
       staticNames: wf.nodes.map((n) => Object.keys(n.params)),
+      flatInputs: wf.inputs.map((inputs) => inputs.every((c) => c.targetPath.length === 1)),
     };
     this.plans.set(wf, plan);
     return this.remember(wf, plan);
@@ -516,7 +519,7 @@ export class LocalRuntime {
   private checkRuntimeParameters(wf: Workflow, parameters: Record<string, Record<string, unknown>>): void {
     // for-in with an own check: Object.keys' names, without allocating their array on every run.
     for (const id in parameters) {
-      if (!Object.hasOwn(parameters, id)) continue;
+      if (!hasOwnProperty.call(parameters, id)) continue;
       const i = wf.index.get(id);
       if (i === undefined) throw new WorkflowValidationError(`parameters: ${quoteName(id)} is not a node of this workflow`, { field: shortName(id) });
       const given = parameters[id];
@@ -542,8 +545,11 @@ export class LocalRuntime {
       if (override === undefined) return staticParams;
       return givesAll(override, plan.staticNames[i]!) ? override : { ...staticParams, ...override };
     }
-    // One copy for all the connections; a connection into a nested param copies the objects on its path.
-    let params: Record<string, unknown> = { ...staticParams };
+    // One copy for all the connections (and the run's parameters, when every connection sets a whole param: a
+    // connected param that the run's parameters also give is then replaced, so it is not set); a connection into
+    // a nested param copies the objects on its path.
+    const once = override !== undefined && plan.flatInputs[i]!;
+    let params: Record<string, unknown> = once ? { ...staticParams, ...override } : { ...staticParams };
     for (let k = 0; k < inputs.length; k++) {
       const c = inputs[k]!;
       const value = getPath(results[c.source], c.sourcePath);
@@ -556,10 +562,11 @@ export class LocalRuntime {
           },
         );
       }
-      if (c.targetPath.length === 1) params[c.targetPath[0]!] = value;
-      else params = setPath(params, c.targetPath, value);
+      if (c.targetPath.length === 1) {
+        if (!once || !Object.hasOwn(override, c.targetPath[0]!)) params[c.targetPath[0]!] = value;
+      } else params = setPath(params, c.targetPath, value);
     }
-    return override === undefined ? params : { ...params, ...override };
+    return override === undefined || once ? params : { ...params, ...override };
   }
 
   /**

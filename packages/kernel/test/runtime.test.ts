@@ -49,6 +49,37 @@ describe("LocalRuntime", () => {
     expect((bad.cause as Error).message).toMatch(/unknown parameter 'valu'/);
   });
 
+  it("connected params and run parameters merge into one params object per run; the caller's objects stay as they were", async () => {
+    const flat = new WorkflowBuilder()
+      .addNode(echo, "a", { value: 1 })
+      .addNode(echo, "b", { value: "static", data: { s: 1 } })
+      .addConnection("a", "result.value", "b", "value")
+      .build();
+    const runtime = new LocalRuntime();
+    const given = { data: { r: 2 } };
+    const other = (await runtime.execute(flat, { parameters: { b: given } })).results.b.result;
+    expect(other).toEqual({ value: 1, data: { r: 2 } });
+    expect(other).not.toBe(given);
+    expect(given).toEqual({ data: { r: 2 } });
+    const both = { value: "run", data: { r: 3 } };
+    expect((await runtime.execute(flat, { parameters: { b: both } })).results.b.result).toEqual({ value: "run", data: { r: 3 } });
+    expect(both).toEqual({ value: "run", data: { r: 3 } });
+    // A nested connection into a param that the run's parameters give: the run's value replaces it whole.
+    const nested = new WorkflowBuilder()
+      .addNode(echo, "a", { value: 7 })
+      .addNode(echo, "b", { data: { keep: true } })
+      .addConnection("a", "result.value", "b", "data.id")
+      .build();
+    expect((await runtime.execute(nested)).results.b.result).toEqual({ data: { keep: true, id: 7 } });
+    expect((await runtime.execute(nested, { parameters: { b: { data: { r: 1 } } } })).results.b.result).toEqual({ data: { r: 1 } });
+    expect((await runtime.execute(nested, { parameters: { b: { value: 2 } } })).results.b.result).toEqual({ value: 2, data: { keep: true, id: 7 } });
+    // A connection without a value fails the run even when the run's parameters give its param.
+    const missing = new WorkflowBuilder().addNode(echo, "a", { value: 1 }).addNode(echo, "b").addConnection("a", "result.missing", "b", "value").build();
+    const error = await captured(runtime.execute(missing, { parameters: { b: { value: 3 } } }));
+    expect(error.nodeId).toBe("b");
+    expect(error.cause).toBeInstanceOf(ValidationError);
+  });
+
   it("a connection whose source has no value there fails the run", async () => {
     const wf = new WorkflowBuilder().addNode(echo, "a", { value: 1 }).addNode(echo, "b").addConnection("a", "result.missing", "b", "value").build();
     const error = await captured(new LocalRuntime().execute(wf));
