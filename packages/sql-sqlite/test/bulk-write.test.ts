@@ -14,13 +14,8 @@ function setup() {
   const Item = db.model("Item", { code: field.string({ maxLength: 20 }).unique(), qty: field.int(), ok: field.boolean(), at: field.datetime().optional() });
   const runtime = new LocalRuntime({ dataflow: db });
   const run = async (node: "BulkCreate" | "BulkUpsert", params: Record<string, unknown>, onProgress?: (e: ProgressEvent) => void) => {
-    const builder = new WorkflowBuilder({ dataflow: db });
-    const wf =
-      node === "BulkCreate"
-        ? builder.addNode(Item.nodes.BulkCreate, "bulk", { data: [] }).build()
-        : builder.addNode(Item.nodes.BulkUpsert, "bulk", { data: [], conflictOn: ["code"] }).build();
-    const parameters = { bulk: params };
-    const out = await runtime.execute(wf, onProgress ? { parameters, onProgress, progressIntervalMs: 0 } : { parameters });
+    const wf = new WorkflowBuilder({ dataflow: db }).addNode(Item.nodes[node], "bulk", params).build();
+    const out = await runtime.execute(wf, onProgress ? { onProgress, progressIntervalMs: 0 } : {});
     return out.results.bulk.result as { inserted: number; skipped?: number; updated: number };
   };
   const raw = () => (db.adapter as SqliteAdapter).handle.prepare(`SELECT id, code, qty, ok, at FROM "items" ORDER BY id`).all() as Record<string, unknown>[];
@@ -102,7 +97,7 @@ describe("SQLite bulk writer (multi-row INSERTs)", () => {
     const stored = t.raw();
     expect(stored[68]!.at).toBe("2026-01-01T00:01:08.000Z");
     expect(stored[69]!.at).toBeNull();
-    const listed = (t.db.adapter as SqliteAdapter).handle.prepare(`SELECT count(*) AS n FROM "items" WHERE "at" IS NOT NULL`).get();
+    const listed = await t.db.adapter.handle.prepare(`SELECT count(*) AS n FROM "items" WHERE "at" IS NOT NULL`).get();
     expect(listed).toEqual({ n: 35 });
   });
 
