@@ -39,37 +39,24 @@ export interface SqliteAdapterOptions extends AdapterOptions {
  */
 type Encoder = ((value: unknown) => unknown) | undefined;
 
-/** One column group of a bulk write: its bind encoders, its single-row INSERT and its INSERT of `perStatement` rows. */
+/** One INSERT shape of a bulk write: its statement and, per bound column, the row key and encoder. */
 interface Insert {
   readonly encoders: readonly Encoder[];
-  readonly single: Statement;
-  readonly multi: Statement | undefined;
-  readonly perStatement: number;
+  readonly statement: Statement;
 }
 
-/**
- * Rows per multi-row INSERT. Fewer statement steps pay for the larger statement up to a few dozen
- * rows; past that the cost per row rises again (better-sqlite3, 7 columns, 1,000-row bulks:
- * 14.2 M instructions one row per statement, 11.7 M at 10, 10.8-11.1 M at 25-50, 11.6 M at 500).
- */
-const ROWS_PER_STATEMENT = 64;
-
-/** Rows between progress reports (about): the loop is synchronous, a report per row would cost more than the row. */
+/** Rows between progress reports: the loop is synchronous, a report per row would cost more than the row. */
 const PROGRESS_BLOCK = 1024;
 
-/** Encodes rows[from, from + count) into a bind array, row after row (better-sqlite3 binds an array's elements as positional parameters). */
-function encodeInto(buffer: unknown[], encoders: readonly Encoder[], rows: readonly (readonly unknown[])[], from: number, count: number): unknown[] {
-  const width = encoders.length;
-  let j = 0;
-  for (let r = from; r < from + count; r++) {
-    const values = rows[r]!;
-    for (let i = 0; i < width; i++) {
-      const v = values[i];
-      const encode = encoders[i];
-      buffer[j++] = v === null || v === undefined ? null : encode === undefined ? v : encode(v);
-    }
+/** Encodes a positional row into a reused bind array (better-sqlite3 binds an array's elements as positional parameters). */
+function encodeInto(buffer: unknown[], insert: Insert, values: readonly unknown[]): unknown[] {
+  const encoders = insert.encoders;
+  buffer.length = encoders.length;
+  for (let i = 0; i < encoders.length; i++) {
+    const v = values[i];
+    const encode = encoders[i];
+    buffer[i] = v === null || v === undefined ? null : encode === undefined ? v : encode(v);
   }
-  buffer.length = j;
   return buffer;
 }
 
@@ -77,16 +64,11 @@ function encodeValue(encode: Encoder | undefined, v: unknown): unknown {
   return v === null || v === undefined ? null : encode === undefined ? v : encode(v);
 }
 
-/**
- * Inserts rows[from, to): `perStatement` rows per multi-row INSERT, the rest one per statement.
- * Returns how many were inserted (the rest met a conflict and were skipped).
- */
+/** Inserts rows[from, to) with one statement; returns how many were inserted (the rest met a conflict and were skipped). */
 function insertBlock(insert: Insert, buffer: unknown[], rows: readonly (readonly unknown[])[], from: number, to: number): number {
-  const { encoders, multi, perStatement, single } = insert;
+  const statement = insert.statement;
   let inserted = 0;
-  let i = from;
-  if (multi !== undefined) for (; i + perStatement <= to; i += perStatement) inserted += multi.run(encodeInto(buffer, encoders, rows, i, perStatement)).changes;
-  for (; i < to; i++) inserted += single.run(encodeInto(buffer, encoders, rows, i, 1)).changes;
+  for (let i = from; i < to; i++) if (statement.run(encodeInto(buffer, insert, rows[i]!)).changes > 0) inserted++;
   return inserted;
 }
 
@@ -263,10 +245,7 @@ export class SqliteAdapter extends DatabaseAdapter {
     return sqliteEncoder(field);
   }
 
-  /**
-   * One transaction of cached multi-row INSERTs (ROWS_PER_STATEMENT rows each, within SQLite's bound
-   * variable limit), the rest and every upsert one row per statement; exact inserted/skipped/updated counts.
-   */
+  /** One cached single-row INSERT per row inside one transaction: SQLite's fastest correct bulk path. */
   override async bulkWrite(ctx: NodeContext, op: BulkCreateOperation | BulkUpsertOperation, progress?: ProgressReporter) {
     const totals = { inserted: 0, skipped: 0, updated: 0 };
     const groups = bulkRowGroups(op);
@@ -287,26 +266,16 @@ export class SqliteAdapter extends DatabaseAdapter {
         const buffer: unknown[] = [];
         let done = 0;
         for (const { fields, rows } of groups) {
-          const insertInto = `INSERT INTO ${table} (${columnList(d, fields)}) VALUES `;
-          const tuple = `(${fields.map(() => "?").join(", ")})`;
-          // An upsert learns per row whether it inserted, so it stays one row per statement.
-          const perStatement = updateStmt === undefined ? Math.min(ROWS_PER_STATEMENT, Math.floor(d.maxBindParameters / Math.max(1, fields.length))) : 1;
           const insert: Insert = {
             encoders: fields.map((f) => this.encoderFor(f)),
-            single: this.statement(`${insertInto}${tuple}${conflict}`),
-            multi:
-              perStatement > 1 && rows.length >= perStatement
-                ? this.statement(`${insertInto}${Array(perStatement).fill(tuple).join(", ")}${conflict}`)
-                : undefined,
-            perStatement,
+            statement: this.statement(`INSERT INTO ${table} (${columnList(d, fields)}) VALUES (${fields.map(() => "?").join(", ")})${conflict}`),
           };
           // Positions of the update's SET and WHERE values in the group's rows.
           const updatePositions = [...op.updateFields, ...(target ?? [])].map((n) => fields.findIndex((f) => f.name === n));
           const updateEncoders = updatePositions.map((i) => insert.encoders[i]);
-          // Progress is reported between blocks (whole statements of rows), so the per-row loop carries no operating checks.
-          const block = perStatement * Math.max(1, Math.floor(PROGRESS_BLOCK / perStatement));
-          for (let from = 0; from < rows.length; from += block) {
-            const to = Math.min(rows.length, from + block);
+          // Progress is reported between blocks of 1024 rows, so the per-row loop carries no operating checks.
+          for (let from = 0; from < rows.length; from += PROGRESS_BLOCK) {
+            const to = Math.min(rows.length, from + PROGRESS_BLOCK);
             if (updateStmt === undefined) {
               const inserted = insertBlock(insert, buffer, rows, from, to);
               totals.inserted += inserted;
@@ -314,7 +283,7 @@ export class SqliteAdapter extends DatabaseAdapter {
             } else {
               for (let i = from; i < to; i++) {
                 const values = rows[i]!;
-                if (insert.single.run(encodeInto(buffer, insert.encoders, rows, i, 1)).changes > 0) totals.inserted++;
+                if (insert.statement.run(encodeInto(buffer, insert, values)).changes > 0) totals.inserted++;
                 else {
                   updateStmt.run(updatePositions.map((p, k) => encodeValue(updateEncoders[k], values[p])));
                   totals.updated++;
@@ -322,9 +291,9 @@ export class SqliteAdapter extends DatabaseAdapter {
               }
             }
             done += to - from;
-            if (progress !== undefined && to - from === block) progress.report(done);
+            if (progress !== undefined && to - from === PROGRESS_BLOCK) progress.report(done);
           }
-          this.statementsSent += perStatement > 1 ? Math.floor(rows.length / perStatement) + (rows.length % perStatement) : rows.length;
+          this.statementsSent += rows.length;
         }
       },
       {},
