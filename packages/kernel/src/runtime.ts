@@ -183,7 +183,8 @@ class Run implements RunContext, NodeContext {
 
   /** Aborted, without creating a signal for the question. */
   get aborted(): boolean {
-    if (this.fixed !== undefined) return this.fixed.aborted;
+    // NEVER_ABORTED is never aborted: no getter call for the runs that cannot be.
+    if (this.fixed !== undefined) return this.fixed !== NEVER_ABORTED && this.fixed.aborted;
     return this.failed || this.caller?.aborted === true;
   }
 
