@@ -48,3 +48,13 @@ export function deferred<T = void>() {
   });
   return { promise, resolve, reject };
 }
+
+/** What `fn` throws; fails the test when it returns. */
+export function caught(fn: () => unknown): any {
+  try {
+    fn();
+  } catch (error) {
+    return error;
+  }
+  throw new Error("expected a throw");
+}

@@ -4,7 +4,7 @@ import type { DataFlow } from "../src/index.js";
 import { DataFlow as DataFlowClass, ValidationError, WorkflowBuilder, WorkflowValidationError, defineNode, field, LocalRuntime } from "../src/index.js";
 import type { Plugin } from "../src/plugin-api.js";
 import { Model, checkTransactionOptions, definePlugin, encodeCursor, normalizeOperation, parseFilter, quoteName } from "../src/plugin-api.js";
-import { declarationOnly } from "./fixtures.js";
+import { caught, declarationOnly } from "./fixtures.js";
 
 const Item = new Model("Item", { name: field.string(), price: field.int().optional() });
 const Big = new Model("Big", { id: field.bigint(), name: field.string() });
@@ -18,15 +18,6 @@ function polluted<T>(props: Record<string, unknown>, fn: () => T): T {
   } finally {
     for (const k of Object.keys(props)) delete proto[k];
   }
-}
-
-function caught(fn: () => unknown): any {
-  try {
-    fn();
-  } catch (error) {
-    return error;
-  }
-  throw new Error("expected a throw");
 }
 
 const open: DataFlow[] = [];

@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { ValidationError, field } from "../src/index.js";
 import type { ListOperation, ModelOperation, OrderTerm } from "../src/plugin-api.js";
 import { Model, encodeCursor, normalizeOperation, parseFilter } from "../src/plugin-api.js";
+import { caught } from "./fixtures.js";
 
 // Two models with the same field names: nothing cached for one may be served to the other.
 const A = new Model("Alpha", { name: field.string(), score: field.int(), tenant: field.int() });
@@ -13,15 +14,6 @@ function list(op: ModelOperation): ListOperation {
 }
 
 const terms = (orderBy: readonly OrderTerm[]) => orderBy.map((t) => `${t.direction === "desc" ? "-" : "+"}${t.field.name}`);
-
-function caught(fn: () => unknown): any {
-  try {
-    fn();
-  } catch (error) {
-    return error;
-  }
-  throw new Error("expected a throw");
-}
 
 /** The cursor as JSON.stringify writes it: what `encodeCursor` must give byte for byte. */
 const expectedCursor = (k: string, v: unknown[]) => Buffer.from(JSON.stringify({ k, v })).toString("base64url");
