@@ -40,7 +40,11 @@ interface CreatePlan {
   readonly columns: Map<number, readonly ModelField[]>;
   /** The model's field count when the plan was made: plugins add system fields until the model is sealed. */
   readonly fieldCount: number;
+  /** `planValues` generated for these steps (made on first bulk use; null when a name cannot be embedded). */
+  compiledValues: CompiledValues | null | undefined;
 }
+
+type CompiledValues = (input: Record<string, unknown>, now: Date, width: number) => unknown[] | undefined;
 
 const plans = new WeakMap<readonly ModelField[], CreatePlan>();
 
@@ -76,7 +80,7 @@ function createPlan(model: Model): CreatePlan {
   if (plan === undefined || plan.fieldCount !== fields.length) {
     const steps = fields.map((f) => planStep(model, f));
     const optional = steps.flatMap((s, i) => (s.absent === LEAVE_OUT ? [i] : []));
-    plan = { steps, optional, columns: new Map(), fieldCount: fields.length };
+    plan = { steps, optional, columns: new Map(), fieldCount: fields.length, compiledValues: undefined };
     plans.set(fields, plan);
   }
   return plan;
@@ -262,12 +266,52 @@ function planValues(plan: CreatePlan, input: Record<string, unknown>, now: Date,
   return matched === Object.keys(input).length ? values : undefined;
 }
 
+/** Names embedded in generated code, as JSON string literals: plain identifiers only (the code generator's own gate). */
+const EMBEDDABLE = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
+
+/**
+ * `planValues` for one plan as generated code: each field read by a constant name (a monomorphic
+ * load on rows of one shape, where the loop's keyed loads and `Object.hasOwn` calls with a changing
+ * name are megamorphic). A value that is not undefined counts as the row's own, so callers use it only
+ * while `Object.prototype` has none of the plan's names (`inheritsNone`); an undefined value is
+ * present only if own (then `validateValue` rejects it, as in the loop). Same results and same
+ * rejections as `planValues`.
+ */
+function compileValues(plan: CreatePlan): CompiledValues | null {
+  let body = "";
+  for (let i = 0; i < plan.steps.length; i++) {
+    const step = plan.steps[i]!;
+    if (!EMBEDDABLE.test(step.name) || step.name === "__proto__") return null;
+    const key = JSON.stringify(step.name);
+    const present = step.settable ? `matched++; values[j++] = validate(steps[${i}].field, v, ${key});` : "return undefined;";
+    let absent = "";
+    if (step.absent === NOW) absent = "values[j++] = now;";
+    else if (step.absent === NULL) absent = "values[j++] = null;";
+    else if (step.absent === FIXED) absent = `values[j++] = steps[${i}].fixed;`;
+    else if (step.absent === GENERATED) absent = `values[j++] = validate(steps[${i}].field, steps[${i}].generate(), ${key});`;
+    else if (step.absent === REQUIRED) absent = "return undefined;";
+    body += `v = input[${key}];\nif (v !== undefined || hasOwn(input, ${key})) { ${present} } else { ${absent} }\n`;
+  }
+  const source = `"use strict"; return function planValuesCompiled(input, now, width) {
+const values = new Array(width); let j = 0; let matched = 0; let v;
+${body}return matched === Object.keys(input).length ? values : undefined; };`;
+  return new Function("steps", "validate", "hasOwn", source)(plan.steps, validateValue, Object.hasOwn) as CompiledValues;
+}
+
+/** True when `Object.prototype` carries none of the plan's field names (so a row's non-undefined value is its own). */
+function inheritsNone(plan: CreatePlan): boolean {
+  for (const step of plan.steps) if (step.name in Object.prototype) return false;
+  return true;
+}
+
 /**
  * Validates every row of a bulk write before any I/O (an error names the row index and the field)
  * and returns them positionally, grouped by the columns they carry: no object per row.
  */
 export function normalizeBulkRows(model: Model, input: readonly unknown[], path: string, now: Date): PositionalRows {
   const plan = createPlan(model);
+  if (plan.compiledValues === undefined) plan.compiledValues = compileValues(plan);
+  const compiled = plan.compiledValues !== null && inheritsNone(plan) ? plan.compiledValues : undefined;
   const out = new PositionalRows();
   const byKey = new Map<number, number>();
   let lastKey = -1;
@@ -279,7 +323,8 @@ export function normalizeBulkRows(model: Model, input: readonly unknown[], path:
     let values: unknown[] | undefined;
     if (key >= 0) {
       try {
-        values = planValues(plan, data as Record<string, unknown>, now, key === lastKey ? last!.fields.length : columnsOf(plan, key).length);
+        const width = key === lastKey ? last!.fields.length : columnsOf(plan, key).length;
+        values = compiled ? compiled(data as Record<string, unknown>, now, width) : planValues(plan, data as Record<string, unknown>, now, width);
       } catch {
         values = undefined;
       }

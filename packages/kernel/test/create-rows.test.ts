@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { ValidationError, field } from "../src/index.js";
-import { Model, normalizeCreateData, normalizeOperation } from "../src/plugin-api.js";
+import { Model, bulkRowGroups, normalizeCreateData, normalizeOperation } from "../src/plugin-api.js";
 
 const Item = () =>
   new Model("Item", {
@@ -56,6 +56,35 @@ describe("create rows (the per-model row plan)", () => {
     expect(caught(() => bulk(m, [inherited])).field).toBe("data[0]");
     const bare = Object.assign(Object.create(null) as Record<string, unknown>, { name: "x", extra: 1 });
     expect(caught(() => normalizeCreateData(m, bare, "data", new Date())).field).toBe("data.extra");
+  });
+
+  it("gives bulk rows the same values and errors when Object.prototype carries field names (inherited values never count)", () => {
+    const data = [{ name: "a" }, { name: "b", score: 1, note: "n", token: "t" }, { id: 3, name: "c" }, { name: "d", note: null }];
+    const values = () => {
+      const op = bulk(Item(), data);
+      if (op.kind !== "BulkCreate") throw new Error(op.kind);
+      // Without the two timestamps (one instant per operation, different between the two runs).
+      return bulkRowGroups(op).map((g) => ({ fields: g.fields.map((f) => f.name), rows: g.rows.map((r) => r.slice(0, -2)) }));
+    };
+    const clean = values();
+    expect(clean[0]!.rows).toEqual([
+      ["a", 7, null, "generated"],
+      ["b", 1, "n", "t"],
+      ["d", 7, null, "generated"],
+    ]);
+    const proto = Object.prototype as Record<string, unknown>;
+    proto.name = "inherited";
+    proto.note = "inherited";
+    try {
+      expect(values()).toEqual(clean);
+      expect(caught(() => bulk(Item(), [{ name: "ok" }, { score: 1 }])).field).toBe("data[1].name");
+      // An inherited `note` must not stand in for the unknown own key in the row's key count.
+      expect(caught(() => bulk(Item(), [{ name: "ok" }, { name: "x", bogus: 1 }])).field).toBe("data[1].bogus");
+    } finally {
+      delete proto.name;
+      delete proto.note;
+    }
+    expect(values()).toEqual(clean);
   });
 
   it("sees a system field a plugin adds after the model's first use", () => {
