@@ -106,11 +106,23 @@ async function insertThenRead(adapter: SqlTarget, exec: SqlExecutor, model: Mode
   return row;
 }
 
-function updateByWhere(adapter: SqlTarget, exec: SqlExecutor, model: Model, where: FilterNode, fields: RowData): Maybe<RowData | undefined> {
+/** UPDATE of the rows matching `where` (RETURNING where the dialect has it, else read back by key), finished as `finish(a, b, rows)`. */
+function updateByWhere<A, B, R>(
+  adapter: SqlTarget,
+  exec: SqlExecutor,
+  model: Model,
+  where: FilterNode,
+  fields: RowData,
+  finish: (a: A, b: B, rows: RowData[]) => R,
+  a: A,
+  b: B,
+): Maybe<R> {
   const statement = compile.updateRows(adapter.dialect, model, where, fields, true);
-  if (statement.decode) return then(rowsOf(exec, statement), (rows) => rows[0]);
-  return updateThenRead(adapter, exec, model, where, statement);
+  if (statement.decode) return finishRows(exec, statement, finish, a, b);
+  return updateThenRead(adapter, exec, model, where, statement).then((row) => finish(a, b, row ? [row] : []));
 }
+
+const firstRow = (_a: unknown, _b: unknown, rows: RowData[]): RowData | undefined => rows[0];
 
 /** UPDATE without RETURNING, then the row read back by its key. */
 async function updateThenRead(adapter: SqlTarget, exec: SqlExecutor, model: Model, where: FilterNode, statement: Statement): Promise<RowData | undefined> {
@@ -186,7 +198,7 @@ export async function upsertRow(adapter: SqlTarget, ctx: NodeContext, op: Upsert
         if (keys.length === 0) return { result: (await create(adapter, exec, model, op.create)).result, created: true };
         const fields = Object.keys(op.update).length ? op.update : undefined;
         const row = fields
-          ? await updateByWhere(adapter, exec, model, byKey(model, keys[0]), fields)
+          ? await updateByWhere(adapter, exec, model, byKey(model, keys[0]), fields, firstRow, undefined, undefined)
           : (await selectOne(adapter, exec, model, byKey(model, keys[0])))[0];
         return { result: row!, created: false };
       },
@@ -365,14 +377,9 @@ function operation(adapter: SqlTarget, op: ModelOperation, ctx: NodeContext): Ma
     case "Read":
       return finishRows(adapter.executorFor(ctx), compile.selectOne(adapter.dialect, model, op.where), readResult, op, undefined);
     case "Update": {
-      if (pinsPrimaryKey(op.where, model)) {
-        const exec = adapter.executorFor(ctx);
-        const statement = compile.updateRows(adapter.dialect, model, op.where, op.fields, true);
-        if (statement.decode) return finishRows(exec, statement, updateResult, model, op.where);
-        return updateThenRead(adapter, exec, model, op.where, statement).then((row) => updateResult(model, op.where, row ? [row] : []));
-      }
+      if (pinsPrimaryKey(op.where, model)) return updateByWhere(adapter, adapter.executorFor(ctx), model, op.where, op.fields, updateResult, model, op.where);
       const found = singleByFilter(adapter, ctx, model, op.where, "Update", (exec, key) =>
-        Promise.resolve(updateByWhere(adapter, exec, model, byKey(model, key), op.fields)),
+        Promise.resolve(updateByWhere(adapter, exec, model, byKey(model, key), op.fields, firstRow, undefined, undefined)),
       );
       return found.then((row) => updateResult(model, op.where, row ? [row] : []));
     }
